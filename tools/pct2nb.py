@@ -8,7 +8,7 @@ Cells start with `# %%` (code) or `# %% [markdown]` (markdown, each line prefixe
 A code cell may carry tags: `# %% tags=["parameters"]`. The notebook stays the single source of the
 library: drafts are scratch files and are never committed.
 """
-import json, re, sys
+import hashlib, json, re, sys
 from pathlib import Path
 import nbformat
 
@@ -24,8 +24,9 @@ def script_to_nb(text: str) -> nbformat.NotebookNode:
             cur = dict(md=bool(m['md']), tags=json.loads(m['tags']) if m['tags'] else [], lines=[])
         elif cur is not None: cur['lines'].append(line)
     if cur: cells.append(cur)
-    nb = nbformat.v4.new_notebook(); nb.nbformat_minor = 4
+    nb = nbformat.v4.new_notebook(); nb.nbformat_minor = 5
     nb.metadata = {"kernelspec": {"display_name": "python3", "language": "python", "name": "python3"}}
+    seen = set()
     for c in cells:
         lines = c['lines']
         while lines and not lines[-1].strip(): lines.pop()
@@ -35,7 +36,10 @@ def script_to_nb(text: str) -> nbformat.NotebookNode:
         else:
             cell = nbformat.v4.new_code_cell('\n'.join(lines))
         if c['tags']: cell.metadata['tags'] = c['tags']
-        cell.pop('id', None)
+        # stable ids (nbdev writes them into the exported modules): a hash of the source, deduplicated
+        cid = hashlib.sha1(cell.source.encode()).hexdigest()[:8]
+        while cid in seen: cid = hashlib.sha1(cid.encode()).hexdigest()[:8]
+        seen.add(cid); cell['id'] = cid
         nb.cells.append(cell)
     return nb
 

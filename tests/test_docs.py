@@ -1,0 +1,47 @@
+"The offline docs (built by the test command's last step, or here if missing) render in headless Chromium."
+import base64, subprocess
+from pathlib import Path
+import pytest
+
+@pytest.fixture(scope='module')
+def docs(root):
+    if not (root/'_docs'/'index.html').exists() or not (root/'_docs'/'core.html').exists():
+        subprocess.run(['bash', str(root/'tools'/'docs.sh')], check=True, capture_output=True)
+    return root/'_docs'
+
+def ink_fraction(page, png: bytes) -> float:
+    "Fraction of non-white pixels in a PNG, decoded by the browser itself (no image library needed)."
+    page.set_content(f'<img id="i" src="data:image/png;base64,{base64.b64encode(png).decode()}">')
+    return page.evaluate('''async () => { const i = document.getElementById('i'); await i.decode();
+        const c = document.createElement('canvas'); c.width = i.naturalWidth; c.height = i.naturalHeight;
+        const x = c.getContext('2d'); x.drawImage(i, 0, 0); const d = x.getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let k = 0; k < d.length; k += 4) if (d[k] < 200 || d[k+1] < 200 || d[k+2] < 200) n++;
+        return n / (c.width * c.height); }''')
+
+def open_page(browser, path: Path):
+    page = browser.new_page(); errors = []
+    page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
+    page.on('pageerror', lambda e: errors.append(str(e)))
+    page.on('requestfailed', lambda r: errors.append(f'request failed: {r.url}'))
+    page.goto(path.resolve().as_uri()); page.wait_for_load_state('load')
+    return page, errors
+
+def test_index_renders(browser, docs, tmp_path):
+    page, errors = open_page(browser, docs/'index.html')
+    assert page.title() == 'xltnb'
+    assert page.locator('h1').first.inner_text().strip().startswith('xltnb')
+    assert 'make test' in page.content() and 'make reproduce' in page.content()
+    png = page.screenshot(path=str(tmp_path/'index.png'))
+    assert errors == []
+    frac = ink_fraction(browser.new_page(), png)
+    assert 0.01 < frac < 0.6, f'screenshot looks blank or broken (ink fraction {frac:.3f})'
+
+def test_core_api_docs_render(browser, docs):
+    page, errors = open_page(browser, docs/'core.html')
+    heads = [h.strip() for h in page.locator('h3').all_inner_texts()]
+    for fn in ('seed_everything', 'get_device', 'run_dir', 'content_hash', 'hub_reachable', 'validate_params'):
+        assert fn in heads, f'API doc of {fn} not rendered; h3 headings: {heads}'
+    assert 'the seed for python, numpy and torch' in page.inner_text('body')  # docments rendered
+    page.click('text=langs'); page.wait_for_load_state('load')
+    assert page.title() == 'langs'
+    assert errors == []

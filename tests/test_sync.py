@@ -1,0 +1,27 @@
+"Editing an exported module by hand makes the sync check (step 1 of the test command) fail and name the notebook."
+import shutil, subprocess, sys
+from pathlib import Path
+
+def test_hand_edit_of_module_is_caught(root, tmp_path):
+    files = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'], cwd=root, capture_output=True, text=True).stdout.split()
+    for f in files:
+        if (root/f).is_file(): (tmp_path/f).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(root/f, tmp_path/f)
+    subprocess.run('git init -q && git add -A', shell=True, cwd=tmp_path, check=True)
+    check = [sys.executable, str(tmp_path/'tools'/'check_sync.py')]
+    ok = subprocess.run(check, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr                      # a faithful copy is in sync
+    core = tmp_path/'xltnb'/'core.py'
+    core.write_text(core.read_text().replace('"Seed python, numpy and torch in one place; returns the seed."',
+                                             '"Seed everything (edited by hand)."'))
+    bad = subprocess.run(check, capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert 'xltnb/core.py differs from its notebook: edit nbs/00_core.ipynb instead' in bad.stderr
+
+def test_module_without_notebook_is_caught(root, tmp_path):
+    files = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'], cwd=root, capture_output=True, text=True).stdout.split()
+    for f in files:
+        if (root/f).is_file(): (tmp_path/f).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(root/f, tmp_path/f)
+    (tmp_path/'xltnb'/'stray.py').write_text('x = 1\n')
+    subprocess.run('git init -q && git add -A', shell=True, cwd=tmp_path, check=True)
+    bad = subprocess.run([sys.executable, str(tmp_path/'tools'/'check_sync.py')], capture_output=True, text=True)
+    assert bad.returncode == 1 and 'xltnb/stray.py is not exported by any notebook' in bad.stderr
