@@ -42,15 +42,24 @@ def starts_word(tok: str, style: str) -> bool:
     "Does this token begin a word?"
     return not tok.startswith('##') if style == 'wordpiece' else tok.startswith(_STYLES[style])
 
-# %% ../../nbs/10_salt.ipynb #015da0a4
+# %% ../../nbs/10_salt.ipynb #fe6595f6
 def vocab_langs(tokenizer,
                 word_lang: Callable[[str], str | None] | None = None,  # word -> language code, 'shared' or None
+                lexicon: dict | None = None,  # language -> its words; tells the language of word-initial pieces too
                ) -> list[str | None]:
-    "The language of every vocabulary id as `word_lang` tells it (None where it cannot tell)."
-    if word_lang is None: return [None] * len(tokenizer)
-    style = token_style(tokenizer)
-    return [word_lang(token_surface(t, style)) if t is not None else None
-            for t in tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))]
+    "The language of every vocabulary id: its word's (`word_lang`), else that of the words it starts (`lexicon`)."
+    n, style = len(tokenizer), token_style(tokenizer)
+    firsts = {}
+    for lang, words in (lexicon or {}).items():
+        for w in words:
+            toks = tokenizer.tokenize(w)
+            if toks: firsts.setdefault(toks[0], set()).add(lang)
+    out = []
+    for t in tokenizer.convert_ids_to_tokens(list(range(n))):
+        l = word_lang(token_surface(t, style)) if (word_lang and t is not None) else None
+        if l is None and t in firsts: l = next(iter(firsts[t])) if len(firsts[t]) == 1 else 'shared'
+        out.append(l)
+    return out
 
 def allowed_vocab(tokenizer,
                   size: int | None = None,  # the model's vocabulary size (may exceed len(tokenizer)); default len(tokenizer)
@@ -227,7 +236,7 @@ class SubstituteTable:
         subs = [(torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(c)) for a, b, c in parts]
         return cls([dict(input_ids=i.tolist()) for i in ids], subs, from_cache=True)
 
-# %% ../../nbs/10_salt.ipynb #b5501855
+# %% ../../nbs/10_salt.ipynb #235e115f
 def build_substitutes(model,  # an MLM model (mode='mlm') or any model with input embeddings (mode='embed')
                       tokenizer, examples: list[dict],  # tokenized examples: input_ids (+ token_type_ids)
                       allowed: torch.Tensor,  # bool mask over the vocabulary (`allowed_vocab`)
@@ -247,7 +256,10 @@ def build_substitutes(model,  # an MLM model (mode='mlm') or any model with inpu
         key = dict(model=model_digest(model), vocab=_vocab_hash(tokenizer), ids=_ids_hash(examples),
                    allowed=content_hash(allowed.numpy().tobytes()), **settings)
         path = cache_path('salt-subs', key) / 'subs.npz'
-        if path.exists(): return SubstituteTable.load(path)
+        if path.exists():
+            try: return SubstituteTable.load(path)
+            except Exception as e:  # a truncated or corrupt file: rebuild it
+                import warnings; warnings.warn(f"rebuilding the corrupt substitute cache {path} ({type(e).__name__}: {e})")
     style = token_style(tokenizer)
     groups = [mask_groups(switchable_positions(e['input_ids'], tokenizer, style), ratio, seed, e['input_ids'], online)
               for e in examples]
@@ -305,12 +317,14 @@ VARIANTS = {'salt': dict(code_switch=True, mixup=True, soft=True),
             'salt-cs': dict(code_switch=True, mixup=False, soft=False),  # code-switching only
             'salt-mixup': dict(code_switch=False, mixup=True, soft=True)}  # mixup only
 
-# %% ../../nbs/10_salt.ipynb #38280261
+# %% ../../nbs/10_salt.ipynb #d7859d8e
 class Salt(Method):
     "SALT's self code-switching + embedding mixup as a fine-tuning method."
     def __init__(self, variant: str = 'salt',  # one of VARIANTS: 'salt', 'salt-cs' (code-switching only), 'salt-mixup'
                  mlm=None,  # MLM model, or name for load_encoder(name, head='mlm'); None: the classifier's checkpoint
                  word_lang: Callable | None = None,  # word -> language (e.g. World.word_lang); None: no language filter
+                 lexicon: dict | None = None,  # language -> words, to tell the language of pieces (see vocab_langs)
+                 world=None,  # a World: sets word_lang and lexicon from it
                  source: str = 'en',  # the source language, excluded from substitutes with code_switch
                  mode: str = 'mlm', ratio: float = 0.3, k: int = 5, T: float | None = None,
                  alpha: float = 0.5,  # λ ~ Beta(α, α)
@@ -318,13 +332,17 @@ class Salt(Method):
                  online: bool = True, max_length: int = 128, seed: int = 0, cache: bool = True,
                  progress: bool = False, **switches):  # override code_switch / mixup / soft
         if variant not in VARIANTS: raise ValueError(f"unknown SALT variant {variant!r}; known: {', '.join(VARIANTS)}")
+        if mode not in ('mlm', 'embed'): raise ValueError(f"unknown mode {mode!r}; known: mlm, embed")
+        if not 0 < ratio <= 1: raise ValueError(f"ratio must be in (0, 1], got {ratio!r}")
+        if k < 1 or alpha <= 0: raise ValueError(f"need k >= 1 and alpha > 0, got k={k!r}, alpha={alpha!r}")
         bad = set(switches) - {'code_switch', 'mixup', 'soft'}
         if bad: raise ValueError(f"unknown switch(es) {sorted(bad)}; known: code_switch, mixup, soft")
         self.name = variant
         sw = {**VARIANTS[variant], **switches}
         self.code_switch, self.mixup, self.soft = sw['code_switch'], sw['mixup'], sw['soft']
         self.mlm, self._mlm_model = (mlm, None) if isinstance(mlm, (str, type(None))) else (None, mlm)
-        self._word_lang, self.source, self.mode = word_lang, source, mode
+        if world is not None: word_lang, lexicon = world.word_lang, {l: world.vocabulary(l) for l in world.languages()}
+        self._word_lang, self._lexicon, self.source, self.mode = word_lang, lexicon, source, mode
         self.ratio, self.k, self.T, self.alpha, self.online = ratio, k, T, alpha, online
         self.w_clean, self.w_aug, self.w_kl = w_clean, w_aug, w_kl
         self.max_length, self.seed, self._cache, self._progress = max_length, seed, cache, progress
@@ -337,7 +355,7 @@ class Salt(Method):
     @property
     def stats(self) -> dict: return self._stats
 
-# %% ../../nbs/10_salt.ipynb #7d092fd6
+# %% ../../nbs/10_salt.ipynb #119e90a1
 def _examples(tokenizer, ds, max_length):
     "The training set tokenized exactly as `xltnb.finetune.encode` does (input_ids, token_type_ids)."
     ds = encode(ds, tokenizer, text_fields(ds), max_length) if 'input_ids' not in ds.column_names else ds
@@ -357,7 +375,8 @@ def _substitute_source(self, model, mode):
 def _prepare(self, model, tokenizer, train_ds):
     "Build or load the substitute table before training; the dataset is returned unchanged."
     src = _substitute_source(self, model, self.mode).to(get_device_of(model))
-    langs = vocab_langs(tokenizer, self._word_lang) if (self.code_switch and self._word_lang) else None
+    tell = self.code_switch and (self._word_lang or self._lexicon)
+    langs = vocab_langs(tokenizer, self._word_lang, self._lexicon) if tell else None
     size = src.get_input_embeddings().weight.shape[0]
     self._allowed = allowed_vocab(tokenizer, size, langs, (self.source, 'shared'))
     self._tokenizer, self._src = tokenizer, src

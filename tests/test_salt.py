@@ -1,0 +1,118 @@
+"SALT: the inspector widget driven through `.value`, bad inputs, the cache under faults, late substitutes, embed mode."
+import numpy as np, pytest, torch
+from datasets import Dataset
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+from transformers import BertConfig, BertForMaskedLM, BertForSequenceClassification, BertTokenizerFast
+
+from xltnb.methods.salt import Salt, SaltInspector, build_substitutes, allowed_vocab, vocab_langs, _examples
+
+EN = ['the cat eats fish', 'a dog sees the bird', 'the bird eats seeds', 'a cat sees a dog']
+XX = ['lo gato kome pesko', 'un kano vide lo ave', 'lo ave kome semo', 'un gato vide un kano']
+LEX = {**{w: 'en' for s in EN for w in s.split()}, **{w: 'xx' for s in XX for w in s.split()}}
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv('XLTNB_CACHE', str(tmp_path / 'cache'))
+    return tmp_path / 'cache'
+
+
+@pytest.fixture(scope='module')
+def tok():
+    words = sorted({w for s in EN + XX for w in s.split()})
+    vocab = {t: i for i, t in enumerate(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] + words + list('abcdefghijklmnopqrstuvwxyz')
+                                         + ['##' + c for c in 'abcdefghijklmnopqrstuvwxyz'])}
+    t = Tokenizer(models.WordPiece(vocab, unk_token='[UNK]'))
+    t.normalizer, t.pre_tokenizer = normalizers.BertNormalizer(lowercase=True), pre_tokenizers.BertPreTokenizer()
+    t.post_processor = processors.TemplateProcessing(single='[CLS] $A [SEP]', pair='[CLS] $A [SEP] $B:1 [SEP]:1',
+                                                     special_tokens=[('[CLS]', 2), ('[SEP]', 3)])
+    return BertTokenizerFast(tokenizer_object=t, pad_token='[PAD]', unk_token='[UNK]', cls_token='[CLS]',
+                             sep_token='[SEP]', mask_token='[MASK]')
+
+
+def tiny(tok, cls=BertForMaskedLM, **kw):
+    torch.manual_seed(0)
+    return cls(BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                          intermediate_size=64, max_position_embeddings=64, **kw)).eval()
+
+
+@pytest.fixture
+def ds():
+    return Dataset.from_dict(dict(premise=EN, hypothesis=EN[::-1], label=[0, 1, 2, 0]))
+
+
+@pytest.fixture
+def salt(tok, ds):
+    s = Salt(mlm=tiny(tok), word_lang=LEX.get, ratio=0.5, k=3)
+    s.prepare(tiny(tok, BertForSequenceClassification, num_labels=3), tok, ds)
+    return s
+
+
+def test_inspector_follows_its_controls(salt, tok, ds):
+    w = SaltInspector(salt, tok, ds, n=2)
+    first = w.versions.value
+    assert 'the cat eats fish' in first and ':xx]' in first
+    w.index.value = 1
+    assert 'a dog sees the bird' in w.versions.value and w.versions.value != first
+    assert 'dog' in w.subs.value and '<table' in w.subs.value
+    before = w.versions.value
+    w.seed.value = 5                          # other draws, same example
+    assert w.versions.value != before and 'a dog sees the bird' in w.versions.value
+    w.lam.value = 0.25
+    z = np.array(w.figure.data[0].z)
+    np.testing.assert_allclose(z[:, 0], 0.25)
+    np.testing.assert_allclose(np.nansum(z, 1), 1.0, rtol=1e-6)
+    assert 'λ = 0.25' in w.figure.layout.title.text
+
+
+def test_inspector_without_mixup_shows_full_switch(tok, ds):
+    s = Salt('salt-cs', mlm=tiny(tok), word_lang=LEX.get, ratio=0.5, k=3)
+    s.prepare(tiny(tok, BertForSequenceClassification, num_labels=3), tok, ds)
+    w = SaltInspector(s, tok, ds)
+    w.lam.value = 0.8  # no mixup: the original keeps no weight whatever the slider says
+    np.testing.assert_allclose(np.array(w.figure.data[0].z)[:, 0], 0.0)
+
+
+def test_loss_before_prepare_and_bad_inputs(tok, ds):
+    s = Salt(mlm=tiny(tok))
+    m = tiny(tok, BertForSequenceClassification, num_labels=3).train()
+    b = dict(tok(EN[:2], padding=True, return_tensors='pt'), labels=torch.tensor([0, 1]))
+    with pytest.raises(RuntimeError, match='before Salt.prepare'): s.loss(m, b)
+    with pytest.raises(ValueError, match="unknown mode 'nn'; known: mlm, embed"):
+        build_substitutes(tiny(tok), tok, _examples(tok, ds, 32), allowed_vocab(tok), mode='nn')
+    with pytest.raises(ValueError, match='ratio must be in'):
+        Salt(mlm=tiny(tok), ratio=0)
+    with pytest.raises(ValueError, match='no known text columns'):
+        Salt(mlm=tiny(tok)).prepare(m, tok, Dataset.from_dict(dict(words=['a'], label=[0])))
+
+
+def test_cache_survives_a_corrupt_file(tok, ds, cache):
+    ex, ok = _examples(tok, ds, 32), allowed_vocab(tok, langs=vocab_langs(tok, LEX.get))
+    t1 = build_substitutes(tiny(tok), tok, ex, ok, ratio=0.5, k=3)
+    files = list(cache.rglob('subs.npz')); assert len(files) == 1
+    files[0].write_bytes(files[0].read_bytes()[:50])  # a crash mid-copy, a full disk
+    with pytest.warns(UserWarning, match='rebuilding the corrupt substitute cache'):
+        t2 = build_substitutes(tiny(tok), tok, ex, ok, ratio=0.5, k=3)
+    assert not t2.from_cache
+    for e in ex:
+        for a, b in zip(t1.get(e['input_ids']), t2.get(e['input_ids'])): assert torch.equal(a, b)
+    assert build_substitutes(tiny(tok), tok, ex, ok, ratio=0.5, k=3).from_cache
+
+
+def test_unseen_examples_get_late_substitutes(salt, tok):
+    m = tiny(tok, BertForSequenceClassification, num_labels=3).train()
+    b = dict(tok(['un gato eats fish'], ['the dog'], padding=True, return_tensors='pt'), labels=torch.tensor([1]))
+    loss = salt.loss(m, b)
+    assert torch.isfinite(loss) and salt.stats['late'] == 1
+    salt.loss(m, b); assert salt.stats['late'] == 1  # computed once, then in the table
+
+
+def test_embed_mode_and_consistency_term(tok, ds):
+    clf = tiny(tok, BertForSequenceClassification, num_labels=3)
+    s = Salt(mode='embed', word_lang=LEX.get, ratio=0.5, k=2, w_kl=1.0)
+    s.prepare(clf, tok, ds)
+    assert len(s.table) == len(ds)
+    clf.train()
+    b = dict(tok(EN, EN[::-1], padding=True, return_tensors='pt'), labels=torch.tensor([0, 1, 2, 0]))
+    loss = s.loss(clf, b); loss.backward()
+    assert torch.isfinite(loss) and s.stats['late'] == 0 and s.stats['switched'] > 0
