@@ -1,5 +1,5 @@
 """Fault injection for `xltnb.finetune`: a run killed midway (SIGKILL) resumes from its last complete checkpoint
-and ends with exactly the numbers and weights of an uninterrupted run."""
+and ends with exactly the numbers and weights of an uninterrupted run (world-tiny on the smoke world's NLI task)."""
 import json, os, signal, subprocess, sys, textwrap
 from pathlib import Path
 
@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # KILL_AT: the update after which the process SIGKILLs itself (0: never); it is not a checkpoint step.
 SCRIPT = textwrap.dedent('''
     import os, signal, sys, json
+    import torch
     from transformers import TrainerCallback
     torch.set_num_threads(1)
     sys.path.insert(0, {root!r})
@@ -20,42 +21,12 @@ SCRIPT = textwrap.dedent('''
     class Kill(TrainerCallback):
         def on_step_end(self, args, state, control, **kw):
             if state.global_step == kill_at: os.kill(os.getpid(), signal.SIGKILL)
-    r = finetune(tiny_model_and_tokenizer(), tiny_task(), lr=3e-3, max_steps=12, eval_steps=4, batch_size=8,
+    r = finetune('world-tiny', 'world-nli', world='smoke', lr=2e-3, max_steps=12, eval_steps=4, batch_size=8,
                  out_dir=sys.argv[1], progress=False, callbacks=[Kill()], seed=3)
     torch.save(r.model.state_dict(), os.path.join(sys.argv[1], 'final.pt'))
     evals = [h['eval_accuracy'] for h in r.log_history if 'eval_accuracy' in h]
     print(json.dumps(dict(dev=r.dev_accuracy, best=r.best_checkpoint, evals=evals, resumed_from=r.resumed_from,
                           losses=[h['loss'] for h in r.log_history if 'loss' in h])))
-''')
-
-
-# Until xltnb.world lands: a tiny random BERT and a tiny NLI set (to be replaced by load_encoder('world-tiny') and
-# load_task('world-nli')).
-FIXTURE = textwrap.dedent('''
-    import random, torch
-    from datasets import Dataset
-    from tokenizers import Tokenizer, models, pre_tokenizers, processors
-    from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
-    WORDS = 'ana bo cy di cat cup hat box has likes not here'.split()
-    def tiny_model_and_tokenizer():
-        vocab = {w: i for i, w in enumerate(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] + WORDS)}
-        t = Tokenizer(models.WordLevel(vocab, unk_token='[UNK]')); t.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-        t.post_processor = processors.TemplateProcessing(single='[CLS] $A [SEP]', pair='[CLS] $A [SEP] $B:1 [SEP]:1',
-                                                         special_tokens=[('[CLS]', 2), ('[SEP]', 3)])
-        tok = PreTrainedTokenizerFast(tokenizer_object=t, pad_token='[PAD]', unk_token='[UNK]', cls_token='[CLS]',
-                                      sep_token='[SEP]', mask_token='[MASK]')
-        torch.manual_seed(0)
-        cfg = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                         intermediate_size=64, max_position_embeddings=64, num_labels=3)
-        return BertForSequenceClassification(cfg), tok
-    def _nli(n, seed):
-        r = random.Random(seed); rows = []
-        for i in range(n):
-            a, o = r.choice(WORDS[:4]), r.choice(WORDS[4:8]); lab = i % 3
-            h = {0: f"{a} has {o}", 1: f"{a} likes {o}", 2: f"{a} has not {o}"}[lab]
-            rows.append(dict(premise=f"{a} has {o} here", hypothesis=h, label=lab))
-        return Dataset.from_list(rows)
-    def tiny_task(): return {'train': _nli(64, 0), 'dev': _nli(24, 1)}
 ''')
 
 
@@ -67,7 +38,7 @@ def _run(script, out, kill_at):
 @pytest.fixture(scope='module')
 def script(tmp_path_factory):
     p = tmp_path_factory.mktemp('scripts') / 'run_finetune.py'
-    p.write_text(FIXTURE + SCRIPT.format(root=str(ROOT)))
+    p.write_text(SCRIPT.format(root=str(ROOT)))
     return p
 
 
