@@ -58,14 +58,15 @@ def predict(model, tokenizer, ds,  # a labelled or unlabelled dataset in a known
         out[idx] = model(**batch).logits.argmax(-1).cpu().numpy()
     return out
 
-# %% ../nbs/06_evaluate.ipynb #ae7d44fb
+# %% ../nbs/06_evaluate.ipynb #16a5893f
 def predictions(model, tokenizer, task, langs=None, split: str = 'test', batch_size: int = 64, max_length: int = 128,
-                progress: bool = False, **kw) -> pd.DataFrame:
-    "One row per test example and language: its non-text columns (label, edit, item_id, ...), `pred` and `lang`."
+                progress: bool = False, text: bool = False,  # keep the text columns (for browsing examples)
+                **kw) -> pd.DataFrame:
+    "One row per test example and language: its columns (label, edit, item_id, ...; text if asked), `pred`, `lang`."
     frames = []
     for lang in tqdm(task_langs(task, langs), desc='languages', disable=not progress):
         ds = get_split(task, lang, split, **kw)
-        df = ds.remove_columns(list(text_fields(ds))).to_pandas()
+        df = (ds if text else ds.remove_columns(list(text_fields(ds)))).to_pandas()
         df['pred'] = predict(model, tokenizer, ds, batch_size, max_length)
         frames.append(df.assign(lang=lang))
     return pd.concat(frames, ignore_index=True)
