@@ -41,6 +41,8 @@ def main() -> int:
                 if rel.name == '__init__.py': continue
                 if not b.exists(): problems.append(f'xltnb/{rel} is not exported by any notebook (delete it or add its notebook)')
                 elif not a.exists(): problems.append(f'xltnb/{rel} is missing: run nbdev_export')
+                elif a.read_text() != b.read_text() and rel.name == '_modidx.py':
+                    problems.append('xltnb/_modidx.py is stale: run nbdev_export')
                 elif a.read_text() != b.read_text():
                     problems.append(f'xltnb/{rel} differs from its notebook: edit {notebook_of(a)} instead, then run nbdev_export')
     for p in problems: print(f'OUT OF SYNC: {p}', file=sys.stderr)
