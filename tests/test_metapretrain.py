@@ -78,3 +78,31 @@ def test_bad_inputs(setup, tmp_path):
         mp.run_phases(init[0], init[1], mp.plan(2, 0.5, ['en', 'fr']), corp, tmp_path / 'y')
     with pytest.raises(AssertionError, match='unequal compute'):
         mp.check_equal_compute({'a': mp.plan(4, 0.5, LANGS, 4, 32), 'b': mp.plan(4, 0.0, LANGS, 4, 16)})
+
+
+def _head_cells(**overrides):
+    "Run the paper notebook's parameters cell, the overrides (as papermill would inject them), then its checks."
+    import nbformat
+    nb = nbformat.read(ROOT / 'nbs' / 'papers' / 'metapretrain.ipynb', as_version=4)
+    code = [c for c in nb.cells if c.cell_type == 'code']
+    assert 'parameters' in code[0].metadata.get('tags', [])
+    ns = {}
+    exec(code[0].source, ns)
+    ns.update(overrides)
+    ns.pop('__builtins__', None)
+    exec(code[1].source, ns)
+    return ns
+
+
+def test_paper_preset_stops_offline():
+    from xltnb.core import ResourceUnavailable
+    with pytest.raises(ResourceUnavailable, match=r"preset 'paper' needs .*presets that run here: smoke, cpu"):
+        _head_cells(preset='paper')
+
+
+def test_paper_params_checked():
+    from xltnb.core import ParamError
+    with pytest.raises(ParamError, match="unknown parameter"): _head_cells(phase_one=0.5)
+    with pytest.raises(ParamError, match="parameter 'total_steps' must be int"): _head_cells(total_steps='many')
+    with pytest.raises(ValueError, match=r"shares must be in \(0, 1\)"): _head_cells(sweep=[0.25, 1.0])
+    assert _head_cells(seeds='0,1,2')['seeds'] == [0, 1, 2]
