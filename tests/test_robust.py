@@ -1,0 +1,186 @@
+"""Robust training (xltnb.methods.robust): what the notebook examples cannot show — the inspector driven through
+its widgets, bad synonym files, the methods through the harness's `finetune`, the standard/generalized link the
+paper notebook relies on, the presets, and the step-cost bench."""
+import json, os, sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+os.environ.setdefault('HF_HUB_OFFLINE', '1')
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / 'tests' / 'data' / 'counter_fitted_sample.json'
+
+from xltnb.methods.robust import (AdversarialTraining, RandomizedSmoothing, RSDA, RobustInspector, load_neighbors,
+                                  rsda_augment, world_synonyms, FUNCTION_WORDS)
+
+
+@pytest.fixture(scope='module')
+def pairs():
+    import datasets
+    return datasets.Dataset.from_dict({'premise': ['a good film shows the big city', 'he bought a small car', 'the old river'],
+                                       'hypothesis': ['the film is good', 'the car is tiny', 'a quick house'], 'label': [0, 2, 1]})
+
+
+@pytest.fixture(scope='module')
+def tiny():
+    from xltnb.encoders import load_encoder
+    torch.manual_seed(0)
+    return load_encoder('world-tiny', head='seq-cls', num_labels=3)
+
+
+# --- synonym files ---------------------------------------------------------------------------------------------
+
+def test_sample_file_is_counter_fitted_format():
+    raw = json.loads(SAMPLE.read_text())
+    assert isinstance(raw, dict) and all(isinstance(v, list) for v in raw.values())
+    nb = load_neighbors(SAMPLE)
+    assert set(nb) == set(raw) - set(FUNCTION_WORDS)
+    assert nb['bought'] == ['purchased', 'acquired', 'buys']  # itself dropped
+    assert nb['city'] == ['municipality', 'town', 'cities'] or nb['city'] == ['town', 'municipality', 'cities']
+
+
+@pytest.mark.parametrize('text, msg', [('{"a": [', 'not JSON'), ('["a", "b"]', 'expected a JSON object'),
+                                       ('{"good": "fine"}', "entry 'good'"), ('{"good": [1, 2]}', "entry 'good'")])
+def test_bad_neighbours_files_name_the_problem(tmp_path, text, msg):
+    f = tmp_path / 'nb.json'; f.write_text(text)
+    with pytest.raises(ValueError, match=msg): load_neighbors(f)
+
+
+def test_world_synonyms_drive_rsda_on_the_world_task():
+    from xltnb.tasks import load_task
+    from xltnb.world import make_world
+    syn = world_synonyms('smoke', 'en')
+    assert syn and all(w not in ns and ns for w, ns in syn.items())
+    train = load_task('world-nli', 'en', 'train', world='smoke').select(range(200))
+    aug = RSDA('world:smoke', n=2, seed=3).prepare(None, None, train)
+    assert len(aug) == 400 and aug['label'] == [l for l in train['label'] for _ in range(2)]
+    vocab = make_world('smoke').vocabulary('en')
+    changed = 0
+    for row, src in zip(aug, [r for r in train for _ in range(2)]):
+        for f in ('premise', 'hypothesis'):
+            for a, b in zip(row[f].split(' '), src[f].split(' ')):
+                assert a == b or a in syn[b]
+                assert a in vocab
+                changed += a != b
+    assert changed > 0  # the world's synonyms do occur in its training set
+    assert aug['premise'] == RSDA('world:smoke', n=2, seed=3).prepare(None, None, train)['premise']
+
+
+def test_rsda_copies_do_not_depend_on_batching(pairs):
+    nb = load_neighbors(SAMPLE)
+    whole = rsda_augment(pairs, nb, n=3, seed=5)
+    one_by_one = [rsda_augment(pairs.select([i]), nb, n=3, seed=5)['premise'] for i in range(len(pairs))]
+    assert one_by_one[0] == whole['premise'][:3]  # example 0 alone: same draws
+    # later examples are seeded by their index in the set they belong to, not by batch position
+    assert rsda_augment(pairs, nb, n=3, seed=5)['hypothesis'] == whole['hypothesis']
+
+
+# --- the inspector, driven through its widgets ------------------------------------------------------------------
+
+def test_inspector_widget_updates_on_value(pairs, tiny):
+    model, tok = tiny
+    insp = RobustInspector(pairs, load_neighbors(SAMPLE), n=3, model=model, tokenizer=tok,
+                           at=AdversarialTraining(eps=0.2, relative=False))
+    first = insp.table.value
+    assert 'copy 2' in first and 'film' in first
+    insp.index.value = 2
+    assert 'river' in insp.table.value and insp.table.value != first
+    n_tok = len(tok(pairs[2]['premise'], pairs[2]['hypothesis'])['input_ids'])
+    assert len(insp.figure.data[0].y) == n_tok
+    assert np.allclose(insp.figure.data[0].y, 0.2, atol=1e-5)  # every token's perturbation on the ε-sphere
+    before = insp.table.value
+    insp.seed.value = 123
+    assert insp.table.value != before  # another seed, other draws
+    insp.seed.value = 7; insp.index.value = 0
+    assert insp.table.value == first  # back to the start: same view
+
+
+# --- the methods through the harness ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize('method', [AdversarialTraining(eps=0.1, steps=2), RandomizedSmoothing(radius=0.1, draws=2),
+                                    RSDA('world:smoke', n=2)], ids=lambda m: m.name)
+def test_methods_run_through_finetune(tmp_path, method):
+    from xltnb.finetune import finetune
+    res = finetune('world-tiny', 'world-nli', method=method, seed=0, out_dir=tmp_path / method.name, max_steps=3,
+                   eval_steps=3, batch_size=8, lr=1e-3, world='smoke', progress=False)
+    losses = [h['loss'] for h in res.log_history if 'loss' in h]
+    assert res.global_step == 3 and res.dev_accuracy is not None and all(np.isfinite(losses))
+    run = json.loads((tmp_path / method.name / 'run.json').read_text())
+    assert run['method']['name'] == method.name and run['method'] == method.config()
+
+
+def test_at_loss_is_clean_plus_adversarial_and_costs_one_pass_per_step(tiny):
+    """Counts forward passes: AT with K steps = K ascent passes (the first shared with the clean loss) + 1."""
+    model, tok = tiny
+    model.eval()
+    enc = tok(['the dog runs', 'Max pulls the big bird'], ['a dog runs', 'the bird'], padding=True, return_tensors='pt')
+    batch = dict(enc, labels=torch.tensor([0, 1]))
+    calls = []
+    h = model.register_forward_hook(lambda *a: calls.append(1))
+    for k in (1, 2, 3):
+        calls.clear(); AdversarialTraining(steps=k).loss(model, batch)
+        assert len(calls) == k + 1
+        calls.clear(); AdversarialTraining(steps=k, init='random').loss(model, batch)
+        assert len(calls) == k + 2
+    calls.clear(); RandomizedSmoothing(draws=4).loss(model, batch)
+    assert len(calls) == 1  # the draws run as one batch
+    h.remove()
+
+
+def test_generalized_diagonal_is_the_standard_setting(tiny):
+    """The paper notebook reads the standard records off the generalized matrix's diagonal."""
+    from xltnb.evaluate import generalized_matrix, zero_shot
+    from xltnb.tasks import load_task
+    model, tok = tiny
+    sets = {l: load_task('world-paws', l, 'test', world='smoke').select(range(40)) for l in ('en', 'de', 'hi')}
+    mat, zs = generalized_matrix(model, tok, sets), zero_shot(model, tok, sets)
+    for l in sets: assert mat.loc[l, l] == pytest.approx(zs[l])
+
+
+# --- presets ----------------------------------------------------------------------------------------------------
+
+def _notebook_params():
+    nb = json.loads((ROOT / 'nbs' / 'papers' / 'robust.ipynb').read_text())
+    cell = next(c for c in nb['cells'] if 'parameters' in c.get('metadata', {}).get('tags', []))
+    ns = {}; exec(''.join(cell['source']), ns)
+    return {k: v for k, v in ns.items() if not k.startswith('__')}
+
+
+@pytest.mark.parametrize('preset', ['smoke', 'cpu', 'gpu', 'paper'])
+def test_presets_only_set_known_parameters_of_the_right_type(preset):
+    defaults = _notebook_params()
+    cfg = yaml.safe_load((ROOT / 'configs' / 'robust' / f'{preset}.yaml').read_text())
+    assert cfg['preset'] == preset
+    for k, v in cfg.items():
+        assert k in defaults, f'{preset}.yaml sets unknown parameter {k!r}'
+        t = type(defaults[k])
+        assert isinstance(v, t) or (t is float and isinstance(v, int)), f'{preset}.yaml: {k}={v!r} is not {t.__name__}'
+
+
+def test_paper_preset_stops_with_a_clear_message_here(tmp_path):
+    from xltnb.core import available_devices
+    if 'cuda' in available_devices(): pytest.skip('a GPU is here')
+    import papermill as pm
+    params = {**yaml.safe_load((ROOT / 'configs' / 'robust' / 'paper.yaml').read_text()), 'out_dir': str(tmp_path / 'out')}
+    with pytest.raises(pm.PapermillExecutionError) as e:
+        pm.execute_notebook(str(ROOT / 'nbs' / 'papers' / 'robust.ipynb'), str(tmp_path / 'x.ipynb'), parameters=params,
+                            cwd=str(ROOT), progress_bar=False, kernel_name='python3')
+    assert 'ResourceUnavailable' in e.value.ename and "preset 'paper' needs a CUDA GPU" in e.value.evalue
+    assert 'presets that run here: smoke, cpu' in e.value.evalue
+    assert not (tmp_path / 'out' / 'results.jsonl').exists()
+
+
+# --- the bench --------------------------------------------------------------------------------------------------
+
+def test_bench_reports_ratios(tmp_path, capsys):
+    sys.path.insert(0, str(ROOT / 'bench'))
+    import robust_step
+    rc = robust_step.main(['--layers', '1', '--hidden', '32', '--vocab', '100', '--seq', '8', '--batch', '4',
+                           '--steps', '1,2', '--draws', '2', '--reps', '2', '--warmup', '0', '--json', str(tmp_path / 'b.json')])
+    rows = json.loads((tmp_path / 'b.json').read_text())['rows']
+    assert [r['method'] for r in rows] == ['baseline', 'at K=1', 'at K=2', 'rs-rp draws=2']
+    assert rows[0]['ratio'] == 1.0 and all(r['ratio'] > 0 for r in rows)
+    assert rc in (0, 1) and 'x baseline' in capsys.readouterr().out
