@@ -79,7 +79,7 @@ def _freeze_heads(model, keep=()):
     for name, head in model.heads.items():
         for p in head.parameters(): p.requires_grad = name in keep
 
-# %% ../../nbs/13_langarith.ipynb #5c309f7b
+# %% ../../nbs/13_langarith.ipynb #5db7135d
 def train_language_adapter(model, tokenizer, lang: str,  # adapter name
                            texts: list[str],  # the language's monolingual corpus
                            init_seed: int = 0, seed: int = 0,  # shared initialisation; data order and masking
@@ -94,11 +94,12 @@ def train_language_adapter(model, tokenizer, lang: str,  # adapter name
         model.load_adapter(str(Path(out_dir) / 'adapter'), load_as=lang, set_active=False)
         return json.loads(done.read_text())
     add_language_adapter(model, lang, init_seed)
-    model.train_adapter([lang]); _freeze_heads(model); model.active_head = MLM_HEAD
+    model.train_adapter(lang); _freeze_heads(model); model.active_head = MLM_HEAD
     args = TrainingArguments(output_dir=str(out_dir or tempfile.mkdtemp()), seed=seed, data_seed=seed, learning_rate=lr,
                              max_steps=max_steps, per_device_train_batch_size=batch_size, report_to='none',
                              save_strategy='no', logging_steps=max(1, max_steps // 10), label_names=['labels'],
-                             disable_tqdm=not progress, remove_unused_columns=False)
+                             disable_tqdm=not progress, remove_unused_columns=False,
+                             dataloader_pin_memory=torch.cuda.is_available())
     trainer = Trainer(model=model, args=args, train_dataset=_mlm_dataset(tokenizer, texts, max_length),
                       data_collator=DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15, seed=seed))
     if not progress: trainer.remove_callback(PrinterCallback)
@@ -110,7 +111,7 @@ def train_language_adapter(model, tokenizer, lang: str,  # adapter name
         atomic_write_text(done, json.dumps(info, indent=1))
     return info
 
-# %% ../../nbs/13_langarith.ipynb #80636721
+# %% ../../nbs/13_langarith.ipynb #0116690f
 def add_task_adapter(model, task_name: str,  # adapter and head name, e.g. 'nli'
                      num_labels: int, source: str = 'en',  # stacked on this (frozen) language adapter
                      reduction: float = 16, init_seed: int = 0) -> None:
@@ -121,7 +122,7 @@ def add_task_adapter(model, task_name: str,  # adapter and head name, e.g. 'nli'
         torch.manual_seed(init_seed)
         model.add_adapter(task_name, config=task_adapter_config(reduction), overwrite_ok=True)
         model.add_classification_head(task_name, num_labels=num_labels, overwrite_ok=True)
-    model.train_adapter([task_name]); _freeze_heads(model, keep=(task_name,))
+    model.train_adapter(task_name); _freeze_heads(model, keep=(task_name,))
     use_language(model, source, task_name)
 
 def use_language(model, lang: str, task_name: str) -> None:
@@ -205,13 +206,15 @@ def language_arithmetic(model, tokenizer, task, target: str, a: str, b: str, tas
         else {'merge': float(test[lam])}
     return curve, lam, acc
 
-# %% ../../nbs/13_langarith.ipynb #fdbd0774
+# %% ../../nbs/13_langarith.ipynb #1ba5f174
 def lambda_figure(curve: pd.DataFrame,  # `lambda_curve` rows (lam, split, accuracy), optionally a `lang` column
                   lam: float | None = None,  # the slider position: a vertical line and its accuracies in the title
                   lang: str | None = None, a: str = 'a', b: str = 'b',  # labels of the two ends
                  ) -> go.Figure:
     "Target accuracy along the interpolation path λ·a + (1−λ)·b, per split, with the dev-chosen λ marked."
-    if lang is not None and 'lang' in curve: curve = curve[curve['lang'] == lang]
+    if 'lang' in curve:  # one target at a time (default: the first)
+        lang = lang if lang is not None else curve['lang'].iloc[0]
+        curve = curve[curve['lang'] == lang]
     fig = go.Figure()
     for split, c in curve.groupby('split', sort=False):
         fig.add_scatter(x=c['lam'], y=100 * c['accuracy'], mode='lines+markers', name=split)
@@ -226,17 +229,20 @@ def lambda_figure(curve: pd.DataFrame,  # `lambda_curve` rows (lam, split, accur
                              template='plotly_white', height=380)
 
 def lambda_inspector(curve: pd.DataFrame, a: str = 'a', b: str = 'b'):
-    "A λ slider (and a language menu when `curve` has a `lang` column) over `lambda_figure`."
+    "A λ slider (and a language menu when `curve` has a `lang` column) over `lambda_figure`; `.figure` is the current one."
     import ipywidgets as W
+    from IPython.display import display
     grid = sorted(set(curve['lam']))
-    slider = W.SelectionSlider(options=grid, value=select_lambda(curve) if (curve['split'] == 'dev').any() else grid[0],
-                               description='λ')
     langs = list(dict.fromkeys(curve['lang'])) if 'lang' in curve else [None]
-    menu = W.Dropdown(options=langs, value=langs[0], description='target', layout=W.Layout(display='' if langs[0] else 'none'))
-    out = go.FigureWidget(lambda_figure(curve, slider.value, langs[0], a, b))
-    def redraw(_=None):
-        f = lambda_figure(curve, slider.value, menu.value, a, b)
-        with out.batch_update(): out.layout, out.data = f.layout, []; out.add_traces(f.data)
-    slider.observe(redraw, 'value'); menu.observe(redraw, 'value')
-    box = W.VBox([W.HBox([menu, slider]), out]); box.slider, box.menu, box.figure = slider, menu, out
+    first = curve[curve['lang'] == langs[0]] if langs[0] else curve
+    start = select_lambda(first) if (first['split'] == 'dev').any() else grid[0]
+    slider = W.SelectionSlider(options=grid, value=start, description='λ')
+    menu = W.Dropdown(options=langs, value=langs[0], description='target',
+                      layout=W.Layout(display='' if langs[0] else 'none'))
+    out = W.Output(); box = W.VBox([W.HBox([menu, slider]), out])
+    def draw(*_):
+        box.figure = lambda_figure(curve, slider.value, menu.value, a, b)
+        with out: out.clear_output(wait=True); display(box.figure)
+    slider.observe(draw, 'value'); menu.observe(draw, 'value'); draw()
+    box.slider, box.menu = slider, menu
     return box

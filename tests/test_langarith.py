@@ -1,0 +1,98 @@
+"Language arithmetic: what the notebook cannot test (widgets driven by `.value`, caches, library quirks, bad inputs)."
+import logging, tempfile
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from transformers import BertConfig, BertForMaskedLM
+from transformers.utils import logging as hf_logging
+
+from xltnb.methods.langarith import (LAMBDA_GRID, add_language_adapter, adapter_state, lambda_figure, lambda_inspector,
+                                     madx_model, merge_adapters, select_lambda, train_language_adapter,
+                                     train_task_adapter, use_language)
+
+hf_logging.set_verbosity_error(); logging.getLogger('adapters').setLevel(logging.ERROR)
+torch.set_num_threads(1)
+
+
+def _tiny():
+    from xltnb.encoders import world_tokenizer
+    tok = world_tokenizer('smoke')
+    torch.manual_seed(0)
+    cfg = BertConfig(vocab_size=len(tok), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=32, max_position_embeddings=64)
+    return madx_model((BertForMaskedLM(cfg), tok))
+
+
+def _curve():
+    rows = [dict(lang=l, lam=lam, split=s, accuracy=a) for l, shift in (('es', 0.0), ('fr', 0.1))
+            for lam in LAMBDA_GRID for s, a in (('dev', 0.5 + shift - (lam - 0.3) ** 2), ('test', 0.48 + shift - (lam - 0.4) ** 2))]
+    return pd.DataFrame(rows)
+
+
+def test_inspector_slider_and_menu_redraw():
+    curve = _curve()
+    box = lambda_inspector(curve, a='fr', b='en')
+    assert box.slider.value == select_lambda(curve[curve['lang'] == 'es']) == 0.3  # starts at the λ chosen on dev
+    box.slider.value = 0.7
+    title = box.figure.layout.title.text
+    acc = 100 * curve.query("lang == 'es' and lam == 0.7 and split == 'dev'")['accuracy'].item()
+    assert 'λ=0.7' in title and f'dev {acc:.1f}' in title and title.startswith('es')
+    box.menu.value = 'fr'
+    assert box.figure.layout.title.text.startswith('fr')
+    assert len(box.figure.data) == 2  # dev and test lines, redrawn (not appended)
+    xs = [s.x0 for s in box.figure.layout.shapes]
+    assert 0.7 in xs  # the slider line
+
+
+def test_figure_without_lang_column_and_without_dev():
+    c = _curve().query("lang == 'es'").drop(columns='lang')
+    fig = lambda_figure(c, lam=0.0)
+    assert [t.name for t in fig.data] == ['dev', 'test']
+    only_test = c[c['split'] == 'test']
+    fig = lambda_figure(only_test)  # no dev rows: no chosen-λ marker, no error
+    assert len(fig.layout.shapes) == 0
+
+
+def test_merge_after_save_pretrained():
+    # adapters 1.3.0: save_pretrained unlinks prefix-tuning layers; deleting/overwriting a merge must still work
+    model, tok = _tiny()
+    for n in ('a', 'b'): add_language_adapter(model, n, init_seed=0)
+    with tempfile.TemporaryDirectory() as d: model.save_pretrained(d)
+    merge_adapters(model, 'm', 'a', 'b', 0.2)
+    merge_adapters(model, 'm', 'a', 'b', 0.6)  # overwrite
+    assert sum('invertible' in k for k in adapter_state(model, 'm')) == 8
+
+
+def test_task_adapter_cache_restores_weights(tmp_path):
+    from xltnb.tasks import load_task
+    task = {s: load_task('world-nli', 'en', s, world='smoke').select(range(48)) for s in ('train', 'dev')}
+    corpus = load_task('world-bitext', 'en', 'dev', world='smoke')['sentence'][:40]
+    states = []
+    for _ in range(2):  # the second run reloads everything from disk
+        model, tok = _tiny()
+        train_language_adapter(model, tok, 'en', corpus, max_steps=2, batch_size=8, lr=1e-2, out_dir=tmp_path / 'la')
+        res = train_task_adapter(model, tok, task, task_name='nli', max_steps=2, batch_size=16, lr=1e-2,
+                                 out_dir=tmp_path / 'ft', progress=False)
+        states.append(({k: v.clone() for k, v in model.state_dict().items()}, res.cached))
+    (s1, c1), (s2, c2) = states
+    assert (c1, c2) == (False, True)
+    assert set(s1) == set(s2) and all(torch.equal(s1[k], s2[k]) for k in s1)
+
+
+def test_bad_inputs():
+    model, tok = _tiny()
+    add_language_adapter(model, 'a')
+    with pytest.raises(ValueError, match="no adapter 'zz'; the model has: a"):
+        merge_adapters(model, 'm', 'a', 'zz', 0.5)
+    with pytest.raises(ValueError, match=r"lam must be in \[0, 1\], got -0.1"):
+        merge_adapters(model, 'm', 'a', 'a', -0.1)
+    with pytest.raises(ValueError, match="no adapter 'task'"):
+        use_language(model, 'a', 'task')
+    with pytest.raises(ValueError, match="no language adapter 'en'"):
+        train_task_adapter(model, tok, 'world-nli', world='smoke')
+    bert = BertForMaskedLM(BertConfig(vocab_size=20, hidden_size=8, num_hidden_layers=1, num_attention_heads=1,
+                                      intermediate_size=8)).bert
+    with pytest.raises(ValueError, match="no masked-LM head"):
+        madx_model((bert, tok))
