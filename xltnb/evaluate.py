@@ -16,7 +16,8 @@ from .langs import SOURCE_LANG, canonical_order, lang_order
 
 # %% auto #0
 __all__ = ['task_langs', 'get_split', 'predict', 'predictions', 'accuracy_by', 'summarize', 'zero_shot', 'pair_split',
-           'generalized_matrix', 'embed_layers', 'alignment', 'bitext_retrieval', 'parallel_cosine_by_layer']
+           'generalized_matrix', 'embed_layers', 'alignment', 'bitext_retrieval', 'parallel_cosine_by_layer',
+           'pair_features', 'HeuristicFloor', 'heuristic_predictions']
 
 # %% ../nbs/06_evaluate.ipynb #0d2f7105
 def task_langs(task, langs=None) -> list[str]:
@@ -160,3 +161,58 @@ def parallel_cosine_by_layer(model, tokenizer, task='world-bitext', langs=None, 
     "Mean cosine of parallel sentences: rows = layers, columns = languages (canonical order)."
     df = alignment(model, tokenizer, task, langs, split, **kw)
     return df.pivot(index='layer', columns='lang', values='cosine')[[l for l in task_langs(task, langs) if l in set(df.lang)]]
+
+# %% ../nbs/06_evaluate.ipynb #127fc053
+def _bigrams(t): return set(zip(t, t[1:]))
+
+def pair_features(a: list[str], b: list[str]) -> np.ndarray:
+    "Lexicon-free features of sentence pairs: counts of new / missing words, length, order and digit changes."
+    rows = []
+    for x, y in zip(a, b):
+        tx, ty = x.split(), y.split(); sx, sy = set(tx), set(ty)
+        new, miss = len([w for w in ty if w not in sx]), len([w for w in tx if w not in sy])
+        pos = sum(u == v for u, v in zip(tx, ty)) / max(len(tx), len(ty), 1)
+        big = len(_bigrams(ty) & _bigrams(tx)) / max(len(_bigrams(ty)), 1)
+        digits = any(w.isdigit() for w in sx ^ sy)
+        d = len(ty) - len(tx)
+        rows.append([new, miss, d, len(sx & sy) / max(len(sx | sy), 1), pos, big, float(digits),
+                     float(tx == ty), float(sorted(tx) == sorted(ty)), float(d < 0), float(d == 0), float(d > 0)]
+                    + [float(min(new, 3) == k) for k in range(4)] + [float(min(miss, 3) == k) for k in range(4)])
+    return np.asarray(rows, dtype=np.float32)
+
+class HeuristicFloor:
+    "Softmax regression on `pair_features`, fit on one language's training set (a lexicon-free floor)."
+    def __init__(self, steps: int = 200, l2: float = 1e-3, seed: int = 0): self.steps, self.l2, self.seed = steps, l2, seed
+
+    def _x(self, ds):
+        f = text_fields(ds)
+        return torch.tensor(pair_features(ds[f[0]], ds[f[1]] if len(f) > 1 else ds[f[0]]))
+
+    def fit(self, ds):
+        "Fit on a labelled dataset of a pair schema (full-batch L-BFGS, deterministic)."
+        x, y = self._x(ds), torch.tensor(ds['label'])
+        self.mu, self.sd = x.mean(0), x.std(0).clamp_min(1e-6)
+        torch.manual_seed(self.seed)
+        self.lin = torch.nn.Linear(x.shape[1], int(y.max()) + 1)
+        opt = torch.optim.LBFGS(self.lin.parameters(), max_iter=self.steps, line_search_fn='strong_wolfe')
+        def closure():
+            opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(self.lin((x - self.mu) / self.sd), y) + self.l2 * self.lin.weight.pow(2).sum()
+            loss.backward(); return loss
+        opt.step(closure)
+        return self
+
+    @torch.no_grad()
+    def predict(self, ds) -> np.ndarray:
+        "Predicted class of every row of `ds`."
+        return self.lin((self._x(ds) - self.mu) / self.sd).argmax(-1).numpy()
+
+def heuristic_predictions(task, langs=None, split: str = 'test', train_lang: str = SOURCE_LANG,
+                          **kw) -> pd.DataFrame:
+    "Like `predictions`, for a `HeuristicFloor` fit on `train_lang` train of `task`."
+    floor = HeuristicFloor().fit(get_split(task, train_lang, 'train', **kw))
+    frames = []
+    for lang in task_langs(task, langs):
+        ds = get_split(task, lang, split, **kw)
+        frames.append(ds.remove_columns(list(text_fields(ds))).to_pandas().assign(pred=floor.predict(ds), lang=lang))
+    return pd.concat(frames, ignore_index=True)
