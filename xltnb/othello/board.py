@@ -16,18 +16,18 @@ from .mothello import GPT, Languages, Probe, encode, move_states, train_probe
 # %% auto #0
 __all__ = ['next_move_probs', 'fit_probe', 'probe_board', 'board_figure', 'board_widget']
 
-# %% ../../nbs/16_mothello_board.ipynb #a57e0e25
+# %% ../../nbs/16_mothello_board.ipynb #a7fe1713
 @torch.no_grad()
 def next_move_probs(model: GPT, langs: Languages, game: np.ndarray, t: int, lang: int) -> np.ndarray:
     "Probability of each square (size²,) being the next move after move `t` of `game` written in `lang`."
-    enc = encode(langs, np.asarray(game)[None], lang); model.eval()
+    enc = encode(langs, np.asarray(game)[None], lang); model.eval(); dev = next(model.parameters()).device
     end = int(torch.nonzero(enc.last[0] & (enc.move[0] == t))[0, 0]) + 1  # tokens up to move t
     prefix = enc.tokens[0, :end]; S = langs.size ** 2
-    if langs.unified: return torch.softmax(model(prefix[None])[0][0, -1], -1).numpy()
+    if langs.unified: return torch.softmax(model(prefix[None].to(dev))[0][0, -1].float().cpu(), -1).numpy()
     qs = [q for q in range(S) if langs.lengths[lang, q] > 0]
     words = [torch.from_numpy(langs.table[lang, q, :langs.lengths[lang, q]]) for q in qs]
     seqs = torch.stack([torch.cat([prefix, w, torch.zeros(3 - len(w), dtype=torch.long)]) for w in words])
-    logp = torch.log_softmax(model(seqs)[0], -1)
+    logp = torch.log_softmax(model(seqs.to(dev))[0].float().cpu(), -1)
     out = np.zeros(S)
     for i, (q, w) in enumerate(zip(qs, words)):
         out[q] = float(sum(logp[i, end - 1 + j, w[j]] for j in range(len(w))).exp())

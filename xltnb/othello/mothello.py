@@ -145,7 +145,7 @@ def make_gpt(langs: Languages, n_layer: int = 2, n_head: int = 4, d: int = 64, d
     "A GPT sized for `langs` (block size: the longest game in the longest-worded language)."
     return GPT(langs.vocab_size, langs.n_out, 3 * n_moves(langs.size), n_layer, n_head, d, dropout)
 
-# %% ../../nbs/15_mothello.ipynb #1a9e7df8
+# %% ../../nbs/15_mothello.ipynb #5a766de9
 def lr_at(step: int, steps: int, lr: float, warmup: float = 0.02) -> float:
     "Linear warm-up over `warmup`·steps, then cosine decay to 10% of `lr`."
     w = max(1, int(warmup * steps))
@@ -170,12 +170,12 @@ def train_gpt(model: GPT, langs: Languages,
     "Train on games in random languages; returns the loss per step."
     from tqdm.auto import tqdm
     rng = np.random.default_rng(seed); lang_ids = list(range(len(langs))) if lang_ids is None else list(lang_ids)
-    opt, losses = make_optimizer(model, lr), []
+    opt, losses, dev = make_optimizer(model, lr), [], next(model.parameters()).device
     for step in tqdm(range(steps), disable=not progress, desc='train', leave=False):
         for g in opt.param_groups: g['lr'] = lr_at(step, steps, lr, warmup)
         idx = rng.integers(len(games), size=batch_size)
         x, y = lm_batch(langs, encode(langs, games[idx], rng.choice(lang_ids, size=batch_size)))
-        model.train()
+        model.train(); x, y = x.to(dev), y.to(dev)
         loss = F.cross_entropy(model(x)[0].flatten(0, 1), y.flatten(), ignore_index=-100)
         opt.zero_grad(set_to_none=True); loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), clip); opt.step()
@@ -183,7 +183,7 @@ def train_gpt(model: GPT, langs: Languages,
         if callback and every and (step + 1) % every == 0: callback(step + 1)
     return losses
 
-# %% ../../nbs/15_mothello.ipynb #5ad5e9d6
+# %% ../../nbs/15_mothello.ipynb #528853df
 def _first_token_map(langs, li):
     "token -> square for tokens that start exactly one word of language li; -2 if they start several."
     m = np.full(langs.vocab_size, -1, np.int64)
@@ -193,8 +193,8 @@ def _first_token_map(langs, li):
 
 @torch.no_grad()
 def _logits(model, tokens, chunk=512):
-    model.eval()
-    return torch.cat([model(tokens[i:i + chunk])[0] for i in range(0, len(tokens), chunk)])
+    model.eval(); dev = next(model.parameters(), torch.empty(0)).device
+    return torch.cat([model(tokens[i:i + chunk].to(dev))[0].cpu() for i in range(0, len(tokens), chunk)])
 
 @torch.no_grad()
 def predict_moves(model: GPT, langs: Languages, games: np.ndarray, lang: int) -> torch.Tensor:
@@ -226,13 +226,14 @@ def legal_move_accuracy(model: GPT, langs: Languages, games: np.ndarray, lang: i
     p = pred[has_next]; legal = states.next_legal[has_next]
     return float(np.where(p >= 0, legal[np.arange(len(p)), np.maximum(p, 0)], False).mean())
 
-# %% ../../nbs/15_mothello.ipynb #27aa2011
+# %% ../../nbs/15_mothello.ipynb #66dd134c
 @torch.no_grad()
 def move_states(model: GPT, langs: Languages, games: np.ndarray, lang: int, layer: int,
                 chunk: int = 512) -> torch.Tensor:
     "Residual stream at `layer` at the last sub-token of each move: (B, M, d), zeros after the end."
     enc = encode(langs, games, lang); model.eval(); B, M = np.asarray(games).shape
-    h = torch.cat([model(enc.tokens[i:i + chunk])[1][layer] for i in range(0, B, chunk)])
+    dev = next(model.parameters()).device
+    h = torch.cat([model(enc.tokens[i:i + chunk].to(dev))[1][layer].float().cpu() for i in range(0, B, chunk)])
     out = torch.zeros(B, M, h.shape[-1]); b, t = torch.nonzero(enc.last, as_tuple=True)
     out[b, enc.move[b, t]] = h[b, t]
     return out
@@ -281,27 +282,29 @@ def alignment_matrix(model: GPT, langs: Languages, train_games: np.ndarray, test
         for b in range(K): out[a, b] = probe_accuracy(probe, Xte[b], test_games, te)
     return out
 
-# %% ../../nbs/15_mothello.ipynb #32c76334
+# %% ../../nbs/15_mothello.ipynb #d8c38feb
 def transfer_curve(model: GPT, langs: Languages,
                    ft_games: np.ndarray, test_games: np.ndarray, probe_games: np.ndarray,
                    ft_lang: int = 0, steps: int = 100, evals: int = 4, layer: int = 2,
                    batch_size: int = 128, lr: float = 1e-3, seed: int = 0, probe_kw: dict | None = None,
                    progress: bool = False) -> list[dict]:
     "Fine-tune on `ft_lang`; at step 0 and `evals` checkpoints: accuracy per language and alignment."
-    states, rows = replay(test_games, langs.size), []
+    states, probe_boards, rows = replay(test_games, langs.size), replay(probe_games, langs.size).boards, []
     def measure(step):
         for b in range(len(langs)):
             rows.append(dict(step=step, lang=b, metric='legal_move_acc',
                              value=legal_move_accuracy(model, langs, test_games, b, states)))
-        A = alignment_matrix(model, langs, probe_games, test_games, layer, **(probe_kw or {}))
+        X = move_states(model, langs, probe_games, ft_lang, layer)
+        probe = train_probe(X, probe_games, probe_boards, **(probe_kw or {}))
         for b in range(len(langs)):
-            rows.append(dict(step=step, lang_a=ft_lang, lang_b=b, metric='probe_acc', value=float(A[ft_lang, b])))
+            acc = probe_accuracy(probe, move_states(model, langs, test_games, b, layer), test_games, states.boards)
+            rows.append(dict(step=step, lang_a=ft_lang, lang_b=b, metric='probe_acc', value=acc))
     measure(0)
     train_gpt(model, langs, ft_games, steps, batch_size, lr, lang_ids=[ft_lang], seed=seed,
               callback=measure, every=max(1, steps // evals), progress=progress)
     return rows
 
-# %% ../../nbs/15_mothello.ipynb #dd7b8dd5
+# %% ../../nbs/15_mothello.ipynb #c0137653
 EXPERIMENT_DEFAULTS = dict(
     kinds=['atomic', 'atomic'], n_anchors=0, unified=False, size=6, seed=0,
     n_layer=2, n_head=4, d=64, dropout=0.0,
@@ -309,7 +312,7 @@ EXPERIMENT_DEFAULTS = dict(
     prefix=False,  # pretrain on prefix games only (the transfer protocol)
     layer=2, probe_hidden=128, probe_steps=500, probe_train=500, probe_test=100, acc_games=200,
     ft_steps=0, ft_evals=4, ft_lr=1e-3, ft_lang=0,  # fine-tuning (0 steps: none)
-    threads=1, save=None)  # torch threads; a path to save the model
+    threads=1, save=None, device='cpu')  # torch threads; a path to save the model; torch device
 
 def lang_names(kinds: list) -> list[str]:
     "Record names of the languages: kind + index, e.g. atomic0, split1."
@@ -323,7 +326,7 @@ def run_experiment(cfg: dict) -> dict:
     c = {**EXPERIMENT_DEFAULTS, **cfg}; torch.set_num_threads(int(c['threads'])); seed_everything(c['seed'])
     t0, s, names = time.time(), c['size'], lang_names(c['kinds'])
     langs = make_languages(c['kinds'], c['n_anchors'], c['seed'], s, c['unified'])
-    model = make_gpt(langs, c['n_layer'], c['n_head'], c['d'], c['dropout'])
+    model = make_gpt(langs, c['n_layer'], c['n_head'], c['d'], c['dropout']).to(c['device'])
     pool = random_games(c['pool'], seed=1000 + c['seed'], prefix=default_prefix(s) if c['prefix'] else None, size=s)
     losses = train_gpt(model, langs, pool, c['steps'], c['batch_size'], c['lr'], seed=c['seed'])
     t_train = time.time() - t0
@@ -346,13 +349,13 @@ def run_experiment(cfg: dict) -> dict:
             if 'lang' in r: r['lang'] = names[r['lang']]
             else: r['lang_a'], r['lang_b'] = names[r['lang_a']], names[r['lang_b']]
             recs.append(r)
-    if c['save']: torch.save(dict(cfg=c, state=model.state_dict()), c['save'])
+    if c['save']: torch.save(dict(cfg=c, state={k: v.cpu() for k, v in model.state_dict().items()}), c['save'])
     return dict(name=cfg.get('name', ''), cfg=c, records=recs, final_loss=float(np.mean(losses[-20:])),
                 train_s=t_train, total_s=time.time() - t0, tokens=int(c['steps'] * c['batch_size']))
 
 def load_experiment_model(path) -> tuple[GPT, Languages, dict]:
     "The model, languages and config saved by `run_experiment(save=path)`."
-    ck = torch.load(path, weights_only=False); c = ck['cfg']
+    ck = torch.load(path, map_location='cpu', weights_only=False); c = {**ck['cfg'], 'device': 'cpu'}
     langs = make_languages(c['kinds'], c['n_anchors'], c['seed'], c['size'], c['unified'])
     model = make_gpt(langs, c['n_layer'], c['n_head'], c['d'], c['dropout']); model.load_state_dict(ck['state'])
     return model.eval(), langs, c

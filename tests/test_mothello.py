@@ -1,0 +1,110 @@
+"""mOthello: what the notebooks cannot test: round trips over many games, multi-process determinism, the widget
+driven through `.value`, and the paper notebook end to end (papermill) incl. its refusal of GPU presets."""
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from xltnb.othello.engine import playable, random_games
+from xltnb.othello.mothello import (encode, make_gpt, make_languages, run_experiment, run_experiments,
+                                    train_gpt)
+
+ROOT = Path(__file__).resolve().parents[1]
+torch.set_num_threads(1)
+
+
+@pytest.mark.parametrize("kinds,anchors", [(['atomic', 'split', 'compositional'], 0),
+                                           (['split', 'atomic', 'compositional'], 5)])
+def test_encode_round_trip(kinds, anchors):
+    "Every game written in every language decodes back to its squares, word by word."
+    for size in (6, 8):
+        L = make_languages(kinds, anchors, seed=4, size=size)
+        words = {li: {tuple(L.table[li, q, :L.lengths[li, q]]): q for q in playable(size)} for li in range(len(L))}
+        for li in range(len(L)):
+            assert len(words[li]) == len(playable(size))  # each language is unambiguous
+        g = random_games(300, seed=1, size=size); lang = np.arange(300) % len(L)
+        e = encode(L, g, lang)
+        for b in range(300):
+            toks, last = e.tokens[b].tolist(), e.last[b].tolist()
+            got, cur = [], []
+            for t, is_last in zip(toks, last):
+                if t == 0: break
+                cur.append(t)
+                if is_last: got.append(words[lang[b]][tuple(cur)]); cur = []
+            assert got == [q for q in g[b] if q >= 0]
+
+
+def test_anchor_tokens_shared_only_on_anchors():
+    L = make_languages(['atomic', 'split', 'compositional'], n_anchors=4, seed=2, size=6)
+    assert len(L.anchors) == 4
+    for q in playable(6):
+        w = [tuple(L.table[li, q, :L.lengths[li, q]]) for li in range(3)]
+        assert (w[0] == w[1] == w[2]) == (q in L.anchors)
+    with pytest.raises(ValueError, match="n_anchors=40 must be in 0..32"):
+        make_languages(['atomic'], n_anchors=40, size=6)
+
+
+TINY = dict(kinds=['atomic', 'split'], n_anchors=1, steps=4, batch_size=8, pool=100, d=16, n_head=2, probe_train=10,
+            probe_test=5, acc_games=5, probe_steps=5, probe_hidden=8)
+
+
+def test_parallel_runs_equal_serial_runs():
+    "Two models side by side in separate processes give the numbers a serial run gives."
+    cfgs = [dict(TINY, seed=0), dict(TINY, seed=1, unified=True, prefix=True, ft_steps=2, ft_evals=1)]
+    ser, par = run_experiments(cfgs, workers=1, progress=False), run_experiments(cfgs, workers=2, progress=False)
+    for a, b in zip(ser, par):
+        assert [r['value'] for r in a['records']] == [r['value'] for r in b['records']]
+    assert ser[0]['records'] != ser[1]['records']
+
+
+def test_board_widget_driven_by_value():
+    from xltnb.othello.board import board_widget, fit_probe
+    torch.manual_seed(0)
+    L = make_languages(['atomic', 'compositional'], size=6)
+    m = make_gpt(L, d=16, n_head=2)
+    train_gpt(m, L, random_games(100, size=6), steps=3, batch_size=8)
+    g = random_games(4, seed=5, size=6)
+    w = board_widget(m, L, g, fit_probe(m, L, g, 0, layer=2, steps=5))
+    assert w.figure.layout.annotations[0].text == 'true board after move 1'
+    z0 = np.asarray(w.figure.data[0].z).copy()
+    w.move_slider.value = 12
+    assert w.figure.layout.annotations[0].text == 'true board after move 13'
+    assert not np.array_equal(np.asarray(w.figure.data[0].z), z0)
+    w.game_slider.value = 3
+    assert w.move_slider.max == int((g[3] >= 0).sum()) - 1
+    z3 = np.asarray(w.figure.data[0].z)
+    from xltnb.othello.engine import replay
+    assert np.array_equal(z3[::-1].ravel(), replay(g[3:4], 6).boards[0, w.move_slider.value].astype(float))
+
+
+def _papermill(tmp_path, **params):
+    import papermill as pm
+    os.environ.setdefault('HF_HUB_OFFLINE', '1')
+    return pm.execute_notebook(str(ROOT / 'nbs/papers/mothello.ipynb'), str(tmp_path / 'out.ipynb'),
+                               parameters=params, cwd=str(ROOT), progress_bar=False, kernel_name='python3')
+
+
+def test_paper_notebook_smoke_writes_records(tmp_path):
+    from xltnb.core import read_jsonl
+    from xltnb.results import check_record
+    _papermill(tmp_path, out_dir=str(tmp_path / 'run'))
+    recs = read_jsonl(tmp_path / 'run/results.jsonl')
+    for r in recs: check_record(r)
+    assert {r['paper'] for r in recs} == {'mothello'}
+    assert {r['metric'] for r in recs} == {'legal_move_acc', 'probe_acc'}
+    assert {r['method'] for r in recs} >= {'untrained', 'naive', 'anchors', 'unified'}
+    assert any(r.get('phase') == 'finetune' for r in recs)
+    cfg = json.loads((tmp_path / 'run/config.json').read_text())
+    assert cfg['params']['preset'] == 'smoke' and 'torch' in cfg['versions']
+
+
+def test_paper_notebook_gpu_preset_stops_clearly(tmp_path):
+    if torch.cuda.is_available(): pytest.skip("a GPU is present")
+    import papermill as pm
+    with pytest.raises(pm.PapermillExecutionError, match="presets that run here: smoke, cpu"):
+        _papermill(tmp_path, preset='gpu', device='cuda', out_dir=str(tmp_path / 'run'))
+    with pytest.raises(pm.PapermillExecutionError, match="unknown parameter"):
+        _papermill(tmp_path, stepz=3, out_dir=str(tmp_path / 'run'))
