@@ -355,7 +355,7 @@ class Salt(Method):
     @property
     def stats(self) -> dict: return self._stats
 
-# %% ../../nbs/10_salt.ipynb #119e90a1
+# %% ../../nbs/10_salt.ipynb #83b082a2
 def _examples(tokenizer, ds, max_length):
     "The training set tokenized exactly as `xltnb.finetune.encode` does (input_ids, token_type_ids)."
     ds = encode(ds, tokenizer, text_fields(ds), max_length) if 'input_ids' not in ds.column_names else ds
@@ -377,6 +377,8 @@ def _prepare(self, model, tokenizer, train_ds):
     src = _substitute_source(self, model, self.mode).to(get_device_of(model))
     tell = self.code_switch and (self._word_lang or self._lexicon)
     langs = vocab_langs(tokenizer, self._word_lang, self._lexicon) if tell else None
+    self._langs = langs if langs is not None else (vocab_langs(tokenizer, self._word_lang, self._lexicon)
+                                                   if (self._word_lang or self._lexicon) else None)
     size = src.get_input_embeddings().weight.shape[0]
     self._allowed = allowed_vocab(tokenizer, size, langs, (self.source, 'shared'))
     self._tokenizer, self._src = tokenizer, src
@@ -425,41 +427,51 @@ def _loss(self, model, batch):
 
 Salt.loss = _loss
 
-# %% ../../nbs/10_salt.ipynb #d3e3511e
+# %% ../../nbs/10_salt.ipynb #b54bb798
 def example_row(salt: Salt, ids: list[int]):
     "The substitutes (positions, sub, p) of one tokenized example (computed on the spot if not in the table)."
     t = torch.tensor([ids])
     return _rows(salt, {'input_ids': t, 'attention_mask': torch.ones_like(t)})[0]
 
-def _lang(salt, tok, style): return (salt._word_lang(token_surface(tok, style)) or '?') if salt._word_lang else '?'
+def _lang(salt, i: int) -> str:
+    "The language of vocabulary id `i` as the substitute filter saw it ('?' where the vocabulary does not tell)."
+    langs = getattr(salt, '_langs', None)
+    return (langs[i] if langs is not None and i < len(langs) else None) or '?'
+
+def _words(toks: list[str], ids: list[int], tokenizer, style: str) -> str:
+    "Tokens back to words; `|` between the texts of a pair; other special tokens dropped."
+    out, special = [], set(tokenizer.all_special_ids)
+    for t, j in zip(toks, ids):
+        if j == tokenizer.sep_token_id: out.append('|') if out and out[-1] != '|' else None
+        elif j in special: continue
+        elif starts_word(t, style) or not out: out.append(token_surface(t, style))
+        else: out[-1] += token_surface(t, style)
+    return ' '.join(out).strip(' |')
 
 def substitute_table(salt: Salt, tokenizer, ids: list[int]) -> pd.DataFrame:
     "One row per (switchable word, substitute): position, original, its language, rank, substitute, its language, p."
     pos, sub, p = example_row(salt, ids)
     style, toks = token_style(tokenizer), tokenizer.convert_ids_to_tokens(list(ids))
-    rows = [dict(position=int(j), original=token_surface(toks[j], style), original_lang=_lang(salt, toks[j], style),
-                 rank=r + 1, substitute=token_surface(t, style), substitute_lang=_lang(salt, t, style), p=float(q))
+    rows = [dict(position=int(j), original=token_surface(toks[j], style), original_lang=_lang(salt, ids[j]),
+                 rank=r + 1, substitute=token_surface(t, style), substitute_lang=_lang(salt, i), p=float(q))
             for j, ss, ps in zip(pos.tolist(), sub, p)
-            for r, (t, q) in enumerate(zip(tokenizer.convert_ids_to_tokens(ss.tolist()), ps.tolist())) if q > 0]
+            for r, (i, t, q) in enumerate(zip(ss.tolist(), tokenizer.convert_ids_to_tokens(ss.tolist()), ps.tolist())) if q > 0]
     return pd.DataFrame(rows, columns=['position', 'original', 'original_lang', 'rank', 'substitute', 'substitute_lang', 'p'])
 
 def switched_versions(salt: Salt, tokenizer, ids: list[int], n: int = 3, seed: int = 0) -> pd.DataFrame:
     "The original and `n` augmented draws: λ, the code-switched text (one substitute drawn per switched word), positions."
     row, style = example_row(salt, ids), token_style(tokenizer)
-    toks = tokenizer.convert_ids_to_tokens(list(ids)); special = set(tokenizer.all_special_ids)
-    words = lambda ts: ' '.join(token_surface(t, style) if starts_word(t, style) or i == 0 else '\u00b7' + token_surface(t, style)
-                                for i, t in enumerate(ts)).replace(' \u00b7', '')
-    out = [dict(view='original', lam=1.0, text=words([t for t, j in zip(toks, ids) if j not in special]), switched='')]
+    toks = tokenizer.convert_ids_to_tokens(list(ids))
+    out = [dict(view='original', lam=1.0, text=_words(toks, ids, tokenizer, style), switched='')]
     for v in range(n):
         g = torch.Generator().manual_seed(seed * 1000 + v)
         plan = switch_plan([row], salt.ratio, salt.online, generator=g)
         lam = float(np.random.default_rng([seed, v]).beta(salt.alpha, salt.alpha)) if salt.mixup else 0.0
         shown = list(toks)
         for j, ss, ps in (zip(plan[1].tolist(), plan[2], plan[3]) if plan else []):
-            t = tokenizer.convert_ids_to_tokens(int(ss[torch.multinomial(ps, 1, generator=g)]))
-            shown[j] = f"[{token_surface(t, style)}:{_lang(salt, t, style)}]"
-        out.append(dict(view=f'draw {v + 1}', lam=round(lam, 3),
-                        text=words([t for t, j in zip(shown, ids) if j not in special]),
+            i = int(ss[torch.multinomial(ps, 1, generator=g)])
+            shown[j] = f"[{token_surface(tokenizer.convert_ids_to_tokens(i), style)}:{_lang(salt, i)}]"
+        out.append(dict(view=f'draw {v + 1}', lam=round(lam, 3), text=_words(shown, ids, tokenizer, style),
                         switched=', '.join(map(str, plan[1].tolist())) if plan else ''))
     return pd.DataFrame(out)
 
