@@ -11,6 +11,7 @@ from configparser import ConfigParser
 from pathlib import Path
 import nbformat, yaml
 from nbconvert import HTMLExporter
+from xltnb.reproduce import offline_html
 
 ROOT = Path(__file__).resolve().parents[1]
 cfg = ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini'); cfg = cfg['DEFAULT']
@@ -55,10 +56,7 @@ def main(proc: Path = ROOT/'_proc', out: Path = ROOT/cfg['doc_path']):
         nav = ' · '.join(f"[{Path(n).stem}]({'../' * depth}{n})" for _, n in pages)
         nb = clean(nbformat.read(p, as_version=4), f'<nav class="xltnb-nav">\n\n{nav}\n\n</nav>', depth)
         html, _ = exp.from_notebook_node(nb)
-        html = re.sub(r'<script[^>]+src="(?:https?://[^"]*)?"[^>]*>\s*</script>', '', html)  # nothing from the network
-        html = re.sub(r'<script type="module">(?:(?!</script>).)*?cdnjs(?:(?!</script>).)*</script>', '', html, flags=re.S)
-        # static pages cannot run widgets; drop the loader that would fetch a widget renderer from a CDN
-        html = re.sub(r'<script>(?:(?!</script>).)*widgetRendererSrc(?:(?!</script>).)*</script>', '', html, flags=re.S)
+        html = offline_html(html)  # nothing from the network (static pages cannot run widgets anyway)
         dst = out/name; dst.parent.mkdir(parents=True, exist_ok=True); dst.write_text(html, encoding='utf-8')
     print(f'wrote {len(pages)} pages to {out}')
 

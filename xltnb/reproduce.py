@@ -14,7 +14,7 @@ from .core import PRESETS, atomic_write_text, content_hash, read_jsonl, require_
 # %% auto #0
 __all__ = ['PAPERS', 'PLAN_AXES', 'project_root', 'paper_notebook', 'available_papers', 'paper_presets', 'load_preset',
            'parse_seeds', 'parse_overrides', 'paper_plan', 'format_plan', 'is_done', 'run_paper', 'resolve_papers',
-           'reproduce', 'build_report']
+           'reproduce', 'offline_html', 'build_report']
 
 # %% ../nbs/20_reproduce.ipynb #63316b56
 PAPERS = {'baseline': 'plain zero-shot fine-tuning: the harness every encoder paper compares with',
@@ -141,7 +141,7 @@ def run_paper(paper: str, preset: str, out: str | Path, seeds: list | None = Non
         atomic_write_text(d/'done.json', json.dumps(status, indent=1))
     return status
 
-# %% ../nbs/20_reproduce.ipynb #1e92d3e7
+# %% ../nbs/20_reproduce.ipynb #49fe2df9
 def resolve_papers(names: list[str]) -> list[str]:
     "Expand `all` and check names: unknown papers are an error naming the known ones."
     if not names or names == ['all']: return list(PAPERS)
@@ -182,6 +182,13 @@ def reproduce(papers: list[str], preset: str = 'cpu', out: str | Path | None = N
         if statuses_report: log(statuses_report)
     return statuses
 
+def offline_html(html: str) -> str:
+    "Drop the scripts nbconvert's template loads from CDNs (require.js, MathJax, mermaid, the widget renderer): pages must work offline."
+    import re
+    html = re.sub(r'<script[^>]+src="(?:https?://[^"]*)?"[^>]*>\s*</script>', '', html)
+    html = re.sub(r'<script type="module">(?:(?!</script>).)*?cdnjs(?:(?!</script>).)*</script>', '', html, flags=re.S)
+    return re.sub(r'<script>(?:(?!</script>).)*widgetRendererSrc(?:(?!</script>).)*</script>', '', html, flags=re.S)
+
 def build_report(out: Path, preset: str, progress: bool = True) -> str | None:
     "Execute `nbs/papers/report.ipynb` over `out` and export `out/report.html`; returns an error or None."
     import papermill as pm
@@ -191,7 +198,7 @@ def build_report(out: Path, preset: str, progress: bool = True) -> str | None:
         pm.execute_notebook(str(nb), str(out/'report.ipynb'), parameters=dict(run_dir=str(Path(out).resolve()), preset=preset),
                             kernel_name='python3', progress_bar=progress, cwd=str(project_root()))
         html, _ = HTMLExporter(template_name='lab', exclude_input=True).from_filename(str(out/'report.ipynb'))
-        atomic_write_text(out/'report.html', html)
+        atomic_write_text(out/'report.html', offline_html(html))
     except Exception as e:
         return f"[report] FAILED: {type(e).__name__}: {e}"
     return f"[report] {out/'report.html'}"

@@ -1,0 +1,84 @@
+"`xltnb reproduce` end to end at the smoke preset: every paper, records contract, report, kill + resume, corruption."
+import json, os, signal, subprocess, sys, time
+from pathlib import Path
+import pytest
+from xltnb.reproduce import available_papers, PAPERS
+
+BUILT = available_papers()
+CONTRACT = ('paper', 'method', 'task', 'model', 'preset', 'seed', 'split', 'metric', 'value')
+
+def reproduce(xltnb_bin, out, *papers, extra=(), **kw):
+    return subprocess.run([xltnb_bin, 'reproduce', *papers, '--preset', 'smoke', '--out', str(out), '--quiet', *extra],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, **kw)
+
+def contract_view(path: Path) -> list:
+    "The records' contract fields, sorted: what must be identical between two runs of the same preset and seeds."
+    recs = [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
+    return sorted(json.dumps({k: r.get(k) for k in CONTRACT + ('lang', 'lang_a', 'lang_b')}, sort_keys=True) for r in recs)
+
+@pytest.fixture(scope='module')
+def smoke_run(tmp_path_factory, xltnb_bin):
+    assert BUILT, 'no paper notebook exists in nbs/papers'
+    out = tmp_path_factory.mktemp('smoke')
+    t0 = time.time(); r = reproduce(xltnb_bin, out, *BUILT); wall = time.time() - t0
+    return out, r, wall
+
+def test_every_built_paper_runs_at_smoke(smoke_run):
+    out, r, wall = smoke_run
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    for p in BUILT:
+        d = out/p
+        assert (d/'executed.ipynb').exists() and (d/'config.json').exists(), p
+        recs = [json.loads(l) for l in (d/'results.jsonl').read_text().splitlines()]
+        assert recs, f'{p} wrote no records'
+        for rec in recs:
+            missing = [k for k in CONTRACT if k not in rec]
+            assert not missing, f'{p}: record lacks {missing}: {rec}'
+            assert ('lang' in rec) or ('lang_a' in rec and 'lang_b' in rec), f'{p}: record has no language: {rec}'
+            assert rec['paper'] == p and rec['preset'] == 'smoke'
+        cfg = json.loads((d/'config.json').read_text())
+        assert cfg.get('preset') == 'smoke', f'{p}: config.json lacks the resolved preset'
+    assert json.loads((out/'status.json').read_text())
+
+def test_report_has_every_paper(smoke_run, browser, root):
+    out, r, _ = smoke_run
+    if not (root/'nbs'/'papers'/'report.ipynb').exists(): pytest.fail('nbs/papers/report.ipynb is missing')
+    html = out/'report.html'
+    assert html.exists(), r.stdout[-2000:]
+    page = browser.new_page(); page.goto(html.resolve().as_uri())
+    body = page.inner_text('body')
+    for p in BUILT: assert p in body, f'{p} missing from report.html'
+
+def test_all_lists_missing_papers_and_fails(tmp_path, xltnb_bin):
+    missing = [p for p in PAPERS if p not in BUILT]
+    if not missing: pytest.skip('every planned paper is built')
+    r = reproduce(xltnb_bin, tmp_path, missing[0])
+    assert r.returncode == 1 and f'{missing[0]}: not built yet' in r.stdout
+
+def test_kill_and_resume_gives_the_same_records(smoke_run, tmp_path, xltnb_bin):
+    ref, r, _ = smoke_run
+    assert r.returncode == 0
+    first, second = (BUILT + BUILT)[:2] if len(BUILT) == 1 else BUILT[:2]
+    papers = list(dict.fromkeys([first, second]))
+    p = subprocess.Popen([xltnb_bin, 'reproduce', *papers, '--preset', 'smoke', '--out', str(tmp_path), '--quiet'],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, start_new_session=True)
+    target = tmp_path/papers[-1]/'executed.ipynb' if len(papers) > 1 else tmp_path/papers[0]/'executed.ipynb'
+    deadline = time.time() + 600
+    while time.time() < deadline and p.poll() is None and not target.exists(): time.sleep(0.2)
+    time.sleep(2)
+    os.killpg(p.pid, signal.SIGKILL); p.wait()
+    r2 = reproduce(xltnb_bin, tmp_path, *papers, extra=('--resume',))
+    assert r2.returncode == 0, r2.stdout[-3000:]
+    for q in papers: assert contract_view(tmp_path/q/'results.jsonl') == contract_view(ref/q/'results.jsonl'), q
+
+def test_corrupt_results_are_not_trusted(smoke_run, tmp_path, xltnb_bin):
+    ref, r, _ = smoke_run
+    p = BUILT[0]
+    r1 = reproduce(xltnb_bin, tmp_path, p); assert r1.returncode == 0
+    f = tmp_path/p/'results.jsonl'; text = f.read_text()
+    f.write_text(text[: len(text) // 2])                      # a half-written file
+    r2 = reproduce(xltnb_bin, tmp_path, p, extra=('--resume',))
+    assert r2.returncode == 0 and 'skipped' not in r2.stdout, r2.stdout
+    assert contract_view(f) == contract_view(ref/p/'results.jsonl')
+    r3 = reproduce(xltnb_bin, tmp_path, p, extra=('--resume',))
+    assert f'[{p}] skipped' in r3.stdout                        # now verified, so trusted
