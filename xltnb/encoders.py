@@ -10,8 +10,9 @@ from pathlib import Path
 from .core import ResourceUnavailable, atomic_write_text, cache_path, content_hash, hub_reachable, set_threads
 
 # %% auto #0
-__all__ = ['SPECIALS', 'SIZES', 'HEADS', 'ASSET_DIR', 'WORLD_ENCODERS', 'train_tokenizer', 'world_tokenizer', 'encoder_config',
-           'build_encoder', 'load_encoder']
+__all__ = ['SPECIALS', 'SIZES', 'HEADS', 'ASSET_DIR', 'WORLD_ENCODERS', 'WORLD_RECIPES', 'train_tokenizer', 'world_tokenizer',
+           'encoder_config', 'build_encoder', 'load_encoder', 'pack_corpora', 'mlm_accuracy', 'pretrain_mlm',
+           'pretrain_world_encoder']
 
 # %% ../nbs/04_encoders.ipynb #98bae1d2
 SPECIALS = {'bert': dict(cls_token='[CLS]', sep_token='[SEP]', pad_token='[PAD]', mask_token='[MASK]', unk_token='[UNK]'),
@@ -47,7 +48,7 @@ def train_tokenizer(corpus,  # an iterable of sentences (all languages mixed)
                                                        special_tokens=[(t, tok.token_to_id(t)) for t in dict.fromkeys([c, s])])
     return PreTrainedTokenizerFast(tokenizer_object=tok, model_max_length=128, **sp)
 
-# %% ../nbs/04_encoders.ipynb #647b6a4e
+# %% ../nbs/04_encoders.ipynb #2ba9b13f
 def world_tokenizer(world='cpu',  # a World, a world preset name, or a dict of `make_world` arguments
                     vocab_size: int = 600, arch: str = 'bert',
                     cap: int = 20000,  # sentences per language
@@ -64,12 +65,12 @@ def world_tokenizer(world='cpu',  # a World, a world preset name, or a dict of `
     return AutoTokenizer.from_pretrained(p)
 
 def _world(world):
-    from xltnb.world import World, make_world
-    return world if isinstance(world, World) else make_world(world) if isinstance(world, str) else make_world(**world)
+    from xltnb.world import make_world
+    return world if hasattr(world, 'render') else make_world(world) if isinstance(world, str) else make_world(**world)
 
-# %% ../nbs/04_encoders.ipynb #d903f548
+# %% ../nbs/04_encoders.ipynb #c536ebe1
 SIZES = {'tiny': dict(num_hidden_layers=2, hidden_size=64, num_attention_heads=2, intermediate_size=128),
-         'small': dict(num_hidden_layers=4, hidden_size=256, num_attention_heads=4, intermediate_size=512)}
+         'small': dict(num_hidden_layers=4, hidden_size=128, num_attention_heads=4, intermediate_size=512)}
 HEADS = (None, 'mlm', 'seq-cls')
 
 def encoder_config(arch: str = 'bert', size: str = 'tiny', vocab_size: int = 600, tokenizer=None, **kw):
@@ -133,3 +134,117 @@ def load_encoder(name_or_path: str,  # a world name, a local folder, or a hub id
     torch.manual_seed(seed)
     model = _auto(head).from_pretrained(name_or_path, attn_implementation='eager', **kw)
     return model, AutoTokenizer.from_pretrained(name_or_path)
+
+# %% ../nbs/04_encoders.ipynb #22538339
+def pack_corpora(tokenizer, corpora: dict,  # lang -> list of sentences
+                 n_seq: int,  # sequences to make
+                 max_length: int = 64, alpha: float = 0.5, seed: int = 0) -> list[dict]:
+    "Packed MLM sequences: `{'input_ids', 'lang'}`, one language per sequence, languages drawn ∝ n^alpha."
+    import random
+    rng = random.Random(seed)
+    langs = list(corpora)
+    ids = {l: tokenizer(corpora[l], add_special_tokens=False)['input_ids'] for l in langs}
+    w = [len(corpora[l]) ** alpha for l in langs]
+    pos = {l: rng.randrange(len(ids[l])) for l in langs}
+    cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
+    out = []
+    for l in rng.choices(langs, w, k=n_seq):
+        seq = [cls]
+        while True:
+            s = ids[l][pos[l]]
+            if len(seq) + len(s) + 1 > max_length and len(seq) > 1: break
+            seq += s[:max_length - 2] + [sep]; pos[l] = (pos[l] + 1) % len(ids[l])
+        out.append(dict(input_ids=seq, lang=l))
+    return out
+
+def mlm_accuracy(model, tokenizer, sentences: list[str],  # held-out sentences of one language
+                 prob: float = 0.15, seed: int = 0, batch_size: int = 64) -> float:
+    "Share of masked tokens the model predicts exactly (masks fixed by `seed`, every masked token set to the mask token)."
+    import torch
+    g = torch.Generator().manual_seed(seed)
+    hit = tot = 0
+    model.eval()
+    with torch.no_grad():
+        for i in range(0, len(sentences), batch_size):
+            enc = tokenizer(sentences[i:i + batch_size], padding=True, return_tensors='pt')
+            ids = enc['input_ids']
+            special = torch.tensor([tokenizer.get_special_tokens_mask(x, already_has_special_tokens=True) for x in ids.tolist()]).bool()
+            m = (torch.rand(ids.shape, generator=g) < prob) & ~special & enc['attention_mask'].bool()
+            logits = model(input_ids=ids.masked_fill(m, tokenizer.mask_token_id), attention_mask=enc['attention_mask']).logits
+            hit += (logits.argmax(-1)[m] == ids[m]).sum().item(); tot += m.sum().item()
+    return hit / max(tot, 1)
+
+# %% ../nbs/04_encoders.ipynb #fa58a77b
+def pretrain_mlm(model, tokenizer, corpora: dict,  # lang -> sentences
+                 out_dir: str | Path,  # Trainer checkpoints and logs
+                 steps: int = 1000,  # the budget, in optimiser steps
+                 batch_size: int = 32, lr: float = 1e-3, warmup: float = 0.05, max_length: int = 64,
+                 alpha: float = 0.5,  # language smoothing exponent
+                 heldout: int = 200,  # sentences per language kept out for the accuracy curves
+                 eval_every: int = 100, seed: int = 0,
+                 threads: int | None = 1,  # torch CPU threads, set explicitly
+                 resume: bool = True,  # continue from the last checkpoint in out_dir
+                ) -> list[dict]:
+    "MLM-pretrain `model` on the corpora with `Trainer`; returns the curves (step, lang, mlm_acc, loss)."
+    import torch
+    from datasets import Dataset
+    from transformers import DataCollatorForLanguageModeling, Trainer, TrainerCallback, TrainingArguments
+    set_threads(threads)
+    train = {l: s[:-heldout] for l, s in corpora.items()}
+    held = {l: s[-heldout:] for l, s in corpora.items()}
+    ds = Dataset.from_list(pack_corpora(tokenizer, train, steps * batch_size, max_length, alpha, seed)).remove_columns('lang')
+    curves = []
+    def measure(step, loss=None):
+        for l, s in held.items(): curves.append(dict(step=step, lang=l, mlm_acc=mlm_accuracy(model, tokenizer, s), loss=loss))
+        model.train()
+    class Curves(TrainerCallback):
+        def on_step_end(self, args, state, control, **kw):
+            if state.global_step % eval_every == 0 or state.global_step == steps:
+                loss = next((h['loss'] for h in reversed(state.log_history) if 'loss' in h), None)
+                measure(state.global_step, loss)
+    args = TrainingArguments(output_dir=str(out_dir), max_steps=steps, per_device_train_batch_size=batch_size,
+                             learning_rate=lr, warmup_ratio=warmup, weight_decay=0.01, lr_scheduler_type='linear',
+                             logging_steps=max(1, eval_every // 2), save_strategy='steps', save_steps=max(eval_every * 5, 1),
+                             save_total_limit=1, report_to='none', seed=seed, data_seed=seed, use_cpu=not torch.cuda.is_available(),
+                             dataloader_num_workers=0, disable_tqdm=True)
+    coll = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15)
+    trainer = Trainer(model=model, args=args, train_dataset=ds, data_collator=coll, callbacks=[Curves()])
+    ckpts = sorted(Path(out_dir).glob('checkpoint-*'), key=lambda p: int(p.name.split('-')[1])) if resume else []
+    if not ckpts: measure(0)
+    trainer.train(resume_from_checkpoint=str(ckpts[-1]) if ckpts else None)
+    return curves
+
+# %% ../nbs/04_encoders.ipynb #2e109654
+WORLD_RECIPES = {
+    'smoke': dict(world='smoke', arch='bert', size='tiny', vocab_size=600, steps=20, batch_size=16, lr=1e-3,
+                  max_length=64, alpha=0.5, eval_every=10, heldout=50, seed=0),
+    'cpu': dict(world='cpu', arch='bert', size='small', vocab_size=600, steps=3000, batch_size=32, lr=1e-3,
+                max_length=64, alpha=0.5, eval_every=250, heldout=200, seed=0),
+}
+
+def pretrain_world_encoder(preset: str = 'cpu',  # a recipe in WORLD_RECIPES
+                           out: str | Path | None = None,  # default: the package's asset folder (cpu) or a cache folder
+                           threads: int | None = 1, **overrides) -> Path:
+    "Pretrain the world encoder of a recipe and save it (float16 safetensors, tokenizer, recipe.json, curves.json)."
+    import time, torch
+    if preset not in WORLD_RECIPES: raise ValueError(f"unknown recipe {preset!r}; known: {', '.join(WORLD_RECIPES)}")
+    r = WORLD_RECIPES[preset] | overrides
+    w = _world(r['world'])
+    tok = world_tokenizer(w, r['vocab_size'], r['arch'])
+    model = build_encoder(r['arch'], r['size'], tok, head='mlm', seed=r['seed'])
+    key = content_hash(dict(r, world_key=w.key))
+    out = Path(out) if out else (ASSET_DIR if preset == 'cpu' else cache_path('world-encoder', key))
+    work = cache_path('world-encoder-run', key)
+    t0 = time.time()
+    curves = pretrain_mlm(model, tok, {l: w.corpus(l) for l in w.languages()}, work, steps=r['steps'],
+                          batch_size=r['batch_size'], lr=r['lr'], max_length=r['max_length'], alpha=r['alpha'],
+                          heldout=r['heldout'], eval_every=r['eval_every'], seed=r['seed'], threads=threads)
+    out.mkdir(parents=True, exist_ok=True)
+    model.half().save_pretrained(out); tok.save_pretrained(out)
+    atomic_write_text(out / 'curves.json', json.dumps(curves, indent=0))
+    recipe = dict(recipe=r, world_key=w.key, key=key, seconds=round(time.time() - t0, 1), threads=threads,
+                  torch=torch.__version__, n_params=sum(p.numel() for p in model.parameters()),
+                  command=f"python -c \"from xltnb.encoders import pretrain_world_encoder; pretrain_world_encoder('{preset}')\"")
+    recipe['weights_sha256'] = content_hash(out / 'model.safetensors', n=64)
+    atomic_write_text(out / 'recipe.json', json.dumps(recipe, indent=1))
+    return out

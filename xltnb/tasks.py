@@ -50,7 +50,7 @@ def task_languages(name: str) -> list[str]:
     from xltnb.world import languages
     return languages()
 
-# %% ../nbs/02_tasks.ipynb #7fbd32d7
+# %% ../nbs/02_tasks.ipynb #c4af7144
 def _features(info, extra=()):
     from datasets import ClassLabel, Features, Value
     f = {k: Value('string') for k in info['text_fields']}
@@ -69,8 +69,8 @@ def _check(name, lang, split):
 
 def _load_world(name, lang, split, world):
     from datasets import Dataset
-    from xltnb.world import World, make_world
-    w = world if isinstance(world, World) else make_world(world) if isinstance(world, str) else make_world(**world)
+    from xltnb.world import make_world
+    w = world if hasattr(world, 'render') else make_world(world) if isinstance(world, str) else make_world(**world)
     if lang not in w.languages(): raise ValueError(f"language {lang!r} is not in this world; it has: {', '.join(w.languages())}")
     info = TASKS[name]
     if name == 'world-bitext':
@@ -96,10 +96,11 @@ def _load_hub(name, lang, split):
     if name == 'pawsx': ds = ds.filter(lambda x: x['label'] != -1)  # unlabelled pairs in the hub version
     return ds.select_columns(list(info['text_fields']) + ['label'])
 
-# %% ../nbs/02_tasks.ipynb #3ad14737
+# %% ../nbs/02_tasks.ipynb #35f643ed
 _LABEL_ALIASES = {'contradictory': 'contradiction'}
 
 def _label_id(v, names, path, row):
+    orig = v
     if isinstance(v, str):
         s = v.strip()
         if s.lstrip('-').isdigit(): v = int(s)
@@ -109,7 +110,7 @@ def _label_id(v, names, path, row):
             raise ValueError(f"{path}: row {row}: label {v!r} is outside the label set; allowed: {', '.join(names)} "
                              f"or 0-{len(names) - 1}")
     if isinstance(v, bool) or not isinstance(v, int) or not -1 <= v < len(names):
-        raise ValueError(f"{path}: row {row}: label {v!r} is outside the label set; allowed: {', '.join(names)} "
+        raise ValueError(f"{path}: row {row}: label {orig!r} is outside the label set; allowed: {', '.join(names)} "
                          f"or 0-{len(names) - 1}")
     return v
 
@@ -162,7 +163,7 @@ def load_task(name: str,  # a task in TASKS: 'xnli', 'pawsx', 'world-nli', 'worl
     if len(ds) == 0: raise ValueError(f"task {name!r}, {lang!r}, {split!r}: empty split")
     return ds
 
-# %% ../nbs/02_tasks.ipynb #6af304c9
+# %% ../nbs/02_tasks.ipynb #e71e09a6
 def generalized_pairs(name: str,  # a pair task: 'xnli', 'pawsx', 'world-nli', 'world-paws'
                       l1: str,  # language of the first text field
                       l2: str,  # language of the second text field
@@ -175,7 +176,7 @@ def generalized_pairs(name: str,  # a pair task: 'xnli', 'pawsx', 'world-nli', '
     if len(info['text_fields']) != 2: raise ValueError(f"task {name!r} has no sentence pairs; pair tasks: "
                                                        f"{', '.join(t for t, i in TASKS.items() if len(i['text_fields']) == 2)}")
     a, b = load_task(name, l1, split, **kw), load_task(name, l2, split, **kw)
-    if len(a) != len(b) or a['label'] != b['label']:
+    if len(a) != len(b) or list(a['label']) != list(b['label']):
         raise ValueError(f"{name} {split} in {l1!r} and {l2!r} are not parallel ({len(a)} vs {len(b)} rows or labels differ)")
     f1, f2 = info['text_fields']
     return a.remove_columns([f2]).add_column(f2, b[f2]).select_columns([f1, f2] + [c for c in a.column_names if c not in (f1, f2)])
