@@ -214,12 +214,12 @@ def pretrain_mlm(model, tokenizer, corpora: dict,  # lang -> sentences
     trainer.train(resume_from_checkpoint=str(ckpts[-1]) if ckpts else None)
     return curves
 
-# %% ../nbs/04_encoders.ipynb #2e109654
+# %% ../nbs/04_encoders.ipynb #6d871a22
 WORLD_RECIPES = {
     'smoke': dict(world='smoke', arch='bert', size='tiny', vocab_size=600, steps=20, batch_size=16, lr=1e-3,
                   max_length=64, alpha=0.5, eval_every=10, heldout=50, seed=0),
-    'cpu': dict(world='cpu', arch='bert', size='small', vocab_size=600, steps=3000, batch_size=32, lr=1e-3,
-                max_length=64, alpha=0.5, eval_every=250, heldout=200, seed=0),
+    'cpu': dict(world='cpu', arch='bert', size='small', vocab_size=600, steps=1500, batch_size=32, lr=1e-3,
+                max_length=64, alpha=0.5, eval_every=150, heldout=200, seed=0),
 }
 
 def pretrain_world_encoder(preset: str = 'cpu',  # a recipe in WORLD_RECIPES

@@ -1,0 +1,54 @@
+"Encoders: loading by name / folder / hub id offline, the shipped world encoder and its recipe, caching."
+import json, os, time
+
+import pytest
+import torch
+
+os.environ['HF_HUB_OFFLINE'] = '1'
+from xltnb.core import ResourceUnavailable, content_hash
+from xltnb.encoders import (ASSET_DIR, WORLD_RECIPES, build_encoder, load_encoder, pretrain_world_encoder,
+                            world_tokenizer)
+
+shipped = pytest.mark.skipif(not (ASSET_DIR / 'model.safetensors').exists(), reason='world encoder not shipped')
+
+def test_bad_names_and_heads(tmp_path):
+    with pytest.raises(ResourceUnavailable, match="encoders that run offline: world-tiny, world-small, world-small-scratch"):
+        load_encoder('xlm-roberta-base')
+    with pytest.raises(ValueError, match="unknown head 'ner'; known: None, mlm, seq-cls"):
+        load_encoder('world-tiny', head='ner')
+    with pytest.raises(FileNotFoundError, match="is not a model folder"):
+        load_encoder(str(tmp_path))
+    with pytest.raises(ValueError, match="unknown size 'base'"): build_encoder(size='base')
+    with pytest.raises(ValueError, match="unknown recipe 'laptop'"): pretrain_world_encoder('laptop')
+
+def test_tokenizer_is_cached():
+    world_tokenizer('smoke')
+    t0 = time.perf_counter(); tok = world_tokenizer('smoke'); dt = time.perf_counter() - t0
+    assert dt < 5 and len(tok) <= 600
+
+def test_recipe_at_smoke_size(tmp_path):
+    out = pretrain_world_encoder('smoke', out=tmp_path / 'enc', threads=1)
+    rec = json.loads((out / 'recipe.json').read_text())
+    assert rec['recipe'] == WORLD_RECIPES['smoke'] and rec['weights_sha256'] == content_hash(out / 'model.safetensors', n=64)
+    curves = json.loads((out / 'curves.json').read_text())
+    assert {c['step'] for c in curves} == {0, 10, 20} and {c['lang'] for c in curves} == set(rec and ['en', 'de', 'fr', 'es', 'ru', 'el', 'hi', 'sw'])
+    m, t = load_encoder(str(out), head='seq-cls', num_labels=3)
+    assert m(**t(['Ann washes the car'], ['Ann cleans the car'], return_tensors='pt')).logits.shape == (1, 3)
+
+@shipped
+def test_shipped_world_encoder_matches_its_recipe():
+    rec = json.loads((ASSET_DIR / 'recipe.json').read_text())
+    assert rec['weights_sha256'] == content_hash(ASSET_DIR / 'model.safetensors', n=64)
+    assert rec['recipe'] == WORLD_RECIPES['cpu'] and 'pretrain_world_encoder' in rec['command']
+    assert sum(f.stat().st_size for f in ASSET_DIR.iterdir()) < 8e6  # a few MB
+
+@shipped
+def test_world_small_and_its_scratch_floor():
+    m, t = load_encoder('world-small', head='seq-cls', num_labels=3)
+    s, t2 = load_encoder('world-small-scratch', head='seq-cls', num_labels=3)
+    assert t.get_vocab() == t2.get_vocab() and m.config.hidden_size == s.config.hidden_size
+    assert all(p.dtype == torch.float32 for p in m.parameters())
+    we = lambda x: x.get_input_embeddings().weight
+    assert not torch.allclose(we(m), we(s))
+    s2, _ = load_encoder('world-small-scratch', head='seq-cls', num_labels=3)
+    assert torch.equal(we(s), we(s2))  # seeded
