@@ -116,3 +116,49 @@ def test_embed_mode_and_consistency_term(tok, ds):
     b = dict(tok(EN, EN[::-1], padding=True, return_tensors='pt'), labels=torch.tensor([0, 1, 2, 0]))
     loss = s.loss(clf, b); loss.backward()
     assert torch.isfinite(loss) and s.stats['late'] == 0 and s.stats['switched'] > 0
+
+
+# ---- the paper notebook's parameters and presets (its first two code cells, as papermill would run them)
+from pathlib import Path
+import yaml
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _head_cells(**overrides):
+    import nbformat
+    nb = nbformat.read(ROOT / 'nbs' / 'papers' / 'salt.ipynb', as_version=4)
+    code = [c for c in nb.cells if c.cell_type == 'code']
+    assert 'parameters' in code[0].metadata.get('tags', [])
+    ns = {}
+    exec(code[0].source, ns)
+    ns.update(overrides); ns.pop('__builtins__', None)
+    exec(code[1].source, ns)
+    return ns
+
+
+@pytest.mark.parametrize('preset', ['smoke', 'cpu', 'gpu', 'paper'])
+def test_every_preset_file_is_valid(preset, monkeypatch):
+    from xltnb.core import ResourceUnavailable
+    monkeypatch.setenv('HF_HUB_OFFLINE', '1')
+    params = yaml.safe_load((ROOT / 'configs' / 'salt' / f'{preset}.yaml').read_text())
+    assert params['preset'] == preset
+    if preset in ('smoke', 'cpu'):
+        ns = _head_cells(**params)
+        assert ns['P']['seeds'] == params['seeds'] and ns['P']['methods'] == ['baseline', 'salt', 'salt-cs', 'salt-mixup']
+    elif not torch.cuda.is_available():
+        with pytest.raises(ResourceUnavailable, match=rf"preset '{preset}' needs .*presets that run here: smoke, cpu"):
+            _head_cells(**params)
+
+
+def test_paper_preset_settings_are_xtreme():
+    p = yaml.safe_load((ROOT / 'configs' / 'salt' / 'paper.yaml').read_text())
+    assert p['models'] == ['xlm-roberta-base', 'bert-base-multilingual-cased'] and p['tasks'] == ['xnli', 'pawsx']
+    assert (p['lr'], p['batch_size'], p['max_length'], p['epochs'], p['n_train']) == (2e-5, 32, 128, 5.0, 0)
+
+
+def test_bad_parameters_fail_before_any_work():
+    from xltnb.core import ParamError
+    with pytest.raises(ParamError, match="unknown parameter"): _head_cells(ratioo=0.2)
+    with pytest.raises(ParamError, match="'salt-dict' is not allowed; allowed: baseline, salt, salt-cs, salt-mixup"):
+        _head_cells(methods=['baseline', 'salt-dict'])
+    with pytest.raises(ParamError, match="parameter 'k' must be int"): _head_cells(k='five')
