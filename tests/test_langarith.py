@@ -96,3 +96,52 @@ def test_bad_inputs():
                                       intermediate_size=8)).bert
     with pytest.raises(ValueError, match="no masked-LM head"):
         madx_model((bert, tok))
+
+
+# ---- the paper notebook's parameters and presets (its first two code cells, as papermill runs them)
+from pathlib import Path
+import yaml
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _head(**overrides):
+    import nbformat
+    nb = nbformat.read(ROOT / 'nbs' / 'papers' / 'langarith.ipynb', as_version=4)
+    code = [c for c in nb.cells if c.cell_type == 'code']
+    assert 'parameters' in code[0].metadata.get('tags', [])
+    ns = {}
+    exec(code[0].source, ns)
+    ns.update(overrides); ns.pop('__builtins__', None)
+    exec(code[1].source, ns)
+    return ns
+
+
+@pytest.mark.parametrize('preset', ['smoke', 'cpu', 'gpu', 'paper'])
+def test_preset_files_validate(preset, monkeypatch):
+    from xltnb.core import ResourceUnavailable
+    monkeypatch.setenv('HF_HUB_OFFLINE', '1')
+    params = yaml.safe_load((ROOT / 'configs' / 'langarith' / f'{preset}.yaml').read_text())
+    assert params['preset'] == preset
+    if preset in ('smoke', 'cpu'):
+        ns = _head(**params)
+        assert ns['GRID'][0] == 0.0 and ns['GRID'][-1] == 1.0 and all(t != 'en' for t, _ in ns['PAIRS'])
+    elif not torch.cuda.is_available():
+        with pytest.raises(ResourceUnavailable, match=rf"preset '{preset}' needs .*presets that run here: smoke, cpu"):
+            _head(**params)
+
+
+def test_paper_preset_has_the_papers_settings():
+    p = yaml.safe_load((ROOT / 'configs' / 'langarith' / 'paper.yaml').read_text())
+    assert p['models'] == ['xlm-roberta-base', 'bert-base-multilingual-cased'] and p['task'] == 'xnli'
+    assert (p['la_steps'], p['la_batch'], p['la_lr']) == (250000, 64, 1e-4)
+    assert (p['ta_batch'], p['ta_lr'], p['ta_epochs'], p['max_length'], p['seeds']) == (16, 1e-4, 100.0, 128, [42, 51, 99])
+    assert len({t.split(':')[0] for t in p['pairs']}) == 13  # XNLI's targets minus Thai
+
+
+def test_bad_parameters_fail_before_any_work():
+    from xltnb.core import ParamError
+    with pytest.raises(ParamError, match="unknown parameter"): _head(lamda=0.5)
+    with pytest.raises(ParamError, match="'pawsx' is not allowed"): _head(task='pawsx')
+    with pytest.raises(NotImplementedError, match="task 'wikiann'.*not in the xltnb harness"): _head(task='wikiann')
+    with pytest.raises(ValueError, match="pairs must look like 'target:related', got 'es'"): _head(pairs=['es'])
+    with pytest.raises(ValueError, match="include both ends 0 and 1"): _head(grid=[0.2, 0.5, 1.0])
