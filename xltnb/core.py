@@ -188,7 +188,7 @@ def validate_params(ns: dict,  # the notebook's namespace, usually `globals()`
     ns.update(out)
     return out
 
-# %% ../nbs/00_core.ipynb #e8e8206f
+# %% ../nbs/00_core.ipynb #6c6d971d
 PRESETS = {'smoke': dict(gpu=False, hub=False, what='every code path end to end, seconds per notebook'),
            'cpu': dict(gpu=False, hub=False, what="each paper's claim on the synthetic world, 2 cores, offline"),
            'gpu': dict(gpu=True, hub=False, what='larger world and models, one GPU, offline'),
@@ -211,7 +211,8 @@ def require_resources(preset: str,  # one of PRESETS
     if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
     need_gpu = PRESETS[preset]['gpu'] if gpu is None else gpu
     need_hub = PRESETS[preset]['hub'] if hub is None else hub
-    lacks = (['a CUDA GPU'] if need_gpu and 'cuda' not in available_devices() else []) + \
+    allow_cpu = os.environ.get('XLTNB_ALLOW_CPU', '0') == '1'
+    lacks = (['a CUDA GPU'] if need_gpu and not allow_cpu and 'cuda' not in available_devices() else []) + \
             (['the model hub (offline or HF_HUB_OFFLINE=1)'] if need_hub and not hub_reachable() else [])
     if lacks:
         here = runnable_presets(gpu='cuda' in available_devices(), hub=not any('hub' in l for l in lacks))
