@@ -98,7 +98,7 @@ def build_encoder(arch: str = 'bert', size: str = 'tiny', tokenizer=None, head: 
     torch.manual_seed(seed)
     return _auto(head).from_config(cfg, attn_implementation='eager')
 
-# %% ../nbs/04_encoders.ipynb #b851f1f4
+# %% ../nbs/04_encoders.ipynb #401712c8
 ASSET_DIR = Path(__file__).parent / 'assets' / 'world_encoder' if '__file__' in globals() else Path('../xltnb/assets/world_encoder')
 WORLD_ENCODERS = ('world-tiny', 'world-small', 'world-small-scratch')
 
@@ -132,7 +132,7 @@ def load_encoder(name_or_path: str,  # a world name, a local folder, or a hub id
                                   f"hub is not reachable here (offline or HF_HUB_OFFLINE=1); encoders that run offline: "
                                   f"{', '.join(WORLD_ENCODERS)}, or a local folder")
     torch.manual_seed(seed)
-    model = _auto(head).from_pretrained(name_or_path, attn_implementation='eager', **kw)
+    model = _auto(head).from_pretrained(name_or_path, attn_implementation='eager', dtype=torch.float32, **kw)
     return model, AutoTokenizer.from_pretrained(name_or_path)
 
 # %% ../nbs/04_encoders.ipynb #22538339
@@ -214,7 +214,7 @@ def pretrain_mlm(model, tokenizer, corpora: dict,  # lang -> sentences
     trainer.train(resume_from_checkpoint=str(ckpts[-1]) if ckpts else None)
     return curves
 
-# %% ../nbs/04_encoders.ipynb #6d871a22
+# %% ../nbs/04_encoders.ipynb #cd64c770
 WORLD_RECIPES = {
     'smoke': dict(world='smoke', arch='bert', size='tiny', vocab_size=600, steps=20, batch_size=16, lr=1e-3,
                   max_length=64, alpha=0.5, eval_every=10, heldout=50, seed=0),
@@ -240,7 +240,8 @@ def pretrain_world_encoder(preset: str = 'cpu',  # a recipe in WORLD_RECIPES
                           batch_size=r['batch_size'], lr=r['lr'], max_length=r['max_length'], alpha=r['alpha'],
                           heldout=r['heldout'], eval_every=r['eval_every'], seed=r['seed'], threads=threads)
     out.mkdir(parents=True, exist_ok=True)
-    model.half().save_pretrained(out); tok.save_pretrained(out)
+    model.half().save_pretrained(out); tok.save_pretrained(out)  # float16 on disk: half the size
+    model.float().config.dtype = torch.float32; model.config.save_pretrained(out)  # loads as float32
     atomic_write_text(out / 'curves.json', json.dumps(curves, indent=0))
     recipe = dict(recipe=r, world_key=w.key, key=key, seconds=round(time.time() - t0, 1), threads=threads,
                   torch=torch.__version__, n_params=sum(p.numel() for p in model.parameters()),

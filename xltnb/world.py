@@ -16,10 +16,10 @@ __all__ = ['CONCEPTS', 'EN_IRREGULAR', 'EN_PARTICIPLE', 'NAMES', 'DIGITS', 'FUNC
            'BOTH_VERBS', 'SCRIPTS', 'DEFAULT_LANGS', 'CONTENT', 'FUNCTION_WORDS', 'THINGS', 'PEOPLE', 'ANIMATE',
            'VERBS', 'COLOURS', 'SIZES', 'HYPER', 'HYPO', 'NLI_LABELS', 'NLI_RULES', 'NLI_WEIGHTS', 'PAWS_WEIGHTS',
            'PAWS_LABELS', 'WORLD_PRESETS', 'ANCHORS', 'LangSpec', 'build_lexicon', 'Renderer', 'Semantics', 'edit_nli',
-           'c_has_colour', 'edit_paws', 'edit_nli_like', 'World', 'make_world', 'languages', 'lexicon_free_features',
-           'fit_lexicon_free', 'fit_naive_bayes', 'floors']
+           'edit_paws', 'World', 'make_world', 'languages', 'lexicon_free_features', 'fit_lexicon_free',
+           'fit_naive_bayes', 'floors']
 
-# %% ../nbs/03_world.ipynb #2872e0db
+# %% ../nbs/03_world.ipynb #d6deb99c
 # concept -> (kind, category, English variants); a concept with 2 variants has a synonym pair
 CONCEPTS = {
     # things: 4 categories x 6, each with its hypernym
@@ -64,7 +64,7 @@ DIGITS = tuple('23456789')
 FUNCTION = ('det', 'neg', 'conj', 'by', 'aux')  # never shared by the overlap dial
 THING_VERBS = ('wash', 'paint', 'carry', 'buy', 'sell', 'find')
 ANIMATE_VERBS = ('help', 'call', 'follow')
-BOTH_VERBS = ('watch', 'push', 'pull')
+BOTH_VERBS = ('watch', 'push', 'pull')  # take things and the animate
 
 # %% ../nbs/03_world.ipynb #320c594c
 @dataclass(frozen=True)
@@ -260,7 +260,7 @@ class Semantics:
         neg = rng.random() < 0.25 if neg is None else neg
         return (self.np(rng, s, p_plural=0), self.word(rng, v), self.np(rng, o), neg, passive, s2)
 
-# %% ../nbs/03_world.ipynb #5f33b022
+# %% ../nbs/03_world.ipynb #a8ac260d
 NLI_LABELS = ('entailment', 'neutral', 'contradiction')
 # label by (edit, premise negated): monotonicity flips under negation
 NLI_RULES = {'syn': 'EE', 'hyper': 'EN', 'hypo': 'NE', 'alt': 'CN', 'add-mod': 'NE', 'drop-mod': 'EN',
@@ -318,14 +318,12 @@ def edit_nli(sem: Semantics, rng, edit: str, neg: bool):
         h = _put(p, s, sem.word(rng, HYPER[w[0]]))
         return (p, h) if edit == 'hyper' else (h, p)
     # add-mod / drop-mod: an adjective slot of a noun phrase (people take sizes only)
-    ok = [s for s in slots if s[1] in (2, 3) and (s[1] == 2 or c_has_colour(p, s))]
+    ok = [s for s in slots if s[1] == 2 or s[1] == 3 and p[s[0]][0][0] in THINGS]  # people take no colour
     if not ok: return None
     s = rng.choice(ok)
     full = _get(p, s) is not None and p or _put(p, s, sem.word(rng, rng.choice(SIZES if s[1] == 2 else COLOURS)))
     bare = _put(full, s, None)
     return (bare, full) if edit == 'add-mod' else (full, bare)
-
-def c_has_colour(c, s): return c[s[0]][0][0] in THINGS
 
 def edit_paws(sem: Semantics, rng, edit: str):
     "One (sentence1, sentence2) pair of clauses made by `edit`, or None when the clause does not allow it."
@@ -339,10 +337,11 @@ def edit_paws(sem: Semantics, rng, edit: str):
     if edit == 'adj-swap':
         if s[0][0] == '#n' or o[0][0] == '#n' or s[2] is None and o[2] is None or s[2] == o[2]: return None
         return p, (_np_set(s, 2, o[2]), v, _np_set(o, 2, s[2]), neg, False, s2)
-    if edit == 'syn': return edit_nli_like(sem, rng, p, 'syn')
-    return edit_nli_like(sem, rng, p, 'alt')
+    return _substitute(sem, rng, p, edit)  # 'syn' or 'alt'
 
-def edit_nli_like(sem, rng, p, edit):
+def _substitute(sem, rng, p, edit):
+    "Substitute one word of `p` by a synonym ('syn') or a co-hyponym ('alt')."
+
     slots = [s for s in _slots(p) if _get(p, s) is not None]
     if edit == 'syn': ok = [s for s in slots if len(CONCEPTS[_get(p, s)[0]][2]) > 1]
     else: ok = [s for s in slots if _alternatives(p, s, _get(p, s))]
