@@ -21,7 +21,7 @@ from ..core import atomic_write_text, content_hash
 # %% auto #0
 __all__ = ['MLM_HEAD', 'LAMBDA_GRID', 'lang_adapter_config', 'task_adapter_config', 'madx_model', 'adapter_state',
            'add_language_adapter', 'train_language_adapter', 'add_task_adapter', 'use_language', 'train_task_adapter',
-           'merge_adapters', 'lambda_curve', 'select_lambda', 'language_arithmetic', 'lambda_figure',
+           'merge_adapters', 'lambda_curve', 'select_lambda', 'ties_merge', 'language_arithmetic', 'lambda_figure',
            'lambda_inspector']
 
 # %% ../../nbs/13_langarith.ipynb #7c50d344
@@ -167,18 +167,20 @@ def merge_adapters(model, name: str,  # the new adapter
     # on base_model: the AdapterModel's own average_adapter drops the invertible adapter (adapters 1.3.0)
     model.base_model.average_adapter(name, [a, b], weights=[lam, 1 - lam], normalize_weights=False)
 
-# %% ../../nbs/13_langarith.ipynb #81f5f756
+# %% ../../nbs/13_langarith.ipynb #13e10ae3
 LAMBDA_GRID = tuple(round(0.1 * i, 1) for i in range(11))  # reconstructed: the paper's grid is unknown
 
 def lambda_curve(model, tokenizer, task,  # task name for `load_task`, or a mapping lang -> Dataset
                  target: str, a: str, b: str, task_name: str = 'task',
-                 grid=LAMBDA_GRID, splits=('dev',), merged: str = 'merged', **kw,  # `zero_shot` options (world=...)
+                 grid=LAMBDA_GRID, splits=('dev',), merged: str = 'merged',
+                 merge=None,  # merge(model, name, a, b, lam); default: `merge_adapters` (the paper's Eq. 1)
+                 **kw,  # `zero_shot` options (world=..., max_length=...)
                 ) -> pd.DataFrame:
     "Target accuracy of `Stack(λ·a + (1−λ)·b, task)` at every λ of `grid`: columns lam, split, accuracy."
     from xltnb.evaluate import zero_shot
-    rows = []
+    rows, merge = [], merge or merge_adapters
     for lam in grid:
-        merge_adapters(model, merged, a, b, lam)
+        merge(model, merged, a, b, lam)
         use_language(model, merged, task_name)
         for split in splits:
             acc = zero_shot(model, tokenizer, _task_for(task, split), langs=[target], split=split, **kw)[target]
@@ -195,11 +197,39 @@ def select_lambda(curve: pd.DataFrame, split: str = 'dev') -> float:
     best = c[c['accuracy'] == c['accuracy'].max()]['lam']
     return float(min(best, key=lambda l: (abs(l - 0.5), l)))
 
-# %% ../../nbs/13_langarith.ipynb #84894179
+# %% ../../nbs/13_langarith.ipynb #82e4ebda
+def _set_adapter_state(model, name: str, state: dict) -> None:
+    with torch.no_grad():
+        for k, p in model.named_parameters():
+            if f'adapters.{name}.' in k: p.copy_(state[k.replace(f'.{name}.', '.<a>.')])
+
+def ties_merge(model, name: str, a: str, b: str,  # the new adapter, the two language adapters
+               lam: float = 1.0,  # scale of the merged task vector (θ = θ0 + λ·τ_m)
+               k: float = 0.2,  # share of each task vector's entries kept (largest magnitudes)
+               init_seed: int = 0,  # the shared initialisation θ0 the adapters were trained from
+              ) -> None:
+    "Add adapter `name` = TIES-merge of `a` and `b` (trim, elect sign, disjoint mean) relative to the shared init."
+    if name in model.adapters_config: _delete_adapter(model, name)
+    add_language_adapter(model, name, init_seed, config=model.adapters_config.get(a))
+    theta0, sa, sb = adapter_state(model, name), adapter_state(model, a), adapter_state(model, b)
+    keys = sorted(theta0)
+    tau = torch.stack([torch.cat([(s[x] - theta0[x]).flatten() for x in keys]) for s in (sa, sb)])
+    keep = max(1, int(round(k * tau.shape[1])))
+    kth = tau.abs().topk(keep, dim=1).values[:, -1:]  # trim: each vector's top-k entries by magnitude
+    tau = torch.where(tau.abs() >= kth, tau, torch.zeros_like(tau))
+    sign = torch.sign(tau.sum(0)); sign[sign == 0] = 1  # elect
+    agree = (torch.sign(tau) == sign) & (tau != 0)
+    tau_m = (tau * agree).sum(0) / agree.sum(0).clamp(min=1)  # disjoint mean
+    out, i = {}, 0
+    for x in keys:
+        n = theta0[x].numel(); out[x] = theta0[x] + lam * tau_m[i:i + n].view_as(theta0[x]); i += n
+    _set_adapter_state(model, name, out)
+
+# %% ../../nbs/13_langarith.ipynb #c6c478de
 def language_arithmetic(model, tokenizer, task, target: str, a: str, b: str, task_name: str = 'task',
-                        grid=LAMBDA_GRID, **kw) -> tuple[pd.DataFrame, float, dict]:
+                        grid=LAMBDA_GRID, merge=None, **kw) -> tuple[pd.DataFrame, float, dict]:
     "λ curve (dev + test), the λ chosen on dev, and test accuracy of `a`, `b` and their merge for one target."
-    curve = lambda_curve(model, tokenizer, task, target, a, b, task_name, grid, splits=('dev', 'test'), **kw)
+    curve = lambda_curve(model, tokenizer, task, target, a, b, task_name, grid, splits=('dev', 'test'), merge=merge, **kw)
     lam = select_lambda(curve, 'dev')
     test = curve[curve['split'] == 'test'].set_index('lam')['accuracy']
     acc = {a: float(test[1.0]), b: float(test[0.0]), 'merge': float(test[lam])} if {0.0, 1.0} <= set(test.index) \
