@@ -68,7 +68,7 @@ def load_records(*paths) -> list[dict]:
     "Read and validate records from one or more JSON Lines files."
     return [check_record(r) for p in paths for r in read_jsonl(p)]
 
-# %% ../nbs/07_results.ipynb #82d49e7a
+# %% ../nbs/07_results.ipynb #6de39dee
 def records_frame(records, **where) -> pd.DataFrame:
     "Records as a DataFrame, filtered by `where` (key=value or key=[values])."
     df = pd.DataFrame(records)
@@ -87,12 +87,16 @@ def lang_columns(langs, task: str | None = None) -> list[str]:
     return [l for l in order if l in langs] + canonical_order([l for l in langs if l not in order])
 
 def _per_seed(df: pd.DataFrame, by: list, source: str) -> pd.DataFrame:
-    keys = by + ['seed']
-    per = df.pivot_table(index=keys, columns='lang', values='value', aggfunc='mean')
-    xen = [c for c in per.columns if c != source]
-    per['avg'] = per.mean(axis=1)
-    per['avg_xen'] = per[xen].mean(axis=1) if xen else np.nan
-    return per
+    "One row per group and seed, one column per language, + avg and avg_xen over the group's languages."
+    per = df.pivot_table(index=by + ['seed'], columns='lang', values='value', aggfunc='mean')
+    parts = []
+    for _, g in per.groupby(level=by, sort=False):
+        g = g.dropna(axis=1, how='all')  # the languages this group was tested on
+        xen = [c for c in g.columns if c != source]
+        # a seed that lacks one of them gets no average: averages over different languages do not compare
+        parts.append(g.assign(avg=g.mean(axis=1, skipna=False),
+                              avg_xen=g[xen].mean(axis=1, skipna=False) if xen else np.nan))
+    return pd.concat(parts)
 
 def table_stats(records, metric: str = 'accuracy', split: str = 'test', by=('task', 'method'), source: str = SOURCE_LANG,
                 **where) -> pd.DataFrame:
@@ -104,6 +108,7 @@ def table_stats(records, metric: str = 'accuracy', split: str = 'test', by=('tas
     g = per.groupby(level=by, sort=False)
     stats = pd.concat({'mean': g.mean(), 'std': g.std(ddof=1).fillna(0.0), 'n': g.count()}, axis=1)
     long = stats.stack(level=1, future_stack=True).reset_index()
+    long = long[long['n'] > 0]
     langs = lang_columns(df['lang'].unique(), df['task'].iloc[0] if df['task'].nunique() == 1 else None)
     long['lang'] = pd.Categorical(long['lang'], langs + list(SUMMARY_KEYS), ordered=True)
     order = {k: i for i, k in enumerate(_groups(df, by))}  # groups in the order the records list them

@@ -1,0 +1,102 @@
+"""Faults and bad inputs for `xltnb.results` that the notebook's examples do not cover: corrupt or partial files,
+invalid records, missing seeds or languages, claims that cannot be measured."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xltnb.results import (REFERENCES, Claim, add_claim, check_claims, check_record, load_records, make_records,
+                           pair_matrix, table, table_stats, write_records)
+
+BASE = dict(paper='t', task='world-nli', model='m', preset='smoke', split='test')
+
+
+def recs(method='baseline', seeds=(0, 1, 2), langs=('en', 'de', 'ru'), value=lambda s, l: 0.5 + 0.1 * s):
+    return [r for s in seeds for r in make_records({l: value(s, l) for l in langs}, method=method, seed=s, **BASE)]
+
+
+def test_corrupt_line_names_file_and_line(tmp_path):
+    p = tmp_path / 'r.jsonl'
+    write_records(p, recs(seeds=(0,)))
+    with p.open('a') as f: f.write('{"paper": "t", "value": 0.5\n')  # a line cut short by a crash
+    with pytest.raises(ValueError, match=r"r.jsonl:4: corrupt JSON line"):
+        load_records(p)
+
+
+def test_invalid_record_is_not_written(tmp_path):
+    p = tmp_path / 'r.jsonl'
+    good = recs(seeds=(0,))
+    write_records(p, good)
+    bad = dict(good[0]); del bad['metric']
+    with pytest.raises(ValueError, match="record lacks metric"):
+        write_records(p, good + [bad], append=True)
+    assert load_records(p) == good  # the file keeps its earlier content: nothing half-written
+
+
+@pytest.mark.parametrize('change, message', [
+    (dict(value='0.5'), 'value must be a number'), (dict(value=True), 'value must be a number'),
+    (dict(seed=1.0), 'seed must be an int'), (dict(lang_a='en', lang_b='de'), "either 'lang' or both")])
+def test_bad_records(change, message):
+    r = dict(recs(seeds=(0,))[0], **change)
+    with pytest.raises(ValueError, match=message):
+        check_record(r)
+
+
+def test_records_survive_a_round_trip_exactly(tmp_path):
+    rs = recs() + make_records(pd.DataFrame([[0.1, 0.2], [0.3, 0.4]], index=['en', 'de'], columns=['en', 'de']),
+                               method='baseline', seed=0, **BASE)
+    write_records(tmp_path / 'r.jsonl', rs)
+    assert load_records(tmp_path / 'r.jsonl') == rs
+    assert all(json.loads(l) for l in (tmp_path / 'r.jsonl').read_text().splitlines())
+
+
+def test_table_with_a_missing_seed_and_language():
+    # seed 2 of 'other' lacks Russian: that seed has no avg (an average over fewer languages would not compare);
+    # n counts the seeds behind every cell
+    rs = recs() + recs('other', seeds=(0, 1)) + recs('other', seeds=(2,), langs=('en', 'de'))
+    st = table_stats(rs, by=('method',)).set_index(['method', 'lang'])
+    assert st.loc[('other', 'ru'), 'n'] == 2 and st.loc[('other', 'de'), 'n'] == 3
+    assert st.loc[('other', 'avg_xen'), 'n'] == 2 and st.loc[('other', 'avg_xen'), 'mean'] == pytest.approx(0.55)
+    assert st.loc[('baseline', 'avg_xen'), 'n'] == 3 and st.loc[('baseline', 'avg_xen'), 'mean'] == pytest.approx(0.6)
+    # groups tested on different languages (two tasks) keep their own languages and averages
+    two = recs() + [dict(r, task='world-paws') for r in recs(langs=('en', 'fr'))]
+    st2 = table_stats(two).set_index(['task', 'lang'])
+    assert ('world-paws', 'ru') not in st2.index and st2.loc[('world-paws', 'avg'), 'n'] == 3
+    t = table(rs, by=('method',))
+    assert t.index.tolist() == ['baseline', 'other'] and t.columns.tolist() == ['en', 'de', 'ru', 'avg', 'avg_xen']
+
+
+def test_world_languages_come_in_the_world_order():
+    rs = recs(langs=('sw', 'en', 'ru', 'de'))  # world order: en de fr es ru el hi sw
+    assert table(rs).columns.tolist() == ['en', 'de', 'ru', 'sw', 'avg', 'avg_xen']
+    other = [dict(r, task='local-task') for r in recs(langs=('sw', 'en', 'de'))]  # unknown task: en, then by code
+    assert table(other).columns.tolist() == ['en', 'de', 'sw', 'avg', 'avg_xen']
+
+
+def test_no_records_of_the_asked_kind():
+    with pytest.raises(ValueError, match="no per-language records for metric 'f1'"):
+        table(recs(), metric='f1')
+    with pytest.raises(ValueError, match="no language-pair records"):
+        pair_matrix(recs())
+
+
+def test_claims_not_measured_and_failing():
+    rs = recs() + recs('salt', value=lambda s, l: 0.4)  # salt is worse on every seed
+    out = check_claims(rs, paper='salt').set_index('where')
+    assert out.loc['task=world-nli', 'verdict'] == 'fails' and out.loc['task=world-nli', 'seeds'] == '0/3'
+    assert out.loc['task=xnli', 'verdict'] == 'not measured'
+    c = Claim('t', 'a margin that is not met', 'here', {'method': 'baseline'}, {'method': 'salt'}, margin=0.5)
+    assert check_claims(rs, [c]).verdict.tolist() == ['fails']
+    c = Claim('t', 'mixed pairs, none recorded', 'here', {'method': 'baseline'}, {'method': 'salt'}, stat='mixed')
+    assert check_claims(rs, [c]).verdict.tolist() == ['not measured']
+
+
+def test_every_reference_names_its_source():
+    for paper, ref in REFERENCES.items():
+        for c in ref['claims']: assert c.source and c.paper == paper
+        for n in ref['numbers']: assert n.source and n.paper == paper
+    n = len(REFERENCES.get('tmp-paper', {}).get('claims', []))
+    add_claim(Claim('tmp-paper', 'x', 'y', {}, {}))
+    assert len(REFERENCES['tmp-paper']['claims']) == n + 1
+    del REFERENCES['tmp-paper']
