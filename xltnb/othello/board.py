@@ -44,7 +44,7 @@ def probe_board(model: GPT, langs: Languages, probe: Probe, game: np.ndarray, t:
     h = move_states(model, langs, np.asarray(game)[None], lang, layer)[0, t]
     return probe(h).argmax(-1).numpy()
 
-# %% ../../nbs/16_mothello_board.ipynb #8321b00c
+# %% ../../nbs/16_mothello_board.ipynb #06a39ce8
 _COLORS = [[0, '#2e7d32'], [0.33, '#2e7d32'], [0.34, '#111111'], [0.66, '#111111'], [0.67, '#f5f5f5'], [1, '#f5f5f5']]
 
 def _grid(v, size): return np.asarray(v, float).reshape(size, size)[::-1]  # row 0 on top
@@ -57,8 +57,8 @@ def board_figure(model: GPT, langs: Languages, game: np.ndarray, t: int, probe: 
     reads = [probe_board(model, langs, probe, game, t, li, layer) for li in (lang_a, lang_b)]
     probs = next_move_probs(model, langs, game, t, lang_a)
     titles = [f'true board after move {t + 1}'] + [
-        f'probe ({names[lang_a]}) reading {names[li]}: {(r == true).mean():.0%}' for li, r in zip((lang_a, lang_b), reads)
-    ] + [f'next move in {names[lang_a]} (legal ringed)']
+        f'probe ({names[lang_a]}) reading {names[li]}: {(r == true).mean():.0%}'
+        for li, r in zip((lang_a, lang_b), reads)] + [f'next move in {names[lang_a]} (legal ringed)']
     fig = make_subplots(1, 4, subplot_titles=titles, horizontal_spacing=0.03)
     rc = np.array([(r, c) for r in range(s) for c in range(s)]); y = s - 1 - rc[:, 0]; x = rc[:, 1]
     for i, b in enumerate([true] + reads, 1):

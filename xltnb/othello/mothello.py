@@ -304,7 +304,7 @@ def transfer_curve(model: GPT, langs: Languages,
               callback=measure, every=max(1, steps // evals), progress=progress)
     return rows
 
-# %% ../../nbs/15_mothello.ipynb #c0137653
+# %% ../../nbs/15_mothello.ipynb #d8a5760a
 EXPERIMENT_DEFAULTS = dict(
     kinds=['atomic', 'atomic'], n_anchors=0, unified=False, size=6, seed=0,
     n_layer=2, n_head=4, d=64, dropout=0.0,
@@ -324,7 +324,7 @@ def run_experiment(cfg: dict) -> dict:
     bad = sorted(set(cfg) - set(EXPERIMENT_DEFAULTS) - {'name'})
     if bad: raise ValueError(f"unknown experiment key {bad[0]!r}; known: {', '.join(EXPERIMENT_DEFAULTS)}")
     c = {**EXPERIMENT_DEFAULTS, **cfg}; torch.set_num_threads(int(c['threads'])); seed_everything(c['seed'])
-    t0, s, names = time.time(), c['size'], lang_names(c['kinds'])
+    t0, cpu0, s, names = time.time(), time.process_time(), c['size'], lang_names(c['kinds'])
     langs = make_languages(c['kinds'], c['n_anchors'], c['seed'], s, c['unified'])
     model = make_gpt(langs, c['n_layer'], c['n_head'], c['d'], c['dropout']).to(c['device'])
     pool = random_games(c['pool'], seed=1000 + c['seed'], prefix=default_prefix(s) if c['prefix'] else None, size=s)
@@ -350,8 +350,9 @@ def run_experiment(cfg: dict) -> dict:
             else: r['lang_a'], r['lang_b'] = names[r['lang_a']], names[r['lang_b']]
             recs.append(r)
     if c['save']: torch.save(dict(cfg=c, state={k: v.cpu() for k, v in model.state_dict().items()}), c['save'])
-    return dict(name=cfg.get('name', ''), cfg=c, records=recs, final_loss=float(np.mean(losses[-20:])),
-                train_s=t_train, total_s=time.time() - t0, tokens=int(c['steps'] * c['batch_size']))
+    return dict(name=cfg.get('name', ''), cfg=c, records=recs,
+                final_loss=float(np.mean(losses[-20:])) if losses else float('nan'),
+                train_s=t_train, total_s=time.time() - t0, cpu_s=time.process_time() - cpu0)
 
 def load_experiment_model(path) -> tuple[GPT, Languages, dict]:
     "The model, languages and config saved by `run_experiment(save=path)`."
