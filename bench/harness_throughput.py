@@ -52,6 +52,8 @@ def run(kind: str, model, tok, ds, args):
     else:
         tr = MethodTrainer(model=model, args=targs, train_dataset=ds, data_collator=Collator(tok, Method()),
                            callbacks=[clock], method=Method())
+    from transformers import PrinterCallback
+    tr.remove_callback(PrinterCallback)  # no log lines
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         tr.train()
