@@ -24,24 +24,25 @@ __all__ = ['MLM_HEAD', 'LAMBDA_GRID', 'lang_adapter_config', 'task_adapter_confi
            'merge_adapters', 'lambda_curve', 'select_lambda', 'ties_merge', 'language_arithmetic', 'lambda_figure',
            'lambda_inspector']
 
-# %% ../../nbs/13_langarith.ipynb #7c50d344
+# %% ../../nbs/13_langarith.ipynb #f54d6c3c
 def lang_adapter_config(reduction: float = 2,  # bottleneck reduction factor (paper: 2)
                         inv_reduction: float = 2,  # invertible adapter reduction factor (paper: 2)
                        ) -> SeqBnInvConfig:
     "The MAD-X language adapter: `seq_bn_inv` (bottleneck after the FFN + NICE invertible adapter), `gelu_new`."
-    return SeqBnInvConfig(reduction_factor=reduction, inv_adapter_reduction_factor=inv_reduction, non_linearity='gelu_new')
+    return SeqBnInvConfig(reduction_factor=reduction, inv_adapter_reduction_factor=inv_reduction,
+                          non_linearity='gelu_new')
 
 def task_adapter_config(reduction: float = 16,  # bottleneck reduction factor (paper: 16)
                        ) -> SeqBnConfig:
     "The MAD-X task adapter: `seq_bn`, reduction 16, `gelu_new`."
     return SeqBnConfig(reduction_factor=reduction, non_linearity='gelu_new')
 
-# %% ../../nbs/13_langarith.ipynb #565edf6a
+# %% ../../nbs/13_langarith.ipynb #99bf2b75
 MLM_HEAD = 'default'  # the name `adapters` gives the converted pretrained MLM head
 
 def madx_model(encoder,  # name for `load_encoder(..., head='mlm')`, or a (masked-LM model, tokenizer) pair
               ):
-    "An `AutoAdapterModel` with the encoder's weights and its pretrained MLM head (as head 'default'), and its tokenizer."
+    "An `AutoAdapterModel` with the encoder's weights and pretrained MLM head (head 'default'), and its tokenizer."
     if isinstance(encoder, str):
         from xltnb.encoders import load_encoder
         encoder = load_encoder(encoder, head='mlm')
@@ -49,14 +50,15 @@ def madx_model(encoder,  # name for `load_encoder(..., head='mlm')`, or a (maske
     with tempfile.TemporaryDirectory() as d:
         mlm.save_pretrained(d)
         model = AutoAdapterModel.from_pretrained(d)
-    model.config._name_or_path = getattr(mlm.config, '_name_or_path', '')  # not the temporary folder: runs are keyed by config
+    # not the temporary folder: finetune keys its runs by the model config
+    model.config._name_or_path = getattr(mlm.config, '_name_or_path', '')
     if MLM_HEAD not in model.heads:
         raise ValueError(f"encoder {type(mlm).__name__} has no masked-LM head to convert; load it with head='mlm'")
     return model, tok
 
-# %% ../../nbs/13_langarith.ipynb #1af920fb
+# %% ../../nbs/13_langarith.ipynb #7cb85183
 def adapter_state(model, name: str) -> dict:
-    "Every parameter of adapter `name` (bottlenecks in all layers and its invertible adapter), keyed with `name` removed."
+    "Every parameter of adapter `name` (bottlenecks in all layers, invertible adapter), keyed with `name` removed."
     return {k.replace(f'.{name}.', '.<a>.'): v.detach().clone() for k, v in model.state_dict().items()
             if f'adapters.{name}.' in k}
 
@@ -79,12 +81,12 @@ def _freeze_heads(model, keep=()):
     for name, head in model.heads.items():
         for p in head.parameters(): p.requires_grad = name in keep
 
-# %% ../../nbs/13_langarith.ipynb #5db7135d
+# %% ../../nbs/13_langarith.ipynb #c61a3d60
 def train_language_adapter(model, tokenizer, lang: str,  # adapter name
                            texts: list[str],  # the language's monolingual corpus
                            init_seed: int = 0, seed: int = 0,  # shared initialisation; data order and masking
-                           max_steps: int = 1000, lr: float = 1e-4, batch_size: int = 64,  # paper: 250k steps, lr 1e-4, batch 64
-                           max_length: int = 128, out_dir=None,  # where the trained adapter is saved (and reloaded from)
+                           max_steps: int = 1000, lr: float = 1e-4, batch_size: int = 64,  # paper: 250k, 1e-4, 64
+                           max_length: int = 128, out_dir=None,  # where the adapter is saved (and reloaded from)
                            progress: bool = False) -> dict:
     "Train (or reload) language adapter `lang` with MLM on `texts`; encoder and heads frozen. Returns its run info."
     info = dict(lang=lang, n_texts=len(texts), init_seed=init_seed, seed=seed, max_steps=max_steps, lr=lr,
@@ -111,7 +113,7 @@ def train_language_adapter(model, tokenizer, lang: str,  # adapter name
         atomic_write_text(done, json.dumps(info, indent=1))
     return info
 
-# %% ../../nbs/13_langarith.ipynb #0116690f
+# %% ../../nbs/13_langarith.ipynb #91455291
 def add_task_adapter(model, task_name: str,  # adapter and head name, e.g. 'nli'
                      num_labels: int, source: str = 'en',  # stacked on this (frozen) language adapter
                      reduction: float = 16, init_seed: int = 0) -> None:
@@ -128,14 +130,15 @@ def add_task_adapter(model, task_name: str,  # adapter and head name, e.g. 'nli'
 def use_language(model, lang: str, task_name: str) -> None:
     "Zero-shot inference setup: language adapter `lang` under the task adapter, `Stack(lang, task)`."
     missing = [a for a in (lang, task_name) if a not in model.adapters_config]
-    if missing: raise ValueError(f"no adapter {missing[0]!r}; the model has: {', '.join(model.adapters_config.adapters)}")
+    if missing:
+        raise ValueError(f"no adapter {missing[0]!r}; the model has: {', '.join(model.adapters_config.adapters)}")
     model.active_adapters = Stack(lang, task_name)
     model.active_head = task_name
 
-# %% ../../nbs/13_langarith.ipynb #66d8da29
+# %% ../../nbs/13_langarith.ipynb #2c678044
 def train_task_adapter(model, tokenizer, task,  # task name for `load_task`, or a mapping with 'train' and 'dev'
                        task_name: str = 'task', num_labels: int | None = None, source: str = 'en',
-                       seed: int = 0, **kw,  # more `xltnb.finetune.finetune` arguments (lr, max_steps, out_dir, world, ...)
+                       seed: int = 0, **kw,  # more `finetune` arguments (lr, max_steps, out_dir, world, ...)
                       ):
     "Train a task adapter on `source` stacked on its frozen language adapter, with the harness's `finetune`."
     from xltnb.finetune import finetune, task_splits
@@ -148,7 +151,7 @@ def train_task_adapter(model, tokenizer, task,  # task name for `load_task`, or 
     use_language(model, source, task_name); model.eval()
     return res
 
-# %% ../../nbs/13_langarith.ipynb #5ed416ea
+# %% ../../nbs/13_langarith.ipynb #6e0daf5e
 def _delete_adapter(model, name: str):
     "Delete adapter `name`, working around two `adapters` 1.3.0 details (see above)."
     base = model.base_model  # save_pretrained (every Trainer checkpoint) unlinks prefix-tuning layers from their pool
@@ -161,7 +164,8 @@ def merge_adapters(model, name: str,  # the new adapter
                   ) -> None:
     "Add adapter `name` = λ·`a` + (1−λ)·`b` over every parameter, invertible adapter included."
     missing = [x for x in (a, b) if x not in model.adapters_config]
-    if missing: raise ValueError(f"no adapter {missing[0]!r}; the model has: {', '.join(model.adapters_config.adapters)}")
+    if missing:
+        raise ValueError(f"no adapter {missing[0]!r}; the model has: {', '.join(model.adapters_config.adapters)}")
     if not 0 <= lam <= 1: raise ValueError(f"lam must be in [0, 1], got {lam!r}")
     if name in model.adapters_config: _delete_adapter(model, name)
     # on base_model: the AdapterModel's own average_adapter drops the invertible adapter (adapters 1.3.0)
@@ -225,18 +229,18 @@ def ties_merge(model, name: str, a: str, b: str,  # the new adapter, the two lan
         n = theta0[x].numel(); out[x] = theta0[x] + lam * tau_m[i:i + n].view_as(theta0[x]); i += n
     _set_adapter_state(model, name, out)
 
-# %% ../../nbs/13_langarith.ipynb #c6c478de
+# %% ../../nbs/13_langarith.ipynb #31cdb168
 def language_arithmetic(model, tokenizer, task, target: str, a: str, b: str, task_name: str = 'task',
                         grid=LAMBDA_GRID, merge=None, **kw) -> tuple[pd.DataFrame, float, dict]:
     "λ curve (dev + test), the λ chosen on dev, and test accuracy of `a`, `b` and their merge for one target."
-    curve = lambda_curve(model, tokenizer, task, target, a, b, task_name, grid, splits=('dev', 'test'), merge=merge, **kw)
+    curve = lambda_curve(model, tokenizer, task, target, a, b, task_name, grid, ('dev', 'test'), merge=merge, **kw)
     lam = select_lambda(curve, 'dev')
     test = curve[curve['split'] == 'test'].set_index('lam')['accuracy']
     acc = {a: float(test[1.0]), b: float(test[0.0]), 'merge': float(test[lam])} if {0.0, 1.0} <= set(test.index) \
         else {'merge': float(test[lam])}
     return curve, lam, acc
 
-# %% ../../nbs/13_langarith.ipynb #1ba5f174
+# %% ../../nbs/13_langarith.ipynb #51c928a1
 def lambda_figure(curve: pd.DataFrame,  # `lambda_curve` rows (lam, split, accuracy), optionally a `lang` column
                   lam: float | None = None,  # the slider position: a vertical line and its accuracies in the title
                   lang: str | None = None, a: str = 'a', b: str = 'b',  # labels of the two ends
@@ -259,7 +263,7 @@ def lambda_figure(curve: pd.DataFrame,  # `lambda_curve` rows (lam, split, accur
                              template='plotly_white', height=380)
 
 def lambda_inspector(curve: pd.DataFrame, a: str = 'a', b: str = 'b'):
-    "A λ slider (and a language menu when `curve` has a `lang` column) over `lambda_figure`; `.figure` is the current one."
+    "A λ slider (and a target menu if `curve` has a `lang` column) over `lambda_figure`; `.figure` is the current one."
     import ipywidgets as W
     from IPython.display import display
     grid = sorted(set(curve['lam']))
