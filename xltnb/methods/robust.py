@@ -154,11 +154,11 @@ def ascent(delta: torch.Tensor, grad: torch.Tensor, alpha, norm: str = 'l2', per
     if norm == 'linf': return delta + alpha * grad.sign()
     return delta + alpha * grad / _norm(grad, per).clamp_min(1e-12)
 
-# %% ../../nbs/11_robust.ipynb #fd0ca7ab
+# %% ../../nbs/11_robust.ipynb #e3b7f1d9
 class AdversarialTraining(Method):
     "AT through the harness: PGD on the input embeddings; the loss is clean CE + `adv_weight` × adversarial CE."
     name = 'at'
-    def __init__(self, eps: float = 0.1,  # radius of the ball (× the mean embedding size if `relative`)
+    def __init__(self, eps: float = 0.02,  # radius of the ball (× the mean embedding size if `relative`)
                  steps: int = 1,  # K, ascent steps
                  alpha: float | None = None,  # step size (same units as eps); default 2.5·eps/steps
                  norm: str = 'l2',  # 'l2' or 'linf'
