@@ -67,3 +67,77 @@ def test_kill_and_resume_matches_uninterrupted(script, tmp_path):
 
     again = _last_json(_run(script, tmp_path / 'full', 1))  # a finished run is loaded: it would die at update 1
     assert again['dev'] == ref['dev'] and again['evals'] == ref['evals']
+
+
+# --- the baseline paper notebook: the harness end to end under papermill ---------------------------------------
+import yaml
+
+NB = ROOT / 'nbs' / 'papers' / 'baseline.ipynb'
+
+
+def _notebook_params():
+    nb = json.loads(NB.read_text())
+    cell = next(c for c in nb['cells'] if 'parameters' in c.get('metadata', {}).get('tags', []))
+    ns = {}; exec(''.join(cell['source']), ns)
+    return {k: v for k, v in ns.items() if not k.startswith('__')}
+
+
+def _papermill(tmp_path, *args):
+    import time
+    t0 = time.time()
+    r = subprocess.run([str(Path(sys.executable).parent / 'papermill'), str(NB), str(tmp_path / 'out.ipynb'),
+                        '--cwd', str(tmp_path), '-p', 'out_dir', str(tmp_path / 'run'), *args],
+                       capture_output=True, text=True, timeout=600, env={**os.environ, 'HF_HUB_OFFLINE': '1'})
+    return r, time.time() - t0
+
+
+@pytest.mark.parametrize('preset', ['smoke', 'cpu', 'gpu', 'paper'])
+def test_baseline_presets_set_known_parameters_of_the_right_type(preset):
+    defaults = _notebook_params()
+    cfg = yaml.safe_load((ROOT / 'configs' / 'baseline' / f'{preset}.yaml').read_text())
+    assert cfg['preset'] == preset and cfg['out_dir'] == f'_runs/baseline/{preset}'
+    for k, v in cfg.items():
+        assert k in defaults, f'{preset}.yaml sets unknown parameter {k!r}'
+        t = type(defaults[k])
+        assert isinstance(v, t) or (t is float and isinstance(v, int)), f'{preset}.yaml: {k}={v!r} is not {t.__name__}'
+    smoke = yaml.safe_load((ROOT / 'configs' / 'baseline' / 'smoke.yaml').read_text())
+    assert {k: defaults[k] for k in smoke if k != 'out_dir'} == {k: v for k, v in smoke.items() if k != 'out_dir'}
+
+
+@pytest.mark.parametrize('args, message', [
+    (['-p', 'lr', 'fast'], "parameter 'lr' must be float, got 'fast'"),
+    (['-p', 'modle', 'world-small'], "unknown parameter(s) 'modle'; allowed: preset, seeds, out_dir"),
+    (['-p', 'tasks', 'world-nli,xnil'], "parameter 'tasks': 'xnil' is not allowed; allowed: world-nli, world-paws, xnli, pawsx"),
+    (['-f', str(ROOT / 'configs' / 'baseline' / 'cpu.yaml'), '-p', 'seeds', '0,x'], "seeds must be a non-empty list of ints"),
+])
+def test_baseline_wrong_parameter_fails_before_any_training(tmp_path, args, message):
+    r, _ = _papermill(tmp_path, *args)
+    assert r.returncode != 0 and message in r.stdout + r.stderr
+    assert not (tmp_path / 'run' / 'runs').exists() and not (tmp_path / 'run' / 'results.jsonl').exists()
+
+
+def test_baseline_paper_preset_stops_with_a_clear_message_here(tmp_path):
+    from xltnb.core import available_devices
+    if 'cuda' in available_devices(): pytest.skip('a GPU is here')
+    r, _ = _papermill(tmp_path, '-f', str(ROOT / 'configs' / 'baseline' / 'paper.yaml'))
+    assert "preset 'paper' needs a CUDA GPU" in r.stdout + r.stderr and 'presets that run here: smoke, cpu' in r.stdout + r.stderr
+    assert not (tmp_path / 'run' / 'results.jsonl').exists()
+
+
+def test_baseline_runs_with_a_preset_file_and_overrides(tmp_path):
+    r, secs = _papermill(tmp_path, '-f', str(ROOT / 'configs' / 'baseline' / 'smoke.yaml'), '-p', 'seeds', '0,1',
+                         '-p', 'tasks', 'world-paws', '-p', 'max_steps', '4', '-p', 'pair_langs', 'en,sw',
+                         '-p', 'out_dir', str(tmp_path / 'run'))
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    from xltnb.results import load_records
+    recs = load_records(tmp_path / 'run' / 'results.jsonl')
+    cfg = json.loads((tmp_path / 'run' / 'config.json').read_text())
+    assert cfg['params']['seeds'] == [0, 1] and cfg['params']['max_steps'] == 4 and 'torch' in cfg['versions']
+    test = [r for r in recs if r['metric'] == 'accuracy' and r['split'] == 'test' and 'lang' in r]
+    assert {r['method'] for r in test} == {'baseline', 'floor-scratch', 'floor-heuristic'}
+    assert {r['seed'] for r in test} == {0, 1} and {r['task'] for r in recs} == {'world-paws'}
+    assert {(r['lang_a'], r['lang_b']) for r in recs if 'lang_a' in r} == {('en', 'en'), ('en', 'sw'), ('sw', 'en'), ('sw', 'sw')}
+    assert {r['metric'] for r in recs} >= {'accuracy', 'accuracy_by_edit', 'retrieval', 'cosine', 'cosine_random'}
+    runs = sorted(p.relative_to(tmp_path / 'run' / 'runs').as_posix() for p in (tmp_path / 'run' / 'runs').glob('*/*/*'))
+    assert runs == ['world-paws/baseline/seed0', 'world-paws/baseline/seed1', 'world-paws/floor-scratch/seed0',
+                    'world-paws/floor-scratch/seed1']
