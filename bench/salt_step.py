@@ -75,7 +75,8 @@ def step(model, opt, method, batch):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--model', default=None, help='an encoder name for xltnb.encoders.load_encoder (default: a BERT built here)')
+    ap.add_argument('--model', default=None,
+                    help='an encoder name for xltnb.encoders.load_encoder (default: a BERT built here)')
     ap.add_argument('--world', default='smoke', help="world preset for --model's training set")
     ap.add_argument('--layers', type=int, default=4); ap.add_argument('--hidden', type=int, default=256)
     ap.add_argument('--vocab', type=int, default=2000); ap.add_argument('--seq', type=int, default=64)
@@ -96,8 +97,8 @@ def main(argv=None):
         t = time.perf_counter(); m.prepare(clf, tok, ds); build_s[v] = time.perf_counter() - t
         methods[v] = m
     enc = encode(ds, tok, text_fields(ds), args.seq).select(range(args.batch))
-    feats = [{k: enc[i][k] for k in ('input_ids', 'attention_mask', 'token_type_ids', 'labels') if k in enc.column_names}
-             for i in range(args.batch)]
+    keys = [k for k in ('input_ids', 'attention_mask', 'token_type_ids', 'labels') if k in enc.column_names]
+    feats = [{k: enc[i][k] for k in keys} for i in range(args.batch)]
     from xltnb.finetune import Collator
     batch = Collator(tok)(feats)
     clf.train()
@@ -110,18 +111,21 @@ def main(argv=None):
     med = {n: statistics.median(ts) for n, ts in times.items()}
     base = med['baseline']
     out = dict(model=args.model or f"bert L{args.layers} d{args.hidden} V{len(tok)}", batch=args.batch,
-               tokens=int(batch['attention_mask'].sum()), max_len=int(batch['input_ids'].shape[1]), threads=args.threads,
+               tokens=int(batch['attention_mask'].sum()), max_len=int(batch['input_ids'].shape[1]),
+               threads=args.threads,
                reps=args.reps, baseline_step_s=base,
                step_ratio={n: med[n] / base for n in methods if n != 'baseline'},
                build_s=build_s, examples=len(ds),
                build_s_per_1k={v: s * 1000 / len(ds) for v, s in build_s.items()},
                build_in_baseline_steps={v: s / base for v, s in build_s.items()},
                switched_per_step={v: methods[v].stats['switched'] / max(1, methods[v].stats['steps']) for v in build_s})
-    print(f"model {out['model']}, batch {args.batch} x {out['max_len']} tokens, {args.threads} thread(s), {args.reps} reps")
+    print(f"model {out['model']}, batch {args.batch} x {out['max_len']} tokens, {args.threads} thread(s), "
+          f"{args.reps} reps")
     print(f"baseline step: {base * 1000:.1f} ms (median)")
     for n in build_s:
         print(f"{n:11s} step / baseline step = {out['step_ratio'][n]:.2f}x (target <= 2.0x);  "
-              f"substitutes for {len(ds)} examples: {build_s[n]:.2f} s = {out['build_s_per_1k'][n]:.2f} s per 1k examples "
+              f"substitutes for {len(ds)} examples: {build_s[n]:.2f} s = "
+              f"{out['build_s_per_1k'][n]:.2f} s per 1k examples "
               f"= {out['build_in_baseline_steps'][n]:.1f} baseline steps")
     if args.json: atomic_write_text(args.json, json.dumps(out, indent=1))
     return out

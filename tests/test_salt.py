@@ -20,8 +20,9 @@ def cache(tmp_path, monkeypatch):
 @pytest.fixture(scope='module')
 def tok():
     words = sorted({w for s in EN + XX for w in s.split()})
-    vocab = {t: i for i, t in enumerate(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] + words + list('abcdefghijklmnopqrstuvwxyz')
-                                         + ['##' + c for c in 'abcdefghijklmnopqrstuvwxyz'])}
+    abc = 'abcdefghijklmnopqrstuvwxyz'
+    toks = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] + words + list(abc) + ['##' + c for c in abc]
+    vocab = {t: i for i, t in enumerate(toks)}
     t = Tokenizer(models.WordPiece(vocab, unk_token='[UNK]'))
     t.normalizer, t.pre_tokenizer = normalizers.BertNormalizer(lowercase=True), pre_tokenizers.BertPreTokenizer()
     t.post_processor = processors.TemplateProcessing(single='[CLS] $A [SEP]', pair='[CLS] $A [SEP] $B:1 [SEP]:1',
@@ -144,7 +145,8 @@ def test_every_preset_file_is_valid(preset, monkeypatch):
     assert params['preset'] == preset
     if preset in ('smoke', 'cpu'):
         ns = _head_cells(**params)
-        assert ns['P']['seeds'] == params['seeds'] and ns['P']['methods'] == ['baseline', 'salt', 'salt-cs', 'salt-mixup']
+        assert ns['P']['seeds'] == params['seeds']
+        assert ns['P']['methods'] == ['baseline', 'salt', 'salt-cs', 'salt-mixup']
     elif not torch.cuda.is_available():
         with pytest.raises(ResourceUnavailable, match=rf"preset '{preset}' needs .*presets that run here: smoke, cpu"):
             _head_cells(**params)
