@@ -147,3 +147,23 @@ def test_bad_parameters_fail_before_any_work():
     with pytest.raises(NotImplementedError, match="task 'wikiann'.*not in the xltnb harness"): _head(task='wikiann')
     with pytest.raises(ValueError, match="pairs must look like 'target:related', got 'es'"): _head(pairs=['es'])
     with pytest.raises(ValueError, match="include both ends 0 and 1"): _head(grid=[0.2, 0.5, 1.0])
+
+
+def test_xlmr_backbone_merge_includes_invertible_adapter():
+    # the paper's backbones are XLM-R and mBERT: the same path (head conversion, merge on base_model) on a tiny XLM-R
+    from transformers import XLMRobertaConfig, XLMRobertaForMaskedLM
+    from xltnb.methods.langarith import MLM_HEAD
+    tok = _tiny()[1]
+    torch.manual_seed(0)
+    cfg = XLMRobertaConfig(vocab_size=len(tok), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                           intermediate_size=32, max_position_embeddings=70, pad_token_id=tok.pad_token_id)
+    model, _ = madx_model((XLMRobertaForMaskedLM(cfg), tok))
+    assert type(model).__name__ == 'XLMRobertaAdapterModel' and MLM_HEAD in model.heads
+    for n in ('a', 'b'): add_language_adapter(model, n, init_seed=3)
+    with torch.no_grad():
+        for k, p in model.named_parameters():
+            if 'adapters.a.' in k: p.add_(1.0)
+    merge_adapters(model, 'm', 'a', 'b', 0.25)
+    sa, sb, sm = (adapter_state(model, n) for n in 'abm')
+    assert sum('invertible' in k for k in sm) == 8 and set(sm) == set(sa)
+    assert all(torch.equal(sm[k], 0.25 * sa[k] + 0.75 * sb[k]) for k in sm)
