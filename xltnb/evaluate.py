@@ -127,7 +127,7 @@ def embed_layers(model, tokenizer, sentences: list[str], batch_size: int = 64, m
 
 def _cos(a, b): return torch.nn.functional.normalize(a, dim=-1) @ torch.nn.functional.normalize(b, dim=-1).T
 
-# %% ../nbs/06_evaluate.ipynb #0cea4701
+# %% ../nbs/06_evaluate.ipynb #792a8b9d
 def alignment(model, tokenizer, task='world-bitext', langs=None, split: str = 'test', source: str = SOURCE_LANG,
               field: str | None = None,  # the text column (default: the task's first text field)
               progress: bool = False, **kw) -> pd.DataFrame:
@@ -139,7 +139,8 @@ def alignment(model, tokenizer, task='world-bitext', langs=None, split: str = 't
     rows = []
     for lang in tqdm([l for l in langs if l != source], desc='alignment', disable=not progress):
         ds = get_split(task, lang, split, **load_kw)
-        if len(ds) != len(src_ds): raise ValueError(f"{lang!r} has {len(ds)} rows, {source!r} {len(src_ds)}: not parallel")
+        if len(ds) != len(src_ds):
+            raise ValueError(f"{lang!r} has {len(ds)} rows, {source!r} {len(src_ds)}: not parallel")
         tgt = embed_layers(model, tokenizer, ds[field], **kw)
         for layer in range(src.shape[0]):
             sim = _cos(tgt[layer], src[layer])  # (n target, n source); the diagonal holds the translations
@@ -160,9 +161,10 @@ def parallel_cosine_by_layer(model, tokenizer, task='world-bitext', langs=None, 
                              **kw) -> pd.DataFrame:
     "Mean cosine of parallel sentences: rows = layers, columns = languages (canonical order)."
     df = alignment(model, tokenizer, task, langs, split, **kw)
-    return df.pivot(index='layer', columns='lang', values='cosine')[[l for l in task_langs(task, langs) if l in set(df.lang)]]
+    wide = df.pivot(index='layer', columns='lang', values='cosine')
+    return wide[[l for l in task_langs(task, langs) if l in set(df.lang)]]
 
-# %% ../nbs/06_evaluate.ipynb #127fc053
+# %% ../nbs/06_evaluate.ipynb #c5040006
 def _bigrams(t): return set(zip(t, t[1:]))
 
 def pair_features(a: list[str], b: list[str]) -> np.ndarray:
@@ -182,7 +184,8 @@ def pair_features(a: list[str], b: list[str]) -> np.ndarray:
 
 class HeuristicFloor:
     "Softmax regression on `pair_features`, fit on one language's training set (a lexicon-free floor)."
-    def __init__(self, steps: int = 200, l2: float = 1e-3, seed: int = 0): self.steps, self.l2, self.seed = steps, l2, seed
+    def __init__(self, steps: int = 200, l2: float = 1e-3, seed: int = 0):
+        self.steps, self.l2, self.seed = steps, l2, seed
 
     def _x(self, ds):
         f = text_fields(ds)
@@ -197,7 +200,8 @@ class HeuristicFloor:
         opt = torch.optim.LBFGS(self.lin.parameters(), max_iter=self.steps, line_search_fn='strong_wolfe')
         def closure():
             opt.zero_grad()
-            loss = torch.nn.functional.cross_entropy(self.lin((x - self.mu) / self.sd), y) + self.l2 * self.lin.weight.pow(2).sum()
+            logits = self.lin((x - self.mu) / self.sd)
+            loss = torch.nn.functional.cross_entropy(logits, y) + self.l2 * self.lin.weight.pow(2).sum()
             loss.backward(); return loss
         opt.step(closure)
         return self
