@@ -133,7 +133,7 @@ def accuracy(pred) -> dict:
 
 def _argmax(logits, labels): return logits.argmax(-1)
 
-# %% ../nbs/05_finetune.ipynb #288a5b41
+# %% ../nbs/05_finetune.ipynb #cda4e8f3
 _CKPT = re.compile(r'^checkpoint-(\d+)$')
 
 def last_checkpoint(out_dir) -> str | None:
@@ -155,15 +155,14 @@ def _clear(out_dir: Path, partial_only: bool):
 def _check_run(out_dir: Path, run: dict, resume: bool):
     f = out_dir / 'run.json'
     if resume and f.exists():
-        old = json.loads(f.read_text())
-        if old.get('key') != run['key']:
-            diff = sorted(k for k in set(old) | set(run) if old.get(k) != run.get(k) and k != 'key')
-            raise ValueError(f"{out_dir} holds a different run (differs in: {', '.join(diff)}); "
-                             f"use another out_dir or resume=False to overwrite it")
+        old, new = json.loads(f.read_text()), json.loads(json.dumps(run, default=str))
+        diff = sorted(k for k in set(old) & set(new) if k != 'key' and old[k] != new[k])  # fields both record
+        if diff: raise ValueError(f"{out_dir} holds a different run (differs in: {', '.join(diff)}); "
+                                  f"use another out_dir or resume=False to overwrite it")
     else: _clear(out_dir, partial_only=False)
     atomic_write_text(f, json.dumps(run, indent=1, sort_keys=True, default=str))
 
-# %% ../nbs/05_finetune.ipynb #22d33fa9
+# %% ../nbs/05_finetune.ipynb #3fa1c00d
 @dataclass
 class FinetuneResult:
     "What `finetune` returns: the best model (on dev) and its tokenizer, where it came from, and the logs."
@@ -188,6 +187,11 @@ def _resolve_model(spec, tokenizer, num_labels):
 def _model_id(spec, model) -> str:
     return spec if isinstance(spec, str) else f"{type(model).__name__}:{content_hash(model.config.to_dict())}"
 
+def _model_hash(model) -> str:
+    "The starting model's content: its config and, when it was loaded from a folder, its weight files."
+    path = Path(str(getattr(model, 'name_or_path', '') or ''))
+    return content_hash([model.config.to_dict()] + (sorted(path.glob('*.safetensors')) if path.is_dir() else []))
+
 def _load_finished(out_dir: Path, model, tokenizer) -> FinetuneResult:
     res = json.loads((out_dir / 'result.json').read_text())
     best = type(model).from_pretrained(out_dir / 'best')
@@ -210,7 +214,7 @@ def training_args(out_dir, seed: int, lr: float, epochs: float, batch_size: int,
         dataloader_num_workers=kw.pop('dataloader_num_workers', 0),
         dataloader_pin_memory=kw.pop('dataloader_pin_memory', torch.cuda.is_available()), **kw)
 
-# %% ../nbs/05_finetune.ipynb #6bd7ce58
+# %% ../nbs/05_finetune.ipynb #46765136
 def finetune(model_name_or_model,  # encoder name for `load_encoder`, a (model, tokenizer) pair, or model + `tokenizer=`
              task,  # task name for `load_task`, or a mapping with 'train' and 'dev' datasets
              method: Method | None = None,  # the method hook; default: plain fine-tuning
@@ -233,9 +237,11 @@ def finetune(model_name_or_model,  # encoder name for `load_encoder`, a (model, 
     splits, fields, n_labels = task_splits(task, train_lang, data_dir, world)
     model, tokenizer = _resolve_model(model_name_or_model, tokenizer, n_labels)
     task_id = task if isinstance(task, str) else content_hash([splits[s]._fingerprint for s in splits])
-    run = dict(task=task_id, model=_model_id(model_name_or_model, model), method=method.config(), seed=seed, lr=lr,
-               epochs=epochs, batch_size=batch_size, max_steps=max_steps, max_length=max_length, train_lang=train_lang,
-               eval_steps=eval_steps, world=world, **{k: v for k, v in kw.items() if isinstance(v, (int, float, str))})
+    run = dict(task=task_id, data=content_hash([splits[s]._fingerprint for s in splits]),  # a changed world re-runs
+               model=_model_id(model_name_or_model, model), model_hash=_model_hash(model), method=method.config(),
+               seed=seed, lr=lr, epochs=epochs, batch_size=batch_size, max_steps=max_steps, max_length=max_length,
+               train_lang=train_lang, eval_steps=eval_steps, world=world,
+               **{k: v for k, v in kw.items() if isinstance(v, (int, float, str))})
     run['key'] = content_hash(run)
     out = Path(out_dir) if out_dir else run_dir('finetune', task_id, method.name, run['model'].replace('/', '--'),
                                                  f"seed{seed}-{run['key'][:8]}")  # same settings share a run
