@@ -260,7 +260,7 @@ class Semantics:
         neg = rng.random() < 0.25 if neg is None else neg
         return (self.np(rng, s, p_plural=0), self.word(rng, v), self.np(rng, o), neg, passive, s2)
 
-# %% ../nbs/03_world.ipynb #a8ac260d
+# %% ../nbs/03_world.ipynb #350e8191
 NLI_LABELS = ('entailment', 'neutral', 'contradiction')
 # label by (edit, premise negated): monotonicity flips under negation
 NLI_RULES = {'syn': 'EE', 'hyper': 'EN', 'hypo': 'NE', 'alt': 'CN', 'add-mod': 'NE', 'drop-mod': 'EN',
@@ -341,7 +341,6 @@ def edit_paws(sem: Semantics, rng, edit: str):
 
 def _substitute(sem, rng, p, edit):
     "Substitute one word of `p` by a synonym ('syn') or a co-hyponym ('alt')."
-
     slots = [s for s in _slots(p) if _get(p, s) is not None]
     if edit == 'syn': ok = [s for s in slots if len(CONCEPTS[_get(p, s)[0]][2]) > 1]
     else: ok = [s for s in slots if _alternatives(p, s, _get(p, s))]
