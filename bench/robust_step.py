@@ -49,7 +49,8 @@ def step(model, opt, method, batch):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--model', default=None, help='an encoder name for xltnb.encoders.load_encoder (default: a BERT built here)')
+    ap.add_argument('--model', default=None,
+                    help='an encoder name for xltnb.encoders.load_encoder (default: a BERT built here)')
     ap.add_argument('--layers', type=int, default=4); ap.add_argument('--hidden', type=int, default=256)
     ap.add_argument('--vocab', type=int, default=8000); ap.add_argument('--seq', type=int, default=64)
     ap.add_argument('--batch', type=int, default=32)
@@ -86,7 +87,8 @@ def main(argv=None):
     for r in rows:
         tgt = f"<= {r['target']:.1f}" if r['target'] else ''
         flag = '' if r['ok'] is None else (' ok' if r['ok'] else ' !!')
-        print(f"{r['method']:<18}{r['cpu_s']:>8.3f}{r['ratio']:>12.2f}{tgt:>9}{flag:<4}{r['wall_s']:>8.3f}{r['wall_ratio']:>12.2f}")
+        print(f"{r['method']:<18}{r['cpu_s']:>8.3f}{r['ratio']:>12.2f}{tgt:>9}{flag:<4}"
+              f"{r['wall_s']:>8.3f}{r['wall_ratio']:>12.2f}")
     if args.json: atomic_write_text(Path(args.json), json.dumps(dict(args=vars(args), rows=rows), indent=1))
     return 0 if all(r['ok'] in (None, True) for r in rows) else 1
 

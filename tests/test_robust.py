@@ -20,8 +20,9 @@ from xltnb.methods.robust import (AdversarialTraining, RandomizedSmoothing, RSDA
 @pytest.fixture(scope='module')
 def pairs():
     import datasets
-    return datasets.Dataset.from_dict({'premise': ['a good film shows the big city', 'he bought a small car', 'the old river'],
-                                       'hypothesis': ['the film is good', 'the car is tiny', 'a quick house'], 'label': [0, 2, 1]})
+    return datasets.Dataset.from_dict({
+        'premise': ['a good film shows the big city', 'he bought a small car', 'the old river'],
+        'hypothesis': ['the film is good', 'the car is tiny', 'a quick house'], 'label': [0, 2, 1]})
 
 
 @pytest.fixture(scope='module')
@@ -164,7 +165,8 @@ def test_paper_preset_stops_with_a_clear_message_here(tmp_path):
     from xltnb.core import available_devices
     if 'cuda' in available_devices(): pytest.skip('a GPU is here')
     import papermill as pm
-    params = {**yaml.safe_load((ROOT / 'configs' / 'robust' / 'paper.yaml').read_text()), 'out_dir': str(tmp_path / 'out')}
+    params = yaml.safe_load((ROOT / 'configs' / 'robust' / 'paper.yaml').read_text())
+    params['out_dir'] = str(tmp_path / 'out')
     with pytest.raises(pm.PapermillExecutionError) as e:
         pm.execute_notebook(str(ROOT / 'nbs' / 'papers' / 'robust.ipynb'), str(tmp_path / 'x.ipynb'), parameters=params,
                             cwd=str(ROOT), progress_bar=False, kernel_name='python3')
@@ -179,7 +181,8 @@ def test_bench_reports_ratios(tmp_path, capsys):
     sys.path.insert(0, str(ROOT / 'bench'))
     import robust_step
     rc = robust_step.main(['--layers', '1', '--hidden', '32', '--vocab', '100', '--seq', '8', '--batch', '4',
-                           '--steps', '1,2', '--draws', '2', '--reps', '2', '--warmup', '0', '--json', str(tmp_path / 'b.json')])
+                           '--steps', '1,2', '--draws', '2', '--reps', '2', '--warmup', '0',
+                           '--json', str(tmp_path / 'b.json')])
     rows = json.loads((tmp_path / 'b.json').read_text())['rows']
     assert [r['method'] for r in rows] == ['baseline', 'at K=1', 'at K=2', 'rs-rp draws=2']
     assert rows[0]['ratio'] == 1.0 and all(r['ratio'] > 0 for r in rows)
