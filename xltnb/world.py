@@ -349,7 +349,7 @@ def _substitute(sem, rng, p, edit):
     if edit == 'syn': return p, _put(p, s, (k, 1 - v))
     return p, _put(p, s, sem.word(rng, rng.choice(_alternatives(p, s, (k, v)))))
 
-# %% ../nbs/03_world.ipynb #9e4a9c91
+# %% ../nbs/03_world.ipynb #cfaca332
 WORLD_PRESETS = {
     'smoke': dict(source_corpus=2000, target_corpus=600, n_train=1000, n_dev=100, n_test=100),
     'cpu': dict(source_corpus=60000, target_corpus=15000, n_train=20000, n_dev=1000, n_test=1000),
@@ -408,6 +408,21 @@ class World:
             self._cache[task, split] = out
         return self._cache[task, split]
 
+    def generate(self, workers: int = 2) -> 'World':
+        "Make every corpus and task split now, `workers` processes at a time (fork); same result as making them lazily."
+        jobs = [('corpus', l) for l in self.specs] + [(t, s) for t in ('nli', 'paws') for s in ('train', 'dev', 'test')] + \
+               [('bitext', s) for s in ('dev', 'test')]
+        jobs = [j for j in jobs if j not in self._cache]
+        import multiprocessing as mp
+        if workers > 1 and 'fork' in mp.get_all_start_methods():
+            global _FORKED
+            _FORKED = self
+            with mp.get_context('fork').Pool(workers) as pool: done = pool.map(_make_job, jobs, chunksize=1)
+            self._cache.update(zip(jobs, done))
+        else:
+            for j in jobs: _make_job(j, self)
+        return self
+
     # ------------------------------------------------------------ views
     def synonyms(self, lang: str) -> dict[str, list[str]]:
         "Surface word -> its synonyms in `lang` (every inflected form), from the world's synonym sets."
@@ -446,6 +461,13 @@ class World:
                      related=s.related, related_share=s.related_share,
                      corpus=self.sizes['source_corpus'] if s.code == 'en' else round(self.sizes['target_corpus'] * s.corpus))
                 for s in self.specs.values()]
+
+# %% ../nbs/03_world.ipynb #61dbe503
+_FORKED = None  # the world a forked worker generates from
+
+def _make_job(job, world=None):
+    w = world or _FORKED
+    return w.corpus(job[1]) if job[0] == 'corpus' else w.items(*job)
 
 # %% ../nbs/03_world.ipynb #c9de566e
 _WORLDS: dict = {}
