@@ -349,7 +349,7 @@ def _substitute(sem, rng, p, edit):
     if edit == 'syn': return p, _put(p, s, (k, 1 - v))
     return p, _put(p, s, sem.word(rng, rng.choice(_alternatives(p, s, (k, v)))))
 
-# %% ../nbs/03_world.ipynb #cfaca332
+# %% ../nbs/03_world.ipynb #39449e4a
 WORLD_PRESETS = {
     'smoke': dict(source_corpus=2000, target_corpus=600, n_train=1000, n_dev=100, n_test=100),
     'cpu': dict(source_corpus=60000, target_corpus=15000, n_train=20000, n_dev=1000, n_test=1000),
@@ -385,10 +385,11 @@ class World:
     def corpus(self, lang: str) -> list[str]:
         "Monolingual, unlabelled sentences of `lang` (not parallel to any other language's)."
         if ('corpus', lang) not in self._cache:
-            n = self.sizes['source_corpus'] if lang == 'en' else round(self.sizes['target_corpus'] * self.specs[lang].corpus)
+            n = self.sizes['source_corpus'] if lang == 'en' else \
+                round(self.sizes['target_corpus'] * self.specs[lang].corpus)
             rng, r, sem = _rng(self.seed, 'corpus', lang), self.renderers[lang], self.sem
-            self._cache['corpus', lang] = [r.clause(sem.clause(rng, passive=rng.random() < 0.2, conj=rng.random() < 0.1))
-                                           for _ in range(n)]
+            self._cache['corpus', lang] = [
+                r.clause(sem.clause(rng, passive=rng.random() < 0.2, conj=rng.random() < 0.1)) for _ in range(n)]
         return self._cache['corpus', lang]
 
     def items(self, task: str, split: str) -> list:
@@ -398,8 +399,9 @@ class World:
             rng, out = _rng(self.seed, task, split), []
             for _ in range(n):
                 if task == 'nli':
-                    (e, neg), (a, b) = _draw(self.task_sem, rng, NLI_WEIGHTS, lambda s, r, k: edit_nli(s, r, k[0], bool(k[1])))
-                    out.append((e + ('/neg' if neg else ''), NLI_LABELS.index({'E': 'entailment', 'N': 'neutral', 'C': 'contradiction'}[NLI_RULES[e][neg]]), a, b))
+                    (e, neg), (a, b) = _draw(self.task_sem, rng, NLI_WEIGHTS,
+                                             lambda s, r, k: edit_nli(s, r, k[0], bool(k[1])))
+                    out.append((e + ('/neg' if neg else ''), 'ENC'.index(NLI_RULES[e][neg]), a, b))  # NLI_LABELS order
                 elif task == 'paws':
                     e, (a, b) = _draw(self.task_sem, rng, PAWS_WEIGHTS, edit_paws)
                     out.append((e, PAWS_LABELS[e], a, b))
