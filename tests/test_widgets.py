@@ -51,6 +51,8 @@ def test_results_inspector_follows_its_controls(run):
     insp.metric.value = 'cosine'
     assert [t.name for t in insp.figure.data] == ['other de', 'other ru']
     assert len(insp.figure.data[0].x) == 3  # layers 0..2 of world-tiny
+    shown = insp.out.outputs[0]['data']['application/vnd.plotly.v1+json']  # what the Output widget displays
+    assert [t['name'] for t in shown['data']] == ['other de', 'other ru']
 
 
 def test_example_browser_filters_and_labels(run):

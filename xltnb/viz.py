@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from .results import pair_matrix, records_frame, table_stats
 
 # %% auto #0
-__all__ = ['lang_bars', 'pair_heatmap', 'alignment_by_layer', 'ResultsInspector', 'ExampleBrowser']
+__all__ = ['lang_bars', 'pair_heatmap', 'alignment_by_layer', 'show', 'ResultsInspector', 'ExampleBrowser']
 
 # %% ../nbs/08_viz.ipynb #7e6c3355
 def lang_bars(records, task: str | None = None, metric: str = 'accuracy', split: str = 'test', methods=None,
@@ -75,7 +75,17 @@ def alignment_by_layer(data,  # records with a `layer` key, or a frame from `eva
                       xaxis_title='layer', yaxis_title=metric, xaxis_dtick=1)
     return fig
 
-# %% ../nbs/08_viz.ipynb #554b23c7
+# %% ../nbs/08_viz.ipynb #18e75d9b
+def show(out, obj):
+    "Set an `ipywidgets.Output`'s content to a plotly figure (plotly's mimetype) or a line of text."
+    import plotly.io as pio
+    if isinstance(obj, go.Figure):
+        data = {**pio.renderers['plotly_mimetype'].to_mimebundle(obj.to_dict()),
+                'text/plain': f"Figure: {obj.layout.title.text or ''}"}
+        out.outputs = ({'output_type': 'display_data', 'data': data, 'metadata': {}},)
+    else: out.outputs = ({'output_type': 'stream', 'name': 'stdout', 'text': f"{obj}\n"},)
+
+# %% ../nbs/08_viz.ipynb #67135e90
 class ResultsInspector:
     "Widget over records: view, task, methods, seed, baseline -> the matching figure."
     VIEWS = ('languages', 'pairs', 'alignment')
@@ -112,11 +122,9 @@ class ResultsInspector:
                                   self.metric.value, methods=ms)
 
     def update(self, *_):
-        from IPython.display import display
         try: self.figure, self.error = self.make_figure(), None
         except (ValueError, KeyError) as e: self.figure, self.error = None, str(e)
-        self.out.clear_output(wait=True)
-        with self.out: display(self.figure if self.figure is not None else f"nothing to show: {self.error}")
+        show(self.out, self.figure if self.figure is not None else f"nothing to show: {self.error}")
 
     def _ipython_display_(self): from IPython.display import display; display(self.widget)
 
