@@ -40,9 +40,11 @@ def test_widget_updates_output_in_lab(lab, browser):
     page.wait_for_selector('.jp-Notebook', timeout=60000)
     page.wait_for_function("() => [...document.querySelectorAll('span')].some(s => s.textContent.includes('Kernel status: Idle'))",
                            timeout=180000)
-    page.locator('.jp-Cell').first.click()
+    page.locator('.jp-Cell .jp-InputArea-editor').first.click()
     page.keyboard.press('Shift+Enter')
-    sel = page.wait_for_selector('.widget-dropdown select', timeout=180000)
+    try: sel = page.wait_for_selector('.widget-dropdown select', timeout=120000)
+    except Exception:
+        page.screenshot(path=str(d/'lab-failure.png')); print('screenshot:', d/'lab-failure.png'); raise
     out = page.locator('.widget-html-content').first
     assert out.inner_text().strip() == 'English'
     sel.select_option('sw')
