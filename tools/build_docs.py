@@ -1,12 +1,12 @@
 #!/usr/bin/env python
 """Build the docs offline: nbdev's processed notebooks (`_proc/`) rendered to HTML with nbconvert into `_docs/`.
 
-Quarto cannot be installed offline, so this replaces `nbdev_docs`' last step. `nbdev_proc_nbs` runs first (it
-executes the `show_doc` cells, so API docs are markdown outputs); here each processed notebook loses its raw
+Quarto cannot be installed offline, so this replaces `nbdev_docs`' last step. nbdev's processing runs first (it
+executes the `show_doc` cells, so API docs are markdown outputs; see `process`); here each processed notebook loses its raw
 front matter (used for the page title) and Quarto-only attributes, `show_doc` cells become markdown, links to
 the docs host become relative, and every page gets a navigation bar. No page loads anything from the network.
 """
-import re, subprocess, sys
+import os, re, sys
 from configparser import ConfigParser
 from pathlib import Path
 import nbformat, yaml
@@ -45,8 +45,19 @@ def clean(nb, nav_md: str, depth: int):
     nb.metadata['title'] = title
     return nb
 
+def process(n_workers: int = 2):
+    """`nbdev_proc_nbs` without its first step, which downloads and installs Quarto when it is missing (a network
+    call, and `sudo`): refresh the Quarto config, the module index and the sidebar, then process into `_proc/`."""
+    import nbdev.doclinks
+    from nbdev.config import get_config
+    from nbdev.quarto import refresh_quarto_yml, nbdev_sidebar
+    from nbdev.serve import proc_nbs
+    nbs = get_config().nbs_path
+    refresh_quarto_yml(); nbdev.doclinks._build_modidx(); nbdev_sidebar.__wrapped__(path=nbs)
+    proc_nbs(nbs, n_workers=n_workers)
+
 def main(proc: Path = ROOT/'_proc', out: Path = ROOT/cfg['doc_path']):
-    subprocess.run([sys.executable, '-m', 'nbdev.quarto', '--help'], capture_output=True)  # import check only
+    process()
     nbs = sorted(p for p in proc.rglob('*.ipynb') if '.ipynb_checkpoints' not in p.parts)
     if not nbs: sys.exit(f'no processed notebooks in {proc}: run nbdev_proc_nbs first')
     pages = [(p, page_name(p, proc)) for p in nbs]
