@@ -102,19 +102,11 @@ def test_bad_inputs():
 # ---- the paper notebook's parameters and presets (its first two code cells, as papermill runs them)
 from pathlib import Path
 import yaml
+from paper_head import paper_head
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _head(**overrides):
-    import nbformat
-    nb = nbformat.read(ROOT / 'nbs' / 'papers' / 'langarith.ipynb', as_version=4)
-    code = [c for c in nb.cells if c.cell_type == 'code']
-    assert 'parameters' in code[0].metadata.get('tags', [])
-    ns = {}
-    exec(code[0].source, ns)
-    ns.update(overrides); ns.pop('__builtins__', None)
-    exec(code[1].source, ns)
-    return ns
+def _head(**overrides): return paper_head('langarith', **overrides)
 
 
 @pytest.mark.parametrize('preset', ['smoke', 'cpu', 'gpu', 'paper'])

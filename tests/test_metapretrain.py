@@ -5,6 +5,7 @@ import json, os, subprocess, sys
 from pathlib import Path
 
 import pytest
+from paper_head import paper_head
 import torch
 
 import xltnb.encoders as enc
@@ -80,18 +81,7 @@ def test_bad_inputs(setup, tmp_path):
         mp.check_equal_compute({'a': mp.plan(4, 0.5, LANGS, 4, 32), 'b': mp.plan(4, 0.0, LANGS, 4, 16)})
 
 
-def _head_cells(**overrides):
-    "Run the paper notebook's parameters cell, the overrides (as papermill would inject them), then its checks."
-    import nbformat
-    nb = nbformat.read(ROOT / 'nbs' / 'papers' / 'metapretrain.ipynb', as_version=4)
-    code = [c for c in nb.cells if c.cell_type == 'code']
-    assert 'parameters' in code[0].metadata.get('tags', [])
-    ns = {}
-    exec(code[0].source, ns)
-    ns.update(overrides)
-    ns.pop('__builtins__', None)
-    exec(code[1].source, ns)
-    return ns
+def _head_cells(**overrides): return paper_head('metapretrain', **overrides)
 
 
 def test_paper_preset_stops_offline():

@@ -122,19 +122,11 @@ def test_embed_mode_and_consistency_term(tok, ds):
 # ---- the paper notebook's parameters and presets (its first two code cells, as papermill would run them)
 from pathlib import Path
 import yaml
+from paper_head import paper_head
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _head_cells(**overrides):
-    import nbformat
-    nb = nbformat.read(ROOT / 'nbs' / 'papers' / 'salt.ipynb', as_version=4)
-    code = [c for c in nb.cells if c.cell_type == 'code']
-    assert 'parameters' in code[0].metadata.get('tags', [])
-    ns = {}
-    exec(code[0].source, ns)
-    ns.update(overrides); ns.pop('__builtins__', None)
-    exec(code[1].source, ns)
-    return ns
+def _head_cells(**overrides): return paper_head('salt', **overrides)
 
 
 @pytest.mark.parametrize('preset', ['smoke', 'cpu', 'gpu', 'paper'])

@@ -1,0 +1,16 @@
+"Run a paper notebook's first two code cells as papermill would: the parameters cell, the injected overrides, the checks."
+from pathlib import Path
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+
+def paper_head(paper: str, **overrides) -> dict:
+    "The namespace after `nbs/papers/<paper>.ipynb`'s parameters cell, `overrides`, and its validation cell."
+    nb = nbformat.read(ROOT/'nbs'/'papers'/f'{paper}.ipynb', as_version=4)
+    code = [c for c in nb.cells if c.cell_type == 'code']
+    assert 'parameters' in code[0].metadata.get('tags', []), f'{paper}: first code cell is not tagged parameters'
+    ns = {}
+    exec(code[0].source, ns)
+    ns.update(overrides); ns.pop('__builtins__', None)
+    exec(code[1].source, ns)
+    return ns
