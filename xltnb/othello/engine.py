@@ -33,39 +33,51 @@ def playable(size: int = 8) -> list[int]:
     centre = sum(start_squares(size).values(), [])
     return [q for q in range(size * size) if q not in centre]
 
-# %% ../../nbs/14_othello.ipynb #9f75e0d6
-_DIRS = [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)]
+# %% ../../nbs/14_othello.ipynb #fc36b6e3
+_DIRS = [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)]  # i and 7 - i are opposite
 
 @functools.lru_cache(None)
 def _tables(size):
-    full = np.uint64((1 << size * size) - 1)
-    col = lambda c: sum(1 << (r * size + c) for r in range(size))
-    keep = {-1: np.uint64(~col(size - 1) & int(full)), 0: full, 1: np.uint64(~col(0) & int(full))}
-    return [(dr * size + dc, keep[dc]) for dr, dc in _DIRS]
+    "Per direction (shift as uint64, shifts left?, sideways?), the board mask, and the board without its side columns."
+    full = (1 << size * size) - 1
+    sides = sum(1 << (r * size + c) for r in range(size) for c in (0, size - 1))
+    dirs = [(np.uint64(abs(dr * size + dc)), dr * size + dc > 0, dc != 0) for dr, dc in _DIRS]
+    return dirs, np.uint64(full), np.uint64(full & ~sides)
 
-def _shift(x, k, keep):
-    return ((x << np.uint64(k)) if k > 0 else (x >> np.uint64(-k))) & keep
+def _fill(start, through, k, left, n):
+    "The squares of `through` reached from `start` by 1..n+1 steps of shift `k` without leaving `through`."
+    if left:
+        x = (start << k) & through
+        for _ in range(n): x |= (x << k) & through
+    else:
+        x = (start >> k) & through
+        for _ in range(n): x |= (x >> k) & through
+    return x
+
+def _runs(own, opp, size):
+    "Per direction d: the opponent stones from which a run of opponent stones going against d ends on `own`."
+    dirs, _, inner = _tables(size); opp_in = opp & inner
+    return [_fill(own, opp_in if side else opp, k, left, size - 3) for k, left, side in dirs]
+
+def _legal_from(runs, own, opp, size):
+    dirs, full, _ = _tables(size); legal = np.zeros_like(own)
+    for (k, left, _), x in zip(dirs, runs): legal |= (x << k) if left else (x >> k)
+    return legal & ~(own | opp) & full
+
+def _flips_from(runs, move_bit, size):
+    dirs, _, _ = _tables(size); out = np.zeros_like(move_bit)
+    for i, (k, left, _) in enumerate(dirs): out |= _fill(move_bit, runs[7 - i], k, left, size - 3)
+    return out
 
 def legal_moves(own, opp, size: int = 8):
     "Bitboard(s) of the legal moves for the player owning `own` against `opp` (uint64 scalars or arrays)."
-    own, opp = np.asarray(own, np.uint64), np.asarray(opp, np.uint64)
-    empty = ~(own | opp) & np.uint64((1 << size * size) - 1)
-    legal = np.zeros_like(own)
-    for k, keep in _tables(size):
-        x = _shift(own, k, keep) & opp
-        for _ in range(size - 3): x |= _shift(x, k, keep) & opp
-        legal |= _shift(x, k, keep) & empty
-    return legal
+    own, opp = np.broadcast_arrays(np.asarray(own, np.uint64), np.asarray(opp, np.uint64))
+    return _legal_from(_runs(own, opp, size), own, opp, size)
 
 def flips(own, opp, move_bit, size: int = 8):
     "Bitboard(s) of the opponent stones flipped when `move_bit` is played."
-    own, opp, move_bit = (np.asarray(a, np.uint64) for a in (own, opp, move_bit))
-    out = np.zeros_like(own)
-    for k, keep in _tables(size):
-        x = _shift(move_bit, k, keep) & opp
-        for _ in range(size - 3): x |= _shift(x, k, keep) & opp
-        out |= np.where(_shift(x, k, keep) & own, x, np.uint64(0))
-    return out
+    own, opp, move_bit = np.broadcast_arrays(*(np.asarray(a, np.uint64) for a in (own, opp, move_bit)))
+    return _flips_from(_runs(own, opp, size), move_bit, size)
 
 def bits(bb, size: int = 8) -> np.ndarray:
     "Unpack bitboard(s) into booleans over the squares: shape (..., size*size)."
@@ -78,26 +90,26 @@ def start_boards(n: int, size: int = 8):
     bb = lambda qs: np.full(n, sum(1 << q for q in qs), np.uint64)
     return bb(s['black']), bb(s['white'])
 
-# %% ../../nbs/14_othello.ipynb #dd2285ed
+# %% ../../nbs/14_othello.ipynb #716bb5af
 @functools.lru_cache(None)
-def _select16():
-    "Table [v, k] -> index of the k-th set bit of the 16-bit value v."
-    b = (np.arange(1 << 16)[:, None] >> np.arange(16)) & 1
-    cs = np.cumsum(b, 1)
-    return np.stack([np.argmax(cs > k, 1) for k in range(16)], 1).astype(np.int64)
+def _select8():
+    "Table [8·v + k] -> position of the k-th set bit of the byte v."
+    t = np.zeros((256, 8), np.uint64)
+    for v in range(256):
+        p = [i for i in range(8) if v >> i & 1]; t[v, :len(p)] = p
+    return t.ravel()
+
+_HALVES = [(np.uint64(w), np.uint64((1 << w) - 1)) for w in (32, 16, 8)]
 
 def _select_bit(x, k):
-    "Index of the k-th (0-based) set bit of each uint64 in `x` (four 16-bit chunks + a lookup table)."
-    chunks = np.stack([(x >> np.uint64(16 * i)) & np.uint64(0xFFFF) for i in range(4)], 1).astype(np.int64)
-    cum = np.cumsum(np.bitwise_count(chunks).astype(np.int64), 1)
-    i = (k[:, None] >= cum).sum(1)
-    before = np.where(i > 0, cum[np.arange(len(x)), np.maximum(i - 1, 0)], 0)
-    return 16 * i + _select16()[chunks[np.arange(len(x)), i], k - before]
+    "Position of the k-th (0-based) set bit of each uint64 in `x`: halve the word three times, then a byte table."
+    x, k = np.asarray(x, np.uint64), np.asarray(k, np.uint64); pos = np.zeros_like(x)
+    for w, m in _HALVES:
+        c = np.bitwise_count(x & m).astype(np.uint64); hi = k >= c
+        s = hi * w; k = k - hi * c; x = (x >> s) & m; pos += s
+    return pos + _select8()[(x << np.uint64(3)) | k]
 
-def _pick(legal, rng):
-    "One uniformly random set bit per non-zero entry of `legal` (uint64 array), as a square index."
-    k = (rng.random(len(legal)) * np.bitwise_count(legal)).astype(np.int64)
-    return _select_bit(legal, k)
+_ONE = np.uint64(1)
 
 def random_games(n: int,  # number of games
                  seed: int = 0,  # seed of the generator (same seed, same games)
@@ -107,32 +119,29 @@ def random_games(n: int,  # number of games
     "Uniformly random legal games: int8 array (n, size²-4) of squares, -1 after the game ends."
     L = n_moves(size); rng = np.random.default_rng(seed)
     out = np.full((n, L), -1, np.int8)
-    black, white = start_boards(n, size)
-    turn = np.zeros(n, bool)  # False: black to move
-    prefix = list(prefix or [])
+    own, opp = start_boards(n, size)  # the mover's stones and the opponent's (black moves first)
+    done = np.zeros(n, bool); prefix = list(prefix or [])
     for t in range(L):
-        own, opp = np.where(turn, white, black), np.where(turn, black, white)
-        legal = legal_moves(own, opp, size)
-        opp_legal = np.zeros_like(legal); stuck = legal == 0
-        if stuck.any(): opp_legal[stuck] = legal_moves(opp[stuck], own[stuck], size)
-        pas = stuck & (opp_legal != 0)  # the mover passes: the opponent plays
-        own, opp, turn = np.where(pas, opp, own), np.where(pas, own, opp), turn ^ pas
-        legal = np.where(pas, opp_legal, legal)
-        alive = legal != 0
-        if not alive.any(): break
+        runs = _runs(own, opp, size); legal = _legal_from(runs, own, opp, size)
+        stuck = (legal == 0) & ~done
+        if stuck.any():  # the mover passes and the opponent plays; if neither can move the game is over
+            i = np.flatnonzero(stuck); o2, p2 = opp[i], own[i]
+            r2 = _runs(o2, p2, size); l2 = _legal_from(r2, o2, p2, size)
+            own[i], opp[i], legal[i] = o2, p2, l2
+            for r, x in zip(runs, r2): r[i] = x
+            done[i[l2 == 0]] = True
+            if done.all(): break
         if t < len(prefix):
             q = prefix[t]
-            if not (0 <= q < size * size) or not bits(legal, size)[:, q].all():
+            if not (0 <= q < size * size) or not ((legal >> np.uint64(q)) & _ONE).all():
                 raise ValueError(f"prefix move {q!r} at position {t} of {prefix} is not legal")
-            mv = np.full(n, q)
-        else:
-            mv = np.zeros(n, np.int64); mv[alive] = _pick(legal[alive], rng)
-        mb = np.where(alive, np.uint64(1) << mv.astype(np.uint64), np.uint64(0))
-        f = flips(own, opp, mb, size)
-        own, opp = own | mb | f, opp & ~f
-        black, white = np.where(turn, opp, own), np.where(turn, own, opp)
-        out[alive, t] = mv[alive]
-        turn = turn ^ alive
+            mv = np.full(n, q, np.uint64)
+        else:  # uniform over the legal moves: the k-th set bit for a uniform k
+            mv = _select_bit(legal, (rng.random(n) * np.bitwise_count(legal)).astype(np.uint64))
+        mb = (_ONE << mv) & legal  # 0 in finished games
+        f = _flips_from(runs, mb, size)
+        own, opp = opp & ~f, own | mb | f  # the other side moves next
+        out[:, t] = np.where(done, -1, mv.astype(np.int8))
     return out
 
 # %% ../../nbs/14_othello.ipynb #bb508ecb
