@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up the project-local virtual environment (.venv) from the pinned requirements, once; re-run when
 # requirements.txt, settings.ini or setup.py change. torch is pinned in requirements.txt so pip never pulls
-# a CUDA build. As root with apt-get, also installs Debian's chromium for the docs browser test.
+# a CUDA build. As root with apt-get, also installs Debian's chromium for the docs browser test and the Debian
+# packages that the real-text tasks read (xltnb.realtext).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -15,12 +16,22 @@ if [[ ! -x .venv/bin/python || "$(cat $stamp 2>/dev/null)" != "$want" ]]; then
   .venv/bin/python -c "import torch, transformers, adapters, nbdev, xltnb" || { echo "setup: install failed" >&2; exit 1; }
   echo "$want" > $stamp
 fi
-if [[ ! -x /usr/bin/chromium && "${XLTNB_NO_CHROMIUM:-0}" != 1 ]]; then
+# Debian packages: chromium (docs and notebook browser tests) and the sources of the real-text tasks (xltnb.realtext:
+# gettext catalogs of nine programs, Unicode CLDR emoji names and emoji groups).
+realtext="coreutils dpkg libc-l10n libglib2.0-data gnupg-l10n tar wget apt libapt-pkg6.0 bash unicode-cldr-core unicode-data"
+want_pkgs=()
+if [[ ! -x /usr/bin/chromium && "${XLTNB_NO_CHROMIUM:-0}" != 1 ]]; then want_pkgs+=(chromium); fi
+for p in $realtext; do
+  command -v dpkg-query >/dev/null || break  # not Debian: the real-text tasks say what they miss
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || want_pkgs+=("$p")
+done
+if (( ${#want_pkgs[@]} )); then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-    echo "setup: installing Debian chromium (docs and notebook browser tests)"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-      || echo "setup: could not install chromium; browser tests will fail with a clear message" >&2
+    echo "setup: installing Debian packages: ${want_pkgs[*]}"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${want_pkgs[@]}" >/dev/null) \
+      || echo "setup: could not install ${want_pkgs[*]}; browser tests and real-text tasks will fail with a clear message" >&2
   else
-    echo "setup: /usr/bin/chromium is missing (install Debian's chromium); browser tests will fail" >&2
+    echo "setup: missing Debian packages: ${want_pkgs[*]} (install them as root: apt-get install -y ${want_pkgs[*]});" \
+         "browser tests and real-text tasks will fail with a clear message" >&2
   fi
 fi
