@@ -91,7 +91,8 @@ def test_provenance():
     assert R.realtext_provenance('msg-topic')['licences']['gnupg-l10n'] == 'GPL-3+'
 
 def test_unknown_task_language_split():
-    with pytest.raises(ValueError, match="unknown task 'msg-topik'; known: .*msg-topic, msg-para, emoji-topic, msg-bitext"):
+    known = "known: .*msg-topic, msg-para, emoji-topic, msg-bitext"
+    with pytest.raises(ValueError, match=f"unknown task 'msg-topik'; {known}"):
         load_task('msg-topik', 'en', 'test')
     with pytest.raises(ValueError, match="unknown language 'xx' for task 'emoji-topic'; allowed: en, am"):
         load_task('emoji-topic', 'xx', 'test')
@@ -105,17 +106,20 @@ def test_unknown_task_language_split():
         load_task('msg-topic', 'en', 'test', data_dir='.')
 
 def test_missing_sources_name_packages(monkeypatch, tmp_path):
+    real = R.LOCALE_DIR
     monkeypatch.setattr(R, 'LOCALE_DIR', tmp_path); R._MEMO.clear()
-    with pytest.raises(ResourceUnavailable, match=r"Debian package\(s\) coreutils, dpkg, libc-l10n.*install: apt-get install -y "):
+    with pytest.raises(ResourceUnavailable, match=r"coreutils, dpkg, libc-l10n.*install: apt-get install -y "):
         load_task('msg-topic', 'de', 'test')
     d = tmp_path / 'de' / 'LC_MESSAGES'; d.mkdir(parents=True)
-    for c, (doms, _, _) in R.MSG_PROGRAMS.items():
-        if c != 'gnupg': (d / f'{doms[0]}.mo').write_bytes((R.LOCALE_DIR.__class__('/usr/share/locale') / 'de/LC_MESSAGES' / f'{doms[0]}.mo').read_bytes())
-    with pytest.raises(ResourceUnavailable, match=r"catalogs of gnupg .* gnupg-l10n; install: apt-get install -y gnupg-l10n"):
+    for c, (doms, _, _) in R.MSG_PROGRAMS.items():  # every program but gnupg
+        if c != 'gnupg': (d / f'{doms[0]}.mo').write_bytes((real / 'de/LC_MESSAGES' / f'{doms[0]}.mo').read_bytes())
+    with pytest.raises(ResourceUnavailable, match=r"of gnupg .* gnupg-l10n; install: apt-get install -y gnupg-l10n"):
         load_task('msg-topic', 'de', 'test')
     monkeypatch.setattr(R, 'EMOJI_TEST', tmp_path / 'emoji-test.txt')
-    with pytest.raises(ResourceUnavailable, match=r"emoji-test.txt, shipped by the Debian package\(s\) unicode-data; install: apt-get install -y unicode-data"):
+    with pytest.raises(ResourceUnavailable, match=r"emoji-test.txt, shipped by the Debian package\(s\) unicode-data; "
+                                                  r"install: apt-get install -y unicode-data"):
         load_task('emoji-topic', 'sw', 'test')
     monkeypatch.setattr(R, 'CLDR_DIR', tmp_path)
-    with pytest.raises(ResourceUnavailable, match=r"unicode-cldr-core, unicode-data; install: apt-get install -y unicode-cldr-core unicode-data"):
+    with pytest.raises(ResourceUnavailable, match=r"unicode-cldr-core, unicode-data; "
+                                                  r"install: apt-get install -y unicode-cldr-core unicode-data"):
         load_task('emoji-topic', 'sw', 'test')

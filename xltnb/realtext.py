@@ -20,7 +20,7 @@ __all__ = ['BUILDER_VERSION', 'LOCALE_DIR', 'CLDR_DIR', 'EMOJI_TEST', 'MSG_PROGR
            'fill_directives', 'build_msg_para', 'build_emoji_topic', 'realtext_provenance', 'build_realtext',
            'realtext_data', 'label_names', 'realtext_stats']
 
-# %% ../nbs/09_realtext.ipynb #72a3f547
+# %% ../nbs/09_realtext.ipynb #51fc867a
 BUILDER_VERSION = 1  # bump when a change alters what the builders produce (it is part of every cache key)
 LOCALE_DIR = Path('/usr/share/locale')
 CLDR_DIR = Path('/usr/share/unicode/cldr/common/annotations')
@@ -65,7 +65,8 @@ def realtext_languages(task: str) -> list[str]:
     return canonical_order(l for l in MSG_LOCALES if task == 'msg-topic' or l not in PARALLEL_DROP)
 
 def _check_task(task):
-    if task not in REALTEXT_TASKS: raise ValueError(f"unknown real-text task {task!r}; known: {', '.join(REALTEXT_TASKS)}")
+    if task not in REALTEXT_TASKS:
+        raise ValueError(f"unknown real-text task {task!r}; known: {', '.join(REALTEXT_TASKS)}")
     return task
 
 # %% ../nbs/09_realtext.ipynb #319217f1
@@ -87,7 +88,7 @@ def read_mo(path: str | Path) -> dict[str, str]:
         out[k.decode('utf-8', 'replace')] = v.decode(cs, 'replace')
     return out
 
-# %% ../nbs/09_realtext.ipynb #dd776536
+# %% ../nbs/09_realtext.ipynb #4634c850
 DIRECTIVE = re.compile(r"%(?:\d+\$)?[-+ #0'I]*(?:\d+|\*(?:\d+\$)?)?(?:\.(?:\d+|\*(?:\d+\$)?))?(?:hh|ll|[hlLqjzt])?"
                        r"[diouxXeEfFgGaAcCsSpn]|%<\w+>")
 _QUOTES = "'\"‘’“”«»「」『』„‚‹›`´"
@@ -105,7 +106,8 @@ _EMPTY = re.compile(f'[{_QUOTES}]\\s*[{_QUOTES}]|[<\\[{{(]\\s*[>\\]}})]')
 def _drop_caps(m):  # ALL-CAPS runs of a cased script (FILE, ФАЙЛ), also inside uncased CJK text
     from itertools import groupby
     runs = [''.join(g) for _, g in groupby(m.group(0), key=lambda c: c.lower() != c.upper())]
-    return ''.join(' ' if len(r) > 1 and r.isupper() and (len(runs) == 1 or r[0].lower() != r[0].upper()) else r for r in runs)
+    caps = lambda r: len(r) > 1 and r.isupper() and (len(runs) == 1 or r[0].lower() != r[0].upper())
+    return ''.join(' ' if caps(r) else r for r in runs)
 
 def clean_message(s: str,  # a msgid or a translation
                   names=(),  # program names to remove (those in the English msgid)
@@ -124,7 +126,7 @@ def leak_names(msgid: str) -> set[str]:
     "Program names that occur in an English msgid (removed from it and from its translations)."
     return {m.lower() for m in PROGRAM_NAMES.findall(msgid)}
 
-# %% ../nbs/09_realtext.ipynb #d30c4e67
+# %% ../nbs/09_realtext.ipynb #76a4dd12
 def _install_hint(pkgs): return f"install: apt-get install -y {' '.join(sorted(set(pkgs)))}"
 
 def msg_sources(locale_dir: str | Path | None = None) -> dict:
@@ -138,7 +140,8 @@ def msg_sources(locale_dir: str | Path | None = None) -> dict:
         pkgs = [p for c in missing for p in MSG_PROGRAMS[c][1]]
         raise ResourceUnavailable(
             f"the msg-* tasks need the gettext catalogs of {', '.join(missing)} under {d}/*/LC_MESSAGES, shipped by "
-            f"the Debian package(s) {', '.join(dict.fromkeys(pkgs))}; {_install_hint(pkgs)} (or run tools/setup.sh as root); "
+            f"the Debian package(s) {', '.join(dict.fromkeys(pkgs))}; {_install_hint(pkgs)} "
+            f"(or run tools/setup.sh as root); "
             f"if they are installed, dpkg may exclude /usr/share/locale (see /etc/dpkg/dpkg.cfg.d/)")
     return out
 
@@ -149,7 +152,8 @@ def emoji_sources(cldr_dir: str | Path | None = None, emoji_test: str | Path | N
     miss = [p for p in files.values() if not p.is_file()]
     pkgs = (['unicode-cldr-core'] if miss else []) + ([] if t.is_file() else ['unicode-data'])
     if pkgs:
-        what = ([f"{len(miss)} CLDR annotation file(s) such as {miss[0]}"] if miss else []) + ([str(t)] if not t.is_file() else [])
+        what = [f"{len(miss)} CLDR annotation file(s) such as {miss[0]}"] if miss else []
+        what += [] if t.is_file() else [str(t)]
         raise ResourceUnavailable(f"emoji-topic needs {' and '.join(what)}, shipped by the Debian package(s) "
                                   f"{', '.join(pkgs)}; {_install_hint(pkgs)} (or run tools/setup.sh as root)")
     return dict(names=files, groups=t)
@@ -182,7 +186,7 @@ def _cap(items, key, cls, cap, seed):
         out += sorted((i for i in items if cls(i) == c), key=lambda i: _u(seed, 'cap', key(i)))[:cap]
     return sorted(out, key=lambda i: _u(seed, 'order', key(i)))
 
-# %% ../nbs/09_realtext.ipynb #94864b89
+# %% ../nbs/09_realtext.ipynb #b589d522
 def _words(s): return re.findall(r'[^\W\d_]{2,}', s)
 
 def _usable_en(s): return 3 <= len(_words(s)) <= 40 and len(s) <= 200
@@ -192,7 +196,8 @@ _POOLS: dict = {}
 def msg_pool(seed: int = 0, locale_dir=None, progress: bool = False) -> list[dict]:
     "The capped message pool: dicts with cls, key, en, raw (msgid), tr (lang -> raw), clean (lang -> text), split."
     src = msg_sources(locale_dir)
-    stamp = (seed, tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for v in src.values() for ps in v.values() for p in ps))
+    files = [p for v in src.values() for ps in v.values() for p in ps]
+    stamp = (seed, tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
     if stamp not in _POOLS: _POOLS.clear(); _POOLS[stamp] = _msg_pool(src, seed, progress)
     return _POOLS[stamp]
 
@@ -210,14 +215,15 @@ def _msg_pool(src, seed, progress):
         nd = len(DIRECTIVE.findall(k)); clean = {}
         for l, v in tr.items():
             t = clean_message(v, names)
-            if len(DIRECTIVE.findall(v)) == nd and re.search(r'[^\W\d_]', t) and t.casefold() != en.casefold(): clean[l] = t
+            if len(DIRECTIVE.findall(v)) == nd and re.search(r'[^\W\d_]', t) and t.casefold() != en.casefold():
+                clean[l] = t
         by_text.setdefault(en.casefold(), []).append(dict(cls=c, key=en.casefold(), en=en, raw=k, tr=tr, clean=clean))
     pool = [g[0] for g in by_text.values() if len({r['cls'] for r in g}) == 1]
     pool = _cap(pool, lambda r: r['key'], lambda r: r['cls'], MSG_CAP, seed)
     for r in pool: r['split'] = item_split(r['key'], seed)
     return pool
 
-# %% ../nbs/09_realtext.ipynb #d600578c
+# %% ../nbs/09_realtext.ipynb #6d1901c3
 def msg_id(key: str) -> str: return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 def _text(r, lang): return r['en'] if lang == 'en' else r['clean'].get(lang)
@@ -244,10 +250,11 @@ def build_msg_bitext(pool) -> dict:
     out = {}
     for split in ('dev', 'test'):
         rs = _parallel(pool, split)
-        for lang in PARALLEL_LANGS: out[lang, split] = dict(sentence=[_text(r, lang) for r in rs], item_id=list(range(len(rs))))
+        for lang in PARALLEL_LANGS:
+            out[lang, split] = dict(sentence=[_text(r, lang) for r in rs], item_id=list(range(len(rs))))
     return out
 
-# %% ../nbs/09_realtext.ipynb #a708ca75
+# %% ../nbs/09_realtext.ipynb #c991e3eb
 _FILL = {'num': ('3', '7', '12', '42', '128', '2048'),
          'word': ('ember', 'falcon', 'harbor', 'maple', 'orbit', 'pixel', 'quartz', 'willow', 'cedar', 'delta')}
 
@@ -274,7 +281,8 @@ def _view(r, lang, values):
 def _hard_negative(a, cands, seed):
     wa = set(w.lower() for w in _words(a['en']))
     def score(b):
-        wb = set(w.lower() for w in _words(b['en'])); return (len(wa & wb) / max(len(wa | wb), 1), _u(seed, 'neg', b['key']))
+        wb = set(w.lower() for w in _words(b['en']))
+        return (len(wa & wb) / max(len(wa | wb), 1), _u(seed, 'neg', b['key']))
     same = [b for b in cands if b is not a and b['cls'] == a['cls'] and b['nd'] == a['nd']]
     return max(same, key=score) if same else None
 
@@ -284,8 +292,8 @@ def build_msg_para(pool, seed: int = 0) -> dict:
     for split in ('train', 'dev', 'test'):
         rs = [r for r in pool if r['split'] == split] if split == 'train' else _parallel(pool, split)
         rs = [dict(r, nd=len(DIRECTIVE.findall(r['raw']))) for r in rs]
-        rs = [r for r in rs if r['nd'] and all(_view(r, l, _values(r, seed, 'x')) for l in (('en',) if split == 'train' else PARALLEL_LANGS))]
         langs, items = (['en'] if split == 'train' else PARALLEL_LANGS), []
+        rs = [r for r in rs if r['nd'] and all(_view(r, l, _values(r, seed, 'x')) for l in langs)]
         for a in rs:
             b = _hard_negative(a, rs, seed)
             if b is None: continue
@@ -294,7 +302,8 @@ def build_msg_para(pool, seed: int = 0) -> dict:
                 # a filler that cleaning removes again (`--%s`) would leave two identical strings: drop the pair
                 if all(s1 != s2 for s1, s2 in views.values()): items.append((views, y, msg_id(a['key'])))
         for lang in langs:
-            out[lang, split] = dict(sentence1=[v[lang][0] for v, _, _ in items], sentence2=[v[lang][1] for v, _, _ in items],
+            out[lang, split] = dict(sentence1=[v[lang][0] for v, _, _ in items],
+                                    sentence2=[v[lang][1] for v, _, _ in items],
                                     label=[y for _, y, _ in items], msg_id=[i for _, _, i in items])
     return out
 
@@ -330,7 +339,7 @@ def build_emoji_topic(seed: int = 0, cldr_dir=None, emoji_test=None) -> dict:
             out[lang, split] = _cols(('sentence', 'label', 'emoji'), rows)
     return out
 
-# %% ../nbs/09_realtext.ipynb #cb4977b6
+# %% ../nbs/09_realtext.ipynb #7b2344d5
 def _source_files(task, paths):
     if task == 'emoji-topic':
         s = emoji_sources(paths.get('cldr_dir'), paths.get('emoji_test'))
@@ -341,7 +350,8 @@ def realtext_provenance(task: str) -> dict:
     "Source of a task: Debian packages with installed versions, licences, file patterns."
     _check_task(task)
     if task == 'emoji-topic':
-        pk = EMOJI_PACKAGES; files = [f'{CLDR_DIR}/{{{",".join(sorted(set(EMOJI_LOCALES.values())))}}}.xml', str(EMOJI_TEST)]
+        pk = EMOJI_PACKAGES
+        files = [f'{CLDR_DIR}/{{{",".join(sorted(set(EMOJI_LOCALES.values())))}}}.xml', str(EMOJI_TEST)]
         lic = {p: LICENCES[p] for p in pk}
     else:
         pk = tuple(dict.fromkeys(p for _, ps, _ in MSG_PROGRAMS.values() for p in ps))
@@ -351,12 +361,13 @@ def realtext_provenance(task: str) -> dict:
     return dict(task=task, packages=package_versions(pk), licences=lic, files=files, builder_version=BUILDER_VERSION)
 
 def build_realtext(task: str, seed: int = 0, progress: bool = False, **paths) -> dict:
-    "Build a real-text task from the installed files: 'lang/split' -> columns. `paths`: locale_dir, cldr_dir, emoji_test."
+    "Build a task from the installed files: 'lang/split' -> columns. `paths`: locale_dir, cldr_dir, emoji_test."
     _check_task(task)
     if task == 'emoji-topic': data = build_emoji_topic(seed, paths.get('cldr_dir'), paths.get('emoji_test'))
     else:
         pool = msg_pool(seed, paths.get('locale_dir'), progress)
-        data = {'msg-topic': build_msg_topic, 'msg-bitext': build_msg_bitext}.get(task, lambda p: build_msg_para(p, seed))(pool)
+        data = (build_msg_topic(pool) if task == 'msg-topic' else build_msg_bitext(pool) if task == 'msg-bitext'
+                else build_msg_para(pool, seed))
     return {f'{l}/{s}': cols for (l, s), cols in data.items()}
 
 _MEMO: dict = {}
@@ -366,18 +377,20 @@ def realtext_data(task: str, seed: int = 0, progress: bool = False, **paths) -> 
     files = _source_files(_check_task(task), paths)
     stamp = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
     if (task, seed, stamp) in _MEMO: return _MEMO[task, seed, stamp]
-    key = dict(task=task, seed=seed, version=BUILDER_VERSION, files=[hashlib.sha256(p.read_bytes()).hexdigest() for p in files])
+    key = dict(task=task, seed=seed, version=BUILDER_VERSION,
+               files=[hashlib.sha256(p.read_bytes()).hexdigest() for p in files])
     path = cache_path('realtext', key) / f'{task}.json.gz'
     if path.is_file(): data = json.loads(gzip.decompress(path.read_bytes()))
     else:
         data = build_realtext(task, seed, progress, **paths)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix('.tmp'); tmp.write_bytes(gzip.compress(json.dumps(data, ensure_ascii=False).encode(), mtime=0))
+        tmp = path.with_suffix('.tmp')
+        tmp.write_bytes(gzip.compress(json.dumps(data, ensure_ascii=False).encode(), mtime=0))
         tmp.replace(path)
     _MEMO[task, seed, stamp] = data
     return data
 
-# %% ../nbs/09_realtext.ipynb #b88eee75
+# %% ../nbs/09_realtext.ipynb #e0340da6
 def label_names(task: str) -> tuple:
     "Label names of a real-text task (empty for msg-bitext)."
     return {'msg-topic': MSG_CLASSES, 'msg-para': ('different', 'paraphrase'), 'emoji-topic': EMOJI_GROUPS,
@@ -393,4 +406,5 @@ def realtext_stats(task: str, seed: int = 0, **paths) -> 'pd.DataFrame':
         rows += [dict(lang=lang, split=split, label=y, n=labels.count(y)) for y in dict.fromkeys(labels)]
     df = pd.DataFrame(rows)
     order = {l: i for i, l in enumerate(realtext_languages(task))}
-    return df.sort_values(['split', 'lang', 'label'], key=lambda c: c.map(order) if c.name == 'lang' else c).reset_index(drop=True)
+    df = df.sort_values(['split', 'lang', 'label'], key=lambda c: c.map(order) if c.name == 'lang' else c)
+    return df.reset_index(drop=True)

@@ -63,7 +63,7 @@ def task_languages(name: str) -> list[str]:
     from xltnb.world import languages
     return languages()
 
-# %% ../nbs/02_tasks.ipynb #7e2babd4
+# %% ../nbs/02_tasks.ipynb #33596d6e
 def _features(info, extra=()):
     from datasets import ClassLabel, Features, Value
     f = {k: Value('string') for k in info['text_fields']}
@@ -84,7 +84,8 @@ def _load_realtext(name, lang, split, seed):
     from datasets import Dataset
     from xltnb.realtext import realtext_data
     cols = realtext_data(name, seed)[f'{lang}/{split}']
-    extra = [(k, 'int64' if k == 'item_id' else 'string') for k in cols if k not in TASKS[name]['text_fields'] and k != 'label']
+    extra = [(k, 'int64' if k == 'item_id' else 'string') for k in cols
+             if k not in TASKS[name]['text_fields'] and k != 'label']
     return Dataset.from_dict(cols, features=_features(TASKS[name], extra))
 
 def _load_world(name, lang, split, world):
@@ -166,8 +167,8 @@ def _load_local(name, lang, split, data_dir):
     if not keep: raise ValueError(f"{path}: empty split (every row is unlabelled, -1)")
     return Dataset.from_dict(cols, features=_features(info))
 
-# %% ../nbs/02_tasks.ipynb #6b4ca2fb
-def load_task(name: str,  # a task in TASKS: 'xnli', 'pawsx', 'world-*', or the real-text 'msg-topic', 'msg-para', 'emoji-topic', 'msg-bitext'
+# %% ../nbs/02_tasks.ipynb #a5d2b038
+def load_task(name: str,  # a task in TASKS: 'xnli', 'pawsx', 'world-*', 'msg-topic', 'msg-para', 'emoji-topic', 'msg-bitext'
               lang: str,  # a language of the task (`task_languages(name)`)
               split: str,  # 'train' (English only), 'dev' or 'test'
               data_dir: str | Path | None = None,  # read XTREME-layout files DIR/{split}-{lang}.tsv|.jsonl instead of the hub
@@ -178,7 +179,8 @@ def load_task(name: str,  # a task in TASKS: 'xnli', 'pawsx', 'world-*', or the 
     info = _check(name, lang, split)
     if info['source'] in ('world', 'realtext'):
         if data_dir is not None: raise ValueError(f"task {name!r} is generated; data_dir is only for: xnli, pawsx")
-        ds = _load_world(name, lang, split, world) if info['source'] == 'world' else _load_realtext(name, lang, split, seed)
+        if info['source'] == 'world': ds = _load_world(name, lang, split, world)
+        else: ds = _load_realtext(name, lang, split, seed)
     elif data_dir is not None: ds = _load_local(name, lang, split, data_dir)
     else: ds = _load_hub(name, lang, split)
     if len(ds) == 0: raise ValueError(f"task {name!r}, {lang!r}, {split!r}: empty split")
