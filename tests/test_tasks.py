@@ -85,7 +85,7 @@ def test_task_info_and_languages():
     assert task_info('world-nli')['num_labels'] == 3 and task_info('world-paws')['num_labels'] == 2
     assert task_info('xnli')['hub_id'] == 'facebook/xnli' and 'revision' in task_info('pawsx')
     assert task_languages('pawsx') == ['en', 'de', 'es', 'fr', 'ja', 'ko', 'zh']
-    assert set(TASKS) == {'xnli', 'pawsx', 'world-nli', 'world-paws', 'world-bitext'}
+    assert set(TASKS) == {'xnli', 'pawsx', 'world-nli', 'world-paws', 'world-bitext', 'msg-topic', 'msg-para', 'emoji-topic', 'msg-bitext'}
 
 def test_generalized_pairs_and_bitext():
     g = generalized_pairs('world-nli', 'ru', 'el', **W)
