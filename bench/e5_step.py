@@ -17,17 +17,8 @@ from pathlib import Path
 import torch
 
 from xltnb.core import atomic_write_text, seed_everything, set_threads
-from xltnb.e5 import freeze_embeddings, load_e5, trim_vocab
-from xltnb.tasks import load_task, task_info, task_languages
-
-
-def task_texts(task):
-    "Every text of a task (English train, every language's dev and test), and the English training rows."
-    info = task_info(task)
-    fields = info['text_fields']
-    splits = [('en', 'train')] + [(l, s) for l in task_languages(task) for s in ('dev', 'test') if s in info['splits']]
-    texts = [x for l, s in splits for r in load_task(task, l, s) for x in (r[f] for f in fields)]
-    return texts, load_task(task, 'en', 'train'), fields, info['num_labels']
+from xltnb.e5 import freeze_embeddings, load_e5, task_texts, trim_vocab
+from xltnb.tasks import load_task, task_info
 
 
 def make_batch(tok, train, fields, n, target, seed=0):
@@ -57,7 +48,8 @@ def main(argv=None):
     ap.add_argument('--threads', type=int, default=2); ap.add_argument('--json', default=None)
     args = ap.parse_args(argv)
     set_threads(args.threads); seed_everything(0, deterministic=False)
-    texts, train, fields, n_labels = task_texts(args.task)
+    info = task_info(args.task)
+    texts, train, fields, n_labels = task_texts(args.task), load_task(args.task, 'en', 'train'), info['text_fields'], info['num_labels']
     full, tok = load_e5('seq-cls', num_labels=n_labels)
     trimmed, ttok = trim_vocab(*load_e5('seq-cls', num_labels=n_labels), texts)
     batch, tbatch = make_batch(tok, train, fields, args.batch, args.seq), make_batch(ttok, train, fields, args.batch, args.seq)

