@@ -35,3 +35,13 @@ def test_bad_reproduce_input_is_a_clear_error(xltnb_bin):
     assert r.returncode == 2 and "bad --seeds '0,x'" in r.stderr
     r = run(xltnb_bin, 'reproduce', 'all', '--set', 'oops', '--plan')
     assert r.returncode == 2 and "bad --set 'oops': expected key=value" in r.stderr
+    r = run(xltnb_bin, 'reproduce', 'baseline', '--preset', 'smoke', '--jobs', '0', '--out', '/tmp/xltnb-never-written')
+    assert r.returncode == 2 and 'jobs must be a positive integer, got 0' in r.stderr
+
+def test_side_by_side_papers_share_the_cores():
+    "With --jobs 2 a paper whose preset has `threads` gets cores // 2 of them; an explicit --set threads wins."
+    import os
+    from xltnb.reproduce import _job_overrides
+    assert _job_overrides('baseline', 'cpu', {}, 1) == {}
+    assert _job_overrides('baseline', 'cpu', {}, 2) == {'threads': max(1, (os.cpu_count() or 1) // 2)}
+    assert _job_overrides('baseline', 'cpu', {'threads': 3}, 2) == {'threads': 3}

@@ -29,7 +29,9 @@ def same_records(a: Path, b: Path) -> bool:
 def smoke_run(tmp_path_factory, xltnb_bin):
     assert BUILT, 'no paper notebook exists in nbs/papers'
     out = tmp_path_factory.mktemp('smoke')
-    t0 = time.time(); r = reproduce(xltnb_bin, out, *BUILT); wall = time.time() - t0
+    # two papers side by side (as `make reproduce` runs them): the kill/resume and corruption tests below then also
+    # check that a paper's records do not depend on whether it ran alone or beside another
+    t0 = time.time(); r = reproduce(xltnb_bin, out, *BUILT, extra=('--jobs', '2')); wall = time.time() - t0
     return out, r, wall
 
 def test_every_built_paper_runs_at_smoke(smoke_run):

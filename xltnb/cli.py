@@ -56,7 +56,7 @@ def presets_text() -> str:
     return '\n'.join(f"{p:<6} needs: {', '.join(n for n in ('gpu', 'hub') if need[n]) or 'nothing':<9} "
                      f"{'runs here' if p in here else 'NOT here':<9} {need['what']}" for p, need in PRESETS.items())
 
-# %% ../nbs/19_cli.ipynb #47f5be27
+# %% ../nbs/19_cli.ipynb #cea36ffb
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='xltnb', description='Reproducible zero-shot cross-lingual transfer companion.')
     sub = ap.add_subparsers(dest='cmd', required=True)
@@ -72,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument('--plan', action='store_true', help='print what would run, run nothing')
     r.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='override a notebook parameter')
     r.add_argument('--quiet', action='store_true', help='no progress bars')
+    r.add_argument('--jobs', type=int, default=1,
+                   help='papers run side by side, each with cores // jobs torch threads (default 1: one after another)')
     w = sub.add_parser('pretrain-world', help='(re)build the pretrained world encoder checkpoint')
     w.add_argument('--preset', default='cpu'); w.add_argument('--out', default=None)
     return ap
@@ -86,7 +88,7 @@ def _reproduce(a) -> int:
             print(format_plan(paper_plan(p, a.preset, seeds, over, a.out)) if paper_notebook(p).exists()
                   else f'{p}: not built yet (nbs/papers/{p}.ipynb does not exist in this checkout)')
         return 0
-    st = reproduce(papers, a.preset, a.out, seeds, over, a.resume, progress=not a.quiet)
+    st = reproduce(papers, a.preset, a.out, seeds, over, a.resume, progress=not a.quiet, jobs=a.jobs)
     bad = [s for s in st if not s['ok']]
     ran = [s for s in st if s['ok']]
     print(f"\n{len(ran)} of {len(st)} paper(s) finished at preset {a.preset}.")

@@ -141,7 +141,7 @@ def run_paper(paper: str, preset: str, out: str | Path, seeds: list | None = Non
         atomic_write_text(d/'done.json', json.dumps(status, indent=1))
     return status
 
-# %% ../nbs/20_reproduce.ipynb #49fe2df9
+# %% ../nbs/20_reproduce.ipynb #3f3dbb17
 def resolve_papers(names: list[str]) -> list[str]:
     "Expand `all` and check names: unknown papers are an error naming the known ones."
     if not names or names == ['all']: return list(PAPERS)
@@ -149,34 +149,58 @@ def resolve_papers(names: list[str]) -> list[str]:
     if bad: raise ValueError(f"unknown paper {bad[0]!r}; known: {', '.join(PAPERS)} (or all)")
     return list(dict.fromkeys(names))
 
+def _job_overrides(paper: str, preset: str, overrides: dict | None, jobs: int) -> dict:
+    "With `jobs` papers side by side, each gets `cores // jobs` torch threads (unless `overrides` set `threads`)."
+    over = dict(overrides or {})
+    if jobs > 1 and 'threads' not in over and 'threads' in load_preset(paper, preset):
+        over['threads'] = max(1, (os.cpu_count() or 1) // jobs)
+    return over
+
+def _start(paper, preset, out, resume):
+    "A status for a paper that does not run (missing, already done, or its preset cannot run here); else None."
+    if not paper_notebook(paper).exists():
+        return dict(paper=paper, preset=preset, ok=False, missing=True,
+                    error=f'not built yet: nbs/papers/{paper}.ipynb does not exist in this checkout')
+    if resume and is_done(out/paper): return dict(json.loads((out/paper/'done.json').read_text()), skipped=True)
+    try:
+        require_resources(preset)
+        load_preset(paper, preset)
+    except (ResourceUnavailable, FileNotFoundError) as e:
+        return dict(paper=paper, preset=preset, ok=False, error=str(e))
+    return None
+
 def reproduce(papers: list[str], preset: str = 'cpu', out: str | Path | None = None, seeds: list | None = None,
-              overrides: dict | None = None, resume: bool = False, progress: bool = True, log=print) -> list[dict]:
-    "Run paper notebooks with papermill at `preset`; return one status per paper."
+              overrides: dict | None = None, resume: bool = False, progress: bool = True, log=print,
+              jobs: int = 1,  # papers run side by side (each with cpu_count // jobs threads); 1: one after another
+             ) -> list[dict]:
+    "Run paper notebooks with papermill at `preset`; return one status per paper, in the order asked."
+    from concurrent.futures import ThreadPoolExecutor, as_completed
     from tqdm.auto import tqdm
     papers = resolve_papers(papers)
     if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
+    if not isinstance(jobs, int) or jobs < 1: raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
     out = Path(out or Path('_runs')/'reproduce'/preset); out.mkdir(parents=True, exist_ok=True)
-    statuses = []
-    bar = tqdm(papers, desc=f'reproduce @ {preset}', unit='paper', disable=not progress)
-    for paper in bar:
-        bar.set_postfix_str(paper)
-        if not paper_notebook(paper).exists():
-            statuses.append(dict(paper=paper, preset=preset, ok=False, missing=True,
-                                 error=f'not built yet: nbs/papers/{paper}.ipynb does not exist in this checkout'))
-        elif resume and is_done(out/paper):
-            statuses.append(dict(json.loads((out/paper/'done.json').read_text()), skipped=True))
-        else:
-            try:
-                require_resources(preset)
-                load_preset(paper, preset)
-            except (ResourceUnavailable, FileNotFoundError) as e:
-                statuses.append(dict(paper=paper, preset=preset, ok=False, error=str(e)))
-            else:
-                statuses.append(run_paper(paper, preset, out, seeds, overrides, progress))
-        s = statuses[-1]
-        log(f"[{paper}] " + ('skipped (finished earlier, results verified)' if s.get('skipped') else
-                              f"ok in {s['wall_s']:.0f} s" if s['ok'] else f"FAILED: {s['error']}"))
-    atomic_write_text(out/'status.json', json.dumps(statuses, indent=1))
+    statuses = {}
+    bar = tqdm(total=len(papers), desc=f'reproduce @ {preset}', unit='paper', disable=not progress)
+    def done(s):
+        statuses[s['paper']] = s; bar.update(1)
+        log(f"[{s['paper']}] " + ('skipped (finished earlier, results verified)' if s.get('skipped') else
+                                  f"ok in {s['wall_s']:.0f} s" if s['ok'] else f"FAILED: {s['error']}"))
+        atomic_write_text(out/'status.json', json.dumps([statuses[p] for p in papers if p in statuses], indent=1))
+    todo = []
+    for paper in papers:
+        s = _start(paper, preset, out, resume)
+        if s is None: todo.append(paper)
+        else: done(s)
+    # one paper at a time shows its cells' progress; side by side, only the overall bar (the bars would interleave)
+    cell_bars = progress and jobs == 1
+    with ThreadPoolExecutor(jobs) as ex:
+        futs = {ex.submit(run_paper, p, preset, out, seeds, _job_overrides(p, preset, overrides, jobs), cell_bars): p
+                for p in todo}
+        if progress: bar.set_postfix_str(', '.join(todo[:jobs]))
+        for f in as_completed(futs): done(f.result())
+    bar.close()
+    statuses = [statuses[p] for p in papers]
     if (project_root()/'nbs'/'papers'/'report.ipynb').exists():
         statuses_report = build_report(out, preset, progress)
         if statuses_report: log(statuses_report)
