@@ -49,15 +49,17 @@ def main(argv=None):
     args = ap.parse_args(argv)
     set_threads(args.threads); seed_everything(0, deterministic=False)
     info = task_info(args.task)
-    texts, train, fields, n_labels = task_texts(args.task), load_task(args.task, 'en', 'train'), info['text_fields'], info['num_labels']
+    texts, train = task_texts(args.task), load_task(args.task, 'en', 'train')
+    fields, n_labels = info['text_fields'], info['num_labels']
     full, tok = load_e5('seq-cls', num_labels=n_labels)
     trimmed, ttok = trim_vocab(*load_e5('seq-cls', num_labels=n_labels), texts)
-    batch, tbatch = make_batch(tok, train, fields, args.batch, args.seq), make_batch(ttok, train, fields, args.batch, args.seq)
+    batch, tbatch = (make_batch(t, train, fields, args.batch, args.seq) for t in (tok, ttok))
     assert torch.equal(batch['attention_mask'], tbatch['attention_mask'])  # same texts, same segmentation
-    variants = {'full': (full, batch), 'frozen': (freeze_embeddings(load_e5('seq-cls', num_labels=n_labels)[0]), batch),
-                'trimmed': (trimmed, tbatch),
-                'trimmed+frozen': (freeze_embeddings(trim_vocab(*load_e5('seq-cls', num_labels=n_labels), texts)[0]), tbatch)}
-    opts = {k: torch.optim.AdamW([p for p in m.parameters() if p.requires_grad], lr=2e-5) for k, (m, _) in variants.items()}
+    fresh = lambda: load_e5('seq-cls', num_labels=n_labels)  # noqa: E731 (same weights and seeded head each time)
+    variants = {'full': (full, batch), 'frozen': (freeze_embeddings(fresh()[0]), batch), 'trimmed': (trimmed, tbatch),
+                'trimmed+frozen': (freeze_embeddings(trim_vocab(*fresh(), texts)[0]), tbatch)}
+    opts = {k: torch.optim.AdamW([p for p in m.parameters() if p.requires_grad], lr=2e-5)
+            for k, (m, _) in variants.items()}
     times = {k: [] for k in variants}
     for rep in range(args.warmup + args.reps):
         for k, (m, b) in variants.items():
@@ -68,10 +70,12 @@ def main(argv=None):
     rows = []
     for k, (m, _) in variants.items():
         cpu, wall = (statistics.median(t[i] for t in times[k]) for i in (0, 1))
-        rows.append(dict(variant=k, vocab=m.config.vocab_size, trainable=sum(p.numel() for p in m.parameters() if p.requires_grad),
-                         cpu_s=cpu, ratio=cpu / base[0], wall_s=wall, wall_ratio=wall / base[1]))
+        trainable = sum(p.numel() for p in m.parameters() if p.requires_grad)
+        rows.append(dict(variant=k, vocab=m.config.vocab_size, trainable=trainable, cpu_s=cpu, ratio=cpu / base[0],
+                         wall_s=wall, wall_ratio=wall / base[1]))
     print(f"# e5-small training step: {args.task}, batch {args.batch} x {batch['input_ids'].shape[1]} tokens (padded), "
-          f"{args.threads} thread(s), {args.reps} reps, median; trimmed on {len(texts):,} texts; torch {torch.__version__}")
+          f"{args.threads} thread(s), {args.reps} reps, median; trimmed on {len(texts):,} texts; "
+          f"torch {torch.__version__}")
     print(f"{'variant':<16}{'vocab':>9}{'trainable':>13}{'cpu s':>8}{'x full':>8}    {'wall s':>8}{'x full':>8}")
     for r in rows:
         print(f"{r['variant']:<16}{r['vocab']:>9,}{r['trainable']:>13,}{r['cpu_s']:>8.2f}{r['ratio']:>8.2f}    "

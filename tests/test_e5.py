@@ -37,7 +37,8 @@ def test_matches_the_package(e5):
 @needs_cc
 def test_token_ids_on_hard_strings(e5):
     "Normalization (full-width, control characters, tabs, runs of spaces), unknown characters, combining marks."
-    texts = ['  two  spaces\tand a tab\n', 'ｆｕｌｌｗｉｄｔｈ ＡＢＣ ①② ﬁ', 'emoji 😀🙈 and ꙮꙮ 𓀀𓀁', 'e\u0301 café naïve',
+    texts = ['  two  spaces\tand a tab\n', 'ｆｕｌｌｗｉｄｔｈ ＡＢＣ ①② ﬁ', 'emoji 😀🙈 and ꙮꙮ 𓀀𓀁',
+             'e\u0301 café naïve',
              'ｶﾞｷﾞ ﾊﾟ', 'x', 'bell\x07 and nbsp\u00a0here']
     assert e5[1](['query: ' + s for s in texts])['input_ids'] == package_token_ids(texts, 'query: ')
 
@@ -78,7 +79,8 @@ def _texts(n=120, seed=0):
     "Sentences made of the check sentences' words, shuffled across languages, plus strings with unknown characters."
     words = [w for s in CHECK_SENTENCES.values() for w in s.split()]
     rng = random.Random(seed)
-    return list(CHECK_SENTENCES.values()) + [' '.join(rng.sample(words, 6)) for _ in range(n)] + ['😀🙈 ꙮꙮ 𓀀 ok']
+    mixed = [' '.join(rng.sample(words, 6)) for _ in range(n)]
+    return list(CHECK_SENTENCES.values()) + mixed + ['😀🙈 ꙮꙮ 𓀀 ok']
 
 
 def test_trim_keeps_segmentation_and_outputs(e5, tmp_path):
@@ -137,7 +139,7 @@ def test_finetune_trimmed_frozen(tmp_path, small_nli):
 
 @slow
 def test_finetune_by_name(tmp_path, small_nli):
-    "finetune('e5-small', ...) loads it through load_encoder, as it does world-small (5 full steps: ~4 s each on 2 cores)."
+    "finetune('e5-small', ...) loads it through load_encoder, as it does world-small (5 full steps, ~45 s here)."
     from xltnb.finetune import finetune
     r = finetune('e5-small', small_nli[0], max_steps=5, batch_size=8, lr=2e-5, out_dir=tmp_path / 'run', progress=False)
     assert r.global_step == 5 and type(r.model).__name__ == 'BertForSequenceClassification'

