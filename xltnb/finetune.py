@@ -162,7 +162,7 @@ def _check_run(out_dir: Path, run: dict, resume: bool):
     else: _clear(out_dir, partial_only=False)
     atomic_write_text(f, json.dumps(run, indent=1, sort_keys=True, default=str))
 
-# %% ../nbs/05_finetune.ipynb #3fa1c00d
+# %% ../nbs/05_finetune.ipynb #f5308623
 @dataclass
 class FinetuneResult:
     "What `finetune` returns: the best model (on dev) and its tokenizer, where it came from, and the logs."
@@ -189,8 +189,9 @@ def _model_id(spec, model) -> str:
 
 def _model_hash(model) -> str:
     "The starting model's content: its config and, when it was loaded from a folder, its weight files."
-    path = Path(str(getattr(model, 'name_or_path', '') or ''))
-    return content_hash([model.config.to_dict()] + (sorted(path.glob('*.safetensors')) if path.is_dir() else []))
+    name = str(getattr(model, 'name_or_path', '') or '')  # '' for a model built or changed in memory (e.g. trimmed)
+    path = Path(name) if name else None  # (Path('') would be the current folder)
+    return content_hash([model.config.to_dict()] + (sorted(path.glob('*.safetensors')) if path and path.is_dir() else []))
 
 def _load_finished(out_dir: Path, model, tokenizer) -> FinetuneResult:
     res = json.loads((out_dir / 'result.json').read_text())
