@@ -116,18 +116,19 @@ def test_baseline_wrong_parameter_fails_before_any_training(tmp_path, args, mess
     assert not (tmp_path / 'run' / 'runs').exists() and not (tmp_path / 'run' / 'results.jsonl').exists()
 
 
-def test_baseline_paper_preset_stops_with_a_clear_message_here(tmp_path):
+@pytest.mark.parametrize('preset', ['gpu', 'paper'])
+def test_baseline_gpu_presets_stop_with_a_clear_message_here(tmp_path, preset):
     from xltnb.core import available_devices
     if 'cuda' in available_devices(): pytest.skip('a GPU is here')
-    r, _ = _papermill(tmp_path, '-f', str(ROOT / 'configs' / 'baseline' / 'paper.yaml'))
-    assert "preset 'paper' needs a CUDA GPU" in r.stdout + r.stderr and 'presets that run here: smoke, cpu' in r.stdout + r.stderr
+    r, _ = _papermill(tmp_path, '-f', str(ROOT / 'configs' / 'baseline' / f'{preset}.yaml'))
+    assert f"preset '{preset}' needs a CUDA GPU" in r.stdout + r.stderr and 'presets that run here: smoke, cpu' in r.stdout + r.stderr
     assert not (tmp_path / 'run' / 'results.jsonl').exists()
 
 
 def test_baseline_runs_with_a_preset_file_and_overrides(tmp_path):
     r, secs = _papermill(tmp_path, '-f', str(ROOT / 'configs' / 'baseline' / 'smoke.yaml'), '-p', 'seeds', '0,1',
                          '-p', 'tasks', 'world-paws', '-p', 'max_steps', '4', '-p', 'pair_langs', 'en,sw',
-                         '-p', 'out_dir', str(tmp_path / 'run'))
+                         '-p', 'rt_tasks', '', '-p', 'rt_bitext', '', '-p', 'out_dir', str(tmp_path / 'run'))  # world only
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     from xltnb.results import load_records
     recs = load_records(tmp_path / 'run' / 'results.jsonl')
