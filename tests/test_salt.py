@@ -156,3 +156,28 @@ def test_bad_parameters_fail_before_any_work():
     with pytest.raises(ParamError, match="'salt-dict' is not allowed; allowed: baseline, salt, salt-cs, salt-mixup"):
         _head_cells(methods=['baseline', 'salt-dict'])
     with pytest.raises(ParamError, match="parameter 'k' must be int"): _head_cells(k='five')
+    with pytest.raises(ParamError, match="'xnli' is not allowed; allowed: msg-topic, emoji-topic"):
+        _head_cells(rt_tasks=['xnli'])
+    with pytest.raises(ValueError, match="rt_steps must be >= 1, got 0"): _head_cells(rt_steps=0)
+    with pytest.raises(ValueError, match="rt_n_test must be >= 0, got -1"): _head_cells(rt_n_test=-1)
+
+
+def test_realtext_slice_is_small_at_smoke_and_the_gpu_grid_pairs_tasks_with_encoders():
+    smoke, cpu, gpu = (yaml.safe_load((ROOT / 'configs' / 'salt' / f'{p}.yaml').read_text())
+                       for p in ('smoke', 'cpu', 'gpu'))
+    assert smoke['rt_tasks'] == ['msg-topic'] and len(smoke['rt_langs']) <= 3 and smoke['rt_steps'] <= 4
+    assert smoke['rt_n_test'] <= 16 and smoke['rt_trim'] and smoke['rt_freeze']
+    assert cpu['rt_tasks'] == ['msg-topic'] and cpu['rt_methods'] == ['baseline', 'salt'] and cpu['rt_langs'] == []
+    assert gpu['rt_methods'] == ['baseline', 'salt', 'salt-cs', 'salt-mixup'] and not gpu['rt_freeze']
+    assert set(gpu['rt_tasks']) == {'msg-topic', 'emoji-topic'} and {'xnli', 'pawsx'} <= set(gpu['tasks'])
+    ns = _head_cells(**smoke)
+    assert ns['P']['rt_tasks'] == ['msg-topic']
+
+
+def test_text_langs_tells_pieces_by_usage(tok):
+    from xltnb.methods.salt import text_langs
+    tl = text_langs(tok, {'en': EN + ['lo cat'], 'xx': XX + ['un gato', 'gato']})
+    assert (tl['cat'], tl['gato'], tl['kano']) == ('en', 'xx', 'xx')
+    assert tl['lo'] == 'en'  # the source uses it: never a substitute, however often the target does
+    ok = allowed_vocab(tok, langs=vocab_langs(tok, tl.get))
+    assert ok[tok.convert_tokens_to_ids('gato')] and not ok[tok.convert_tokens_to_ids('lo')]

@@ -18,10 +18,10 @@ from ..core import cache_path, content_hash
 from ..finetune import Method, encode, model_inputs, text_fields
 
 # %% auto #0
-__all__ = ['VARIANTS', 'token_style', 'token_surface', 'starts_word', 'vocab_langs', 'allowed_vocab', 'switchable_positions',
-           'mask_groups', 'pad_features', 'mlm_substitutes', 'embed_substitutes', 'model_digest', 'SubstituteTable',
-           'build_substitutes', 'switch_plan', 'mix_embeds', 'salt_loss', 'Salt', 'get_device_of', 'example_row',
-           'substitute_table', 'switched_versions', 'mixup_figure', 'SaltInspector']
+__all__ = ['VARIANTS', 'token_style', 'token_surface', 'starts_word', 'vocab_langs', 'allowed_vocab', 'text_langs',
+           'switchable_positions', 'mask_groups', 'pad_features', 'mlm_substitutes', 'embed_substitutes',
+           'model_digest', 'SubstituteTable', 'build_substitutes', 'switch_plan', 'mix_embeds', 'salt_loss', 'Salt',
+           'get_device_of', 'example_row', 'substitute_table', 'switched_versions', 'mixup_figure', 'SaltInspector']
 
 # %% ../../nbs/10_salt.ipynb #c57c574e
 _STYLES = {'wordpiece': '##', 'sentencepiece': '\u2581', 'bytebpe': '\u0120'}
@@ -76,6 +76,21 @@ def allowed_vocab(tokenizer,
         if langs is not None and (langs[i] is None or langs[i] in exclude_langs): continue
         ok[i] = True
     return ok
+
+# %% ../../nbs/10_salt.ipynb #aebae553
+def text_langs(tokenizer,
+               texts: dict,  # language -> texts in that language (unlabelled; e.g. each language's dev set)
+               source: str = 'en',  # a piece that the source's texts use belongs to the source
+              ) -> dict[str, str]:
+    "Word (a word-initial piece's text) -> language: the source's if its texts use it, else the language using it most."
+    style, counts = token_style(tokenizer), {}
+    for lang, ts in texts.items():
+        for t in ts:
+            for p in tokenizer.tokenize(t):
+                if not starts_word(p, style): continue
+                c = counts.setdefault(token_surface(p, style), {})
+                c[lang] = c.get(lang, 0) + 1
+    return {w: source if source in c else max(c, key=c.get) for w, c in counts.items()}
 
 # %% ../../nbs/10_salt.ipynb #7411b52a
 def switchable_positions(ids: list[int], tokenizer, style: str | None = None) -> list[int]:
