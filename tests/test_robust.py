@@ -161,18 +161,35 @@ def test_presets_only_set_known_parameters_of_the_right_type(preset):
         assert isinstance(v, t) or (t is float and isinstance(v, int)), f'{preset}.yaml: {k}={v!r} is not {t.__name__}'
 
 
-def test_paper_preset_stops_with_a_clear_message_here(tmp_path):
-    from xltnb.core import available_devices
-    if 'cuda' in available_devices(): pytest.skip('a GPU is here')
+def _run_notebook(tmp_path, params):
     import papermill as pm
-    params = yaml.safe_load((ROOT / 'configs' / 'robust' / 'paper.yaml').read_text())
-    params['out_dir'] = str(tmp_path / 'out')
     with pytest.raises(pm.PapermillExecutionError) as e:
         pm.execute_notebook(str(ROOT / 'nbs' / 'papers' / 'robust.ipynb'), str(tmp_path / 'x.ipynb'), parameters=params,
                             cwd=str(ROOT), progress_bar=False, kernel_name='python3')
-    assert 'ResourceUnavailable' in e.value.ename and "preset 'paper' needs a CUDA GPU" in e.value.evalue
+    return e
+
+
+@pytest.mark.parametrize('preset', ['gpu', 'paper'])
+def test_gpu_presets_stop_with_a_clear_message_here(tmp_path, preset):
+    from xltnb.core import available_devices
+    if 'cuda' in available_devices(): pytest.skip('a GPU is here')
+    params = yaml.safe_load((ROOT / 'configs' / 'robust' / f'{preset}.yaml').read_text())
+    params['out_dir'] = str(tmp_path / 'out')
+    e = _run_notebook(tmp_path, params)
+    assert 'ResourceUnavailable' in e.value.ename and f"preset {preset!r} needs a CUDA GPU" in e.value.evalue
     assert 'presets that run here: smoke, cpu' in e.value.evalue
     assert not (tmp_path / 'out' / 'results.jsonl').exists()
+
+
+@pytest.mark.parametrize('over, msg', [
+    (dict(rt_langs=['en', 'xx']), "rt_langs: 'xx' is not a language of 'msg-para'"),
+    (dict(rt_methods=['baseline', 'rs-da']), "real text needs a counter-fitted-neighbours JSON file"),
+    (dict(rt_methods=['rs-rp']), "rt_methods ['rs-rp'] must include 'baseline'"),
+    (dict(rt_tasks={'msg-para': 'e5-small', 'msg-topik': 'e5-small'}), "msg-topik")])
+def test_realtext_parameters_fail_clearly_before_any_work(tmp_path, over, msg):
+    e = _run_notebook(tmp_path, dict(out_dir=str(tmp_path / 'out'), **over))
+    assert msg in e.value.evalue
+    assert not (tmp_path / 'out' / 'config.json').exists()
 
 
 # --- the bench --------------------------------------------------------------------------------------------------
