@@ -141,7 +141,7 @@ def run_paper(paper: str, preset: str, out: str | Path, seeds: list | None = Non
         atomic_write_text(d/'done.json', json.dumps(status, indent=1))
     return status
 
-# %% ../nbs/20_reproduce.ipynb #3f3dbb17
+# %% ../nbs/20_reproduce.ipynb #48652fe3
 def resolve_papers(names: list[str]) -> list[str]:
     "Expand `all` and check names: unknown papers are an error naming the known ones."
     if not names or names == ['all']: return list(PAPERS)
@@ -156,14 +156,16 @@ def _job_overrides(paper: str, preset: str, overrides: dict | None, jobs: int) -
         over['threads'] = max(1, (os.cpu_count() or 1) // jobs)
     return over
 
-def _start(paper, preset, out, resume):
+def _start(paper, preset, out, resume, overrides=None):
     "A status for a paper that does not run (missing, already done, or its preset cannot run here); else None."
     if not paper_notebook(paper).exists():
         return dict(paper=paper, preset=preset, ok=False, missing=True,
                     error=f'not built yet: nbs/papers/{paper}.ipynb does not exist in this checkout')
     if resume and is_done(out/paper): return dict(json.loads((out/paper/'done.json').read_text()), skipped=True)
     try:
-        require_resources(preset)
+        # with overrides (e.g. local stand-ins for a hub model or data) the notebook decides whether it still needs
+        # the hub, in its parameter cell, before any work; the GPU check stays here
+        require_resources(preset, hub=False if overrides else None)
         load_preset(paper, preset)
     except (ResourceUnavailable, FileNotFoundError) as e:
         return dict(paper=paper, preset=preset, ok=False, error=str(e))
@@ -189,7 +191,7 @@ def reproduce(papers: list[str], preset: str = 'cpu', out: str | Path | None = N
         atomic_write_text(out/'status.json', json.dumps([statuses[p] for p in papers if p in statuses], indent=1))
     todo = []
     for paper in papers:
-        s = _start(paper, preset, out, resume)
+        s = _start(paper, preset, out, resume, overrides)
         if s is None: todo.append(paper)
         else: done(s)
     # one paper at a time shows its cells' progress; side by side, only the overall bar (the bars would interleave)
