@@ -12,9 +12,9 @@ import yaml
 from .core import PRESETS, atomic_write_text, content_hash, read_jsonl, require_resources, ResourceUnavailable
 
 # %% auto #0
-__all__ = ['PAPERS', 'PLAN_AXES', 'project_root', 'paper_notebook', 'available_papers', 'paper_presets', 'load_preset',
-           'parse_seeds', 'parse_overrides', 'paper_plan', 'format_plan', 'is_done', 'run_paper', 'resolve_papers',
-           'reproduce', 'offline_html', 'build_report']
+__all__ = ['PAPERS', 'PLAN_AXES', 'CELL_TIMEOUT_S', 'project_root', 'paper_notebook', 'available_papers', 'paper_presets',
+           'load_preset', 'parse_seeds', 'parse_overrides', 'paper_plan', 'format_plan', 'is_done', 'run_paper',
+           'resolve_papers', 'reproduce', 'offline_html', 'build_report']
 
 # %% ../nbs/20_reproduce.ipynb #63316b56
 PAPERS = {'baseline': 'plain zero-shot fine-tuning: the harness every encoder paper compares with',
@@ -100,7 +100,7 @@ def format_plan(plan: dict) -> str:
     lines += [f"    {k} = {v!r}" for k, v in plan['params'].items()]
     return '\n'.join(lines)
 
-# %% ../nbs/20_reproduce.ipynb #6017907d
+# %% ../nbs/20_reproduce.ipynb #e3897fa3
 def _results_ok(d: Path) -> str | None:
     "None if `d` holds a parseable, non-empty results.jsonl and config.json; else what is wrong."
     for f in ('results.jsonl', 'config.json'):
@@ -117,6 +117,10 @@ def is_done(d: Path) -> bool:
     except (OSError, ValueError): return False
     return _results_ok(d) is None and done.get('results_hash') == content_hash((d/'results.jsonl').read_bytes())
 
+# A cell that runs longer than this at a preset is treated as hung (the paper fails, naming the cell) instead of
+# blocking the whole run: smoke cells take seconds; cpu cells may train for many minutes, so no limit there.
+CELL_TIMEOUT_S = {'smoke': 900}
+
 def run_paper(paper: str, preset: str, out: str | Path, seeds: list | None = None, overrides: dict | None = None,
               progress: bool = True) -> dict:
     "Execute one paper notebook with papermill; return a status dict (never raises for a failing notebook)."
@@ -128,7 +132,8 @@ def run_paper(paper: str, preset: str, out: str | Path, seeds: list | None = Non
     t0 = time.time()
     try:
         pm.execute_notebook(str(paper_notebook(paper)), str(d/'executed.ipynb'), parameters=params,
-                            kernel_name='python3', progress_bar=progress, cwd=str(project_root()))
+                            kernel_name='python3', progress_bar=progress, cwd=str(project_root()),
+                            execution_timeout=CELL_TIMEOUT_S.get(preset))
         err = _results_ok(d)
     except pm.PapermillExecutionError as e:
         err = f"cell {e.exec_count} failed: {e.ename}: {e.evalue}"
