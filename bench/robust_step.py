@@ -8,6 +8,7 @@ running on one thread) and in wall time. Target (issue 6): AT with K steps <= K 
 
     .venv/bin/python bench/robust_step.py                  # a BERT of the world-small shape, 1 thread
     .venv/bin/python bench/robust_step.py --steps 1,2,3 --draws 4 --reps 20 --json _runs/bench/robust_step.json
+    .venv/bin/python bench/robust_step.py --e5-task msg-para --steps 1 --draws 1 --batch 16 --reps 5   # real text
 """
 import argparse, json, statistics, sys, time
 from pathlib import Path
@@ -22,6 +23,9 @@ from xltnb.methods.robust import AdversarialTraining, RandomizedSmoothing
 
 def build(args):
     "A randomly initialised BERT classifier of the given shape (or a named encoder via xltnb.encoders)."
+    if args.e5_task:  # e5-small trimmed to the task's texts and frozen, as the robust paper's cpu preset runs it
+        from xltnb.e5 import e5_for_task
+        return e5_for_task(args.e5_task)[0]
     if args.model:
         from xltnb.encoders import load_encoder
         return load_encoder(args.model, head='seq-cls', num_labels=3)[0]
@@ -31,7 +35,19 @@ def build(args):
     return BertForSequenceClassification(cfg)
 
 
+def task_batch(args):
+    "The first `batch` English training examples of `--e5-task`, tokenized (padded to the longest) as training sees them."
+    from xltnb.e5 import e5_for_task
+    from xltnb.tasks import load_task, task_info
+    tok = e5_for_task(args.e5_task)[1]
+    ds = load_task(args.e5_task, 'en', 'train').select(range(args.batch))
+    b = tok(*[ds[f] for f in task_info(args.e5_task)['text_fields']], padding=True, truncation=True, max_length=args.seq,
+            return_tensors='pt')
+    return dict(b, labels=torch.tensor(ds['label']))
+
+
 def make_batch(args, vocab):
+    if args.e5_task: return task_batch(args)
     g = torch.Generator().manual_seed(0)
     ids = torch.randint(5, vocab, (args.batch, args.seq), generator=g)
     lens = torch.randint(args.seq // 2, args.seq + 1, (args.batch,), generator=g)
@@ -52,6 +68,8 @@ def main(argv=None):
     ap.add_argument('--model', default=None,
                     help='an encoder name for xltnb.encoders.load_encoder (default: a BERT built here)')
     ap.add_argument('--layers', type=int, default=4); ap.add_argument('--hidden', type=int, default=256)
+    ap.add_argument('--e5-task', default=None,
+                    help='a real-text task: time e5-small trimmed + frozen (e5_for_task) on its English training batch')
     ap.add_argument('--vocab', type=int, default=8000); ap.add_argument('--seq', type=int, default=64)
     ap.add_argument('--batch', type=int, default=32)
     ap.add_argument('--steps', default='1,2,3', help='AT ascent steps K to time, comma-separated')
@@ -80,7 +98,7 @@ def main(argv=None):
         k = int(name.split('=')[1]) if name.startswith('at') else None
         rows.append(dict(method=name, cpu_s=cpu, ratio=cpu / base[0], wall_s=wall, wall_ratio=wall / base[1],
                          target=(k + 1.2) if k else None, ok=(cpu / base[0] <= k + 1.2) if k else None))
-    shape = args.model or f'BERT {args.layers}x{args.hidden}, vocab {args.vocab}'
+    shape = f'e5-small trimmed + frozen on {args.e5_task}' if args.e5_task else args.model or f'BERT {args.layers}x{args.hidden}, vocab {args.vocab}'
     print(f'# robust step cost: {shape}, batch {args.batch} x seq {args.seq}, {args.threads} thread(s), '
           f'{args.reps} reps, median; torch {torch.__version__}')
     print(f"{'method':<18}{'cpu s':>8}{'x baseline':>12}{'target':>9}    {'wall s':>8}{'x baseline':>12}")
