@@ -41,9 +41,9 @@ def task_batch(args):
     from xltnb.tasks import load_task, task_info
     tok = e5_for_task(args.e5_task)[1]
     ds = load_task(args.e5_task, 'en', 'train').select(range(args.batch))
-    b = tok(*[ds[f] for f in task_info(args.e5_task)['text_fields']], padding=True, truncation=True, max_length=args.seq,
+    b = tok(*[list(ds[f]) for f in task_info(args.e5_task)['text_fields']], padding=True, truncation=True, max_length=args.seq,
             return_tensors='pt')
-    return dict(b, labels=torch.tensor(ds['label']))
+    return dict(b, labels=torch.tensor(list(ds['label'])))
 
 
 def make_batch(args, vocab):
