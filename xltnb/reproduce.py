@@ -100,7 +100,7 @@ def format_plan(plan: dict) -> str:
     lines += [f"    {k} = {v!r}" for k, v in plan['params'].items()]
     return '\n'.join(lines)
 
-# %% ../nbs/20_reproduce.ipynb #e3897fa3
+# %% ../nbs/20_reproduce.ipynb #33745c0b
 def _results_ok(d: Path) -> str | None:
     "None if `d` holds a parseable, non-empty results.jsonl and config.json; else what is wrong."
     for f in ('results.jsonl', 'config.json'):
@@ -129,18 +129,26 @@ def run_paper(paper: str, preset: str, out: str | Path, seeds: list | None = Non
     (d/'done.json').unlink(missing_ok=True)
     params = {**load_preset(paper, preset), **(overrides or {}), 'preset': preset, 'out_dir': str(d.resolve())}
     if seeds is not None: params['seeds'] = seeds
-    t0 = time.time()
-    try:
-        pm.execute_notebook(str(paper_notebook(paper)), str(d/'executed.ipynb'), parameters=params,
-                            kernel_name='python3', progress_bar=progress, cwd=str(project_root()),
-                            execution_timeout=CELL_TIMEOUT_S.get(preset))
-        err = _results_ok(d)
-    except pm.PapermillExecutionError as e:
-        err = f"cell {e.exec_count} failed: {e.ename}: {e.evalue}"
-    except Exception as e:
-        err = f"{type(e).__name__}: {e}"
+    t0, attempts = time.time(), 0
+    while True:
+        attempts += 1
+        try:
+            pm.execute_notebook(str(paper_notebook(paper)), str(d/'executed.ipynb'), parameters=params,
+                                kernel_name='python3', progress_bar=progress, cwd=str(project_root()),
+                                execution_timeout=CELL_TIMEOUT_S.get(preset))
+            err = _results_ok(d)
+        except pm.PapermillExecutionError as e:
+            err = f"cell {e.exec_count} failed: {e.ename}: {e.evalue}"
+        except TimeoutError as e:  # nbclient's CellTimeoutError: a cell that never finished (see CELL_TIMEOUT_S)
+            err = f"a cell timed out after {CELL_TIMEOUT_S.get(preset)} s: {e}"
+            # a kernel that went idle without reporting back has been seen under heavy load: one more try, recorded
+            if attempts == 1: print(f'[{paper}] {err}; running it once more', file=sys.stderr); continue
+        except Exception as e:
+            err = f"{type(e).__name__}: {e}"
+        break
     wall = time.time() - t0
     status = dict(paper=paper, preset=preset, ok=err is None, error=err, wall_s=round(wall, 1), seeds=params.get('seeds'))
+    if attempts > 1: status['attempts'] = attempts
     if err is None:
         status['results_hash'] = content_hash((d/'results.jsonl').read_bytes())
         atomic_write_text(d/'done.json', json.dumps(status, indent=1))
