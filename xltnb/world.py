@@ -15,9 +15,9 @@ from .langs import register_languages
 __all__ = ['CONCEPTS', 'EN_IRREGULAR', 'EN_PARTICIPLE', 'NAMES', 'DIGITS', 'FUNCTION', 'THING_VERBS', 'ANIMATE_VERBS',
            'BOTH_VERBS', 'SCRIPTS', 'DEFAULT_LANGS', 'CONTENT', 'FUNCTION_WORDS', 'THINGS', 'PEOPLE', 'ANIMATE',
            'VERBS', 'COLOURS', 'SIZES', 'HYPER', 'HYPO', 'NLI_LABELS', 'NLI_RULES', 'NLI_WEIGHTS', 'PAWS_WEIGHTS',
-           'PAWS_LABELS', 'WORLD_PRESETS', 'ANCHORS', 'LangSpec', 'build_lexicon', 'Renderer', 'Semantics', 'edit_nli',
-           'edit_paws', 'World', 'make_world', 'languages', 'lexicon_free_features', 'fit_lexicon_free',
-           'fit_naive_bayes', 'floors']
+           'PAWS_LABELS', 'PAWS_CONJ', 'WORLD_PRESETS', 'ANCHORS', 'LangSpec', 'build_lexicon', 'Renderer', 'Semantics',
+           'edit_nli', 'paws_clause', 'edit_paws', 'World', 'make_world', 'languages', 'lexicon_free_features',
+           'fit_lexicon_free', 'fit_naive_bayes', 'floors']
 
 # %% ../nbs/03_world.ipynb #d6deb99c
 # concept -> (kind, category, English variants); a concept with 2 variants has a synonym pair
@@ -260,7 +260,7 @@ class Semantics:
         neg = rng.random() < 0.25 if neg is None else neg
         return (self.np(rng, s, p_plural=0), self.word(rng, v), self.np(rng, o), neg, passive, s2)
 
-# %% ../nbs/03_world.ipynb #350e8191
+# %% ../nbs/03_world.ipynb #ad236da2
 NLI_LABELS = ('entailment', 'neutral', 'contradiction')
 # label by (edit, premise negated): monotonicity flips under negation
 NLI_RULES = {'syn': 'EE', 'hyper': 'EN', 'hypo': 'NE', 'alt': 'CN', 'add-mod': 'NE', 'drop-mod': 'EN',
@@ -270,10 +270,11 @@ NLI_WEIGHTS = {('alt', 0): 2, ('syn', 0): 1, ('hyper', 0): 1, ('hypo', 0): 2,
                ('syn', 1): 1, ('hypo', 1): 1, ('hyper', 1): 1, ('alt', 1): 1,
                ('add-mod', 0): 5/3, ('add-mod', 1): 5/3, ('add-neg', 0): 5/3,
                ('drop-mod', 0): 5/3, ('drop-mod', 1): 5/3, ('drop-neg', 1): 5/3}
-PAWS_WEIGHTS = {'swap': 1, 'conj-swap': 3, 'conj-obj-swap': 2, 'passive': 3, 'passive-swap': 3, 'syn': 4, 'alt': 3,
-                'adj-swap': 1}
-PAWS_LABELS = {'swap': 0, 'conj-swap': 1, 'conj-obj-swap': 0, 'passive': 1, 'passive-swap': 0, 'syn': 1, 'alt': 0,
-               'adj-swap': 0}
+# weights balance each surface signature across the labels: reorder (conj-swap | swap + conj-obj-swap), passive
+# (passive | passive-swap), substitution (syn | alt); and the share of conjoined subjects in sentence 2 (44% in both)
+PAWS_WEIGHTS = {'conj-swap': 3, 'swap': 1, 'conj-obj-swap': 2, 'passive': 3, 'passive-swap': 3, 'syn': 4, 'alt': 4}
+PAWS_LABELS = {'conj-swap': 1, 'swap': 0, 'conj-obj-swap': 0, 'passive': 1, 'passive-swap': 0, 'syn': 1, 'alt': 0}
+PAWS_CONJ = ('conj-swap', 'swap', 'conj-obj-swap')  # edits made on a clause with a conjoined subject
 
 def _set(c, i, v): c = list(c); c[i] = v; return tuple(c)
 def _np_set(np, i, v): np = list(np); np[i] = v; return tuple(np)
@@ -288,8 +289,8 @@ def _slots(c):
 def _get(c, slot): i, j = slot; return c[i] if j is None else c[i][j]
 def _put(c, slot, v): i, j = slot; return _set(c, i, v) if j is None else _set(c, i, _np_set(c[i], j, v))
 
-def _alternatives(c, slot, w):
-    "Co-hyponyms of the word at `slot` that keep the clause well formed."
+def _alternatives(c, slot, w, exclude=()):
+    "Co-hyponyms of the word at `slot` that keep the clause well formed (none in `exclude`)."
     k = w[0]; i, j = slot
     if j is None: pool = [v for v in VERBS if c[2][0][0] == '#n' or c[2][0][0] in _objects(v)]
     elif k in HYPER: pool = [n for n in HYPO[HYPER[k]]]
@@ -297,7 +298,7 @@ def _alternatives(c, slot, w):
     elif k in SIZES: pool = SIZES
     else: return []
     if j is None and c[2][0][0] == '#n': pool = [v for v in pool if v not in THING_VERBS]
-    return [p for p in pool if p != k]
+    return [p for p in pool if p != k and p not in exclude]
 
 def edit_nli(sem: Semantics, rng, edit: str, neg: bool):
     "One (premise, hypothesis) pair of clauses made by `edit`, or None when the sampled clause does not allow it."
@@ -325,29 +326,33 @@ def edit_nli(sem: Semantics, rng, edit: str, neg: bool):
     bare = _put(full, s, None)
     return (bare, full) if edit == 'add-mod' else (full, bare)
 
+def paws_clause(sem: Semantics, rng, conj: bool = False):
+    "A clause whose subject, object and conjunct are distinct heads drawn alike from the animate, so a role swap is not a cue."
+    heads = rng.sample(ANIMATE, 3)
+    s, o, s2 = (sem.np(rng, h) for h in heads)
+    return (s, sem.word(rng, rng.choice(ANIMATE_VERBS + BOTH_VERBS)), o, rng.random() < 0.2, False, s2 if conj else None)
+
 def edit_paws(sem: Semantics, rng, edit: str):
     "One (sentence1, sentence2) pair of clauses made by `edit`, or None when the clause does not allow it."
-    p = sem.clause(rng, animate=True, neg=rng.random() < 0.2, conj=edit.startswith('conj') or rng.random() < 0.2)
+    p = paws_clause(sem, rng, conj=edit in PAWS_CONJ or rng.random() < 0.2)
     s, v, o, neg, _, s2 = p
     if edit == 'swap': return p, (o, v, s, neg, False, s2)
     if edit == 'conj-swap': return p, (s2, v, o, neg, False, s)
-    if edit == 'conj-obj-swap': return (p, (s, v, s2, neg, False, o)) if o[1] == 1 else None  # a conjunct and the object
+    if edit == 'conj-obj-swap': return p, (s, v, s2, neg, False, o)  # a conjunct and the object trade places
     if edit == 'passive': return p, _set(p, 4, True)
     if edit == 'passive-swap': return p, (o, v, s, neg, True, s2)
-    if edit == 'adj-swap':
-        if s[0][0] == '#n' or o[0][0] == '#n' or s[2] is None and o[2] is None or s[2] == o[2]: return None
-        return p, (_np_set(s, 2, o[2]), v, _np_set(o, 2, s[2]), neg, False, s2)
     return _substitute(sem, rng, p, edit)  # 'syn' or 'alt'
 
 def _substitute(sem, rng, p, edit):
     "Substitute one word of `p` by a synonym ('syn') or a co-hyponym ('alt')."
     slots = [s for s in _slots(p) if _get(p, s) is not None]
-    if edit == 'syn': ok = [s for s in slots if len(CONCEPTS[_get(p, s)[0]][2]) > 1]
-    else: ok = [s for s in slots if _alternatives(p, s, _get(p, s))]
+    syn = [s for s in slots if len(CONCEPTS[_get(p, s)[0]][2]) > 1]
+    if not syn: return None  # 'alt' too: both edits start from the same clauses
+    ok = syn if edit == 'syn' else [s for s in slots if _alternatives(p, s, _get(p, s), exclude=THING_VERBS)]
     if not ok: return None
     s = rng.choice(ok); k, v = _get(p, s)
     if edit == 'syn': return p, _put(p, s, (k, 1 - v))
-    return p, _put(p, s, sem.word(rng, rng.choice(_alternatives(p, s, (k, v)))))
+    return p, _put(p, s, sem.word(rng, rng.choice(_alternatives(p, s, (k, v), exclude=THING_VERBS))))
 
 # %% ../nbs/03_world.ipynb #39449e4a
 WORLD_PRESETS = {
