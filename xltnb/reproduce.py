@@ -12,17 +12,19 @@ import yaml
 from .core import PRESETS, atomic_write_text, content_hash, read_jsonl, require_resources, ResourceUnavailable
 
 # %% auto #0
-__all__ = ['PAPERS', 'PLAN_AXES', 'CELL_TIMEOUT_S', 'project_root', 'paper_notebook', 'available_papers', 'paper_presets',
-           'load_preset', 'parse_seeds', 'parse_overrides', 'paper_plan', 'format_plan', 'is_done', 'run_paper',
-           'resolve_papers', 'reproduce', 'offline_html', 'build_report']
+__all__ = ['PAPERS', 'NO_HUB_PAPERS', 'PLAN_AXES', 'CELL_TIMEOUT_S', 'project_root', 'paper_notebook', 'available_papers',
+           'paper_presets', 'load_preset', 'parse_seeds', 'parse_overrides', 'paper_plan', 'format_plan', 'is_done',
+           'run_paper', 'resolve_papers', 'reproduce', 'offline_html', 'build_report']
 
-# %% ../nbs/20_reproduce.ipynb #63316b56
+# %% ../nbs/20_reproduce.ipynb #a96960db
 PAPERS = {'baseline': 'plain zero-shot fine-tuning: the harness every encoder paper compares with',
           'salt': 'SALT: self-augmentation with code-switching and embedding mixup (Wang et al., 2023)',
           'robust': 'robust training: adversarial training + randomized smoothing (Huang et al., 2021)',
           'metapretrain': 'cross-lingual LM meta-pretraining (Chi et al., 2021)',
           'langarith': 'language arithmetic over MAD-X language adapters (Klimaszewski et al., 2025)',
           'mothello': 'mOthello: alignment and transfer in multilingual Othello-GPT (Hua et al., 2024)'}
+# papers whose every preset is offline (synthetic data, models trained from scratch): their `paper` preset needs a GPU only
+NO_HUB_PAPERS = ('mothello',)
 
 def project_root() -> Path:
     "The source checkout that holds `nbs/papers` and `configs` ($XLTNB_ROOT overrides)."
@@ -75,7 +77,7 @@ def parse_overrides(items: list[str] | None) -> dict:
         out[k.strip()] = val
     return out
 
-# %% ../nbs/20_reproduce.ipynb #f88bc1d8
+# %% ../nbs/20_reproduce.ipynb #1c23a837
 PLAN_AXES = ('seeds', 'methods', 'tasks', 'models')
 
 def paper_plan(paper: str, preset: str, seeds: list | None = None, overrides: dict | None = None,
@@ -88,7 +90,7 @@ def paper_plan(paper: str, preset: str, seeds: list | None = None, overrides: di
         if isinstance(params.get(ax), list): runs *= max(1, len(params[ax]))
     done = Path(out)/paper/'done.json' if out else None
     est = json.loads(done.read_text()).get('wall_s') if done and done.exists() else None
-    need = PRESETS[preset]
+    need = dict(PRESETS[preset], hub=PRESETS[preset]['hub'] and paper not in NO_HUB_PAPERS)
     return dict(paper=paper, preset=preset, params=params, training_runs=runs,
                 needs=', '.join(n for n in ('gpu', 'hub') if need[n]) or 'nothing beyond this machine',
                 estimate=f'{est/60:.1f} min (last run)' if est else 'unknown (no finished run in this folder)')
@@ -154,7 +156,7 @@ def run_paper(paper: str, preset: str, out: str | Path, seeds: list | None = Non
         atomic_write_text(d/'done.json', json.dumps(status, indent=1))
     return status
 
-# %% ../nbs/20_reproduce.ipynb #48652fe3
+# %% ../nbs/20_reproduce.ipynb #0e629334
 def resolve_papers(names: list[str]) -> list[str]:
     "Expand `all` and check names: unknown papers are an error naming the known ones."
     if not names or names == ['all']: return list(PAPERS)
@@ -178,7 +180,7 @@ def _start(paper, preset, out, resume, overrides=None):
     try:
         # with overrides (e.g. local stand-ins for a hub model or data) the notebook decides whether it still needs
         # the hub, in its parameter cell, before any work; the GPU check stays here
-        require_resources(preset, hub=False if overrides else None)
+        require_resources(preset, hub=False if overrides or paper in NO_HUB_PAPERS else None)
         load_preset(paper, preset)
     except (ResourceUnavailable, FileNotFoundError) as e:
         return dict(paper=paper, preset=preset, ok=False, error=str(e))
