@@ -131,6 +131,49 @@ def test_at_loss_is_clean_plus_adversarial_and_costs_one_pass_per_step(tiny):
     h.remove()
 
 
+def test_at_backpropagates_the_clean_pass_once(tiny):
+    """The clean pass's one backward seeds the ascent and gives the clean gradient: K+1 backward passes reach the
+    encoder's output for AT with K steps (an extra backward of the clean loss made it K+2), K+2 for a random start."""
+    model, tok = tiny
+    model.eval()
+    enc = tok(['the dog runs', 'Max pulls the big bird'], ['a dog runs', 'the bird'], padding=True, return_tensors='pt')
+    batch = dict(enc, labels=torch.tensor([0, 1]))
+    back = []
+    last = model.base_model.encoder.layer[-1]
+    def hook(module, inputs, out):  # returns None: the output stays as it is
+        (out[0] if isinstance(out, tuple) else out).register_hook(lambda g: back.append(1))
+    h = last.register_forward_hook(hook)
+    try:
+        for k in (1, 2, 3):
+            for init, want in (('zero', k + 1), ('random', k + 2)):
+                back.clear(); model.zero_grad(set_to_none=True)
+                AdversarialTraining(steps=k, init=init).loss(model, batch).backward()
+                assert len(back) == want, (k, init, len(back))
+    finally: h.remove()
+
+
+def test_at_one_step_raises_the_loss_and_keeps_its_gradient(tiny):
+    """K=1 from zero: the adversarial loss is above the clean one on a fixed batch, and the one-backward loss has the
+    value and the parameter gradient of clean + adversarial computed with two graphs."""
+    from xltnb.methods.robust import embeds_loss
+    model, tok = tiny
+    model.eval()
+    enc = tok(['the dog runs', 'Max pulls the big bird'], ['a dog runs', 'the bird'], padding=True, return_tensors='pt')
+    batch = dict(enc, labels=torch.tensor([0, 1]))
+    at = AdversarialTraining(steps=1)
+    p = at.perturb(model, batch)
+    adv = embeds_loss(model, p['emb'] + p['delta'], p['rest'], batch['labels'])
+    assert adv.item() > p['clean'].item() + 1e-6, (adv.item(), p['clean'].item())
+    params = [w for w in model.parameters() if w.requires_grad]
+    want = torch.autograd.grad(p['clean'] + adv, params, allow_unused=True)
+    model.zero_grad(set_to_none=True)
+    fused = at.loss(model, batch); fused.backward()
+    assert abs(fused.item() - (p['clean'] + adv).item()) < 1e-5
+    for w, g in zip(params, want):
+        got = w.grad if w.grad is not None else torch.zeros_like(w)
+        torch.testing.assert_close(got, g if g is not None else torch.zeros_like(w), rtol=1e-4, atol=1e-6)
+
+
 def test_generalized_diagonal_is_the_standard_setting(tiny):
     """The paper notebook reads the standard records off the generalized matrix's diagonal."""
     from xltnb.evaluate import generalized_matrix, zero_shot

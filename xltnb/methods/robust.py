@@ -21,7 +21,7 @@ from ..viz import show
 
 # %% auto #0
 __all__ = ['FUNCTION_WORDS', 'NORMS', 'PERS', 'DISTS', 'check_neighbors', 'load_neighbors', 'world_synonyms', 'perturb_sentence',
-           'rsda_augment', 'RSDA', 'embed_batch', 'embeds_loss', 'embed_scale', 'project', 'ascent',
+           'rsda_augment', 'RSDA', 'embed_batch', 'embeds_loss', 'embed_scale', 'project', 'ascent', 'carry_grads',
            'AdversarialTraining', 'embed_noise', 'RandomizedSmoothing', 'rsda_table', 'perturbation_sizes',
            'perturbation_figure', 'RobustInspector']
 
@@ -159,7 +159,23 @@ def ascent(delta: torch.Tensor, grad: torch.Tensor, alpha, norm: str = 'l2', per
     if norm == 'linf': return delta + alpha * grad.sign()
     return delta + alpha * grad / _norm(grad, per).clamp_min(1e-12)
 
-# %% ../../nbs/11_robust.ipynb #296f2444
+# %% ../../nbs/11_robust.ipynb #f4d0a950
+class _CarryGrads(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, grads, *params):
+        ctx.grads = grads
+        return params[0].new_zeros(())
+    @staticmethod
+    def backward(ctx, g):
+        return (None, *(None if x is None else x * g for x in ctx.grads))
+
+def carry_grads(params: list[torch.Tensor],  # tensors that require grad (a model's trainable parameters)
+                grads,  # a gradient per tensor, already computed (None: none)
+               ) -> torch.Tensor:
+    "A zero-valued loss term whose gradient w.r.t. `params` is `grads` (scaled like any other term of the loss)."
+    if not params: return torch.zeros(())
+    return _CarryGrads.apply(tuple(grads), *params)
+
 class AdversarialTraining(Method):
     "AT through the harness: PGD on the input embeddings; the loss is clean CE + `adv_weight` × adversarial CE."
     name = 'at'
@@ -179,26 +195,41 @@ class AdversarialTraining(Method):
         self.alpha = 2.5 * eps / steps if alpha is None else alpha
         self.adv_weight, self.init = adv_weight, init
 
-    def perturb(self, model, batch) -> dict:
-        "Run the ascent; returns delta, the embeddings, the clean loss (with its graph) and the scale."
+    def perturb(self, model, batch, params: list | None = None) -> dict:
+        """Run the ascent; returns delta, the embeddings, the clean loss (with its graph) and the scale. With `params`
+        and `init='zero'`, the clean pass's one backward also gives their gradients (`clean_grads`), the clean loss
+        comes back detached and its graph (the embeddings' included) is spent."""
         emb, rest, mask = embed_batch(model, batch)
         scale = embed_scale(emb, mask, self.norm) if self.relative else torch.tensor(1.0)
         eps, alpha = self.eps * scale, self.alpha * scale
         if self.init == 'zero': delta = torch.zeros_like(emb)
         else: delta = project((torch.rand_like(emb) * 2 - 1) * eps, eps, self.norm, self.per)
-        clean = None
+        clean = grads = None
         y = batch['labels']
         if self.init == 'zero': clean = embeds_loss(model, emb + delta.requires_grad_(), rest, y)  # = the clean loss
         for k in range(self.steps):  # PGD: K ascent steps
-            d = delta if k == 0 and clean is not None else delta.detach().requires_grad_()
-            loss = clean if k == 0 and clean is not None else embeds_loss(model, emb.detach() + d, rest, y)
-            (grad,) = torch.autograd.grad(loss, d, retain_graph=loss is clean)
+            if k == 0 and clean is not None:  # the first gradient from the clean pass
+                d = delta
+                if params is None: (grad,) = torch.autograd.grad(clean, d, retain_graph=True)
+                else:
+                    grad, *grads = torch.autograd.grad(clean, [d, *params], allow_unused=True)
+                    clean = clean.detach()
+            else:  # a pass for delta's gradient only: no weight gradients are computed
+                d = delta.detach().requires_grad_()
+                (grad,) = torch.autograd.grad(embeds_loss(model, emb.detach() + d, rest, y), d)
             delta = project(ascent(d.detach(), grad, alpha, self.norm, self.per), eps, self.norm, self.per) * mask
-        return dict(delta=delta.detach(), emb=emb, rest=rest, clean=clean, scale=scale, mask=mask)
+        return dict(delta=delta.detach(), emb=emb, rest=rest, clean=clean, clean_grads=grads, scale=scale, mask=mask)
 
     def loss(self, model, batch):
-        p, y = self.perturb(model, batch), batch['labels']
-        clean = p['clean'] if p['clean'] is not None else embeds_loss(model, p['emb'], p['rest'], y)
+        y = batch['labels']
+        if self.init == 'zero':  # one backward of the clean pass: delta's first gradient and the parameters' gradient
+            params = [w for w in model.parameters() if w.requires_grad]
+            p = self.perturb(model, batch, params)
+            emb = model.get_input_embeddings()(batch['input_ids'])  # the clean pass's graph is spent: look up again
+            adv = embeds_loss(model, emb + p['delta'], p['rest'], y)
+            return p['clean'] + self.adv_weight * adv + carry_grads(params, p['clean_grads'])
+        p = self.perturb(model, batch)
+        clean = embeds_loss(model, p['emb'], p['rest'], y)
         return clean + self.adv_weight * embeds_loss(model, p['emb'] + p['delta'], p['rest'], y)
 
 # %% ../../nbs/11_robust.ipynb #66f3e190
