@@ -119,6 +119,33 @@ def test_embed_mode_and_consistency_term(tok, ds):
     assert torch.isfinite(loss) and s.stats['late'] == 0 and s.stats['switched'] > 0
 
 
+
+@pytest.mark.parametrize('variant,w_kl', [('salt', 0.0), ('salt-cs', 0.0), ('salt-mixup', 0.0), ('salt', 0.7)])
+def test_fused_loss_equals_two_separate_passes(tok, ds, variant, w_kl):
+    "One forward over [clean; augmented] gives the loss of a clean pass plus an augmented pass (dropout off)."
+    import torch.nn.functional as F
+    from xltnb.methods.salt import _rows, mix_embeds, switch_plan
+    clf = tiny(tok, BertForSequenceClassification, num_labels=3, hidden_dropout_prob=0.0,
+               attention_probs_dropout_prob=0.0).train()
+    s = Salt(variant, mlm=tiny(tok), word_lang=LEX.get, ratio=0.5, k=3, w_clean=0.8, w_aug=1.3, w_kl=w_kl)
+    s.prepare(clf, tok, ds)
+    b = dict(tok(EN, EN[::-1], padding=True, return_tensors='pt'), labels=torch.tensor([0, 1, 2, 0]))
+    torch.manual_seed(3); fused = s.loss(clf, dict(b))
+    # the same random draws, replayed in the loss's order (switch plan, then lambda), then two separate passes
+    torch.manual_seed(3)
+    plan = switch_plan(_rows(s, b), s.ratio, s.online)
+    lam = torch.distributions.Beta(s.alpha, s.alpha).sample((4,)) if s.mixup else torch.zeros(4)
+    e = clf.get_input_embeddings(); clean = e(b['input_ids']); aug = mix_embeds(clean, e.weight, plan, lam, soft=s.soft)
+    assert plan is not None and not torch.equal(clean, aug)  # the augmented view really differs
+    kw = dict(attention_mask=b['attention_mask'], token_type_ids=b['token_type_ids'])
+    lc, la = clf(inputs_embeds=clean, **kw).logits, clf(inputs_embeds=aug, **kw).logits
+    want = 0.8 * F.cross_entropy(lc, b['labels']) + 1.3 * F.cross_entropy(la, b['labels'])
+    if w_kl: want = want + w_kl * F.kl_div(la.log_softmax(-1), lc.detach().softmax(-1), reduction='batchmean')
+    # float32: the batched and the separate matmuls sum in different orders; each logit is a sum of a few
+    # hundred products, so they agree to ~1e-6 relative (eps 1.2e-7 times the reduction length), far below 1e-5
+    torch.testing.assert_close(fused, want, rtol=1e-5, atol=1e-6)
+
+
 # ---- the paper notebook's parameters and presets (its first two code cells, as papermill would run them)
 from pathlib import Path
 import yaml

@@ -182,20 +182,24 @@ def _merge(parts, k):
     keep = (p.sum(1) > 0); order = pos[keep].argsort()
     return pos[keep][order], sub[keep][order], p[keep][order]
 
-# %% ../../nbs/10_salt.ipynb #60c315d5
+# %% ../../nbs/10_salt.ipynb #08314f8f
 @torch.no_grad()
 def embed_substitutes(embedding: torch.Tensor,  # (V, D) input embedding matrix
                       examples: list[dict], groups: list[list[list[int]]], allowed: torch.Tensor,
-                      k: int = 5, T: float = 0.1, exclude_original: bool = True) -> list[tuple]:
+                      k: int = 5, T: float = 0.1, exclude_original: bool = True,
+                      max_cells: float = 2e7,  # bound on rows·V per similarity block
+                     ) -> list[tuple]:
     "For each example: (positions, sub (n, k), p (n, k)) from the nearest input embeddings by cosine."
     W = F.normalize(embedding.float(), dim=1)
-    out = []
-    for e, gs in zip(examples, groups):
-        pos = sorted(j for g in gs for j in g)
-        orig = torch.tensor([e['input_ids'][j] for j in pos], dtype=torch.long, device=W.device)
-        sub, p = _topk(W[orig] @ W.T, orig, allowed, k, T, exclude_original)
-        out.append(_merge([(pos, sub.cpu(), p.cpu())], k) if pos else _merge([], k))
-    return out
+    pos = [sorted(j for g in gs for j in g) for gs in groups]
+    ids = torch.tensor([e['input_ids'][j] for e, ps in zip(examples, pos) for j in ps], dtype=torch.long)
+    if not len(ids): return [_merge([], k) for _ in examples]
+    # a token's neighbours do not depend on its sentence: one block of similarities per distinct id, not per example
+    uniq, inv = ids.unique(return_inverse=True)
+    bs = max(1, int(max_cells // W.shape[0]))
+    parts = [_topk(W[u] @ W.T, u, allowed, k, T, exclude_original) for u in uniq.to(W.device).split(bs)]
+    sub, p = (torch.cat(t).cpu()[inv].split([len(ps) for ps in pos]) for t in zip(*parts))
+    return [_merge([(ps, s, q)], k) if ps else _merge([], k) for ps, s, q in zip(pos, sub, p)]
 
 # %% ../../nbs/10_salt.ipynb #36b540d8
 def model_digest(model) -> str:
