@@ -100,6 +100,15 @@ def test_cache_survives_a_corrupt_file(tok, ds, cache):
     assert build_substitutes(tiny(tok), tok, ex, ok, ratio=0.5, k=3).from_cache
 
 
+
+def test_cache_key_ignores_the_tokenizers_call_state(tok, ds):
+    "A padded or truncated tokenizer call changes the backend's settings, not its vocabulary: still a cache hit."
+    ex, ok = _examples(tok, ds, 32), allowed_vocab(tok, langs=vocab_langs(tok, LEX.get))
+    tok(['the cat'], padding='max_length', truncation=True, max_length=8)
+    assert not build_substitutes(tiny(tok), tok, ex, ok, ratio=0.5, k=3).from_cache
+    tok(['the cat', 'a dog sees the bird'], padding=True)
+    assert build_substitutes(tiny(tok), tok, ex, ok, ratio=0.5, k=3).from_cache
+
 def test_unseen_examples_get_late_substitutes(salt, tok):
     m = tiny(tok, BertForSequenceClassification, num_labels=3).train()
     b = dict(tok(['un gato eats fish'], ['the dog'], padding=True, return_tensors='pt'), labels=torch.tensor([1]))
