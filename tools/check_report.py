@@ -21,8 +21,8 @@ def check(out: Path, screenshot: Path | None = None) -> list[str]:
     from playwright.sync_api import sync_playwright
     html = out/'report.html'
     if not html.exists(): return [f'{html} does not exist']
-    status = json.loads((out/'status.json').read_text()) if (out/'status.json').exists() else {}
-    papers = [s['paper'] for s in status.get('papers', [])] if isinstance(status, dict) else [s['paper'] for s in status]
+    status = json.loads((out/'status.json').read_text()) if (out/'status.json').exists() else []  # one dict per paper
+    papers = [s['paper'] for s in status]
     problems, errors, remote = [], [], []
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
