@@ -18,7 +18,7 @@ from .langs import SOURCE_LANG, canonical_order
 # %% auto #0
 __all__ = ['RECORD_KEYS', 'SUMMARY_KEYS', 'REFERENCES', 'check_record', 'make_records', 'frame_records', 'write_records',
            'load_records', 'records_frame', 'lang_columns', 'table_stats', 'table', 'pair_matrix', 'pair_summary',
-           'Claim', 'Reference', 'add_claim', 'add_reference', 'check_claims']
+           'Claim', 'Reference', 'add_claim', 'add_reference', 'claim_verdict', 'check_claims']
 
 # %% ../nbs/07_results.ipynb #8d16f621
 RECORD_KEYS = ('paper', 'method', 'task', 'model', 'preset', 'seed', 'split', 'metric', 'value')
@@ -223,6 +223,13 @@ def _stat_by_seed(records, c: Claim, group: dict) -> pd.Series:
     per = _per_seed(df[df['lang'].notna()].assign(_g=0), ['_g'], SOURCE_LANG)
     return per[c.stat].droplevel('_g') if c.stat in per.columns else pd.Series(dtype=float)
 
+def claim_verdict(holds_mean: bool, agree: int, n: int) -> str:
+    "A claim's verdict: the mean and a majority of the seeds must agree, else it is 'inconclusive'."
+    if n == 0: return 'holds' if holds_mean else 'fails'  # no seed measured on both sides: the means alone
+    if holds_mean and 2 * agree > n: return 'holds'
+    if not holds_mean and 2 * agree < n: return 'fails'
+    return 'inconclusive'
+
 def check_claims(records, claims: list[Claim] | None = None, paper: str | None = None) -> pd.DataFrame:
     "Run claims (default: all of `paper`'s, or all registered) on records: values, verdict and seeds that agree."
     if claims is None: claims = [c for p, r in REFERENCES.items() if paper in (None, p) for c in r['claims']]
@@ -236,6 +243,6 @@ def check_claims(records, claims: list[Claim] | None = None, paper: str | None =
         rows.append(dict(paper=c.paper, claim=c.text, where=', '.join(f'{k}={v}' for k, v in c.where.items()),
                          stat=f"{c.metric}.{c.stat}",
                          a=a.mean() if measured else np.nan, b=b.mean() if measured else np.nan,
-                         verdict=('holds' if holds else 'fails') if measured else 'not measured',
+                         verdict=claim_verdict(holds, per_seed, len(common)) if measured else 'not measured',
                          seeds=f"{per_seed}/{len(common)}" if measured else '', source=c.source))
     return pd.DataFrame(rows)
