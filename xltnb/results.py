@@ -238,8 +238,9 @@ def check_claims(records, claims: list[Claim] | None = None, paper: str | None =
         a, b = _stat_by_seed(records, c, c.a), _stat_by_seed(records, c, c.b)
         common = a.index.intersection(b.index)
         measured = len(a) > 0 and len(b) > 0
-        holds = measured and bool(_OPS[c.op](a.mean() - c.margin if c.op[0] == '>' else a.mean() + c.margin, b.mean()))
-        per_seed = sum(bool(_OPS[c.op](a[s], b[s])) for s in common)
+        m = -c.margin if c.op[0] == '>' else c.margin  # the margin counts against the claim, on the mean and per seed
+        holds = measured and bool(_OPS[c.op](a.mean() + m, b.mean()))
+        per_seed = sum(bool(_OPS[c.op](a[s] + m, b[s])) for s in common)
         rows.append(dict(paper=c.paper, claim=c.text, where=', '.join(f'{k}={v}' for k, v in c.where.items()),
                          stat=f"{c.metric}.{c.stat}",
                          a=a.mean() if measured else np.nan, b=b.mean() if measured else np.nan,
