@@ -4,17 +4,17 @@
 
 # %% ../nbs/00_core.ipynb #01bd6fcc
 from __future__ import annotations
-import hashlib, json, os, random, socket, tempfile, time, types
+import hashlib, json, os, random, socket, sys, tempfile, time, types
 from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
 
 # %% auto #0
-__all__ = ['DEVICES', 'HUB_HOST', 'PRESETS', 'seed_everything', 'available_devices', 'get_device', 'set_threads', 'runs_root',
-           'run_dir', 'atomic_write_text', 'write_jsonl', 'read_jsonl', 'cache_dir', 'content_hash', 'cache_path',
-           'hub_reachable', 'ParamError', 'validate_params', 'ResourceUnavailable', 'runnable_presets',
-           'require_resources']
+__all__ = ['DEVICES', 'HUB_HOST', 'PRESETS', 'seed_everything', 'available_devices', 'get_device', 'keep_freed_memory',
+           'set_threads', 'runs_root', 'run_dir', 'atomic_write_text', 'write_jsonl', 'read_jsonl', 'cache_dir',
+           'content_hash', 'cache_path', 'hub_reachable', 'ParamError', 'validate_params', 'ResourceUnavailable',
+           'runnable_presets', 'require_resources']
 
 # %% ../nbs/00_core.ipynb #8a02afd1
 def seed_everything(seed: int,  # the seed for python, numpy and torch
@@ -55,12 +55,24 @@ def get_device(prefer: str | None = None,  # 'cuda', 'mps' or 'cpu'; default: $X
     if kind not in avail: raise RuntimeError(f"device {prefer!r} is not available here; available: {', '.join(avail)}")
     return torch.device(prefer)
 
+def keep_freed_memory(on: bool | None = None,  # default: on unless $XLTNB_KEEP_MEMORY is '0'
+                     ) -> bool:
+    "Ask glibc to keep freed memory for reuse (no fresh mappings under 32 MiB, no trimming); True if applied."
+    import ctypes
+    if on is None: on = os.environ.get('XLTNB_KEEP_MEMORY', '1') != '0'
+    if not on or not sys.platform.startswith('linux'): return False
+    try: mallopt = ctypes.CDLL('libc.so.6').mallopt  # glibc only
+    except (OSError, AttributeError): return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # <malloc.h>
+    return bool(mallopt(M_MMAP_THRESHOLD, 32 << 20)) and bool(mallopt(M_TRIM_THRESHOLD, 2**31 - 1))
+
 def set_threads(n: int | None = None,  # torch intra-op threads; default $XLTNB_THREADS or all cores
                ) -> int:
-    "Set torch's CPU thread count explicitly and return it."
+    "Set torch's CPU thread count explicitly (and keep freed memory, `keep_freed_memory`); return the count."
     import torch
     n = int(n or os.environ.get('XLTNB_THREADS') or os.cpu_count() or 1)
     torch.set_num_threads(n)
+    keep_freed_memory()
     return n
 
 # %% ../nbs/00_core.ipynb #96fb0a83
