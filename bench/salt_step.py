@@ -18,8 +18,9 @@ training set; e5-small has no MLM head, so only the embedding-neighbour source a
     .venv/bin/python bench/salt_step.py --reps 20 --json _runs/bench/salt_step.json
     .venv/bin/python bench/salt_step.py --e5-task msg-topic --batch 16 --reps 10   # real text, as the cpu preset
 
-On CPU the doubled batch's activations are mapped afresh by glibc on every step (page faults); prefix
-`MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296` to keep freed memory and time without that.
+`set_threads` asks glibc to keep freed memory (`xltnb.core.keep_freed_memory`), as every paper notebook does;
+prefix `XLTNB_KEEP_MEMORY=0` to time with glibc's defaults, where the doubled batch's activations are mapped afresh
+on every step (page faults) and SALT's ratio rises by about 0.15.
 """
 import argparse, json, random, statistics, sys, time
 from pathlib import Path
