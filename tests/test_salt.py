@@ -203,7 +203,7 @@ def test_realtext_slice_is_small_at_smoke_and_the_gpu_grid_pairs_tasks_with_enco
                        for p in ('smoke', 'cpu', 'gpu'))
     assert smoke['rt_tasks'] == ['msg-topic'] and len(smoke['rt_langs']) <= 3 and smoke['rt_steps'] <= 4
     assert smoke['rt_n_test'] <= 16 and smoke['rt_trim'] and smoke['rt_freeze']
-    assert cpu['rt_tasks'] == ['msg-topic'] and cpu['rt_methods'] == ['baseline', 'salt'] and cpu['rt_langs'] == []
+    assert cpu['rt_tasks'] == []  # real text runs at gpu: at the cpu budget e5-small did not learn msg-topic
     assert gpu['rt_methods'] == ['baseline', 'salt', 'salt-cs', 'salt-mixup'] and not gpu['rt_freeze']
     assert set(gpu['rt_tasks']) == {'msg-topic', 'emoji-topic'} and {'xnli', 'pawsx'} <= set(gpu['tasks'])
     ns = _head_cells(**smoke)

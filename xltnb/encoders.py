@@ -229,8 +229,8 @@ def pretrain_mlm(model, tokenizer, corpora: dict,  # lang -> sentences
 WORLD_RECIPES = {
     'smoke': dict(world='smoke', arch='bert', size='tiny', vocab_size=600, steps=20, batch_size=16, lr=1e-3,
                   max_length=64, alpha=0.5, eval_every=10, heldout=50, seed=0),
-    'cpu': dict(world='cpu', arch='bert', size='small', vocab_size=600, steps=1500, batch_size=32, lr=1e-3,
-                max_length=64, alpha=0.5, eval_every=150, heldout=200, seed=0),
+    'cpu': dict(world='cpu', arch='bert', size='small', vocab_size=600, steps=20000, batch_size=32, lr=1e-3,
+                max_length=64, alpha=0.5, eval_every=2000, heldout=200, seed=0),
 }
 
 def pretrain_world_encoder(preset: str = 'cpu',  # a recipe in WORLD_RECIPES
@@ -251,6 +251,7 @@ def pretrain_world_encoder(preset: str = 'cpu',  # a recipe in WORLD_RECIPES
                           batch_size=r['batch_size'], lr=r['lr'], max_length=r['max_length'], alpha=r['alpha'],
                           heldout=r['heldout'], eval_every=r['eval_every'], seed=r['seed'], threads=threads)
     out.mkdir(parents=True, exist_ok=True)
+    tok.backend_tokenizer.no_padding()  # the collator padded during training; the saved tokenizer does not pad
     model.half().save_pretrained(out); tok.save_pretrained(out)  # float16 on disk: half the size
     model.float().config.dtype = torch.float32; model.config.save_pretrained(out)  # loads as float32
     atomic_write_text(out / 'curves.json', json.dumps(curves, indent=0))
