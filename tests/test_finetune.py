@@ -111,6 +111,7 @@ def test_baseline_presets_set_known_parameters_of_the_right_type(preset):
     (['-f', str(ROOT / 'configs' / 'baseline' / 'cpu.yaml'), '-p', 'seeds', '0,x'], "seeds must be a non-empty list of ints"),
     (['-p', 'floor_seeds', '-1'], "floor_seeds must be >= 0 (0: every seed), got -1"),
     (['-y', 'task_steps: {world-nlii: 10}'], "task_steps names 'world-nlii', which is not in tasks; tasks: world-nli, world-paws"),
+    (['-p', 'dial_records', 'dial.jsonl'], "dial_records 'dial.jsonl': no such file; give a results.jsonl path or one of: baseline-gpu-dial.jsonl"),
 ])
 def test_baseline_wrong_parameter_fails_before_any_training(tmp_path, args, message):
     r, _ = _papermill(tmp_path, *args)
@@ -144,3 +145,28 @@ def test_baseline_runs_with_a_preset_file_and_overrides(tmp_path):
     runs = sorted(p.relative_to(tmp_path / 'run' / 'runs').as_posix() for p in (tmp_path / 'run' / 'runs').glob('*/*/*'))
     assert runs == ['world-paws/baseline/seed0', 'world-paws/baseline/seed1', 'world-paws/floor-scratch/seed0',
                     'world-paws/floor-scratch/seed1']
+
+
+def test_baseline_draws_the_measured_dial_with_its_own_numbers(tmp_path):
+    "The measured dial shipped with the package is drawn from its records: avg_xen per arm and overlap, and the gap."
+    r, _ = _papermill(tmp_path, '-p', 'tasks', 'world-nli', '-p', 'max_steps', '2', '-p', 'floor_model', '', '-p', 'bitext', '',
+                      '-p', 'rt_tasks', '', '-p', 'rt_bitext', '')
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    from xltnb.core import read_jsonl
+    import xltnb
+    recs = read_jsonl(Path(xltnb.__file__).parent / 'assets' / 'measured' / 'baseline-gpu-dial.jsonl')
+    def avg_xen(method):  # one seed in the file: the plain mean over the target languages
+        v = [r['value'] for r in recs if r['method'] == method and r['lang'] != 'en' and r['metric'] == 'accuracy']
+        assert len(v) == 7, method
+        return 100 * sum(v) / len(v)
+    outs = [o for c in json.loads((tmp_path / 'out.ipynb').read_text())['cells'] if 'dial_sources' in ''.join(c['source'])
+            for o in c.get('outputs', [])]
+    titles = [o['data']['application/vnd.plotly.v1+json']['layout']['title']['text'] for o in outs
+              if 'application/vnd.plotly.v1+json' in o.get('data', {})]
+    assert titles == ['world-nli: avg_xen vs the overlap dial (measured: baseline-gpu-dial.jsonl; stars: this run)']
+    table = next(''.join(o['data']['text/plain']) for o in outs if 'baseline − floor-scratch' in ''.join(o.get('data', {}).get('text/plain', '')))
+    rows = {l.rsplit(None, 5)[0].strip(): [float(x) for x in l.split()[-5:]] for l in table.splitlines()[2:]}
+    assert rows['baseline'][-1] == round(avg_xen('baseline (overlap 1.0)'), 1)
+    assert rows['floor-scratch'][0] == round(avg_xen('floor-scratch (overlap 0.0)'), 1)
+    gap = avg_xen('baseline (overlap 0.5)') - avg_xen('floor-scratch (overlap 0.5)')
+    assert abs(rows['baseline − floor-scratch'][2] - gap) < 0.051

@@ -174,8 +174,10 @@ def mlm_accuracy(model, tokenizer, sentences: list[str],  # held-out sentences o
             ids = enc['input_ids']
             special = torch.tensor([tokenizer.get_special_tokens_mask(x, already_has_special_tokens=True) for x in ids.tolist()]).bool()
             m = (torch.rand(ids.shape, generator=g) < prob) & ~special & enc['attention_mask'].bool()
-            logits = model(input_ids=ids.masked_fill(m, tokenizer.mask_token_id), attention_mask=enc['attention_mask']).logits
-            hit += (logits.argmax(-1)[m] == ids[m]).sum().item(); tot += m.sum().item()
+            dev = next(model.parameters()).device  # the model may sit on a GPU (Trainer moves it there)
+            logits = model(input_ids=ids.masked_fill(m, tokenizer.mask_token_id).to(dev),
+                           attention_mask=enc['attention_mask'].to(dev)).logits
+            hit += (logits.argmax(-1).cpu()[m] == ids[m]).sum().item(); tot += m.sum().item()
     return hit / max(tot, 1)
 
 # %% ../nbs/04_encoders.ipynb #81534d99
