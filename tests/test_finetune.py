@@ -111,7 +111,7 @@ def test_baseline_presets_set_known_parameters_of_the_right_type(preset):
     (['-f', str(ROOT / 'configs' / 'baseline' / 'cpu.yaml'), '-p', 'seeds', '0,x'], "seeds must be a non-empty list of ints"),
     (['-p', 'floor_seeds', '-1'], "floor_seeds must be >= 0 (0: every seed), got -1"),
     (['-y', 'task_steps: {world-nlii: 10}'], "task_steps names 'world-nlii', which is not in tasks; tasks: world-nli, world-paws"),
-    (['-p', 'dial_records', 'dial.jsonl'], "dial_records 'dial.jsonl': no such file; give a results.jsonl path or one of: baseline-gpu-dial.jsonl"),
+    (['-p', 'dial_records', 'dial.jsonl'], "dial_records: measured records 'dial.jsonl': no such file; give a results.jsonl path or one of: baseline-gpu-dial.jsonl"),
 ])
 def test_baseline_wrong_parameter_fails_before_any_training(tmp_path, args, message):
     r, _ = _papermill(tmp_path, *args)

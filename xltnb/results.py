@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_results.ipynb #01b374de
 from __future__ import annotations
-import operator
+import json, operator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -16,9 +16,10 @@ from .core import read_jsonl, write_jsonl
 from .langs import SOURCE_LANG, canonical_order
 
 # %% auto #0
-__all__ = ['RECORD_KEYS', 'SUMMARY_KEYS', 'REFERENCES', 'check_record', 'make_records', 'frame_records', 'write_records',
-           'load_records', 'records_frame', 'lang_columns', 'table_stats', 'table', 'pair_matrix', 'pair_summary',
-           'Claim', 'Reference', 'add_claim', 'add_reference', 'claim_verdict', 'check_claims']
+__all__ = ['RECORD_KEYS', 'SUMMARY_KEYS', 'REFERENCES', 'MEASURED_DIR', 'check_record', 'make_records', 'frame_records',
+           'write_records', 'load_records', 'records_frame', 'lang_columns', 'table_stats', 'table', 'pair_matrix',
+           'pair_summary', 'Claim', 'Reference', 'add_claim', 'add_reference', 'claim_verdict', 'check_claims',
+           'measured_path', 'measured_records']
 
 # %% ../nbs/07_results.ipynb #8d16f621
 RECORD_KEYS = ('paper', 'method', 'task', 'model', 'preset', 'seed', 'split', 'metric', 'value')
@@ -247,3 +248,23 @@ def check_claims(records, claims: list[Claim] | None = None, paper: str | None =
                          verdict=claim_verdict(holds, per_seed, len(common)) if measured else 'not measured',
                          seeds=f"{per_seed}/{len(common)}" if measured else '', source=c.source))
     return pd.DataFrame(rows)
+
+# %% ../nbs/07_results.ipynb #88f7605d
+MEASURED_DIR = (Path(__file__).parent if '__file__' in globals() else Path('../xltnb')) / 'assets' / 'measured'
+
+def measured_path(name: str,  # a results.jsonl path, or the name of a file in xltnb/assets/measured/
+                 ) -> Path:
+    "The file of a measured run: `name` itself if it is a path to a file, else that name in `MEASURED_DIR`."
+    p = Path(name) if '/' in name or Path(name).is_file() else MEASURED_DIR / name
+    if not name or not p.is_file():
+        have = ', '.join(sorted(q.name for q in MEASURED_DIR.glob('*.jsonl'))) or 'none'
+        raise FileNotFoundError(f"measured records {name!r}: no such file; give a results.jsonl path or one of: {have}")
+    return p
+
+def measured_records(name: str) -> tuple[list[dict], dict]:
+    "The records of a measured run, each tagged `measured=<file name>`, and its provenance (the `.json` beside it, or {})."
+    p = measured_path(name)
+    meta = p.with_suffix('.json')
+    return ([dict(r, measured=p.name) for r in read_jsonl(p)],
+            json.loads(meta.read_text()) if meta.is_file() else {})
+
