@@ -217,3 +217,39 @@ def test_text_langs_tells_pieces_by_usage(tok):
     assert tl['lo'] == 'en'  # the source uses it: never a substitute, however often the target does
     ok = allowed_vocab(tok, langs=vocab_langs(tok, tl.get))
     assert ok[tok.convert_tokens_to_ids('gato')] and not ok[tok.convert_tokens_to_ids('lo')]
+
+
+def test_measured_runs_are_checked_before_any_work():
+    with pytest.raises(FileNotFoundError, match="measured: measured records 'nope.jsonl': no such file; give a results.jsonl"):
+        _head_cells(measured=['nope.jsonl'])
+    with pytest.raises(ValueError, match="holds world-paws, which this run also trains"):
+        _head_cells(tasks=['world-paws'], measured=['salt-cpu-world-paws.jsonl'])
+
+
+def test_cpu_shows_the_measured_world_paws_grid_it_describes():
+    "The cpu preset trains world-nli and shows world-paws from the shipped grid: 4 methods x 3 seeds, 2,000 updates each."
+    from xltnb.results import measured_records
+    cpu = yaml.safe_load((ROOT / 'configs' / 'salt' / 'cpu.yaml').read_text())
+    assert cpu['tasks'] == ['world-nli'] and cpu['measured'] == ['salt-cpu-world-paws.jsonl']
+    recs, meta = measured_records('salt-cpu-world-paws.jsonl')
+    runs = {(r['method'], r['seed']): r['steps'] for r in recs}
+    assert runs == {(m, s): 2000 for m in ('baseline', 'salt', 'salt-cs', 'salt-mixup') for s in (0, 1, 2)}
+    assert {r['task'] for r in recs} == {'world-paws'} and {r['preset'] for r in recs} == {'cpu'}
+    assert 'papermill nbs/papers/salt.ipynb' in meta['command'] and meta['params']['max_steps'] == 2000
+
+
+def test_notebook_shows_a_measured_grid_beside_its_own_run(tmp_path):
+    import json, os, subprocess, sys
+    nb = ROOT / 'nbs' / 'papers' / 'salt.ipynb'
+    r = subprocess.run([str(Path(sys.executable).parent / 'papermill'), str(nb), str(tmp_path / 'out.ipynb'), '--cwd', str(tmp_path),
+                        '-p', 'out_dir', str(tmp_path / 'run'), '-p', 'rt_tasks', '', '-y', 'methods: [baseline, salt]',
+                        '-y', 'measured: [salt-cpu-world-paws.jsonl]'], capture_output=True, text=True, timeout=600,
+                       env={**os.environ, 'HF_HUB_OFFLINE': '1'})
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    from xltnb.results import load_records
+    recs = load_records(tmp_path / 'run' / 'results.jsonl')
+    assert {(r['task'], r.get('measured')) for r in recs} == {('world-nli', None), ('world-paws', 'salt-cpu-world-paws.jsonl')}
+    md = [''.join(o['data']['text/markdown']) for c in json.loads((tmp_path / 'out.ipynb').read_text())['cells']
+          for o in c.get('outputs', []) if 'text/markdown' in o.get('data', {})]
+    assert any(m.startswith('**world-paws**, world-small, measured earlier (salt-cpu-world-paws.jsonl), test split, 3 seed(s)') for m in md)
+    assert any('**world-paws** (world-small, measured earlier in salt-cpu-world-paws.jsonl): SALT ' in m for m in md)

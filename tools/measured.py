@@ -1,0 +1,38 @@
+#!/usr/bin/env python
+"""Ship a run made outside the main job (a GPU, or over a preset's budget) as measured records with provenance.
+
+    python tools/measured.py RUN_DIR NAME --what "..." --where "..." --command "..."
+
+copies RUN_DIR/results.jsonl to xltnb/assets/measured/NAME.jsonl and writes NAME.json beside it: what was measured,
+where and when, the exact command, and the versions, parameters and timings from RUN_DIR/config.json.
+`xltnb.results.measured_records` reads them back, each record tagged with the file it came from."""
+import argparse, json, shutil, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from xltnb.core import read_jsonl
+from xltnb.results import MEASURED_DIR
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('run_dir', type=Path); ap.add_argument('name')
+    ap.add_argument('--what', required=True); ap.add_argument('--where', required=True)
+    ap.add_argument('--command', required=True)
+    a = ap.parse_args(argv)
+    res, cfg = a.run_dir / 'results.jsonl', a.run_dir / 'config.json'
+    for f in (res, cfg):
+        if not f.is_file(): ap.error(f"{f} is missing: give the out_dir of a finished paper-notebook run")
+    n = len(read_jsonl(res))
+    if not n: ap.error(f"{res} holds no records")
+    c = json.loads(cfg.read_text())
+    MEASURED_DIR.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(res, MEASURED_DIR / f'{a.name}.jsonl')
+    meta = dict(what=a.what, measured=a.where, command=a.command, n_records=n,
+                **{k: c[k] for k in ('versions', 'python', 'platform', 'params', 'seconds', 'runs') if k in c})
+    (MEASURED_DIR / f'{a.name}.json').write_text(json.dumps(meta, indent=1, default=str) + '\n')
+    print(f"{n} records -> {MEASURED_DIR / a.name}.jsonl (+ .json)")
+
+
+if __name__ == '__main__': main()
