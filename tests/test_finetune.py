@@ -100,6 +100,9 @@ def test_baseline_presets_set_known_parameters_of_the_right_type(preset):
         assert k in defaults, f'{preset}.yaml sets unknown parameter {k!r}'
         t = type(defaults[k])
         assert isinstance(v, t) or (t is float and isinstance(v, int)), f'{preset}.yaml: {k}={v!r} is not {t.__name__}'
+    if cfg.get('dial_records'):  # a measured dial that ships with the package
+        from xltnb.results import measured_path
+        assert measured_path(cfg['dial_records']).is_file()
     smoke = yaml.safe_load((ROOT / 'configs' / 'baseline' / 'smoke.yaml').read_text())
     assert {k: defaults[k] for k in smoke if k != 'out_dir'} == {k: v for k, v in smoke.items() if k != 'out_dir'}
 
