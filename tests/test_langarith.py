@@ -159,3 +159,16 @@ def test_xlmr_backbone_merge_includes_invertible_adapter():
     sa, sb, sm = (adapter_state(model, n) for n in 'abm')
     assert sum('invertible' in k for k in sm) == 8 and set(sm) == set(sa)
     assert all(torch.equal(sm[k], 0.25 * sa[k] + 0.75 * sb[k]) for k in sm)
+
+
+def test_task_adapter_reduction_sets_its_bottleneck(tmp_path):
+    "A world encoder is 128-d: reduction 16 leaves a task adapter 8 units; the notebooks' ta_reduction reaches it."
+    from xltnb.tasks import load_task
+    task = {s: load_task('world-nli', 'en', s, world='smoke').select(range(16)) for s in ('train', 'dev')}
+    for r in (16, 4):
+        model, tok = _tiny()
+        add_language_adapter(model, 'en', init_seed=0)
+        train_task_adapter(model, tok, task, task_name='nli', reduction=r, max_steps=1, batch_size=8, lr=1e-3,
+                           out_dir=tmp_path / f'r{r}', progress=False)
+        downs = [v for k, v in adapter_state(model, 'nli').items() if 'adapter_down' in k and k.endswith('weight')]
+        assert downs and {w.shape[0] for w in downs} == {model.config.hidden_size // r}

@@ -139,12 +139,13 @@ def use_language(model, lang: str, task_name: str) -> None:
 # %% ../../nbs/13_langarith.ipynb #2c678044
 def train_task_adapter(model, tokenizer, task,  # task name for `load_task`, or a mapping with 'train' and 'dev'
                        task_name: str = 'task', num_labels: int | None = None, source: str = 'en',
-                       seed: int = 0, **kw,  # more `finetune` arguments (lr, max_steps, out_dir, world, ...)
+                       seed: int = 0, reduction: float = 16,  # the task adapter's bottleneck reduction (paper: 16)
+                       **kw,  # more `finetune` arguments (lr, max_steps, out_dir, world, ...)
                       ):
     "Train a task adapter on `source` stacked on its frozen language adapter, with the harness's `finetune`."
     from xltnb.finetune import finetune, task_splits
     if num_labels is None: num_labels = task_splits(task, source, kw.get('data_dir'), kw.get('world', 'cpu'))[2]
-    add_task_adapter(model, task_name, num_labels, source, init_seed=seed)
+    add_task_adapter(model, task_name, num_labels, source, reduction=reduction, init_seed=seed)
     res = finetune(model, task, tokenizer=tokenizer, seed=seed, train_lang=source, label_names=['labels'], **kw)
     if res.model is not model:  # a finished run reloaded from disk: copy its trained weights into `model`
         model.load_state_dict(res.model.state_dict(), strict=False)
