@@ -100,3 +100,27 @@ def test_every_reference_names_its_source():
     add_claim(Claim('tmp-paper', 'x', 'y', {}, {}))
     assert len(REFERENCES['tmp-paper']['claims']) == n + 1
     del REFERENCES['tmp-paper']
+
+
+def test_measured_tool_ships_a_run_with_its_provenance(tmp_path):
+    "tools/measured.py copies a run's records and writes what / where / command beside them; bad input fails clearly."
+    import json, subprocess, sys
+    from pathlib import Path
+    from xltnb.results import make_records, write_records, measured_records
+    tool = Path(__file__).resolve().parents[1] / 'tools' / 'measured.py'
+    run = tmp_path / 'run'; run.mkdir()
+    recs = make_records({'en': 0.9, 'de': 0.6}, paper='salt', method='baseline', task='world-paws', model='m',
+                        preset='cpu', seed=0, split='test')
+    write_records(run / 'results.jsonl', recs)
+    (run / 'config.json').write_text(json.dumps({'params': {'max_steps': 7}, 'versions': {'torch': 'x'}}))
+    args = [sys.executable, str(tool), str(run), 'grid', '--what', 'W', '--where', 'here', '--command', 'C', '--to', str(tmp_path / 'm')]
+    r = subprocess.run(args, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    got, meta = measured_records(str(tmp_path / 'm' / 'grid.jsonl'))
+    assert [dict(x, measured=None) for x in got] == [dict(x, measured=None) for x in recs] and {x['measured'] for x in got} == {'grid.jsonl'}
+    assert (meta['what'], meta['measured'], meta['command'], meta['params'], meta['n_records']) == ('W', 'here', 'C', {'max_steps': 7}, 2)
+    bad = subprocess.run(args[:3] + ['grid.jsonl'] + args[4:], capture_output=True, text=True)
+    assert bad.returncode == 2 and "NAME is a bare file stem such as 'salt-cpu-world-paws', got 'grid.jsonl'" in bad.stderr
+    missing = subprocess.run([sys.executable, str(tool), str(tmp_path / 'nope'), 'g', '--what', 'W', '--where', 'h', '--command', 'C'],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2 and 'results.jsonl is missing: give the out_dir of a finished paper-notebook run' in missing.stderr

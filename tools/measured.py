@@ -20,19 +20,22 @@ def main(argv=None):
     ap.add_argument('run_dir', type=Path); ap.add_argument('name')
     ap.add_argument('--what', required=True); ap.add_argument('--where', required=True)
     ap.add_argument('--command', required=True)
+    ap.add_argument('--to', type=Path, default=MEASURED_DIR, help='folder to write to (default: the package assets)')
     a = ap.parse_args(argv)
+    if not a.name or '/' in a.name or a.name.endswith(('.jsonl', '.json')):
+        ap.error(f"NAME is a bare file stem such as 'salt-cpu-world-paws', got {a.name!r}")
     res, cfg = a.run_dir / 'results.jsonl', a.run_dir / 'config.json'
     for f in (res, cfg):
         if not f.is_file(): ap.error(f"{f} is missing: give the out_dir of a finished paper-notebook run")
     n = len(read_jsonl(res))
     if not n: ap.error(f"{res} holds no records")
     c = json.loads(cfg.read_text())
-    MEASURED_DIR.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(res, MEASURED_DIR / f'{a.name}.jsonl')
+    a.to.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(res, a.to / f'{a.name}.jsonl')
     meta = dict(what=a.what, measured=a.where, command=a.command, n_records=n,
                 **{k: c[k] for k in ('versions', 'python', 'platform', 'params', 'seconds', 'runs') if k in c})
-    (MEASURED_DIR / f'{a.name}.json').write_text(json.dumps(meta, indent=1, default=str) + '\n')
-    print(f"{n} records -> {MEASURED_DIR / a.name}.jsonl (+ .json)")
+    (a.to / f'{a.name}.json').write_text(json.dumps(meta, indent=1, default=str) + '\n')
+    print(f"{n} records -> {a.to / a.name}.jsonl (+ .json)")
 
 
 if __name__ == '__main__': main()

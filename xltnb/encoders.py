@@ -168,13 +168,13 @@ def mlm_accuracy(model, tokenizer, sentences: list[str],  # held-out sentences o
     g = torch.Generator().manual_seed(seed)
     hit = tot = 0
     model.eval()
+    dev = next(model.parameters()).device  # the model may sit on a GPU (Trainer moves it there)
     with torch.no_grad():
         for i in range(0, len(sentences), batch_size):
             enc = tokenizer(sentences[i:i + batch_size], padding=True, return_tensors='pt')
             ids = enc['input_ids']
             special = torch.tensor([tokenizer.get_special_tokens_mask(x, already_has_special_tokens=True) for x in ids.tolist()]).bool()
             m = (torch.rand(ids.shape, generator=g) < prob) & ~special & enc['attention_mask'].bool()
-            dev = next(model.parameters()).device  # the model may sit on a GPU (Trainer moves it there)
             logits = model(input_ids=ids.masked_fill(m, tokenizer.mask_token_id).to(dev),
                            attention_mask=enc['attention_mask'].to(dev)).logits
             hit += (logits.argmax(-1).cpu()[m] == ids[m]).sum().item(); tot += m.sum().item()

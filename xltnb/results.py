@@ -265,6 +265,6 @@ def measured_records(name: str) -> tuple[list[dict], dict]:
     "The records of a measured run, each tagged `measured=<file name>`, and its provenance (the `.json` beside it, or {})."
     p = measured_path(name)
     meta = p.with_suffix('.json')
-    return ([dict(r, measured=p.name) for r in read_jsonl(p)],
+    return ([dict(r, measured=p.name) for r in load_records(p)],
             json.loads(meta.read_text()) if meta.is_file() else {})
 
