@@ -15,9 +15,9 @@ from .langs import register_languages
 __all__ = ['CONCEPTS', 'EN_IRREGULAR', 'EN_PARTICIPLE', 'NAMES', 'DIGITS', 'FUNCTION', 'THING_VERBS', 'ANIMATE_VERBS',
            'BOTH_VERBS', 'SCRIPTS', 'DEFAULT_LANGS', 'CONTENT', 'FUNCTION_WORDS', 'THINGS', 'PEOPLE', 'ANIMATE',
            'VERBS', 'COLOURS', 'SIZES', 'HYPER', 'HYPO', 'NLI_LABELS', 'NLI_RULES', 'NLI_WEIGHTS', 'PAWS_WEIGHTS',
-           'PAWS_LABELS', 'PAWS_CONJ', 'WORLD_PRESETS', 'ANCHORS', 'LangSpec', 'build_lexicon', 'Renderer', 'Semantics',
-           'edit_nli', 'paws_clause', 'edit_paws', 'World', 'make_world', 'languages', 'lexicon_free_features',
-           'fit_lexicon_free', 'fit_naive_bayes', 'floors']
+           'PAWS_LABELS', 'PAWS_CONJ', 'WORLD_PRESETS', 'WORD_ORDERS', 'ANCHORS', 'LangSpec', 'build_lexicon',
+           'Renderer', 'Semantics', 'edit_nli', 'paws_clause', 'edit_paws', 'World', 'make_world', 'languages',
+           'lexicon_free_features', 'fit_lexicon_free', 'fit_naive_bayes', 'floors']
 
 # %% ../nbs/03_world.ipynb #d6deb99c
 # concept -> (kind, category, English variants); a concept with 2 variants has a synonym pair
@@ -479,15 +479,20 @@ def _make_job(job, world=None):
 # %% ../nbs/03_world.ipynb #c9de566e
 _WORLDS: dict = {}
 _SIZE_KEYS = ('source_corpus', 'target_corpus', 'n_train', 'n_dev', 'n_test', 'task_mix')
+_OPTIONS = ('overlap', 'langs', 'order')
+WORD_ORDERS = ('own', 'en')  # the word-order dial: each language's own order, or every target in English order
 
 def make_world(preset: str = 'cpu',  # sizes: 'smoke', 'cpu' or 'gpu'
                seed: int = 0,  # everything else comes from the seed
-               **overrides,  # any size in WORLD_PRESETS, `overlap` (float for every target, or {lang: float}), `langs`
+               **overrides,  # any size in WORLD_PRESETS, `overlap` (float for every target, or {lang: float}), `langs`,
+                             # `order` ('own': each language's word order; 'en': every target in English order)
               ) -> World:
     "The world of a preset and seed, cached in memory by content hash (corpora and tasks are generated on first use)."
     if preset not in WORLD_PRESETS: raise ValueError(f"unknown world preset {preset!r}; known: {', '.join(WORLD_PRESETS)}")
-    bad = [k for k in overrides if k not in _SIZE_KEYS + ('overlap', 'langs')]
-    if bad: raise ValueError(f"unknown world option {bad[0]!r}; allowed: {', '.join(_SIZE_KEYS + ('overlap', 'langs'))}")
+    bad = [k for k in overrides if k not in _SIZE_KEYS + _OPTIONS]
+    if bad: raise ValueError(f"unknown world option {bad[0]!r}; allowed: {', '.join(_SIZE_KEYS + _OPTIONS)}")
+    order = overrides.get('order', 'own')
+    if order not in WORD_ORDERS: raise ValueError(f"unknown word order {order!r}; allowed: {', '.join(WORD_ORDERS)}")
     sizes = WORLD_PRESETS[preset] | {k: v for k, v in overrides.items() if k in _SIZE_KEYS}
     specs = {s.code: s for s in DEFAULT_LANGS}
     langs = overrides.get('langs') or list(specs)
@@ -500,6 +505,8 @@ def make_world(preset: str = 'cpu',  # sizes: 'smoke', 'cpu' or 'gpu'
             if l not in specs or l == 'en': raise ValueError(f"overlap for unknown target {l!r}; targets: {', '.join(list(specs)[1:])}")
             if not 0 <= v <= 1: raise ValueError(f"overlap for {l!r} must be in [0, 1], got {v!r}")
         specs = {l: replace(s, overlap=float(ov.get(l, s.overlap))) for l, s in specs.items()}
+    if order == 'en':  # clause order, adjective place and agent marker as in English; lexicon and morphology kept
+        specs = {l: replace(s, order='SVO', adj='pre', by_pos='pre') for l, s in specs.items()}
     specs = tuple(specs[l] for l in specs if l in langs)
     key = content_hash(dict(seed=seed, sizes=sizes, specs=[vars(s) for s in specs]))
     if key not in _WORLDS: _WORLDS[key] = World(seed, specs, **sizes); _WORLDS[key].key = key
