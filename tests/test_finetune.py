@@ -115,6 +115,7 @@ def test_baseline_presets_set_known_parameters_of_the_right_type(preset):
     (['-p', 'floor_seeds', '-1'], "floor_seeds must be >= 0 (0: every seed), got -1"),
     (['-y', 'task_steps: {world-nlii: 10}'], "task_steps names 'world-nlii', which is not in tasks; tasks: world-nli, world-paws"),
     (['-p', 'dial_records', 'dial.jsonl'], "dial_records: measured records 'dial.jsonl': no such file; give a results.jsonl path or one of: baseline-gpu-dial.jsonl"),
+    (['-p', 'world_order', 'svo'], "parameter 'world_order': 'svo' is not allowed; allowed: own, en"),
 ])
 def test_baseline_wrong_parameter_fails_before_any_training(tmp_path, args, message):
     r, _ = _papermill(tmp_path, *args)
@@ -148,6 +149,20 @@ def test_baseline_runs_with_a_preset_file_and_overrides(tmp_path):
     runs = sorted(p.relative_to(tmp_path / 'run' / 'runs').as_posix() for p in (tmp_path / 'run' / 'runs').glob('*/*/*'))
     assert runs == ['world-paws/baseline/seed0', 'world-paws/baseline/seed1', 'world-paws/floor-scratch/seed0',
                     'world-paws/floor-scratch/seed1']
+
+
+def test_baseline_runs_on_the_english_order_world(tmp_path):
+    "world_order='en' tests on the world whose targets take English word order, and its records say so."
+    r, _ = _papermill(tmp_path, '-p', 'world_order', 'en', '-p', 'tasks', 'world-nli', '-p', 'max_steps', '2', '-p', 'floor_model', '',
+                      '-p', 'bitext', '', '-p', 'rt_tasks', '', '-p', 'rt_bitext', '', '-p', 'dial_records', '')
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    from xltnb.results import load_records
+    from xltnb.world import make_world
+    recs = [r for r in load_records(tmp_path / 'run' / 'results.jsonl') if r['metric'] == 'accuracy_by_edit']
+    assert recs and all(r['world_order'] == 'en' for r in recs)
+    run = json.loads((tmp_path / 'run' / 'runs' / 'world-nli' / 'baseline' / 'seed0' / 'run.json').read_text())
+    assert run['world'] == {'preset': 'smoke', 'order': 'en'}  # fine-tuned on that world's English train, tested on it
+    assert make_world('smoke', order='en').key != make_world('smoke').key
 
 
 def test_baseline_draws_the_measured_dial_with_its_own_numbers(tmp_path):
