@@ -145,7 +145,9 @@ def test_baseline_runs_with_a_preset_file_and_overrides(tmp_path):
     assert {r['method'] for r in test} == {'baseline', 'floor-scratch', 'floor-heuristic'}
     assert {r['seed'] for r in test} == {0, 1} and {r['task'] for r in recs} == {'world-paws'}
     assert {(r['lang_a'], r['lang_b']) for r in recs if 'lang_a' in r} == {('en', 'en'), ('en', 'sw'), ('sw', 'en'), ('sw', 'sw')}
-    assert {r['metric'] for r in recs} >= {'accuracy', 'accuracy_by_edit', 'retrieval', 'cosine', 'cosine_random'}
+    assert {r['metric'] for r in recs} >= {'accuracy', 'accuracy_by_edit', 'retrieval', 'cosine', 'cosine_random', 'pair_cosine'}
+    pc = [r for r in recs if r['metric'] == 'pair_cosine']  # the pretrained encoder's view of each edit kind
+    assert {r['edit'] for r in pc} >= {'syn', 'alt', 'swap'} and all(-1 <= r['value'] <= 1 for r in pc)
     runs = sorted(p.relative_to(tmp_path / 'run' / 'runs').as_posix() for p in (tmp_path / 'run' / 'runs').glob('*/*/*'))
     assert runs == ['world-paws/baseline/seed0', 'world-paws/baseline/seed1', 'world-paws/floor-scratch/seed0',
                     'world-paws/floor-scratch/seed1']
