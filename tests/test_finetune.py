@@ -116,6 +116,7 @@ def test_baseline_presets_set_known_parameters_of_the_right_type(preset):
     (['-y', 'task_steps: {world-nlii: 10}'], "task_steps names 'world-nlii', which is not in tasks; tasks: world-nli, world-paws"),
     (['-p', 'dial_records', 'dial.jsonl'], "dial_records: measured records 'dial.jsonl': no such file; give a results.jsonl path or one of: baseline-gpu-dial.jsonl"),
     (['-p', 'world_order', 'svo'], "parameter 'world_order': 'svo' is not allowed; allowed: own, en"),
+    (['-p', 'paws_lexical', '-1'], "paws_lexical must be >= 0 (0: no lexical items), got -1"),
 ])
 def test_baseline_wrong_parameter_fails_before_any_training(tmp_path, args, message):
     r, _ = _papermill(tmp_path, *args)
@@ -153,17 +154,19 @@ def test_baseline_runs_with_a_preset_file_and_overrides(tmp_path):
                     'world-paws/floor-scratch/seed1']
 
 
-def test_baseline_runs_on_the_english_order_world(tmp_path):
-    "world_order='en' tests on the world whose targets take English word order, and its records say so."
-    r, _ = _papermill(tmp_path, '-p', 'world_order', 'en', '-p', 'tasks', 'world-nli', '-p', 'max_steps', '2', '-p', 'floor_model', '',
-                      '-p', 'bitext', '', '-p', 'rt_tasks', '', '-p', 'rt_bitext', '', '-p', 'dial_records', '')
+def test_baseline_runs_on_another_world(tmp_path):
+    """world_order='en' and paws_lexical=0 fine-tune and test on that world (targets in English order, world-paws
+    without its lexical items), and the records say so."""
+    r, _ = _papermill(tmp_path, '-p', 'world_order', 'en', '-p', 'paws_lexical', '0', '-p', 'tasks', 'world-paws', '-p', 'max_steps', '2',
+                      '-p', 'floor_model', '', '-p', 'bitext', '', '-p', 'rt_tasks', '', '-p', 'rt_bitext', '', '-p', 'dial_records', '')
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     from xltnb.results import load_records
     from xltnb.world import make_world
     recs = [r for r in load_records(tmp_path / 'run' / 'results.jsonl') if r['metric'] == 'accuracy_by_edit']
-    assert recs and all(r['world_order'] == 'en' for r in recs)
-    run = json.loads((tmp_path / 'run' / 'runs' / 'world-nli' / 'baseline' / 'seed0' / 'run.json').read_text())
-    assert run['world'] == {'preset': 'smoke', 'order': 'en'}  # fine-tuned on that world's English train, tested on it
+    assert recs and all(r['order'] == 'en' and r['paws_lexical'] == 0 for r in recs)
+    assert {r['edit'] for r in recs} == {'conj-swap', 'swap', 'conj-obj-swap', 'passive', 'passive-swap'}  # no syn, alt
+    run = json.loads((tmp_path / 'run' / 'runs' / 'world-paws' / 'baseline' / 'seed0' / 'run.json').read_text())
+    assert run['world'] == {'preset': 'smoke', 'order': 'en', 'paws_lexical': 0.0}  # fine-tuned and tested on that world
     assert make_world('smoke', order='en').key != make_world('smoke').key
 
 

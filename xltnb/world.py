@@ -372,10 +372,14 @@ class World:
     "The synthetic multilingual world: lexicons, renderers, corpora and tasks, all from one seed."
     def __init__(self, seed: int = 0, langs: tuple = DEFAULT_LANGS, source_corpus: int = 60000,
                  target_corpus: int = 15000, n_train: int = 20000, n_dev: int = 1000, n_test: int = 1000,
-                 task_mix: float = 0.5):
+                 task_mix: float = 0.5,
+                 paws_lexical: float = 1.0):  # weight of world-paws' lexical items (syn, alt) relative to PAWS_WEIGHTS
         self.seed, self.specs = seed, {s.code: s for s in langs}
         self.sizes = dict(source_corpus=source_corpus, target_corpus=target_corpus, n_train=n_train,
                           n_dev=n_dev, n_test=n_test, task_mix=task_mix)
+        if paws_lexical < 0: raise ValueError(f"paws_lexical must be >= 0, got {paws_lexical!r}")
+        self.paws_weights = {k: w * (paws_lexical if k in ('syn', 'alt') else 1) for k, w in PAWS_WEIGHTS.items()}
+        if paws_lexical != 1.0: self.sizes['paws_lexical'] = paws_lexical
         used = {w for _, _, vs in CONCEPTS.values() for w in vs} | {w.lower() for w in NAMES}
         self.lexicons = {}
         for s in langs: self.lexicons[s.code] = build_lexicon(s, seed, self.lexicons.get(s.related), used)
@@ -408,7 +412,7 @@ class World:
                                              lambda s, r, k: edit_nli(s, r, k[0], bool(k[1])))
                     out.append((e + ('/neg' if neg else ''), 'ENC'.index(NLI_RULES[e][neg]), a, b))  # NLI_LABELS order
                 elif task == 'paws':
-                    e, (a, b) = _draw(self.task_sem, rng, PAWS_WEIGHTS, edit_paws)
+                    e, (a, b) = _draw(self.task_sem, rng, self.paws_weights, edit_paws)
                     out.append((e, PAWS_LABELS[e], a, b))
                 else:  # bitext
                     out.append(('', -1, self.task_sem.clause(rng, passive=rng.random() < 0.2), None))
@@ -478,14 +482,15 @@ def _make_job(job, world=None):
 
 # %% ../nbs/03_world.ipynb #c9de566e
 _WORLDS: dict = {}
-_SIZE_KEYS = ('source_corpus', 'target_corpus', 'n_train', 'n_dev', 'n_test', 'task_mix')
+_SIZE_KEYS = ('source_corpus', 'target_corpus', 'n_train', 'n_dev', 'n_test', 'task_mix', 'paws_lexical')
 _OPTIONS = ('overlap', 'langs', 'order')
 WORD_ORDERS = ('own', 'en')  # the word-order dial: each language's own order, or every target in English order
 
 def make_world(preset: str = 'cpu',  # sizes: 'smoke', 'cpu' or 'gpu'
                seed: int = 0,  # everything else comes from the seed
                **overrides,  # any size in WORLD_PRESETS, `overlap` (float for every target, or {lang: float}), `langs`,
-                             # `order` ('own': each language's word order; 'en': every target in English order)
+                             # `order` ('own': each language's word order; 'en': every target in English order),
+                             # `paws_lexical` (weight of world-paws' syn/alt items: 1 as PAWS_WEIGHTS, 0 none)
               ) -> World:
     "The world of a preset and seed, cached in memory by content hash (corpora and tasks are generated on first use)."
     if preset not in WORLD_PRESETS: raise ValueError(f"unknown world preset {preset!r}; known: {', '.join(WORLD_PRESETS)}")
@@ -494,6 +499,7 @@ def make_world(preset: str = 'cpu',  # sizes: 'smoke', 'cpu' or 'gpu'
     order = overrides.get('order', 'own')
     if order not in WORD_ORDERS: raise ValueError(f"unknown word order {order!r}; allowed: {', '.join(WORD_ORDERS)}")
     sizes = WORLD_PRESETS[preset] | {k: v for k, v in overrides.items() if k in _SIZE_KEYS}
+    if sizes.get('paws_lexical') == 1: del sizes['paws_lexical']  # the default: the same world, the same key
     specs = {s.code: s for s in DEFAULT_LANGS}
     langs = overrides.get('langs') or list(specs)
     unknown = [l for l in langs if l not in specs]
