@@ -30,6 +30,7 @@ def test_recipe_at_smoke_size(tmp_path):
     out = pretrain_world_encoder('smoke', out=tmp_path / 'enc', threads=1)
     rec = json.loads((out / 'recipe.json').read_text())
     assert rec['recipe'] == WORLD_RECIPES['smoke'] and rec['weights_sha256'] == content_hash(out / 'model.safetensors', n=64)
+    assert rec['command'].endswith("pretrain_world_encoder('smoke')\"")  # the call that remakes it, overrides included
     curves = json.loads((out / 'curves.json').read_text())
     from xltnb.world import languages
     assert {c['step'] for c in curves} == {0, 10, 20} and {c['lang'] for c in curves} == set(languages())
