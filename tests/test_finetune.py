@@ -100,9 +100,9 @@ def test_baseline_presets_set_known_parameters_of_the_right_type(preset):
         assert k in defaults, f'{preset}.yaml sets unknown parameter {k!r}'
         t = type(defaults[k])
         assert isinstance(v, t) or (t is float and isinstance(v, int)), f'{preset}.yaml: {k}={v!r} is not {t.__name__}'
-    if cfg.get('dial_records'):  # a measured dial that ships with the package
-        from xltnb.results import measured_path
-        assert measured_path(cfg['dial_records']).is_file()
+    from xltnb.results import measured_path
+    for name in ([cfg['dial_records']] if cfg.get('dial_records') else []) + cfg.get('world_records', []):
+        assert measured_path(name).is_file()  # measured runs that ship with the package
     smoke = yaml.safe_load((ROOT / 'configs' / 'baseline' / 'smoke.yaml').read_text())
     assert {k: defaults[k] for k in smoke if k != 'out_dir'} == {k: v for k, v in smoke.items() if k != 'out_dir'}
 
@@ -114,9 +114,10 @@ def test_baseline_presets_set_known_parameters_of_the_right_type(preset):
     (['-f', str(ROOT / 'configs' / 'baseline' / 'cpu.yaml'), '-p', 'seeds', '0,x'], "seeds must be a non-empty list of ints"),
     (['-p', 'floor_seeds', '-1'], "floor_seeds must be >= 0 (0: every seed), got -1"),
     (['-y', 'task_steps: {world-nlii: 10}'], "task_steps names 'world-nlii', which is not in tasks; tasks: world-nli, world-paws"),
-    (['-p', 'dial_records', 'dial.jsonl'], "dial_records: measured records 'dial.jsonl': no such file; give a results.jsonl path or one of: baseline-gpu-dial.jsonl"),
+    (['-p', 'dial_records', 'dial.jsonl'], "dial_records: measured records 'dial.jsonl': no such file; give a results.jsonl path or one of: baseline-"),
     (['-p', 'world_order', 'svo'], "parameter 'world_order': 'svo' is not allowed; allowed: own, en"),
     (['-p', 'paws_lexical', '-1'], "paws_lexical must be >= 0 (0: no lexical items), got -1"),
+    (['-y', 'world_records: [x.jsonl]'], "world_records: measured records 'x.jsonl': no such file"),
 ])
 def test_baseline_wrong_parameter_fails_before_any_training(tmp_path, args, message):
     r, _ = _papermill(tmp_path, *args)
