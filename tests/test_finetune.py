@@ -159,7 +159,8 @@ def test_baseline_runs_on_another_world(tmp_path):
     """world_order='en' and paws_lexical=0 fine-tune and test on that world (targets in English order, world-paws
     without its lexical items), and the records say so."""
     r, _ = _papermill(tmp_path, '-p', 'world_order', 'en', '-p', 'paws_lexical', '0', '-p', 'tasks', 'world-paws', '-p', 'max_steps', '2',
-                      '-p', 'floor_model', '', '-p', 'bitext', '', '-p', 'rt_tasks', '', '-p', 'rt_bitext', '', '-p', 'dial_records', '')
+                      '-p', 'model', 'world-small', '-p', 'floor_model', '', '-p', 'bitext', '', '-p', 'rt_tasks', '',
+                      '-p', 'rt_bitext', '', '-p', 'dial_records', '')
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     from xltnb.results import load_records
     from xltnb.world import make_world
@@ -168,6 +169,8 @@ def test_baseline_runs_on_another_world(tmp_path):
     assert {r['edit'] for r in recs} == {'conj-swap', 'swap', 'conj-obj-swap', 'passive', 'passive-swap'}  # no syn, alt
     run = json.loads((tmp_path / 'run' / 'runs' / 'world-paws' / 'baseline' / 'seed0' / 'run.json').read_text())
     assert run['world'] == {'preset': 'smoke', 'order': 'en', 'paws_lexical': 0.0}  # fine-tuned and tested on that world
+    enc = json.loads((Path(run['model']) / 'recipe.json').read_text())  # world-small: the recipe pretrained on that world
+    assert enc['recipe']['world'] == {'preset': 'smoke', 'order': 'en'}  # paws_lexical changes tasks, not the corpora
     assert make_world('smoke', order='en').key != make_world('smoke').key
 
 

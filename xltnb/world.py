@@ -377,7 +377,8 @@ class World:
         self.seed, self.specs = seed, {s.code: s for s in langs}
         self.sizes = dict(source_corpus=source_corpus, target_corpus=target_corpus, n_train=n_train,
                           n_dev=n_dev, n_test=n_test, task_mix=task_mix)
-        if paws_lexical < 0: raise ValueError(f"paws_lexical must be >= 0, got {paws_lexical!r}")
+        if isinstance(paws_lexical, bool) or not isinstance(paws_lexical, (int, float)) or paws_lexical < 0:
+            raise ValueError(f"paws_lexical must be a number >= 0 (1: PAWS_WEIGHTS, 0: no syn/alt items), got {paws_lexical!r}")
         self.paws_weights = {k: w * (paws_lexical if k in ('syn', 'alt') else 1) for k, w in PAWS_WEIGHTS.items()}
         if paws_lexical != 1.0: self.sizes['paws_lexical'] = paws_lexical
         used = {w for _, _, vs in CONCEPTS.values() for w in vs} | {w.lower() for w in NAMES}
