@@ -115,7 +115,7 @@ def test_baseline_presets_set_known_parameters_of_the_right_type(preset):
     (['-p', 'floor_seeds', '-1'], "floor_seeds must be >= 0 (0: every seed), got -1"),
     (['-y', 'task_steps: {world-nlii: 10}'], "task_steps names 'world-nlii', which is not in tasks; tasks: world-nli, world-paws"),
     (['-p', 'dial_records', 'dial.jsonl'], "dial_records: measured records 'dial.jsonl': no such file; give a results.jsonl path or one of: baseline-"),
-    (['-p', 'world_order', 'svo'], "parameter 'world_order': 'svo' is not allowed; allowed: own, en"),
+    (['-p', 'world_order', 'svo'], "parameter 'world_order': 'svo' is not allowed; allowed: mixed, en, own"),
     (['-p', 'paws_lexical', '-1'], "paws_lexical must be >= 0 (0: no lexical items), got -1"),
     (['-y', 'world_records: [x.jsonl]'], "world_records: measured records 'x.jsonl': no such file"),
 ])
@@ -149,29 +149,30 @@ def test_baseline_runs_with_a_preset_file_and_overrides(tmp_path):
     assert {(r['lang_a'], r['lang_b']) for r in recs if 'lang_a' in r} == {('en', 'en'), ('en', 'sw'), ('sw', 'en'), ('sw', 'sw')}
     assert {r['metric'] for r in recs} >= {'accuracy', 'accuracy_by_edit', 'retrieval', 'cosine', 'cosine_random', 'pair_cosine'}
     pc = [r for r in recs if r['metric'] == 'pair_cosine']  # the pretrained encoder's view of each edit kind
-    assert {r['edit'] for r in pc} >= {'syn', 'alt', 'swap'} and all(-1 <= r['value'] <= 1 for r in pc)
+    assert {r['edit'] for r in pc} == {'conj-swap', 'swap', 'conj-obj-swap', 'passive', 'passive-swap'}  # world-paws' edits:
+    assert all(-1 <= r['value'] <= 1 for r in pc)  # no syn / alt items by default (paws_lexical 0)
     runs = sorted(p.relative_to(tmp_path / 'run' / 'runs').as_posix() for p in (tmp_path / 'run' / 'runs').glob('*/*/*'))
     assert runs == ['world-paws/baseline/seed0', 'world-paws/baseline/seed1', 'world-paws/floor-scratch/seed0',
                     'world-paws/floor-scratch/seed1']
 
 
 def test_baseline_runs_on_another_world(tmp_path):
-    """world_order='en' and paws_lexical=0 fine-tune and test on that world (targets in English order, world-paws
-    without its lexical items), and the records say so."""
-    r, _ = _papermill(tmp_path, '-p', 'world_order', 'en', '-p', 'paws_lexical', '0', '-p', 'tasks', 'world-paws', '-p', 'max_steps', '2',
+    """world_order='own' and paws_lexical=1 fine-tune and test on that world (each target in its own word order,
+    world-paws with its lexical items: the defaults before 2026-11-23), and the records say so."""
+    r, _ = _papermill(tmp_path, '-p', 'world_order', 'own', '-p', 'paws_lexical', '1', '-p', 'tasks', 'world-paws', '-p', 'max_steps', '2',
                       '-p', 'model', 'world-small', '-p', 'floor_model', '', '-p', 'bitext', '', '-p', 'rt_tasks', '',
                       '-p', 'rt_bitext', '', '-p', 'dial_records', '')
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     from xltnb.results import load_records
     from xltnb.world import make_world
     recs = [r for r in load_records(tmp_path / 'run' / 'results.jsonl') if r['metric'] == 'accuracy_by_edit']
-    assert recs and all(r['order'] == 'en' and r['paws_lexical'] == 0 for r in recs)
-    assert {r['edit'] for r in recs} == {'conj-swap', 'swap', 'conj-obj-swap', 'passive', 'passive-swap'}  # no syn, alt
+    assert recs and all(r['order'] == 'own' and r['paws_lexical'] == 1 for r in recs)
+    assert {'syn', 'alt'} <= {r['edit'] for r in recs}  # the lexical items are in
     run = json.loads((tmp_path / 'run' / 'runs' / 'world-paws' / 'baseline' / 'seed0' / 'run.json').read_text())
-    assert run['world'] == {'preset': 'smoke', 'order': 'en', 'paws_lexical': 0.0}  # fine-tuned and tested on that world
+    assert run['world'] == {'preset': 'smoke', 'order': 'own', 'paws_lexical': 1.0}  # fine-tuned and tested on that world
     enc = json.loads((Path(run['model']) / 'recipe.json').read_text())  # world-small: the recipe pretrained on that world
-    assert enc['recipe']['world'] == {'preset': 'smoke', 'order': 'en'}  # paws_lexical changes tasks, not the corpora
-    assert make_world('smoke', order='en').key != make_world('smoke').key
+    assert enc['recipe']['world'] == {'preset': 'smoke', 'order': 'own'}  # paws_lexical changes tasks, not the corpora
+    assert make_world('smoke', order='own').key != make_world('smoke').key
 
 
 def test_baseline_draws_the_measured_dial_with_its_own_numbers(tmp_path):
@@ -190,7 +191,8 @@ def test_baseline_draws_the_measured_dial_with_its_own_numbers(tmp_path):
             for o in c.get('outputs', [])]
     titles = [o['data']['application/vnd.plotly.v1+json']['layout']['title']['text'] for o in outs
               if 'application/vnd.plotly.v1+json' in o.get('data', {})]
-    assert titles == ['world-nli: avg_xen vs the overlap dial (measured: baseline-gpu-dial.jsonl; stars: this run)']
+    assert titles == ['world-nli: avg_xen vs the overlap dial (measured: baseline-gpu-dial.jsonl, order=own, paws_lexical=1.0; '
+                      'stars: this run)']  # the dial names its world: the default changed after it was measured
     table = next(''.join(o['data']['text/plain']) for o in outs if 'baseline − floor-scratch' in ''.join(o.get('data', {}).get('text/plain', '')))
     rows = {l.rsplit(None, 5)[0].strip(): [float(x) for x in l.split()[-5:]] for l in table.splitlines()[2:]}
     assert rows['baseline'][-1] == round(avg_xen('baseline (overlap 1.0)'), 1)

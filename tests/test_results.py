@@ -124,3 +124,13 @@ def test_measured_tool_ships_a_run_with_its_provenance(tmp_path):
     missing = subprocess.run([sys.executable, str(tool), str(tmp_path / 'nope'), 'g', '--what', 'W', '--where', 'h', '--command', 'C'],
                              capture_output=True, text=True)
     assert missing.returncode == 2 and 'results.jsonl is missing: give the out_dir of a finished paper-notebook run' in missing.stderr
+    # --world names the world the run was on; its world-task records get those options where they lack them
+    w = subprocess.run(args[:3] + ['own'] + args[4:] + ['--world', '{"order": "own", "paws_lexical": 1.0}'], capture_output=True, text=True)
+    assert w.returncode == 0, w.stderr
+    got, meta = measured_records(str(tmp_path / 'm' / 'own.jsonl'))
+    assert meta['world'] == {'order': 'own', 'paws_lexical': 1.0}
+    assert {(x['order'], x['paws_lexical']) for x in got} == {('own', 1.0)}
+    notjson = subprocess.run(args + ['--world', 'order=own'], capture_output=True, text=True)
+    assert notjson.returncode == 2 and "--world is not JSON" in notjson.stderr and "'order=own'" in notjson.stderr
+    unknown = subprocess.run(args + ['--world', '{"colour": 1}'], capture_output=True, text=True)
+    assert unknown.returncode == 2 and "--world takes the world options order and paws_lexical" in unknown.stderr

@@ -262,9 +262,10 @@ def measured_path(name: str,  # a results.jsonl path, or the name of a file in x
     return p
 
 def measured_records(name: str) -> tuple[list[dict], dict]:
-    "The records of a measured run, each tagged `measured=<file name>`, and its provenance (the `.json` beside it, or {})."
+    "The records of a measured run, each tagged `measured=<file name>` (and its world's options), and its provenance."
     p = measured_path(name)
-    meta = p.with_suffix('.json')
-    return ([dict(r, measured=p.name) for r in load_records(p)],
-            json.loads(meta.read_text()) if meta.is_file() else {})
+    meta = json.loads(p.with_suffix('.json').read_text()) if p.with_suffix('.json').is_file() else {}
+    world = meta.get('world', {})  # the world's options (order, paws_lexical) when the run was on the synthetic world
+    return ([{**(world if str(r.get('task', '')).startswith('world-') else {}), **r, 'measured': p.name}
+             for r in load_records(p)], meta)
 

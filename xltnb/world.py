@@ -373,14 +373,14 @@ class World:
     def __init__(self, seed: int = 0, langs: tuple = DEFAULT_LANGS, source_corpus: int = 60000,
                  target_corpus: int = 15000, n_train: int = 20000, n_dev: int = 1000, n_test: int = 1000,
                  task_mix: float = 0.5,
-                 paws_lexical: float = 1.0):  # weight of world-paws' lexical items (syn, alt) relative to PAWS_WEIGHTS
+                 paws_lexical: float = 0.0):  # weight of world-paws' lexical items (syn, alt): 0 none, 1 as PAWS_WEIGHTS
         self.seed, self.specs = seed, {s.code: s for s in langs}
         self.sizes = dict(source_corpus=source_corpus, target_corpus=target_corpus, n_train=n_train,
                           n_dev=n_dev, n_test=n_test, task_mix=task_mix)
         if isinstance(paws_lexical, bool) or not isinstance(paws_lexical, (int, float)) or paws_lexical < 0:
             raise ValueError(f"paws_lexical must be a number >= 0 (1: PAWS_WEIGHTS, 0: no syn/alt items), got {paws_lexical!r}")
         self.paws_weights = {k: w * (paws_lexical if k in ('syn', 'alt') else 1) for k, w in PAWS_WEIGHTS.items()}
-        if paws_lexical != 1.0: self.sizes['paws_lexical'] = paws_lexical
+        if paws_lexical != 0: self.sizes['paws_lexical'] = paws_lexical  # the default leaves the key as it was
         used = {w for _, _, vs in CONCEPTS.values() for w in vs} | {w.lower() for w in NAMES}
         self.lexicons = {}
         for s in langs: self.lexicons[s.code] = build_lexicon(s, seed, self.lexicons.get(s.related), used)
@@ -485,22 +485,26 @@ def _make_job(job, world=None):
 _WORLDS: dict = {}
 _SIZE_KEYS = ('source_corpus', 'target_corpus', 'n_train', 'n_dev', 'n_test', 'task_mix', 'paws_lexical')
 _OPTIONS = ('overlap', 'langs', 'order')
-WORD_ORDERS = ('own', 'en')  # the word-order dial: each language's own order, or every target in English order
+WORD_ORDERS = {'mixed': ('hi',),  # the default: `hi` keeps its own order (SOV, postpositions), the others English order
+               'en': (),  # every target in English order
+               'own': tuple(s.code for s in DEFAULT_LANGS)}  # each language in its own order
+# targets that keep their own word order under each setting
 
 def make_world(preset: str = 'cpu',  # sizes: 'smoke', 'cpu' or 'gpu'
                seed: int = 0,  # everything else comes from the seed
                **overrides,  # any size in WORLD_PRESETS, `overlap` (float for every target, or {lang: float}), `langs`,
-                             # `order` ('own': each language's word order; 'en': every target in English order),
-                             # `paws_lexical` (weight of world-paws' syn/alt items: 1 as PAWS_WEIGHTS, 0 none)
+                             # `order` ('mixed', the default: `hi` in its own order, the other targets in English
+                             # order; 'en': every target in English order; 'own': each language in its own),
+                             # `paws_lexical` (weight of world-paws' syn/alt items: 0, the default, none; 1 as PAWS_WEIGHTS)
               ) -> World:
     "The world of a preset and seed, cached in memory by content hash (corpora and tasks are generated on first use)."
     if preset not in WORLD_PRESETS: raise ValueError(f"unknown world preset {preset!r}; known: {', '.join(WORLD_PRESETS)}")
     bad = [k for k in overrides if k not in _SIZE_KEYS + _OPTIONS]
     if bad: raise ValueError(f"unknown world option {bad[0]!r}; allowed: {', '.join(_SIZE_KEYS + _OPTIONS)}")
-    order = overrides.get('order', 'own')
+    order = overrides.get('order', 'mixed')
     if order not in WORD_ORDERS: raise ValueError(f"unknown word order {order!r}; allowed: {', '.join(WORD_ORDERS)}")
     sizes = WORLD_PRESETS[preset] | {k: v for k, v in overrides.items() if k in _SIZE_KEYS}
-    if sizes.get('paws_lexical') == 1: del sizes['paws_lexical']  # the default: the same world, the same key
+    if sizes.get('paws_lexical') == 0: del sizes['paws_lexical']  # the default: the same world, the same key
     specs = {s.code: s for s in DEFAULT_LANGS}
     langs = overrides.get('langs') or list(specs)
     unknown = [l for l in langs if l not in specs]
@@ -512,8 +516,8 @@ def make_world(preset: str = 'cpu',  # sizes: 'smoke', 'cpu' or 'gpu'
             if l not in specs or l == 'en': raise ValueError(f"overlap for unknown target {l!r}; targets: {', '.join(list(specs)[1:])}")
             if not 0 <= v <= 1: raise ValueError(f"overlap for {l!r} must be in [0, 1], got {v!r}")
         specs = {l: replace(s, overlap=float(ov.get(l, s.overlap))) for l, s in specs.items()}
-    if order == 'en':  # clause order, adjective place and agent marker as in English; lexicon and morphology kept
-        specs = {l: replace(s, order='SVO', adj='pre', by_pos='pre') for l, s in specs.items()}
+    specs = {l: s if l in WORD_ORDERS[order] else replace(s, order='SVO', adj='pre', by_pos='pre')  # English clause
+             for l, s in specs.items()}  # order, adjective place and agent marker; lexicon and morphology kept
     specs = tuple(specs[l] for l in specs if l in langs)
     key = content_hash(dict(seed=seed, sizes=sizes, specs=[vars(s) for s in specs]))
     if key not in _WORLDS: _WORLDS[key] = World(seed, specs, **sizes); _WORLDS[key].key = key
