@@ -253,3 +253,6 @@ def test_notebook_shows_a_measured_grid_beside_its_own_run(tmp_path):
           for o in c.get('outputs', []) if 'text/markdown' in o.get('data', {})]
     assert any(m.startswith('**world-paws**, world-small, measured earlier (salt-cpu-world-paws.jsonl), test split, 3 seed(s)') for m in md)
     assert any('**world-paws** (world-small, measured earlier in salt-cpu-world-paws.jsonl): SALT ' in m for m in md)
+    assert any(m.startswith('**salt-cpu-world-paws.jsonl**, shown below and not rerun here') and
+               ', on the world with order=own, paws_lexical=1.0. Command: ' in m for m in md)  # the world it ran on
+    assert {(r['order'], r['paws_lexical']) for r in recs if 'measured' in r} == {('own', 1.0)}  # not today's default
