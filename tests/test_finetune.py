@@ -193,6 +193,9 @@ def test_baseline_draws_the_measured_dial_with_its_own_numbers(tmp_path):
               if 'application/vnd.plotly.v1+json' in o.get('data', {})]
     assert titles == ['world-nli: avg_xen vs the overlap dial (measured: baseline-gpu-dial.jsonl, order=own, paws_lexical=1.0; '
                       'stars: this run)']  # the dial names its world: the default changed after it was measured
+    names = [t['name'] for o in outs if 'application/vnd.plotly.v1+json' in o.get('data', {})
+             for t in o['data']['application/vnd.plotly.v1+json']['data']]
+    assert 'this run: smoke world, order=mixed, paws_lexical=0.0' in names  # and the stars name theirs
     table = next(''.join(o['data']['text/plain']) for o in outs if 'baseline − floor-scratch' in ''.join(o.get('data', {}).get('text/plain', '')))
     rows = {l.rsplit(None, 5)[0].strip(): [float(x) for x in l.split()[-5:]] for l in table.splitlines()[2:]}
     assert rows['baseline'][-1] == round(avg_xen('baseline (overlap 1.0)'), 1)
