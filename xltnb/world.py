@@ -380,7 +380,7 @@ class World:
         if isinstance(paws_lexical, bool) or not isinstance(paws_lexical, (int, float)) or paws_lexical < 0:
             raise ValueError(f"paws_lexical must be a number >= 0 (1: PAWS_WEIGHTS, 0: no syn/alt items), got {paws_lexical!r}")
         self.paws_weights = {k: w * (paws_lexical if k in ('syn', 'alt') else 1) for k, w in PAWS_WEIGHTS.items()}
-        if paws_lexical != 0: self.sizes['paws_lexical'] = paws_lexical  # the default leaves the key as it was
+        if paws_lexical != 0: self.sizes['paws_lexical'] = paws_lexical  # only a non-default value enters the world's key
         used = {w for _, _, vs in CONCEPTS.values() for w in vs} | {w.lower() for w in NAMES}
         self.lexicons = {}
         for s in langs: self.lexicons[s.code] = build_lexicon(s, seed, self.lexicons.get(s.related), used)
@@ -502,7 +502,7 @@ def make_world(preset: str = 'cpu',  # sizes: 'smoke', 'cpu' or 'gpu'
     bad = [k for k in overrides if k not in _SIZE_KEYS + _OPTIONS]
     if bad: raise ValueError(f"unknown world option {bad[0]!r}; allowed: {', '.join(_SIZE_KEYS + _OPTIONS)}")
     order = overrides.get('order', 'mixed')
-    if order not in WORD_ORDERS: raise ValueError(f"unknown word order {order!r}; allowed: {', '.join(WORD_ORDERS)}")
+    if not isinstance(order, str) or order not in WORD_ORDERS: raise ValueError(f"unknown word order {order!r}; allowed: {', '.join(WORD_ORDERS)}")
     sizes = WORLD_PRESETS[preset] | {k: v for k, v in overrides.items() if k in _SIZE_KEYS}
     if sizes.get('paws_lexical') == 0: del sizes['paws_lexical']  # the default: the same world, the same key
     specs = {s.code: s for s in DEFAULT_LANGS}
