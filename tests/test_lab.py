@@ -41,12 +41,19 @@ def test_widget_updates_output_in_lab(lab, browser):
     page.wait_for_function("() => [...document.querySelectorAll('span')].some(s => s.textContent.includes('Kernel status: Idle'))",
                            timeout=180000)
     sel = None
+    dialogs = []
     for attempt in range(4):  # the status bar can say Idle before the kernel connection takes requests: retry the run
+        for dlg in page.locator('.jp-Dialog').all():  # a dialog (e.g. kernel selection) over the page takes the click:
+            if not dlg.is_visible(): continue          # note it, then accept its default (or close it)
+            dialogs.append(dlg.inner_text()[:200]); page.screenshot(path=str(d/f'lab-dialog{attempt}.png'))
+            accept = dlg.locator('.jp-mod-accept')
+            if accept.count(): accept.first.click()
+            else: page.keyboard.press('Escape')
         page.locator('.jp-Cell .jp-InputArea-editor').first.click()
         page.keyboard.press('Shift+Enter')
         try: sel = page.wait_for_selector('.widget-dropdown select', timeout=45000); break
         except Exception: page.screenshot(path=str(d/f'lab-attempt{attempt}.png'))
-    assert sel is not None, f'the widget never rendered; screenshots in {d}'
+    assert sel is not None, f'the widget never rendered; screenshots in {d}; dialogs seen: {dialogs}'
     out = page.locator('.widget-html-content').first
     assert out.inner_text().strip() == 'English'
     sel.select_option('sw')
