@@ -176,13 +176,19 @@ def test_baseline_runs_on_another_world(tmp_path):
 
 
 def test_baseline_draws_the_measured_dial_with_its_own_numbers(tmp_path):
-    "The measured dial shipped with the package is drawn from its records: avg_xen per arm and overlap, and the gap."
+    "The measured dial the presets draw is drawn from its records: avg_xen per arm and overlap, and the gap."
     r, _ = _papermill(tmp_path, '-p', 'tasks', 'world-nli', '-p', 'max_steps', '2', '-p', 'floor_model', '', '-p', 'bitext', '',
                       '-p', 'rt_tasks', '', '-p', 'rt_bitext', '')
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    import yaml
     from xltnb.core import read_jsonl
-    import xltnb
-    recs = read_jsonl(Path(xltnb.__file__).parent / 'assets' / 'measured' / 'baseline-gpu-dial.jsonl')
+    from xltnb.results import measured_path
+    name = yaml.safe_load((ROOT / 'configs' / 'baseline' / 'smoke.yaml').read_text())['dial_records']
+    assert name == yaml.safe_load((ROOT / 'configs' / 'baseline' / 'cpu.yaml').read_text())['dial_records']
+    recs = read_jsonl(measured_path(name))
+    assert {(r['order'], r['paws_lexical']) for r in recs} == {('mixed', 0.0)}  # measured on today's default world
+    xs = sorted({r['overlap'] for r in recs if 'overlap' in r})
+    assert xs[0] == 0.0 and xs[-1] == 1.0 and len(xs) >= 3, xs  # none -> full
     def avg_xen(method):  # one seed in the file: the plain mean over the target languages
         v = [r['value'] for r in recs if r['method'] == method and r['lang'] != 'en' and r['metric'] == 'accuracy']
         assert len(v) == 7, method
@@ -191,14 +197,16 @@ def test_baseline_draws_the_measured_dial_with_its_own_numbers(tmp_path):
             for o in c.get('outputs', [])]
     titles = [o['data']['application/vnd.plotly.v1+json']['layout']['title']['text'] for o in outs
               if 'application/vnd.plotly.v1+json' in o.get('data', {})]
-    assert titles == ['world-nli: avg_xen vs the overlap dial (measured: baseline-gpu-dial.jsonl, order=own, paws_lexical=1.0; '
-                      'stars: this run)']  # the dial names its world: the default changed after it was measured
+    assert titles == [f'world-nli: avg_xen vs the overlap dial (measured: {name}, order=mixed, paws_lexical=0.0; '
+                      'stars: this run)']  # the dial names its world, as the stars do
     names = [t['name'] for o in outs if 'application/vnd.plotly.v1+json' in o.get('data', {})
              for t in o['data']['application/vnd.plotly.v1+json']['data']]
-    assert 'this run: smoke world, order=mixed, paws_lexical=0.0' in names  # and the stars name theirs
+    assert 'this run: smoke world, order=mixed, paws_lexical=0.0' in names
     table = next(''.join(o['data']['text/plain']) for o in outs if 'baseline − floor-scratch' in ''.join(o.get('data', {}).get('text/plain', '')))
-    rows = {l.rsplit(None, 5)[0].strip(): [float(x) for x in l.split()[-5:]] for l in table.splitlines()[2:]}
+    n = len(xs)
+    rows = {l.rsplit(None, n)[0].strip(): [float(x) for x in l.split()[-n:]] for l in table.splitlines()[2:]}
     assert rows['baseline'][-1] == round(avg_xen('baseline (overlap 1.0)'), 1)
     assert rows['floor-scratch'][0] == round(avg_xen('floor-scratch (overlap 0.0)'), 1)
-    gap = avg_xen('baseline (overlap 0.5)') - avg_xen('floor-scratch (overlap 0.5)')
-    assert abs(rows['baseline − floor-scratch'][2] - gap) < 0.051
+    mid = xs[len(xs) // 2]
+    gap = avg_xen(f'baseline (overlap {mid})') - avg_xen(f'floor-scratch (overlap {mid})')
+    assert abs(rows['baseline − floor-scratch'][len(xs) // 2] - gap) < 0.051
