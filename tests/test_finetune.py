@@ -210,3 +210,7 @@ def test_baseline_draws_the_measured_dial_with_its_own_numbers(tmp_path):
     mid = xs[len(xs) // 2]
     gap = avg_xen(f'baseline (overlap {mid})') - avg_xen(f'floor-scratch (overlap {mid})')
     assert abs(rows['baseline − floor-scratch'][len(xs) // 2] - gap) < 0.051
+    gaps = [avg_xen(f'baseline (overlap {x})') - avg_xen(f'floor-scratch (overlap {x})') for x in xs]
+    line = next(''.join(o['data']['text/markdown']) for o in outs if 'pretraining lifts' in ''.join(o.get('data', {}).get('text/markdown', '')))
+    assert f"{min(gaps):.1f} to {max(gaps):.1f} points" in line, line  # the line reads the file, not typed numbers
+    assert f"{avg_xen('baseline (overlap 0.0)'):.1f}% at overlap 0.0 to {avg_xen('baseline (overlap 1.0)'):.1f}% at 1.0" in line, line
