@@ -20,10 +20,10 @@ from ..core import atomic_write_text, content_hash
 from ..viz import show
 
 # %% auto #0
-__all__ = ['MLM_HEAD', 'LAMBDA_GRID', 'lang_adapter_config', 'task_adapter_config', 'madx_model', 'adapter_state',
-           'add_language_adapter', 'train_language_adapter', 'add_task_adapter', 'use_language', 'train_task_adapter',
-           'merge_adapters', 'lambda_curve', 'select_lambda', 'ties_merge', 'language_arithmetic', 'lambda_figure',
-           'lambda_inspector']
+__all__ = ['MLM_HEAD', 'LAMBDA_GRID', 'SOURCE', 'CLAIMS', 'lang_adapter_config', 'task_adapter_config', 'madx_model',
+           'adapter_state', 'add_language_adapter', 'train_language_adapter', 'add_task_adapter', 'use_language',
+           'train_task_adapter', 'merge_adapters', 'lambda_curve', 'select_lambda', 'ties_merge', 'language_arithmetic',
+           'lambda_figure', 'lambda_inspector']
 
 # %% ../../nbs/13_langarith.ipynb #f54d6c3c
 def lang_adapter_config(reduction: float = 2,  # bottleneck reduction factor (paper: 2)
@@ -136,7 +136,7 @@ def use_language(model, lang: str, task_name: str) -> None:
     model.active_adapters = Stack(lang, task_name)
     model.active_head = task_name
 
-# %% ../../nbs/13_langarith.ipynb #2c678044
+# %% ../../nbs/13_langarith.ipynb #33b21861
 def train_task_adapter(model, tokenizer, task,  # task name for `load_task`, or a mapping with 'train' and 'dev'
                        task_name: str = 'task', num_labels: int | None = None, source: str = 'en',
                        seed: int = 0, reduction: float = 16,  # the task adapter's bottleneck reduction (paper: 16)
@@ -282,3 +282,10 @@ def lambda_inspector(curve: pd.DataFrame, a: str = 'a', b: str = 'b'):
     slider.observe(draw, 'value'); menu.observe(draw, 'value'); draw()
     box.slider, box.menu = slider, menu
     return box
+
+# %% ../../nbs/13_langarith.ipynb #0e7ceb79
+from ..results import Claim, add_claim
+
+SOURCE = 'Klimaszewski et al., COLING 2025, abstract (arXiv 2404.15737)'
+CLAIMS = [add_claim(Claim('langarith', 'language arithmetic beats the single-adapter baseline in zero-shot', SOURCE,
+                          {'method': 'langarith'}, {'method': 'single-adapter'}))]

@@ -16,8 +16,8 @@ from ..core import atomic_write_text, cache_path, content_hash, seed_everything
 from ..langs import SOURCE_LANG
 
 # %% auto #0
-__all__ = ['COLOURS', 'PHASE_DASH', 'Phase', 'split_budget', 'plan', 'compute', 'check_equal_compute', 'weights_hash',
-           'vocab_hash', 'PretrainRun', 'run_phases', 'corpora_of', 'pretrain_arm', 'loss_curves',
+__all__ = ['COLOURS', 'PHASE_DASH', 'SOURCE', 'CLAIMS', 'Phase', 'split_budget', 'plan', 'compute', 'check_equal_compute',
+           'weights_hash', 'vocab_hash', 'PretrainRun', 'run_phases', 'corpora_of', 'pretrain_arm', 'loss_curves',
            'mlm_accuracy_curves']
 
 # %% ../../nbs/12_metapretrain.ipynb #525dfcc3
@@ -189,3 +189,14 @@ def mlm_accuracy_curves(run,  # a PretrainRun or its `curves` records
     fig.update_layout(title=title, xaxis_title='tokens processed', yaxis_title='MLM accuracy (held out)',
                       template='plotly_white', legend_title='language')
     return fig
+
+# %% ../../nbs/12_metapretrain.ipynb #6b195da4
+from ..results import Claim, add_claim
+
+SOURCE = 'Chi et al., 2021, abstract (arXiv 2109.11129)'
+CLAIMS = [add_claim(Claim('metapretrain', 'meta-pretraining improves source-language generalization', SOURCE,
+                          {'method': 'metapretrain'}, {'method': 'baseline'}, stat='en')),
+          add_claim(Claim('metapretrain', 'meta-pretraining improves cross-lingual transfer', SOURCE,
+                          {'method': 'metapretrain'}, {'method': 'baseline'})),
+          add_claim(Claim('metapretrain', 'meta-pretraining gives better-aligned representations (bitext retrieval)',
+                          SOURCE, {'method': 'metapretrain'}, {'method': 'baseline'}, metric='retrieval'))]

@@ -19,8 +19,8 @@ from ..finetune import Method, encode, model_inputs, text_fields
 from ..viz import show
 
 # %% auto #0
-__all__ = ['VARIANTS', 'token_style', 'token_surface', 'starts_word', 'vocab_langs', 'allowed_vocab', 'text_langs',
-           'switchable_positions', 'mask_groups', 'pad_features', 'mlm_substitutes', 'embed_substitutes',
+__all__ = ['VARIANTS', 'SOURCE', 'CLAIMS', 'token_style', 'token_surface', 'starts_word', 'vocab_langs', 'allowed_vocab',
+           'text_langs', 'switchable_positions', 'mask_groups', 'pad_features', 'mlm_substitutes', 'embed_substitutes',
            'model_digest', 'SubstituteTable', 'build_substitutes', 'switch_plan', 'mix_embeds', 'salt_loss', 'Salt',
            'get_device_of', 'example_row', 'substitute_table', 'switched_versions', 'mixup_figure', 'SaltInspector']
 
@@ -548,3 +548,10 @@ class SaltInspector:
         show(self.plot, self.figure)  # as data (a `with plot: display` capture can hang papermill)
 
     def _ipython_display_(self): from IPython.display import display; display(self.widget)
+
+# %% ../../nbs/10_salt.ipynb #efd3aacf
+from ..results import Claim, add_claim
+
+SOURCE = 'Wang et al., AACL 2023, abstract (arXiv 2309.10891)'
+CLAIMS = [add_claim(Claim('salt', 'SALT beats plain fine-tuning in zero-shot transfer', SOURCE,
+                          {'method': 'salt'}, {'method': 'baseline'}))]

@@ -17,10 +17,11 @@ from ..core import atomic_write_text, seed_everything
 from .engine import default_prefix, n_moves, playable, random_games, replay
 
 # %% auto #0
-__all__ = ['KINDS', 'PAD', 'EXPERIMENT_DEFAULTS', 'Languages', 'make_languages', 'Encoded', 'encode', 'lm_batch', 'Block', 'GPT',
-           'make_gpt', 'lr_at', 'make_optimizer', 'train_gpt', 'predict_moves', 'legal_move_accuracy', 'move_states',
-           'Probe', 'train_probe', 'probe_accuracy', 'alignment_matrix', 'transfer_curve', 'lang_names',
-           'run_experiment', 'load_experiment_model', 'run_experiments']
+__all__ = ['KINDS', 'PAD', 'EXPERIMENT_DEFAULTS', 'SOURCE', 'CLAIMS', 'Languages', 'make_languages', 'Encoded', 'encode',
+           'lm_batch', 'Block', 'GPT', 'make_gpt', 'lr_at', 'make_optimizer', 'train_gpt', 'predict_moves',
+           'legal_move_accuracy', 'move_states', 'Probe', 'train_probe', 'probe_accuracy', 'alignment_matrix',
+           'transfer_curve', 'lang_names', 'run_experiment', 'load_experiment_model', 'run_experiments', 'cross_probe',
+           'target_gain']
 
 # %% ../../nbs/15_mothello.ipynb #9032ab59
 KINDS = ('atomic', 'split', 'compositional')
@@ -390,3 +391,43 @@ def run_experiments(cfgs: list[dict], workers: int = 2, progress: bool = True,
         futs = {i: ex.submit(run_experiment, {**cfgs[i], 'threads': 1}) for i in todo}
         for i in tqdm(todo, disable=not progress, desc='experiments'): done(i, futs[i].result())
     return out
+
+# %% ../../nbs/15_mothello.ipynb #c12d46e7
+import pandas as pd
+from ..results import Claim, Reference, add_claim, add_reference
+
+SOURCE = 'Hua, Yun, Pavlick, NAACL Findings 2024 (arXiv 2404.12444), abstract and Section 5'
+
+def cross_probe(df: pd.DataFrame) -> float:
+    "Cross-lingual probe accuracy after pretraining (probe on one language, read on the other); most anchors if several."
+    p = df[(df['metric'] == 'probe_acc') & (df.get('phase', 'pretrain') != 'finetune') & (df['lang_a'] != df['lang_b'])]
+    if 'n_anchors' in p: p = p[p['n_anchors'] == p['n_anchors'].max()]
+    return float(p['value'].mean())
+
+def target_gain(df: pd.DataFrame) -> float:
+    "Legal-move accuracy gained in the language not fine-tuned on (the second), from the first to the last checkpoint."
+    f = df[(df['metric'] == 'legal_move_acc') & (df.get('phase') == 'finetune') & df['lang'].str.endswith('1')]
+    by = f.groupby('step')['value'].mean()
+    return float(by.iloc[-1] - by.iloc[0])
+
+_floor, _naive_ft = {'method': 'untrained'}, {'method': 'naive', 'group': 'finetune'}
+_tab = lambda m: {'method': m, 'group': 'table', 'kinds': 'atomic+atomic'}
+CLAIMS = [
+    add_claim(Claim('mothello', 'naive multilingual pretraining does not align the languages', SOURCE, _tab('naive'),
+                    _floor, stat=cross_probe, metric='probe_acc', op='<', margin=0.05, gate='')),
+    add_claim(Claim('mothello', 'anchor tokens align the languages', SOURCE, _tab('anchors'), _floor, stat=cross_probe,
+                    metric='probe_acc', margin=0.05, gate='')),
+    add_claim(Claim('mothello', 'anchor tokens do not give cross-lingual transfer', SOURCE,
+                    {'method': 'anchors', 'group': 'finetune'}, _naive_ft, stat=target_gain, metric='legal_move_acc',
+                    op='<', margin=0.02, gate='')),
+    add_claim(Claim('mothello', 'a unified output space aligns the languages', SOURCE,
+                    {'method': 'unified', 'group': 'finetune'}, _floor, stat=cross_probe, metric='probe_acc', margin=0.05,
+                    gate='')),
+    add_claim(Claim('mothello', 'a unified output space gives cross-lingual transfer', SOURCE,
+                    {'method': 'unified', 'group': 'finetune'}, _naive_ft, stat=target_gain, metric='legal_move_acc',
+                    margin=0.02, gate=''))]
+for _k, _v in {'Atomic+Atomic': (0.53, 0.82, 0.97, 0.97), 'Atomic+Split': (0.47, 0.47, 0.73, 0.97),
+               'Atomic+Compositional': (0.51, 0.59, 0.67, 0.97)}.items():
+    add_reference(Reference('mothello', f'alignment probe accuracy, bilingual naive training, {_k}, by anchor tokens',
+                            dict(zip((0, 1, 2, 4), _v)), 'Hua et al., NAACL Findings 2024, Table 1'))
+add_reference(Reference('mothello', 'Othello-GPT legal-move rate on synthetic games', 0.9999, 'Li et al., ICLR 2023'))
