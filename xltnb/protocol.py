@@ -20,7 +20,8 @@ from .results import make_records
 from .tasks import load_task, task_info
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'Protocol', 'protocol', 'train_data', 'test_sets', 'finetune_kw', 'Arm', 'run_arm', 'arm_records']
+__all__ = ['PROTOCOLS', 'Protocol', 'protocol', 'train_data', 'test_sets', 'finetune_kw', 'Arm', 'run_arm', 'arm_records',
+           'on_hub', 'needs_hub', 'paper_config']
 
 # %% ../nbs/07a_protocol.ipynb #0341fe78
 @dataclass(frozen=True)
@@ -170,3 +171,26 @@ def _pair_records(res, task, P, b: dict) -> list[dict]:
 def arm_records(arm: Arm, paper: str, preset: str, **extra) -> list[dict]:
     "An arm's records for `paper` at `preset`."
     return [dict(r, paper=paper, preset=preset, cached=arm.cached, **extra) for r in arm.records]
+
+# %% ../nbs/07a_protocol.ipynb #82cb5bbf
+def on_hub(model: str) -> bool:
+    "True for a hub id; False for an offline encoder or a local model folder; a local path that is not a folder fails."
+    from xltnb.encoders import OFFLINE_ENCODERS
+    if model in OFFLINE_ENCODERS or Path(model).is_dir(): return False
+    if Path(model).is_absolute() or model.startswith('.') or model.count('/') > 1 or Path(model).exists():
+        raise FileNotFoundError(f"model {model!r} looks like a local path, but no such model folder exists; give a "
+                                f"folder written by save_pretrained, a hub id, or one of: {', '.join(OFFLINE_ENCODERS)}")
+    return True
+
+def needs_hub(P: Protocol) -> bool:
+    "Does protocol `P` need the model hub (a hub model, or a hub task with no local `data_dir`)?"
+    bad = [d for d in dict.fromkeys(P.data_dir.replace('{task}', t) for t in P.tasks) if P.data_dir and not Path(d).is_dir()]
+    if bad: raise FileNotFoundError(f"data_dir {bad[0]!r} is not a folder (XTREME layout: {{split}}-{{lang}}.tsv|.jsonl)")
+    return any(on_hub(m) for m in P.models) or any(task_info(t)['source'] == 'hub' and not P.data_dir for t in P.tasks)
+
+def paper_config(params: dict, P: Protocol) -> dict:
+    "The run record a paper notebook writes as config.json: its parameters, the protocol and departures, versions."
+    import platform, datasets, torch, transformers, xltnb
+    versions = {m.__name__: m.__version__ for m in (xltnb, torch, transformers, datasets, np, pd)}
+    return dict(params=params, protocol=dataclasses.asdict(P), departures=P.departures, versions=versions,
+                python=platform.python_version())

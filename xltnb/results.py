@@ -20,7 +20,7 @@ from .langs import SOURCE_LANG, canonical_order
 __all__ = ['RECORD_KEYS', 'SUMMARY_KEYS', 'REFERENCES', 'VERDICTS', 'MIN_SEEDS', 'CONFIDENCE', 'MEASURED_DIR', 'check_record',
            'make_records', 'frame_records', 'write_records', 'load_records', 'records_frame', 'lang_columns',
            'table_stats', 'table', 'pair_matrix', 'pair_summary', 'Claim', 'Reference', 'add_claim', 'add_reference',
-           'verdict', 'source_gate', 'check_claims', 'verdict_text', 'measured_path', 'measured_records']
+           'verdict', 'source_gate', 'check_claims', 'verdict_text', 'measured_path', 'measured_records', 'compare']
 
 # %% ../nbs/07_results.ipynb #8d16f621
 RECORD_KEYS = ('paper', 'method', 'task', 'model', 'preset', 'seed', 'split', 'metric', 'value')
@@ -308,3 +308,27 @@ def measured_records(name: str) -> tuple[list[dict], dict]:
     world = meta.get('world', {})  # the world's options (order, paws_lexical) when the run was on the synthetic world
     return ([{**(world if str(r.get('task', '')).startswith('world-') else {}), **r, 'measured': p.name}
              for r in load_records(p)], meta)
+
+# %% ../nbs/07_results.ipynb #7d98ed90
+def compare(records, baseline: str = 'baseline', methods: list | None = None, scale: float = 100) -> pd.DataFrame:
+    "Each method against `baseline` per task and model: Δ avg_xen and Δ mixed (95% CI), English, n seeds, verdict."
+    df = records_frame(records, metric='accuracy', split='test')
+    rows = []
+    for (task, model), g in (df.groupby(['task', 'model'], sort=False) if len(df) else []):
+        if baseline not in set(g['method']): continue
+        for m in [m for m in dict.fromkeys(g['method']) if m != baseline and (methods is None or m in methods)]:
+            row = dict(task=task, model=model, method=m)
+            for stat in ('avg_xen', 'mixed'):
+                c = Claim('', f'{m} beats {baseline}', '', {'method': m}, {'method': baseline}, stat=stat,
+                          where={'task': task, 'model': model})
+                r = check_claims(records, [c]).iloc[0] if _scopes(records, c) else None
+                if r is None or (stat == 'mixed' and r['n'] == 0): continue
+                row[f'Δ {stat}'] = f"{scale * r['delta']:+.1f} [{scale * r['lo']:+.1f}, {scale * r['hi']:+.1f}]" \
+                    if r['n'] > 1 else (f"{scale * r['delta']:+.1f}" if r['n'] else '')
+                if stat == 'avg_xen': row.update(n=int(r['n']), verdict=r['verdict'])
+            en = g[(g['method'] == m) & (g['lang'] == SOURCE_LANG)]['value'] if 'lang' in g else []
+            row['English'] = f"{scale * en.mean():.1f}" if len(en) else ''
+            rows.append(row)
+    cols = ['task', 'model', 'method', 'English', 'Δ avg_xen', 'Δ mixed', 'n', 'verdict']
+    out = pd.DataFrame(rows)
+    return out[[c for c in cols if c in out.columns]] if len(out) else pd.DataFrame(columns=cols)
