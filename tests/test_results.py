@@ -81,23 +81,31 @@ def test_no_records_of_the_asked_kind():
         pair_matrix(recs())
 
 
-def test_claims_not_measured_and_failing():
-    rs = recs() + recs('salt', value=lambda s, l: 0.4)  # salt is worse on every seed
-    out = check_claims(rs, paper='salt').set_index('where')
-    assert out.loc['task=world-nli', 'verdict'] == 'fails' and out.loc['task=world-nli', 'seeds'] == '0/3'
-    assert out.loc['task=xnli', 'verdict'] == 'not measured'
+def test_claims_contradicted_and_not_measurable():
+    import xltnb.methods.salt  # noqa: F401 (registers SALT's claim)
+    rs = recs() + recs('salt', value=lambda s, l: 0.4 + 0.1 * s + 0.01 * (s % 2))  # 9-10 points worse on every seed
+    out = check_claims(rs, paper='salt')
+    assert out[['task', 'model', 'verdict', 'n']].values.tolist() == [['world-nli', 'm', 'contradicted', 3]]
     c = Claim('t', 'a margin that is not met', 'here', {'method': 'baseline'}, {'method': 'salt'}, margin=0.5)
-    assert check_claims(rs, [c]).verdict.tolist() == ['fails']
+    assert check_claims(rs, [c]).verdict.tolist() == ['contradicted']
     c = Claim('t', 'mixed pairs, none recorded', 'here', {'method': 'baseline'}, {'method': 'salt'}, stat='mixed')
-    assert check_claims(rs, [c]).verdict.tolist() == ['not measured']
+    assert check_claims(rs, [c]).verdict.tolist() == ['not measurable']
+    # a baseline that has not learned English (33% on a 3-class task) cannot judge a method
+    low = recs(value=lambda s, l: 0.33) + recs('salt', value=lambda s, l: 0.5 + 0.01 * s)
+    out = check_claims(low, paper='salt')
+    assert out.verdict.tolist() == ['not measurable'] and 'not learned' in out.why[0]
 
 
 def test_every_reference_names_its_source():
+    import xltnb.methods.salt, xltnb.methods.robust, xltnb.methods.metapretrain, xltnb.methods.langarith  # noqa: F401
+    import xltnb.othello.mothello  # noqa: F401
+    assert {'salt', 'robust', 'metapretrain', 'langarith', 'mothello'} <= set(REFERENCES)
     for paper, ref in REFERENCES.items():
         for c in ref['claims']: assert c.source and c.paper == paper
         for n in ref['numbers']: assert n.source and n.paper == paper
     n = len(REFERENCES.get('tmp-paper', {}).get('claims', []))
     add_claim(Claim('tmp-paper', 'x', 'y', {}, {}))
+    add_claim(Claim('tmp-paper', 'x', 'y', {}, {}))  # the same claim twice is registered once
     assert len(REFERENCES['tmp-paper']['claims']) == n + 1
     del REFERENCES['tmp-paper']
 

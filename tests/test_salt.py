@@ -168,22 +168,26 @@ def _head_cells(**overrides): return paper_head('salt', **overrides)
 @pytest.mark.parametrize('preset', ['smoke', 'cpu', 'gpu', 'paper'])
 def test_every_preset_file_is_valid(preset, monkeypatch):
     from xltnb.core import ResourceUnavailable
+    from xltnb.protocol import PROTOCOLS
     monkeypatch.setenv('HF_HUB_OFFLINE', '1')
     params = yaml.safe_load((ROOT / 'configs' / 'salt' / f'{preset}.yaml').read_text())
     assert params['preset'] == preset
     if preset in ('smoke', 'cpu'):
         ns = _head_cells(**params)
-        assert ns['P']['seeds'] == params['seeds']
+        assert ns['seeds'] == list(PROTOCOLS[preset].seeds)  # the shared protocol's seeds
         assert ns['P']['methods'] == ['baseline', 'salt', 'salt-cs', 'salt-mixup']
+        assert ns['PR'].tasks == ('world-nli',) and ns['PR'].departures['why']  # a departure says why
     elif not torch.cuda.is_available():
         with pytest.raises(ResourceUnavailable, match=rf"preset '{preset}' needs .*presets that run here: smoke, cpu"):
             _head_cells(**params)
 
 
-def test_paper_preset_settings_are_xtreme():
+def test_paper_preset_is_the_xtreme_protocol_with_both_backbones():
+    from xltnb.protocol import protocol
     p = yaml.safe_load((ROOT / 'configs' / 'salt' / 'paper.yaml').read_text())
-    assert p['models'] == ['xlm-roberta-base', 'bert-base-multilingual-cased'] and p['tasks'] == ['xnli', 'pawsx']
-    assert (p['lr'], p['batch_size'], p['max_length'], p['epochs'], p['n_train']) == (2e-5, 32, 128, 5.0, 0)
+    P = protocol('paper', p['protocol'], p['why'])
+    assert P.models == ('xlm-roberta-base', 'bert-base-multilingual-cased') and P.tasks == ('xnli', 'pawsx')
+    assert (P.lr, P.batch_size, P.max_length, P.epochs, P.n_train) == ({'xnli': 2e-5, 'pawsx': 2e-5}, 32, 128, 5.0, 0)
 
 
 def test_bad_parameters_fail_before_any_work():
@@ -198,14 +202,14 @@ def test_bad_parameters_fail_before_any_work():
     with pytest.raises(ValueError, match="rt_n_test must be >= 0, got -1"): _head_cells(rt_n_test=-1)
 
 
-def test_realtext_slice_is_small_at_smoke_and_the_gpu_grid_pairs_tasks_with_encoders():
+def test_realtext_slice_is_small_at_smoke_and_the_gpu_grid_runs_every_method():
     smoke, cpu, gpu = (yaml.safe_load((ROOT / 'configs' / 'salt' / f'{p}.yaml').read_text())
                        for p in ('smoke', 'cpu', 'gpu'))
     assert smoke['rt_tasks'] == ['msg-topic'] and len(smoke['rt_langs']) <= 3 and smoke['rt_steps'] <= 4
-    assert smoke['rt_n_test'] <= 16 and smoke['rt_trim'] and smoke['rt_freeze']
+    assert smoke['rt_n_test'] <= 16
     assert cpu['rt_tasks'] == []  # real text runs at gpu: at the cpu budget e5-small did not learn msg-topic
     assert gpu['rt_methods'] == ['baseline', 'salt', 'salt-cs', 'salt-mixup'] and not gpu['rt_freeze']
-    assert set(gpu['rt_tasks']) == {'msg-topic', 'emoji-topic'} and {'xnli', 'pawsx'} <= set(gpu['tasks'])
+    assert set(gpu['rt_tasks']) == {'msg-topic', 'emoji-topic'}
     ns = _head_cells(**smoke)
     assert ns['P']['rt_tasks'] == ['msg-topic']
 
@@ -219,40 +223,11 @@ def test_text_langs_tells_pieces_by_usage(tok):
     assert ok[tok.convert_tokens_to_ids('gato')] and not ok[tok.convert_tokens_to_ids('lo')]
 
 
-def test_measured_runs_are_checked_before_any_work():
+def test_measured_runs_are_checked_before_any_work(tmp_path):
     with pytest.raises(FileNotFoundError, match="measured: measured records 'nope.jsonl': no such file; give a results.jsonl"):
         _head_cells(measured=['nope.jsonl'])
-    with pytest.raises(ValueError, match="holds world-paws, which this run also trains"):
-        _head_cells(tasks=['world-paws'], measured=['salt-cpu-world-paws.jsonl'])
-
-
-def test_cpu_shows_the_measured_world_paws_grid_it_describes():
-    "The cpu preset trains world-nli and shows world-paws from the shipped grid: 4 methods x 3 seeds, 2,000 updates each."
-    from xltnb.results import measured_records
-    cpu = yaml.safe_load((ROOT / 'configs' / 'salt' / 'cpu.yaml').read_text())
-    assert cpu['tasks'] == ['world-nli'] and cpu['measured'] == ['salt-cpu-world-paws.jsonl']
-    recs, meta = measured_records('salt-cpu-world-paws.jsonl')
-    runs = {(r['method'], r['seed']): r['steps'] for r in recs}
-    assert runs == {(m, s): 2000 for m in ('baseline', 'salt', 'salt-cs', 'salt-mixup') for s in (0, 1, 2)}
-    assert {r['task'] for r in recs} == {'world-paws'} and {r['preset'] for r in recs} == {'cpu'}
-    assert 'papermill nbs/papers/salt.ipynb' in meta['command'] and meta['params']['max_steps'] == 2000
-
-
-def test_notebook_shows_a_measured_grid_beside_its_own_run(tmp_path):
-    import json, os, subprocess, sys
-    nb = ROOT / 'nbs' / 'papers' / 'salt.ipynb'
-    r = subprocess.run([str(Path(sys.executable).parent / 'papermill'), str(nb), str(tmp_path / 'out.ipynb'), '--cwd', str(tmp_path),
-                        '-p', 'out_dir', str(tmp_path / 'run'), '-p', 'rt_tasks', '', '-y', 'methods: [baseline, salt]',
-                        '-y', 'measured: [salt-cpu-world-paws.jsonl]'], capture_output=True, text=True, timeout=600,
-                       env={**os.environ, 'HF_HUB_OFFLINE': '1'})
-    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
-    from xltnb.results import load_records
-    recs = load_records(tmp_path / 'run' / 'results.jsonl')
-    assert {(r['task'], r.get('measured')) for r in recs} == {('world-nli', None), ('world-paws', 'salt-cpu-world-paws.jsonl')}
-    md = [''.join(o['data']['text/markdown']) for c in json.loads((tmp_path / 'out.ipynb').read_text())['cells']
-          for o in c.get('outputs', []) if 'text/markdown' in o.get('data', {})]
-    assert any(m.startswith('**world-paws**, world-small, measured earlier (salt-cpu-world-paws.jsonl), test split, 3 seed(s)') for m in md)
-    assert any('**world-paws** (world-small, measured earlier in salt-cpu-world-paws.jsonl): SALT ' in m for m in md)
-    assert any(m.startswith('**salt-cpu-world-paws.jsonl**, shown below and not rerun here') and
-               ', on the world with order=own, paws_lexical=1.0. Command: ' in m for m in md)  # the world it ran on
-    assert {(r['order'], r['paws_lexical']) for r in recs if 'measured' in r} == {('own', 1.0)}  # not today's default
+    from xltnb.results import make_records, write_records
+    f = write_records(tmp_path / 'results.jsonl', make_records({'en': 0.9}, paper='salt', method='baseline', task='world-nli',
+                                                               model='world-tiny', preset='smoke', seed=0))
+    with pytest.raises(ValueError, match="holds world-nli, which this run also trains"):
+        _head_cells(measured=[str(f)])

@@ -97,9 +97,11 @@ def overrides(paper: str, s: dict) -> dict:
     "The stand-ins (what the paper preset loads from the hub) and the sizes (two training steps) for `paper`."
     two = dict(max_steps=2, threads=1)  # threads: this machine's cores, not a method setting
     return {'baseline': dict(model=s['xlmr'], data_dir=s['data'], **two),
-            'salt': dict(models=[s['xlmr'], s['bert']], data_dir=s['data'], **two),
-            'robust': dict(model=s['bert'], data_dir=s['data'], synonyms=s['neighbors'],
-                           eval_steps={'xnli': 1, 'pawsx': 1}, **two),
+            'salt': dict(protocol=dict(models=[s['xlmr'], s['bert']], data_dir=s['data'], steps=dict(xnli=2, pawsx=2)),
+                         why='local stand-ins, two updates', threads=1),
+            'robust': dict(protocol=dict(models=[s['bert']], data_dir=s['data'], steps=dict(xnli=2, pawsx=2),
+                                         eval_steps=dict(xnli=1, pawsx=1)),
+                           why='local stand-ins, two updates', synonyms=s['neighbors'], threads=1),
             'metapretrain': dict(tokenizer=s['xlmr'], corpus=s['corpus'], data_dir=s['data'], heldout=5,
                                  total_steps=4,  # the smallest budget that splits into the sweep's shares 1/4, 1/2, 3/4
                                  pt_batch_size=8, seq_len=32, ft_steps=2, threads=1,

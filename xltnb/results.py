@@ -217,7 +217,7 @@ def verdict(diffs,  # per-seed paired differences a − b (NaNs are dropped)
     if other: return dict(out, verdict='contradicted', why=f'the {confidence:.0%} interval is wholly on the other side')
     return dict(out, verdict='inconclusive', why=f'the {confidence:.0%} interval spans the margin')
 
-# %% ../nbs/07_results.ipynb #7e1ac16a
+# %% ../nbs/07_results.ipynb #1c06c87e
 _OPS = {'>': operator.gt, '>=': operator.ge, '<': operator.lt, '<=': operator.le}
 
 def _stat_by_seed(records, c: Claim, group: dict) -> pd.Series:
@@ -263,7 +263,9 @@ def _scopes(records, c: Claim) -> list[dict]:
         if all(not records_frame(records, metric=c.metric, **c.where, **s, **g).empty for g in (c.a, c.b)): out.append(s)
     return out
 
-def check_claims(records, claims: list[Claim] | None = None, paper: str | None = None) -> pd.DataFrame:
+def check_claims(records, claims: list[Claim] | None = None, paper: str | None = None,
+                 gate: str | None = None,  # a paper's own failed gate (why its comparison cannot judge), applied to all
+                ) -> pd.DataFrame:
     "Judge claims (default: all of `paper`'s, or all registered) per task and model with `verdict`: one row each."
     if claims is None: claims = [c for p, r in REFERENCES.items() if paper in (None, p) for c in r['claims']]
     rows = []
@@ -272,8 +274,8 @@ def check_claims(records, claims: list[Claim] | None = None, paper: str | None =
             cs = Claim(**{**vars(c), 'where': {**c.where, **s}})
             a, b = _stat_by_seed(records, cs, cs.a), _stat_by_seed(records, cs, cs.b)
             common = a.index.intersection(b.index)
-            gate = source_gate(records, {**cs.where, **cs.b}) if c.gate == 'source' and len(common) else None
-            v = verdict((a[common] - b[common]).values, c.op, c.margin, gate)
+            g = gate or (source_gate(records, {**cs.where, **cs.b}) if c.gate == 'source' and len(common) else None)
+            v = verdict((a[common] - b[common]).values, c.op, c.margin, g)
             rows.append(dict(paper=c.paper, claim=c.text, task=cs.where.get('task', ''), model=cs.where.get('model', ''),
                              stat=getattr(c.stat, '__name__', None) or f"{c.metric}.{c.stat}", a=a[common].mean() if len(common) else np.nan,
                              b=b[common].mean() if len(common) else np.nan, delta=v['mean'], lo=v['lo'], hi=v['hi'],

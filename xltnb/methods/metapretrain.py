@@ -190,7 +190,7 @@ def mlm_accuracy_curves(run,  # a PretrainRun or its `curves` records
                       template='plotly_white', legend_title='language')
     return fig
 
-# %% ../../nbs/12_metapretrain.ipynb #6b195da4
+# %% ../../nbs/12_metapretrain.ipynb #383e7563
 from ..results import Claim, add_claim
 
 SOURCE = 'Chi et al., 2021, abstract (arXiv 2109.11129)'
@@ -199,4 +199,4 @@ CLAIMS = [add_claim(Claim('metapretrain', 'meta-pretraining improves source-lang
           add_claim(Claim('metapretrain', 'meta-pretraining improves cross-lingual transfer', SOURCE,
                           {'method': 'metapretrain'}, {'method': 'baseline'})),
           add_claim(Claim('metapretrain', 'meta-pretraining gives better-aligned representations (bitext retrieval)',
-                          SOURCE, {'method': 'metapretrain'}, {'method': 'baseline'}, metric='retrieval'))]
+                          SOURCE, {'method': 'metapretrain'}, {'method': 'baseline'}, metric='retrieval', gate=''))]
