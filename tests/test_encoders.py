@@ -1,5 +1,5 @@
 "Encoders: loading by name / folder / hub id offline, the shipped world encoder and its recipe, caching."
-import json, os, time
+import json, os
 
 import pytest
 import torch
@@ -21,10 +21,17 @@ def test_bad_names_and_heads(tmp_path):
     with pytest.raises(ValueError, match="unknown size 'base'"): build_encoder(size='base')
     with pytest.raises(ValueError, match="unknown recipe 'laptop'"): pretrain_world_encoder('laptop')
 
-def test_tokenizer_is_cached():
-    world_tokenizer('smoke')
-    t0 = time.perf_counter(); tok = world_tokenizer('smoke'); dt = time.perf_counter() - t0
-    assert dt < 5 and len(tok) <= 600
+def test_tokenizer_is_cached(monkeypatch):
+    "A second call reads the cached tokenizer: nothing is trained or written again, and it is the same tokenizer."
+    import xltnb.encoders as E
+    from xltnb.core import cache_path
+    from xltnb.world import make_world
+    first = world_tokenizer('smoke')
+    f = cache_path('tokenizer', dict(world=make_world('smoke').key, vocab_size=600, arch='bert', cap=20000)) / 'tokenizer.json'
+    mtime = f.stat().st_mtime_ns
+    monkeypatch.setattr(E, 'train_tokenizer', lambda *a, **k: pytest.fail('tokenizer trained again despite the cache'))
+    tok = world_tokenizer('smoke')
+    assert f.stat().st_mtime_ns == mtime and tok.get_vocab() == first.get_vocab() and len(tok) <= 600
 
 def test_recipe_at_smoke_size(tmp_path):
     out = pretrain_world_encoder('smoke', out=tmp_path / 'enc', threads=1)
