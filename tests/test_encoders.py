@@ -63,3 +63,17 @@ def test_world_small_and_its_scratch_floor():
     assert not torch.allclose(we(m), we(s))
     s2, _ = load_encoder('world-small-scratch', head='seq-cls', num_labels=3)
     assert torch.equal(we(s), we(s2))  # seeded
+
+def test_cache_bench_builds_in_a_temporary_cache(tmp_path, monkeypatch, capsys):
+    "bench/cache_hits.py (what the tests' cache checks leave out: the time saved) builds away from the user's cache."
+    from pathlib import Path
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / 'bench'))
+    import cache_hits
+    monkeypatch.setenv('XLTNB_CACHE', str(tmp_path / 'user-cache'))
+    assert cache_hits.main(['--what', 'tokenizer', '--reps', '1', '--json', str(tmp_path / 'b.json')]) == 0
+    rows = json.loads((tmp_path / 'b.json').read_text())['rows']
+    assert [r['artefact'] for r in rows] == ['tokenizer'] and rows[0]['build_cpu_s'] > 0 and rows[0]['ratio'] >= 0
+    assert os.environ['XLTNB_CACHE'] == str(tmp_path / 'user-cache') and not (tmp_path / 'user-cache').exists()
+    assert 'x build' in capsys.readouterr().out
+    with pytest.raises(SystemExit): cache_hits.main(['--what', 'tokeniser'])
+    assert "unknown artefact 'tokeniser'; known: tokenizer, realtext, e5" in capsys.readouterr().err
