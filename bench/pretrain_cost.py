@@ -3,7 +3,7 @@
 
 1. World generation: a fresh `cpu` world (corpora of every language, world-nli and world-paws train/dev/test rendered
    in every language, bitext), timed from scratch in this process with `World.generate(workers=2)` (the two cores),
-   and with one process. Target (issue 3): <= 15 s on 2 cores.
+   and with one process. Target: <= 15 s on 2 cores.
 2. Pretraining cost: seconds per optimiser step of the `cpu` recipe (WORLD_RECIPES['cpu']: model, batch, sequence
    length) on `--threads` threads, measured over `--steps` steps after 2 warm-up steps, times the recipe's steps;
    and, if the shipped checkpoint is present, the wall-clock its recipe.json recorded (on shared cores, so an upper

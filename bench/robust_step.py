@@ -4,7 +4,7 @@
 One "step" = the method's loss + backward + AdamW update on a fixed padded batch, as the harness's Trainer runs it.
 Methods are timed round-robin (each repetition runs every method once), so load from other processes hits all of
 them alike; the ratio of medians is reported, in process CPU time (robust to other processes on shared cores when
-running on one thread) and in wall time. Target (issue 6): AT with K steps <= K + 1.2 baseline steps.
+running on one thread) and in wall time. Target: AT with K steps <= K + 1.2 baseline steps.
 
     .venv/bin/python bench/robust_step.py                  # a BERT of the world-small shape, 1 thread
     .venv/bin/python bench/robust_step.py --steps 1,2,3 --draws 4 --reps 20 --json _runs/bench/robust_step.json

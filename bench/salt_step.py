@@ -5,7 +5,7 @@ building the substitutes from each source (the MLM head, and input-embedding nea
 One "step" = the method's loss + backward + clip + AdamW update on a fixed padded batch, as the harness's Trainer runs
 it. The baseline and the SALT variants are timed round-robin (each repetition runs every method once), so load from
 other processes hits all of them alike; the ratio of medians is reported in process CPU time (robust to other
-processes on shared cores when running on one thread) and in wall time. Target (issue 5): SALT step <= 2.0x baseline.
+processes on shared cores when running on one thread) and in wall time. Target: SALT step <= 2.0x baseline.
 The offline step (`Salt.prepare`: substitutes for the whole training set) is timed once per variant and substitute
 source, without the cache, and reported per 1,000 examples and in baseline steps (CPU time).
 

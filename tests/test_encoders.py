@@ -1,5 +1,5 @@
 "Encoders: loading by name / folder / hub id offline, the shipped world encoder and its recipe, caching."
-import json, os, time
+import json, os
 
 import pytest
 import torch
@@ -21,10 +21,17 @@ def test_bad_names_and_heads(tmp_path):
     with pytest.raises(ValueError, match="unknown size 'base'"): build_encoder(size='base')
     with pytest.raises(ValueError, match="unknown recipe 'laptop'"): pretrain_world_encoder('laptop')
 
-def test_tokenizer_is_cached():
-    world_tokenizer('smoke')
-    t0 = time.perf_counter(); tok = world_tokenizer('smoke'); dt = time.perf_counter() - t0
-    assert dt < 5 and len(tok) <= 600
+def test_tokenizer_is_cached(monkeypatch):
+    "A second call reads the cached tokenizer: nothing is trained or written again, and it is the same tokenizer."
+    import xltnb.encoders as E
+    from xltnb.core import cache_path
+    from xltnb.world import make_world
+    first = world_tokenizer('smoke')
+    f = cache_path('tokenizer', dict(world=make_world('smoke').key, vocab_size=600, arch='bert', cap=20000)) / 'tokenizer.json'
+    mtime = f.stat().st_mtime_ns
+    monkeypatch.setattr(E, 'train_tokenizer', lambda *a, **k: pytest.fail('tokenizer trained again despite the cache'))
+    tok = world_tokenizer('smoke')
+    assert f.stat().st_mtime_ns == mtime and tok.get_vocab() == first.get_vocab() and len(tok) <= 600
 
 def test_recipe_at_smoke_size(tmp_path):
     out = pretrain_world_encoder('smoke', out=tmp_path / 'enc', threads=1)
@@ -56,3 +63,17 @@ def test_world_small_and_its_scratch_floor():
     assert not torch.allclose(we(m), we(s))
     s2, _ = load_encoder('world-small-scratch', head='seq-cls', num_labels=3)
     assert torch.equal(we(s), we(s2))  # seeded
+
+def test_cache_bench_builds_in_a_temporary_cache(tmp_path, monkeypatch, capsys):
+    "bench/cache_hits.py (what the tests' cache checks leave out: the time saved) builds away from the user's cache."
+    from pathlib import Path
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / 'bench'))
+    import cache_hits
+    monkeypatch.setenv('XLTNB_CACHE', str(tmp_path / 'user-cache'))
+    assert cache_hits.main(['--what', 'tokenizer', '--reps', '1', '--json', str(tmp_path / 'b.json')]) == 0
+    rows = json.loads((tmp_path / 'b.json').read_text())['rows']
+    assert [r['artefact'] for r in rows] == ['tokenizer'] and rows[0]['build_cpu_s'] > 0 and rows[0]['ratio'] >= 0
+    assert os.environ['XLTNB_CACHE'] == str(tmp_path / 'user-cache') and not (tmp_path / 'user-cache').exists()
+    assert 'x build' in capsys.readouterr().out
+    with pytest.raises(SystemExit): cache_hits.main(['--what', 'tokeniser'])
+    assert "unknown artefact 'tokeniser'; known: tokenizer, realtext, e5" in capsys.readouterr().err

@@ -1,5 +1,5 @@
 "Real-text tasks (xltnb.realtext) through `load_task`: schemas, languages, split hygiene, determinism, cache, errors."
-import os, time
+import os
 from pathlib import Path
 
 import pytest
@@ -76,10 +76,18 @@ def test_bitext_parallel():
     assert sets['en']['item_id'] == sets['zh']['item_id'] and sets['en'][0]['sentence'] != sets['zh'][0]['sentence']
     assert not set(sets['en']['sentence']) & set(load_task('msg-topic', 'en', 'train')['sentence'])
 
-def test_deterministic_rebuild_and_cache_hit():
-    first = R.realtext_data('msg-topic')
-    R._MEMO.clear(); t = time.perf_counter(); again = R.realtext_data('msg-topic'); dt = time.perf_counter() - t
-    assert again == first and dt < 1.0, dt  # read back from the cache, not rebuilt
+def test_deterministic_rebuild_and_cache_hit(monkeypatch):
+    folders, real_cache_path = [], R.cache_path
+    with monkeypatch.context() as m:
+        m.setattr(R, 'cache_path', lambda kind, key: folders.append(real_cache_path(kind, key)) or folders[-1])
+        R._MEMO.clear(); first = R.realtext_data('msg-topic')  # built, or read from an earlier run's cache
+        f = folders[-1] / 'msg-topic.json.gz'
+        mtime = f.stat().st_mtime_ns
+        R._MEMO.clear()
+        m.setattr(R, 'build_realtext', lambda *a, **k: pytest.fail('rebuilt despite the cache'))
+        again = R.realtext_data('msg-topic')
+    assert again == first and f.stat().st_mtime_ns == mtime  # read back from the cache, not rebuilt
+    assert folders == [f.parent] * 2  # one cache key for the same sources
     assert R.build_realtext('msg-topic') == first  # a fresh build gives the same data
     assert R.build_realtext('emoji-topic', seed=1) != R.realtext_data('emoji-topic')  # the seed moves the split
     assert R.build_realtext('emoji-topic') == R.realtext_data('emoji-topic')

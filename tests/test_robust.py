@@ -70,13 +70,43 @@ def test_world_synonyms_drive_rsda_on_the_world_task():
     assert aug['premise'] == RSDA('world:smoke', n=2, seed=3).prepare(None, None, train)['premise']
 
 
-def test_rsda_copies_do_not_depend_on_batching(pairs):
+def _naive_rsda(rows, nb, n, seed):
+    """RS-DA written out by hand: row i's draws come from one generator seeded with (seed, i), i its index in the
+    set; the premise's n copies first, then the hypothesis'; a word with synonyms is drawn uniformly from itself and
+    them, in order."""
+    out = {'premise': [], 'hypothesis': []}
+    for i, row in enumerate(rows):
+        rng = np.random.default_rng([seed, i])
+        for f in ('premise', 'hypothesis'):
+            for _ in range(n):
+                words = []
+                for w in row[f].split(' '):
+                    options = [w] + nb.get(w, [])
+                    words.append(options[rng.integers(len(options))] if len(options) > 1 else w)
+                out[f].append(' '.join(words))
+    return out
+
+
+def test_rsda_copies_do_not_depend_on_batching(pairs, monkeypatch):
+    import datasets
     nb = load_neighbors(SAMPLE)
     whole = rsda_augment(pairs, nb, n=3, seed=5)
-    one_by_one = [rsda_augment(pairs.select([i]), nb, n=3, seed=5)['premise'] for i in range(len(pairs))]
-    assert one_by_one[0] == whole['premise'][:3]  # example 0 alone: same draws
-    # later examples are seeded by their index in the set they belong to, not by batch position
-    assert rsda_augment(pairs, nb, n=3, seed=5)['hypothesis'] == whole['hypothesis']
+    want = _naive_rsda(pairs, nb, 3, 5)
+    assert whole['premise'] == want['premise'] and whole['hypothesis'] == want['hypothesis']
+    assert whole['label'] == [l for l in pairs['label'] for _ in range(3)]
+    assert whole['premise'] != [p for p in pairs['premise'] for _ in range(3)]  # words were replaced
+    # a row on its own is row 0 of its set: seeded by its index there, not by its position in a batch
+    alone = [rsda_augment(pairs.select([i]), nb, n=3, seed=5) for i in range(len(pairs))]
+    for i, a in enumerate(alone):
+        naive = _naive_rsda(pairs.select([i]), nb, 3, 5)
+        assert a['premise'] == naive['premise'] and a['hypothesis'] == naive['hypothesis'], i
+    assert alone[0]['premise'] == whole['premise'][:3]
+    assert any(a['premise'] != whole['premise'][3 * i:3 * i + 3] for i, a in enumerate(alone) if i)
+    # the size of the batches `Dataset.map` hands over changes nothing
+    real_map = datasets.Dataset.map
+    monkeypatch.setattr(datasets.Dataset, 'map', lambda self, fn, **kw: real_map(self, fn, **{**kw, 'batch_size': 1}))
+    one_at_a_time = rsda_augment(pairs, nb, n=3, seed=5)
+    assert one_at_a_time['premise'] == whole['premise'] and one_at_a_time['hypothesis'] == whole['hypothesis']
 
 
 # --- the inspector, driven through its widgets ------------------------------------------------------------------
@@ -175,12 +205,18 @@ def test_at_one_step_raises_the_loss_and_keeps_its_gradient(tiny):
 
 
 def test_generalized_diagonal_is_the_standard_setting(tiny):
-    """The paper notebook reads the standard records off the generalized matrix's diagonal."""
-    from xltnb.evaluate import generalized_matrix, zero_shot
+    """The paper notebook reads the standard records off the generalized matrix's diagonal. A fresh world-tiny
+    predicts one class for every row, so any two accuracies on the same labels agree; its shape drawn wider (std
+    0.5) gives predictions that vary from row to row."""
+    from xltnb.encoders import build_encoder
+    from xltnb.evaluate import generalized_matrix, predict, zero_shot
     from xltnb.tasks import load_task
-    model, tok = tiny
+    tok = tiny[1]
+    model = build_encoder('bert', 'tiny', tok, head='seq-cls', num_labels=2, seed=0, initializer_range=0.5).eval()
     sets = {l: load_task('world-paws', l, 'test', world='smoke').select(range(40)) for l in ('en', 'de', 'hi')}
+    assert len(set(predict(model, tok, sets['en']).tolist())) > 1
     mat, zs = generalized_matrix(model, tok, sets), zero_shot(model, tok, sets)
+    assert mat.values.min() < mat.values.max(), mat  # the pairs are told apart
     for l in sets: assert mat.loc[l, l] == pytest.approx(zs[l])
 
 
