@@ -74,7 +74,7 @@ def build_all() -> dict:
             s.prepare(clf, tok, ds)
             rows = [(list(k), [np.asarray(x).tolist() for x in v]) for k, v in s.table.rows.items()]
             got[mode] = dict(rows=_h(rows), langs=_h(s._langs), allowed=_h(s._allowed.tolist()),
-                             cache=sorted(str(p.relative_to(cache)) for p in (cache / 'salt-subs').rglob('*.npz')))
+                             cache=_files(cache / 'salt-subs', cache))  # keys and bytes of the cached tables
         return got
     _guard(out, 'salt', salt)
 
