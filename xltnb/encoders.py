@@ -4,44 +4,106 @@
 
 # %% ../nbs/04_encoders.ipynb #27c11027
 from __future__ import annotations
-import json, os, shutil
+import json, math, os, shutil
+from collections import Counter
 from pathlib import Path
 
 from .core import ResourceUnavailable, atomic_write_text, cache_path, content_hash, hub_reachable, set_threads, read_jsonl, write_jsonl
 
 # %% auto #0
-__all__ = ['SPECIALS', 'SIZES', 'HEADS', 'ASSET_DIR', 'WORLD_ENCODERS', 'OFFLINE_ENCODERS', 'WORLD_RECIPES', 'train_tokenizer',
-           'world_tokenizer', 'encoder_config', 'build_encoder', 'load_encoder', 'pack_corpora', 'mlm_accuracy',
-           'pretrain_mlm', 'pretrain_world_encoder']
+__all__ = ['SPECIALS', 'TOKENIZER_TRAINER', 'SIZES', 'HEADS', 'ASSET_DIR', 'WORLD_ENCODERS', 'OFFLINE_ENCODERS', 'WORLD_RECIPES',
+           'train_tokenizer', 'world_tokenizer', 'encoder_config', 'build_encoder', 'load_encoder', 'pack_corpora',
+           'mlm_accuracy', 'pretrain_mlm', 'pretrain_world_encoder']
 
 # %% ../nbs/04_encoders.ipynb #98bae1d2
 SPECIALS = {'bert': dict(cls_token='[CLS]', sep_token='[SEP]', pad_token='[PAD]', mask_token='[MASK]', unk_token='[UNK]'),
             'xlmr': dict(bos_token='<s>', cls_token='<s>', eos_token='</s>', sep_token='</s>', pad_token='<pad>',
                          mask_token='<mask>', unk_token='<unk>')}
+TOKENIZER_TRAINER = 2  # bump when a change alters what `train_tokenizer` makes (it is part of the cache keys)
+
+def _word_counts(corpus, normalizer, pre_tokenizer) -> Counter:
+    "The words the tokenizer will see (normalized, pre-tokenized) and their counts."
+    sents, words = Counter(corpus), Counter()
+    for s in sorted(sents):
+        for w, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(s)): words[w] += sents[s]
+    return words
+
+def _wordpiece_vocab(words: Counter, vocab_size: int, specials: list, prefix: str = '##') -> list[str]:
+    "WordPiece vocabulary by BPE merges on word counts, as `tokenizers`' trainer, with ids (and so ties) in a fixed order."
+    vocab = list(specials)
+    vocab += [c for c in sorted({c for w in words for c in w}) if c not in vocab]  # the alphabet, by code point
+    vocab += [t for t in sorted({prefix + c for w in words for c in w[1:]}) if t not in vocab]  # inside a word
+    ids = {t: i for i, t in enumerate(vocab)}
+    order = sorted(words)
+    seqs, counts = [[ids[w[0]]] + [ids[prefix + c] for c in w[1:]] for w in order], [words[w] for w in order]
+    pairs, where = Counter(), {}
+    for i, s in enumerate(seqs):
+        for p in zip(s, s[1:]): pairs[p] += counts[i]; where.setdefault(p, set()).add(i)
+    while len(vocab) < vocab_size and pairs:
+        (a, b), n = max(pairs.items(), key=lambda kv: (kv[1], -kv[0][0], -kv[0][1]))  # ties: the lowest ids
+        tb = vocab[b]
+        new = vocab[a] + (tb[len(prefix):] if tb.startswith(prefix) else tb)
+        if new not in ids: ids[new] = len(vocab); vocab.append(new)
+        k = ids[new]
+        for i in sorted(where.pop((a, b), ())):
+            s, c, out, j = seqs[i], counts[i], [], 0
+            for p in zip(s, s[1:]): pairs[p] -= c
+            while j < len(s):
+                if j + 1 < len(s) and s[j] == a and s[j + 1] == b: out.append(k); j += 2
+                else: out.append(s[j]); j += 1
+            seqs[i] = out
+            for p in zip(out, out[1:]): pairs[p] += c; where.setdefault(p, set()).add(i)
+        pairs = Counter({p: n for p, n in pairs.items() if n > 0})
+    return vocab
+
+def _unigram_scores(words: Counter, pieces: list[str], iters: int = 10) -> dict:
+    "Log-probability of each piece by EM over the words' segmentations (forward-backward), summed in a fixed order."
+    ids, longest = {p: i for i, p in enumerate(pieces)}, max(map(len, pieces))
+    lattices = [(len(w), words[w], [(i, j, ids[w[i:j]]) for i in range(len(w))
+                                    for j in range(i + 1, min(len(w), i + longest) + 1) if w[i:j] in ids])
+                for w in sorted(words)]
+    e = [0.0] * len(pieces)
+    for _, c, edges in lattices:  # start from how often each piece occurs in the words
+        for _, _, k in edges: e[k] += c
+    for _ in range(iters):
+        tot = sum(e); p, e = [x / tot for x in e], [0.0] * len(pieces)
+        for n, c, edges in lattices:
+            a, b = [0.0] * (n + 1), [0.0] * (n + 1); a[0] = b[n] = 1.0
+            for i, j, k in edges: a[j] += a[i] * p[k]  # edges go by start position: a[i] is complete when used
+            for i, j, k in reversed(edges): b[i] += p[k] * b[j]
+            if a[n] == 0: continue  # a word the pieces cannot spell
+            for i, j, k in edges: e[k] += c * a[i] * p[k] * b[j] / a[n]
+    tot = sum(e)
+    return {q: round(math.log(max(x, 1e-3) / tot), 8) for q, x in zip(pieces, e)}
 
 def train_tokenizer(corpus,  # an iterable of sentences (all languages mixed)
                     vocab_size: int = 600,  # pieces, specials included
                     arch: str = 'bert',  # 'bert' (WordPiece) or 'xlmr' (Unigram)
                    ):
-    "Train a subword tokenizer on `corpus`; returns a transformers `PreTrainedTokenizerFast`."
+    "Train a subword tokenizer on `corpus` (the same in every process); returns a transformers `PreTrainedTokenizerFast`."
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
     if arch not in SPECIALS: raise ValueError(f"unknown arch {arch!r}; known: {', '.join(SPECIALS)}")
     sp = SPECIALS[arch]
     specials = list(dict.fromkeys([sp['pad_token'], sp['unk_token'], sp['cls_token'], sp['sep_token'], sp['mask_token']]))
+    corpus = list(corpus)
+    pre = pre_tokenizers.Whitespace() if arch == 'bert' else pre_tokenizers.Metaspace()
+    words = _word_counts(corpus, normalizers.NFC(), pre)
     if arch == 'bert':
-        tok = Tokenizer(models.WordPiece(unk_token=sp['unk_token']))
-        tok.pre_tokenizer = pre_tokenizers.Whitespace()
-        trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials, show_progress=False)
+        vocab = _wordpiece_vocab(words, vocab_size, specials)
+        tok = Tokenizer(models.WordPiece({t: i for i, t in enumerate(vocab)}, unk_token=sp['unk_token']))
         tok.decoder = decoders.WordPiece()
-    else:
+    else:  # `tokenizers` picks the pieces; its scores vary from process to process (hash-map order), so they are re-fit
         tok = Tokenizer(models.Unigram())
-        tok.pre_tokenizer = pre_tokenizers.Metaspace()
-        trainer = trainers.UnigramTrainer(vocab_size=vocab_size, special_tokens=specials, unk_token=sp['unk_token'],
-                                          show_progress=False)
+        tok.pre_tokenizer, tok.normalizer = pre, normalizers.NFC()
+        tok.train_from_iterator(corpus, trainers.UnigramTrainer(vocab_size=vocab_size, special_tokens=specials,
+                                                                unk_token=sp['unk_token'], show_progress=False))
+        pieces = [p for p, _ in json.loads(tok.to_str())['model']['vocab'] if p not in specials]
+        scores = sorted(_unigram_scores(words, pieces).items(), key=lambda kv: (-kv[1], kv[0]))
+        tok = Tokenizer(models.Unigram([(s, 0.0) for s in specials] + scores, specials.index(sp['unk_token']), False))
         tok.decoder = decoders.Metaspace()
-    tok.normalizer = normalizers.NFC()
-    tok.train_from_iterator(corpus, trainer)
+    tok.pre_tokenizer, tok.normalizer = pre, normalizers.NFC()
+    tok.add_special_tokens(specials)
     c, s = sp['cls_token'], sp['sep_token']
     pair = f"{c} $A {s} $B:1 {s}:1" if arch == 'bert' else f"{c} $A {s} {s} $B {s}"
     tok.post_processor = processors.TemplateProcessing(single=f"{c} $A {s}", pair=pair,
@@ -56,7 +118,7 @@ def world_tokenizer(world='cpu',  # a World, a world preset name, or a dict of `
     "The tokenizer of a world, trained once and cached."
     from transformers import AutoTokenizer
     w = _world(world)
-    key = dict(world=w.key, vocab_size=vocab_size, arch=arch, cap=cap)
+    key = dict(world=w.key, vocab_size=vocab_size, arch=arch, cap=cap, trainer=TOKENIZER_TRAINER)
     p = cache_path('tokenizer', key)
     if not (p / 'tokenizer.json').exists():
         tok = train_tokenizer((s for l in w.languages() for s in w.corpus(l)[:cap]), vocab_size, arch)
@@ -245,7 +307,7 @@ def pretrain_world_encoder(preset: str = 'cpu',  # a recipe in WORLD_RECIPES
     w = _world(r['world'])
     tok = world_tokenizer(w, r['vocab_size'], r['arch'])
     model = build_encoder(r['arch'], r['size'], tok, head='mlm', seed=r['seed'])
-    key = content_hash(dict(r, world_key=w.key))
+    key = content_hash(dict(r, world_key=w.key, tokenizer=content_hash(tok.backend_tokenizer.to_str().encode())))
     out = Path(out) if out else (ASSET_DIR if preset == 'cpu' else cache_path('world-encoder', key))
     work = cache_path('world-encoder-run', key)
     t0 = time.time()

@@ -25,7 +25,7 @@ __all__ = ['BUILDER_VERSION', 'LOCALE_DIR', 'CLDR_DIR', 'EMOJI_TEST', 'MSG_PROGR
            'realtext_data', 'label_names', 'realtext_stats', 'char_grams', 'CharNB']
 
 # %% ../nbs/09_realtext.ipynb #51fc867a
-BUILDER_VERSION = 1  # bump when a change alters what the builders produce (it is part of every cache key)
+BUILDER_VERSION = 2  # bump when a change alters what the builders produce (it is part of every cache key)
 LOCALE_DIR = Path('/usr/share/locale')
 CLDR_DIR = Path('/usr/share/unicode/cldr/common/annotations')
 EMOJI_TEST = Path('/usr/share/unicode/emoji/emoji-test.txt')
@@ -120,15 +120,18 @@ def clean_message(s: str,  # a msgid or a translation
     s = DIRECTIVE.sub(' ', s.replace('\n', ' ').replace('\t', ' '))
     for p in _LEAKS: s = p.sub(' ', s)
     s = re.sub(r'[^\W\d_]+', _drop_caps, s)
-    for n in names: s = re.sub(rf'(?<![A-Za-z0-9]){re.escape(n)}(?![A-Za-z0-9])', ' ', s, flags=re.I)
+    # longest first (`apt-cdrom` before `apt`, which would leave `-cdrom`), in a fixed order whatever the container
+    # (a set's order changes with the process's hash seed)
+    for n in sorted(names, key=lambda n: (-len(n), n)):
+        s = re.sub(rf'(?<![A-Za-z0-9]){re.escape(n)}(?![A-Za-z0-9])', ' ', s, flags=re.I)
     for _ in range(2): s = _EMPTY.sub(' ', s)
     s = ' '.join(s.split())
     s = re.sub(r'^[\s:;,.)\]|/–—-]+|[\s:;,(\[|/–—-]+$', '', s)
     return re.sub(r'\s+([:;,.!?])', r'\1', s).strip()
 
-def leak_names(msgid: str) -> set[str]:
-    "Program names that occur in an English msgid (removed from it and from its translations)."
-    return {m.lower() for m in PROGRAM_NAMES.findall(msgid)}
+def leak_names(msgid: str) -> tuple[str, ...]:
+    "Program names that occur in an English msgid (removed from it and from its translations), longest first."
+    return tuple(sorted({m.lower() for m in PROGRAM_NAMES.findall(msgid)}, key=lambda n: (-len(n), n)))
 
 # %% ../nbs/09_realtext.ipynb #76a4dd12
 def _install_hint(pkgs): return f"install: apt-get install -y {' '.join(sorted(set(pkgs)))}"

@@ -213,7 +213,7 @@ ANIMATE = [f'#n{i}' for i in range(len(NAMES))] + PEOPLE + _heads('animal', ('no
 VERBS = _heads(kinds=('verb',))
 COLOURS, SIZES = _heads(kinds=('colour',)), _heads(kinds=('size',))
 HYPER = {c: cc for c, (k, cc, _) in CONCEPTS.items() if k == 'noun'}  # specific noun -> its hypernym
-HYPO = {h: [c for c in HYPER if HYPER[c] == h] for h in set(HYPER.values())}
+HYPO = {h: [c for c in HYPER if HYPER[c] == h] for h in dict.fromkeys(HYPER.values())}  # in a fixed order, not a set's
 
 def _objects(verb): return THINGS if verb in THING_VERBS else ANIMATE if verb in ANIMATE_VERBS else THINGS + ANIMATE
 

@@ -250,7 +250,12 @@ class SubstituteTable:
                     p=torch.cat(p).numpy() if keys else np.zeros((0, 1), np.float32))
         path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp.npz')
-        np.savez(tmp, **arrs); os.replace(tmp, path)
+        import zipfile  # np.savez stamps each member with the time of writing: the same table, the same bytes
+        with zipfile.ZipFile(tmp, 'w') as z:
+            for name, a in arrs.items():
+                with z.open(zipfile.ZipInfo(f'{name}.npy', date_time=(1980, 1, 1, 0, 0, 0)), 'w', force_zip64=True) as f:
+                    np.lib.format.write_array(f, np.ascontiguousarray(a), allow_pickle=False)
+        os.replace(tmp, path)
         return path
 
     @classmethod
