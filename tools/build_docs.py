@@ -5,8 +5,11 @@ Quarto cannot be installed offline, so this replaces `nbdev_docs`' last step. nb
 executes the `show_doc` cells, so API docs are markdown outputs; see `process`); here each processed notebook loses its raw
 front matter (used for the page title) and Quarto-only attributes, `show_doc` cells become markdown, links to
 the docs host become relative, and every page gets a navigation bar. No page loads anything from the network.
+
+The top-level `_quarto.yml` is the one source of the site's Quarto settings; nbdev 2 reads `nbs/_quarto.yml`, which is
+a link to it (made again here, or a copy where links cannot be made: `sync_quarto_yml`).
 """
-import os, re, sys
+import os, re, shutil, sys
 from configparser import ConfigParser
 from pathlib import Path
 import nbformat, yaml
@@ -45,6 +48,20 @@ def clean(nb, nav_md: str, depth: int):
     nb.metadata['title'] = title
     return nb
 
+def sync_quarto_yml(root: Path = ROOT) -> Path:
+    """Make `nbs/_quarto.yml` (read by nbdev) the top-level `_quarto.yml`: a relative link, or a copy where the file
+    system has no links. A separate `nbs/_quarto.yml` that says something else is an error, never overwritten."""
+    src, dst = root/'_quarto.yml', root/cfg['nbs_path']/'_quarto.yml'
+    if not src.is_file(): sys.exit(f'{src} is missing: it is the one source of the Quarto settings')
+    if dst.is_symlink() and dst.resolve() == src.resolve(): return dst
+    if dst.is_file() and not dst.is_symlink() and dst.read_bytes() != src.read_bytes():
+        sys.exit(f'{dst} differs from {src}, the one source of the Quarto settings: move the change there and '
+                 f'delete {dst} (the docs step links it again)')
+    if dst.exists() or dst.is_symlink(): dst.unlink()
+    try: dst.symlink_to(os.path.relpath(src, dst.parent))
+    except OSError: shutil.copyfile(src, dst)
+    return dst
+
 def process(n_workers: int = 2):
     """`nbdev_proc_nbs` without its first step, which downloads and installs Quarto when it is missing (a network
     call, and `sudo`): refresh the Quarto config, the module index and the sidebar, then process into `_proc/`."""
@@ -53,7 +70,7 @@ def process(n_workers: int = 2):
     from nbdev.quarto import refresh_quarto_yml, nbdev_sidebar
     from nbdev.serve import proc_nbs
     nbs = get_config().nbs_path
-    refresh_quarto_yml(); nbdev.doclinks._build_modidx(); nbdev_sidebar.__wrapped__(path=nbs)
+    sync_quarto_yml(); refresh_quarto_yml(); nbdev.doclinks._build_modidx(); nbdev_sidebar.__wrapped__(path=nbs)
     proc_nbs(nbs, n_workers=n_workers)
 
 def main(proc: Path = ROOT/'_proc', out: Path = ROOT/cfg['doc_path']):
