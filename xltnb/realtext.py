@@ -6,11 +6,12 @@
 from __future__ import annotations
 import gzip, hashlib, json, re, struct, subprocess
 import xml.etree.ElementTree as ET
+from collections import Counter
+from itertools import groupby
 from pathlib import Path
 
-from collections import Counter
-
 import numpy as np
+from tqdm.auto import tqdm
 
 from .core import ResourceUnavailable, cache_path
 from .langs import canonical_order, register_languages
@@ -108,7 +109,6 @@ PROGRAM_NAMES = re.compile(r'\b(?:dpkg[\w-]*|apt(?:-\w+)?|gpg[\w-]*|gnupg|dirmng
 _EMPTY = re.compile(f'[{_QUOTES}]\\s*[{_QUOTES}]|[<\\[{{(]\\s*[>\\]}})]')
 
 def _drop_caps(m):  # ALL-CAPS runs of a cased script (FILE, ФАЙЛ), also inside uncased CJK text
-    from itertools import groupby
     runs = [''.join(g) for _, g in groupby(m.group(0), key=lambda c: c.lower() != c.upper())]
     caps = lambda r: len(r) > 1 and r.isupper() and (len(runs) == 1 or r[0].lower() != r[0].upper())
     return ''.join(' ' if caps(r) else r for r in runs)
@@ -209,7 +209,6 @@ def msg_pool(seed: int = 0, locale_dir=None, progress: bool = False) -> list[dic
     return _POOLS[stamp]
 
 def _msg_pool(src, seed, progress):
-    from tqdm.auto import tqdm
     raw = {}  # (class, msgid) -> lang -> translation
     for c, langs in tqdm(src.items(), desc='catalogs', disable=not progress):
         for l, paths in langs.items():
@@ -422,20 +421,20 @@ def char_grams(s: str, n=(1, 4)) -> Counter:
     s = f" {s.lower()} "
     return Counter(s[i:i + k] for k in range(n[0], n[1] + 1) for i in range(len(s) - k + 1))
 
+def _padded(s: str) -> str: return f" {s.lower()} "
+
 class CharNB:
-    "The surface floor: multinomial naive Bayes over character 1-4-grams, fit on one language's texts."
-    def __init__(self, texts, labels, k: int,  # k: the number of classes
+    "The surface floor: multinomial naive Bayes (scikit-learn) over character 1-4-grams (`char_grams`), fit on one language's texts."
+    def __init__(self, texts, labels, k: int,  # k: the number of classes (labels are 0..k-1)
                  alpha: float = 0.5):  # add-alpha smoothing of the n-gram counts
-        grams, labels = [char_grams(t) for t in texts], np.asarray(labels)
-        self.vocab = {g: i for i, g in enumerate(sorted({g for c in grams for g in c}))}
-        counts = np.full((k, len(self.vocab)), alpha)
-        for c, y in zip(grams, labels): counts[y, [self.vocab[g] for g in c]] += list(c.values())
-        self.logp = np.log(counts / counts.sum(1, keepdims=True))
-        self.prior = np.log(np.bincount(labels, minlength=k) + 1.0)
+        from sklearn.feature_extraction.text import CountVectorizer
+        from sklearn.naive_bayes import MultinomialNB
+        labels = np.asarray(labels)
+        bad = labels[(labels < 0) | (labels >= k)]
+        if len(bad): raise ValueError(f"label {bad[0]!r} is outside the {k} classes; allowed: 0-{k - 1}")
+        # the n-grams of `char_grams`: lower-cased, space-padded, 1-4 characters (n-grams unseen in training are ignored)
+        self.vec = CountVectorizer(analyzer='char', ngram_range=(1, 4), preprocessor=_padded, lowercase=False)
+        self.nb = MultinomialNB(alpha=alpha).fit(self.vec.fit_transform(texts), labels)
     def predict(self, texts) -> np.ndarray:
-        "The most likely class of each text (n-grams never seen in training are ignored)."
-        out = []
-        for t in texts:
-            c = {self.vocab[g]: v for g, v in char_grams(t).items() if g in self.vocab}
-            out.append(int(np.argmax(self.prior + self.logp[:, list(c)] @ np.array(list(c.values()), dtype=float))))
-        return np.array(out, dtype=int)
+        "The most likely class of each text."
+        return self.nb.predict(self.vec.transform(texts)).astype(int)

@@ -9,11 +9,12 @@ from pathlib import Path
 
 from .core import ResourceUnavailable, hub_reachable
 from .langs import PAWSX_LANGS, XNLI_LANGS
-from .realtext import EMOJI_GROUPS, MSG_CLASSES
+from .realtext import EMOJI_GROUPS, MSG_CLASSES, realtext_data, realtext_languages
+from .world import as_world, languages as world_languages
 
 # %% auto #0
-__all__ = ['NLI_LABELS', 'HUB_REVISIONS', 'TASKS', 'OFFLINE_TASKS', 'task_info', 'task_languages', 'load_task',
-           'generalized_pairs']
+__all__ = ['NLI_LABELS', 'HUB_REVISIONS', 'TASKS', 'OFFLINE_TASKS', 'SYNONYM_SOURCES', 'task_info', 'task_languages', 'load_task',
+           'generalized_pairs', 'synonym_table']
 
 # %% ../nbs/02_tasks.ipynb #675b668e
 NLI_LABELS = ('entailment', 'neutral', 'contradiction')
@@ -57,11 +58,8 @@ def task_languages(name: str) -> list[str]:
     g = _check_task(name)['lang_group']
     if g == 'xnli': return list(XNLI_LANGS)
     if g == 'pawsx': return list(PAWSX_LANGS)
-    if TASKS[name]['source'] == 'realtext':
-        from xltnb.realtext import realtext_languages
-        return realtext_languages(name)
-    from xltnb.world import languages
-    return languages()
+    if TASKS[name]['source'] == 'realtext': return realtext_languages(name)
+    return world_languages()
 
 # %% ../nbs/02_tasks.ipynb #33596d6e
 def _features(info, extra=()):
@@ -82,7 +80,6 @@ def _check(name, lang, split):
 
 def _load_realtext(name, lang, split, seed):
     from datasets import Dataset
-    from xltnb.realtext import realtext_data
     cols = realtext_data(name, seed)[f'{lang}/{split}']
     extra = [(k, 'int64' if k == 'item_id' else 'string') for k in cols
              if k not in TASKS[name]['text_fields'] and k != 'label']
@@ -90,8 +87,7 @@ def _load_realtext(name, lang, split, seed):
 
 def _load_world(name, lang, split, world):
     from datasets import Dataset
-    from xltnb.world import make_world
-    w = world if hasattr(world, 'render') else make_world(world) if isinstance(world, str) else make_world(**world)
+    w = as_world(world)
     if lang not in w.languages(): raise ValueError(f"language {lang!r} is not in this world; it has: {', '.join(w.languages())}")
     info = TASKS[name]
     if name == 'world-bitext':
@@ -203,3 +199,15 @@ def generalized_pairs(name: str,  # a pair task: 'xnli', 'pawsx', 'world-nli', '
         raise ValueError(f"{name} {split} in {l1!r} and {l2!r} are not parallel ({len(a)} vs {len(b)} rows or labels differ)")
     f1, f2 = info['text_fields']
     return a.remove_columns([f2]).add_column(f2, b[f2]).select_columns([f1, f2] + [c for c in a.column_names if c not in (f1, f2)])
+
+# %% ../nbs/02_tasks.ipynb #syntab02
+SYNONYM_SOURCES = {'world': lambda preset, lang: as_world(preset).synonyms(lang)}  # source -> (name, lang) -> table
+
+def synonym_table(spec: str = 'world:cpu',  # '<source>:<name>', e.g. 'world:cpu' (the cpu world's synonym sets)
+                  lang: str = 'en',  # the language whose words get synonyms
+                 ) -> dict[str, list[str]]:
+    "A synonym table word -> [synonyms] from a named source."
+    source, _, name = str(spec).partition(':')
+    if source not in SYNONYM_SOURCES or not name:
+        raise ValueError(f"unknown synonym source {spec!r}; allowed: " + ', '.join(f"'{s}:<name>'" for s in SYNONYM_SOURCES))
+    return SYNONYM_SOURCES[source](name, lang)

@@ -8,7 +8,10 @@ import html
 
 import numpy as np
 import pandas as pd
+import ipywidgets as W
 import plotly.graph_objects as go
+import plotly.io as pio
+from IPython.display import display
 
 from .results import pair_matrix, records_frame, table_stats
 
@@ -78,7 +81,6 @@ def alignment_by_layer(data,  # records with a `layer` key, or a frame from `eva
 # %% ../nbs/08_viz.ipynb #18e75d9b
 def show(out, obj):
     "Set an `ipywidgets.Output`'s content to a plotly figure (plotly's mimetype) or a line of text."
-    import plotly.io as pio
     if isinstance(obj, go.Figure):
         data = {**pio.renderers['plotly_mimetype'].to_mimebundle(obj.to_dict()),
                 'text/plain': f"Figure: {obj.layout.title.text or ''}"}
@@ -91,7 +93,6 @@ class ResultsInspector:
     VIEWS = ('languages', 'pairs', 'alignment')
 
     def __init__(self, records, baseline: str = 'baseline'):
-        import ipywidgets as W
         self.records, df = records, records_frame(records)
         tasks, methods = list(dict.fromkeys(df['task'])), list(dict.fromkeys(df['method']))
         self.view = W.Dropdown(options=self.VIEWS, description='view')
@@ -126,13 +127,12 @@ class ResultsInspector:
         except (ValueError, KeyError) as e: self.figure, self.error = None, str(e)
         show(self.out, self.figure if self.figure is not None else f"nothing to show: {self.error}")
 
-    def _ipython_display_(self): from IPython.display import display; display(self.widget)
+    def _ipython_display_(self): display(self.widget)
 
 # %% ../nbs/08_viz.ipynb #9c3570f7
 class ExampleBrowser:
     "Widget over a `predictions(..., text=True)` frame: language, edit kind, right/wrong, index -> one example."
     def __init__(self, preds: pd.DataFrame, label_names=None, text_fields=None):
-        import ipywidgets as W
         self.preds, self.label_names = preds, list(label_names) if label_names else None
         known = ('premise', 'hypothesis', 'sentence1', 'sentence2', 'sentence')
         self.fields = list(text_fields or [c for c in known if c in preds])
@@ -173,4 +173,4 @@ class ExampleBrowser:
             + f" &nbsp; ({len(self.rows)} matching)"]
         self.html.value = '<br>'.join(lines)
 
-    def _ipython_display_(self): from IPython.display import display; display(self.widget)
+    def _ipython_display_(self): display(self.widget)

@@ -4,7 +4,8 @@
 
 # %% ../nbs/03_world.ipynb #05f64f9a
 from __future__ import annotations
-import random
+import multiprocessing as mp, random
+from collections import Counter
 from dataclasses import dataclass, replace
 from itertools import accumulate
 
@@ -17,7 +18,7 @@ __all__ = ['CONCEPTS', 'EN_IRREGULAR', 'EN_PARTICIPLE', 'NAMES', 'DIGITS', 'FUNC
            'VERBS', 'COLOURS', 'SIZES', 'HYPER', 'HYPO', 'NLI_LABELS', 'NLI_RULES', 'NLI_WEIGHTS', 'PAWS_WEIGHTS',
            'PAWS_LABELS', 'PAWS_CONJ', 'WORLD_PRESETS', 'WORD_ORDERS', 'ANCHORS', 'LangSpec', 'build_lexicon',
            'Renderer', 'Semantics', 'edit_nli', 'paws_clause', 'edit_paws', 'World', 'make_world', 'languages',
-           'lexicon_free_features', 'fit_lexicon_free', 'fit_naive_bayes', 'floors']
+           'as_world', 'lexicon_free_features']
 
 # %% ../nbs/03_world.ipynb #d6deb99c
 # concept -> (kind, category, English variants); a concept with 2 variants has a synonym pair
@@ -425,7 +426,6 @@ class World:
         jobs = [('corpus', l) for l in self.specs] + [(t, s) for t in ('nli', 'paws') for s in ('train', 'dev', 'test')] + \
                [('bitext', s) for s in ('dev', 'test')]
         jobs = [j for j in jobs if j not in self._cache]
-        import multiprocessing as mp
         if workers > 1 and 'fork' in mp.get_all_start_methods():
             global _FORKED
             _FORKED = self
@@ -527,6 +527,15 @@ def languages() -> list[str]:
     "Codes of the default world's languages, the source `en` first."
     return [s.code for s in DEFAULT_LANGS]
 
+def as_world(world='cpu',  # a World, a preset name, or a dict of `make_world` arguments
+            ) -> World:
+    "The World that `world` names: the one resolver every module that takes a `world=` argument uses."
+    if hasattr(world, 'render'): return world
+    if isinstance(world, str): return make_world(world)
+    if isinstance(world, dict): return make_world(**world)
+    raise TypeError(f"world must be a World, a preset name ({', '.join(WORLD_PRESETS)}) or a dict of make_world "
+                    f"arguments; got {world!r} ({type(world).__name__})")
+
 register_languages('world', languages(), {s.code: s.name for s in DEFAULT_LANGS})
 
 # %% ../nbs/03_world.ipynb #fb8c964e
@@ -534,50 +543,6 @@ ANCHORS = frozenset(NAMES) | frozenset(DIGITS)
 
 def lexicon_free_features(a: str, b: str) -> tuple:
     "(new words, deleted words, length difference, anchor changed): what any language shows without a lexicon."
-    from collections import Counter
     A, B = Counter(a.split()), Counter(b.split())
     changed = (B - A) | (A - B)
     return (sum((B - A).values()), sum((A - B).values()), sum(B.values()) - sum(A.values()), any(w in ANCHORS for w in changed))
-
-def fit_lexicon_free(a: list, b: list, y: list):
-    "A lookup rule learned on English: the majority label of each feature combination (else the overall majority)."
-    from collections import Counter, defaultdict
-    t = defaultdict(Counter)
-    for x, l in zip(map(lexicon_free_features, a, b), y): t[x][l] += 1
-    maj = Counter(y).most_common(1)[0][0]
-    return lambda a, b: [t[x].most_common(1)[0][0] if x in t else maj for x in map(lexicon_free_features, a, b)]
-
-def fit_naive_bayes(docs: list, y: list):
-    "Multinomial Naive Bayes with add-one smoothing over lists of tokens."
-    import math
-    from collections import Counter
-    labels = sorted(set(y)); prior = Counter(y); cnt = {c: Counter() for c in labels}
-    for d, l in zip(docs, y): cnt[l].update(d)
-    V = len(set().union(*cnt.values())); tot = {c: sum(cnt[c].values()) for c in labels}
-    def score(d, c): return math.log(prior[c]) + sum(math.log((cnt[c][w] + 1) / (tot[c] + V)) for w in d)
-    return lambda docs: [max(labels, key=lambda c: score(d, c)) for d in docs]
-
-def _hyp(a, b): return b.split()
-def _diff(a, b): A, B = set(a.split()), set(b.split()); return ['h:' + w for w in B] + ['+' + w for w in B - A] + ['-' + w for w in A - B]
-
-def floors(task: str = 'world-nli',  # 'world-nli' or 'world-paws'
-           world='cpu', split: str = 'test', langs: list | None = None) -> list[dict]:
-    "Accuracy of the majority, hypothesis-only, lexicon-free and word-count baselines, learned on English train."
-    from collections import Counter
-    from xltnb.tasks import load_task, task_info
-    f1, f2 = task_info(task)['text_fields']
-    tr = load_task(task, 'en', 'train', world=world)
-    A, B, Y = list(tr[f1]), list(tr[f2]), list(tr['label'])
-    maj = Counter(Y).most_common(1)[0][0]
-    lf, ho = fit_lexicon_free(A, B, Y), fit_naive_bayes([_hyp(a, b) for a, b in zip(A, B)], Y)
-    wc = fit_naive_bayes([_diff(a, b) for a, b in zip(A, B)], Y)
-    rows = []
-    for l in langs or _world_of(world).languages():
-        te = load_task(task, l, split, world=world)
-        a, b, y = list(te[f1]), list(te[f2]), list(te['label'])
-        acc = lambda p: sum(int(u == v) for u, v in zip(p, y)) / len(y)
-        rows.append(dict(task=task, lang=l, majority=acc([maj] * len(y)), hypothesis_only=acc(ho([_hyp(*x) for x in zip(a, b)])),
-                         lexicon_free=acc(lf(a, b)), word_count=acc(wc([_diff(*x) for x in zip(a, b)]))))
-    return rows
-
-def _world_of(world): return world if hasattr(world, 'render') else make_world(world) if isinstance(world, str) else make_world(**world)

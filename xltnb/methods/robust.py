@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 from ..core import content_hash
 from ..finetune import Method, PAIR_FIELDS, model_inputs, text_fields
+from ..tasks import synonym_table
 from ..viz import show
 
 # %% auto #0
@@ -54,14 +55,12 @@ def load_neighbors(path: str | Path,  # a counter-fitted-neighbours JSON file: {
             if w not in drop}
 
 # %% ../../nbs/11_robust.ipynb #5b7a006e
-def world_synonyms(world='cpu',  # a World object, or a preset name for `xltnb.world.make_world`
+def world_synonyms(world='cpu',  # a World object, or a world preset name (the world hands over its table)
                    lang: str = 'en',  # the language whose words are replaced (the source language)
                   ) -> dict[str, list[str]]:
     "The synthetic world's synonym sets for `lang`, as a neighbours table."
-    if isinstance(world, str):
-        from xltnb.world import make_world
-        world = make_world(world)
-    return check_neighbors(world.synonyms(lang), f'world synonyms ({lang})')
+    table = synonym_table(f'world:{world}', lang) if isinstance(world, str) else world.synonyms(lang)
+    return check_neighbors(table, f'world synonyms ({lang})')
 
 # %% ../../nbs/11_robust.ipynb #c928ced4
 def perturb_sentence(sent: str,  # one sentence; words are split on single spaces

@@ -4,7 +4,8 @@
 
 # %% ../../nbs/15_mothello.ipynb #c01553cc
 from __future__ import annotations
-import json, math, os
+import json, math, multiprocessing as mp, os, time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from dataclasses import dataclass, field
 
@@ -12,16 +13,17 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from tqdm.auto import tqdm
 
-from ..core import atomic_write_text, seed_everything
+from ..core import atomic_write_text, content_hash, seed_everything
 from .engine import default_prefix, n_moves, playable, random_games, replay
 
 # %% auto #0
-__all__ = ['KINDS', 'PAD', 'EXPERIMENT_DEFAULTS', 'SOURCE', 'CLAIMS', 'Languages', 'make_languages', 'Encoded', 'encode',
-           'lm_batch', 'Block', 'GPT', 'make_gpt', 'lr_at', 'make_optimizer', 'train_gpt', 'predict_moves',
-           'legal_move_accuracy', 'move_states', 'Probe', 'train_probe', 'probe_accuracy', 'alignment_matrix',
-           'transfer_curve', 'lang_names', 'run_experiment', 'load_experiment_model', 'run_experiments', 'cross_probe',
-           'target_gain']
+__all__ = ['KINDS', 'PAD', 'EXPERIMENT_DEFAULTS', 'TRAINER_VERSION', 'SOURCE', 'CLAIMS', 'Languages', 'make_languages', 'Encoded',
+           'encode', 'lm_batch', 'Block', 'GPT', 'make_gpt', 'lr_schedule', 'make_optimizer', 'train_gpt',
+           'predict_moves', 'legal_move_accuracy', 'move_states', 'Probe', 'train_probe', 'probe_accuracy',
+           'alignment_matrix', 'transfer_curve', 'lang_names', 'run_experiment', 'load_experiment_model',
+           'run_experiments', 'cross_probe', 'target_gain']
 
 # %% ../../nbs/15_mothello.ipynb #9032ab59
 KINDS = ('atomic', 'split', 'compositional')
@@ -148,12 +150,13 @@ def make_gpt(langs: Languages, n_layer: int = 2, n_head: int = 4, d: int = 64, d
     return GPT(langs.vocab_size, langs.n_out, 3 * n_moves(langs.size), n_layer, n_head, d, dropout)
 
 # %% ../../nbs/15_mothello.ipynb #5a766de9
-def lr_at(step: int, steps: int, lr: float, warmup: float = 0.02) -> float:
-    "Linear warm-up over `warmup`·steps, then cosine decay to 10% of `lr`."
-    w = max(1, int(warmup * steps))
-    if step < w: return lr * (step + 1) / w
-    p = min(1.0, (step - w) / max(1, steps - w))
-    return lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * p)))
+def lr_schedule(opt, steps: int,
+                warmup: float = 0.02,  # share of the steps spent warming up (at least one step)
+                floor: float = 0.1,  # the last learning rate, as a share of the optimiser's
+               ):
+    "transformers' cosine schedule with a floor: linear warm-up from 0, then cosine decay to `floor`·lr."
+    from transformers import get_cosine_with_min_lr_schedule_with_warmup  # ~1 s to import: only when training
+    return get_cosine_with_min_lr_schedule_with_warmup(opt, max(1, int(warmup * steps)), steps, min_lr_rate=floor)
 
 def make_optimizer(model: nn.Module, lr: float, wd: float = 0.1):
     "AdamW (0.9, 0.95) with weight decay on the weight matrices of linear layers only."
@@ -170,17 +173,16 @@ def train_gpt(model: GPT, langs: Languages,
               callback=None, every: int = 0,  # call callback(step) every `every` steps
               progress: bool = False) -> list[float]:
     "Train on games in random languages; returns the loss per step."
-    from tqdm.auto import tqdm
     rng = np.random.default_rng(seed); lang_ids = list(range(len(langs))) if lang_ids is None else list(lang_ids)
     opt, losses, dev = make_optimizer(model, lr), [], next(model.parameters()).device
+    sched = lr_schedule(opt, steps, warmup)
     for step in tqdm(range(steps), disable=not progress, desc='train', leave=False):
-        for g in opt.param_groups: g['lr'] = lr_at(step, steps, lr, warmup)
         idx = rng.integers(len(games), size=batch_size)
         x, y = lm_batch(langs, encode(langs, games[idx], rng.choice(lang_ids, size=batch_size)))
         model.train(); x, y = x.to(dev), y.to(dev)
         loss = F.cross_entropy(model(x)[0].flatten(0, 1), y.flatten(), ignore_index=-100)
         opt.zero_grad(set_to_none=True); loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), clip); opt.step()
+        nn.utils.clip_grad_norm_(model.parameters(), clip); opt.step(); sched.step()
         losses.append(loss.item())
         if callback and every and (step + 1) % every == 0: callback(step + 1)
     return losses
@@ -322,7 +324,6 @@ def lang_names(kinds: list) -> list[str]:
 
 def run_experiment(cfg: dict) -> dict:
     "Train and measure one configuration; returns records and timings."
-    import time
     bad = sorted(set(cfg) - set(EXPERIMENT_DEFAULTS) - {'name'})
     if bad: raise ValueError(f"unknown experiment key {bad[0]!r}; known: {', '.join(EXPERIMENT_DEFAULTS)}")
     c = {**EXPERIMENT_DEFAULTS, **cfg}; torch.set_num_threads(int(c['threads'])); seed_everything(c['seed'])
@@ -363,15 +364,16 @@ def load_experiment_model(path) -> tuple[GPT, Languages, dict]:
     model = make_gpt(langs, c['n_layer'], c['n_head'], c['d'], c['dropout']); model.load_state_dict(ck['state'])
     return model.eval(), langs, c
 
+TRAINER_VERSION = 2  # bump when training changes what a configuration produces (part of the cache key)
+
 def _cached(c, cache_dir):
-    from xltnb.core import content_hash
-    return Path(cache_dir) / f"{content_hash({k: v for k, v in c.items() if k != 'threads'})}.json"
+    key = {k: v for k, v in c.items() if k != 'threads'} | {'trainer': TRAINER_VERSION}
+    return Path(cache_dir) / f"{content_hash(key)}.json"
 
 def run_experiments(cfgs: list[dict], workers: int = 2, progress: bool = True,
                     cache_dir=None,  # keep each result here as JSON; a rerun trains only what is missing
                    ) -> list[dict]:
     "Run configurations side by side in `workers` processes (one thread each); results in input order."
-    from tqdm.auto import tqdm
     out = [None] * len(cfgs)
     if cache_dir is not None:
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
@@ -385,8 +387,6 @@ def run_experiments(cfgs: list[dict], workers: int = 2, progress: bool = True,
     if workers <= 1:
         for i in tqdm(todo, disable=not progress, desc='experiments'): done(i, run_experiment(cfgs[i]))
         return out
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
     with ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn')) as ex:
         futs = {i: ex.submit(run_experiment, {**cfgs[i], 'threads': 1}) for i in todo}
         for i in tqdm(todo, disable=not progress, desc='experiments'): done(i, futs[i].result())
