@@ -31,7 +31,9 @@ def smoke_run(tmp_path_factory, xltnb_bin):
     out = tmp_path_factory.mktemp('smoke')
     # two papers side by side (as `make reproduce` runs them): the kill/resume and corruption tests below then also
     # check that a paper's records do not depend on whether it ran alone or beside another
-    t0 = time.time(); r = reproduce(xltnb_bin, out, *BUILT, extra=('--jobs', '2')); wall = time.time() - t0
+    # its own run store: the test below counts the fine-tuning runs that the papers made in it
+    env = {**os.environ, 'XLTNB_RUNS': str(out/'_runs')}
+    t0 = time.time(); r = reproduce(xltnb_bin, out, *BUILT, extra=('--jobs', '2'), env=env); wall = time.time() - t0
     return out, r, wall
 
 def test_every_built_paper_runs_at_smoke(smoke_run):
@@ -52,6 +54,25 @@ def test_every_built_paper_runs_at_smoke(smoke_run):
         assert resolved.get('preset') == 'smoke', f'{p}: config.json lacks the resolved preset'
         assert any(k in cfg for k in ('versions', 'packages')), f'{p}: config.json lacks package versions'
     assert json.loads((out/'status.json').read_text())
+
+def test_the_baseline_is_trained_once_per_task_and_seed(smoke_run):
+    "Three papers compare with the baseline; each (task, seed) of it is one run in the store, and all three read it."
+    out, r, _ = smoke_run
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    runs = sorted((out/'_runs'/'finetune').glob('*/baseline/world-tiny/*/result.json'))
+    from xltnb.protocol import PROTOCOLS
+    P = PROTOCOLS['smoke']
+    assert sorted(p.parents[3].name for p in runs) == sorted(P.tasks) * len(P.seeds), runs  # one run per (task, seed)
+    read = {}
+    for paper in ('baseline', 'salt', 'robust'):
+        recs = [json.loads(l) for l in (out/paper/'results.jsonl').read_text().splitlines()]
+        read[paper] = {r['run'] for r in recs if r['method'] == 'baseline' and r['task'] == 'world-nli' and 'run' in r}
+    assert len(read['baseline']) == 1 and read['baseline'] == read['salt'] == read['robust'], read
+    # and the same numbers: the arm is evaluated once, on the same test items
+    acc = {p: sorted((r['lang'], r['value']) for r in map(json.loads, (out/p/'results.jsonl').read_text().splitlines())
+                     if r['method'] == 'baseline' and r['task'] == 'world-nli' and r['metric'] == 'accuracy'
+                     and r['split'] == 'test' and 'lang' in r) for p in ('baseline', 'salt', 'robust')}
+    assert acc['baseline'] == acc['salt'] == acc['robust'] and acc['baseline']
 
 def test_report_has_every_paper(smoke_run, browser, root):
     out, r, _ = smoke_run
