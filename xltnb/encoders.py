@@ -178,7 +178,11 @@ def load_encoder(name_or_path: str,  # a name in OFFLINE_ENCODERS, a local folde
         from xltnb.e5 import load_e5
         return load_e5(head, num_labels, seed)
     if name_or_path == 'world-tiny':
-        return build_encoder('bert', 'tiny', world_tokenizer('smoke'), head, num_labels, seed), world_tokenizer('smoke')
+        tok = world_tokenizer('smoke')
+        model = build_encoder('bert', 'tiny', tok, head, num_labels, seed)
+        # the config names the tokenizer's content: runs keyed by the config (finetune, SALT's substitutes) follow it
+        model.config.tokenizer_sha256 = content_hash(tok.backend_tokenizer.to_str().encode(), n=64)
+        return model, tok
     if name_or_path in ('world-small', 'world-small-scratch'):
         if not (ASSET_DIR / 'model.safetensors').exists():
             raise FileNotFoundError(f"the world encoder is not in {ASSET_DIR}; make it with "
