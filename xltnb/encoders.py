@@ -158,7 +158,10 @@ ASSET_DIR = Path(__file__).parent / 'assets' / 'world_encoder' if '__file__' in 
 
 def _world_tiny(head=None, num_labels=None, seed=0):
     tok = world_tokenizer('smoke')
-    return build_encoder('bert', 'tiny', tok, head, num_labels, seed), tok
+    model = build_encoder('bert', 'tiny', tok, head, num_labels, seed)
+    # the config names the tokenizer's content: runs keyed by the config (finetune, SALT's substitutes) follow it
+    model.config.tokenizer_sha256 = content_hash(tok.backend_tokenizer.to_str().encode(), n=64)
+    return model, tok
 
 def _world_asset():
     if not (ASSET_DIR / 'model.safetensors').exists():

@@ -20,7 +20,8 @@ from .langs import SOURCE_LANG, canonical_order
 __all__ = ['RECORD_KEYS', 'SUMMARY_KEYS', 'REFERENCES', 'VERDICTS', 'MIN_SEEDS', 'CONFIDENCE', 'MEASURED_DIR', 'check_record',
            'make_records', 'frame_records', 'write_records', 'load_records', 'records_frame', 'lang_columns',
            'table_stats', 'table', 'pair_matrix', 'pair_summary', 'Claim', 'Reference', 'add_claim', 'add_reference',
-           'verdict', 'source_gate', 'check_claims', 'verdict_text', 'measured_path', 'measured_records', 'compare']
+           'verdict', 'source_gate', 'check_claims', 'verdict_text', 'measured_path', 'measured_records', 'compare',
+           'method_claims', 'rerun_check']
 
 # %% ../nbs/07_results.ipynb #8d16f621
 RECORD_KEYS = ('paper', 'method', 'task', 'model', 'preset', 'seed', 'split', 'metric', 'value')
@@ -334,3 +335,19 @@ def compare(records, baseline: str = 'baseline', methods: list | None = None, sc
     cols = ['task', 'model', 'method', 'English', 'Δ avg_xen', 'Δ mixed', 'n', 'verdict']
     out = pd.DataFrame(rows)
     return out[[c for c in cols if c in out.columns]] if len(out) else pd.DataFrame(columns=cols)
+
+# %% ../nbs/07_results.ipynb #b3391bcc
+def method_claims(records, baseline: str = 'baseline') -> list[Claim]:
+    "'method beats the baseline in avg_xen' for every other method in `records`, one per method."
+    ms = [m for m in dict.fromkeys(r['method'] for r in records) if m != baseline]
+    return [Claim('', f'{m} beats {baseline}', 'this project', {'method': m}, {'method': baseline}) for m in ms]
+
+def rerun_check(records, reference, claims: list[Claim]) -> pd.DataFrame:
+    "Each claim judged on `reference` (Δ, 95% interval, verdict) beside the rerun's Δ and n, and whether it is inside."
+    key = ['paper', 'claim', 'task', 'model', 'stat']
+    ref, run = check_claims(reference, claims), check_claims(records, claims)
+    out = ref[key + ['delta', 'lo', 'hi', 'n', 'verdict']].merge(run[key + ['delta', 'n', 'verdict']], on=key, how='left',
+                                                               suffixes=('_ref', '_rerun'))
+    out['inside'] = [bool(lo <= d <= hi) if d == d and np.isfinite(hi) else None
+                     for d, lo, hi in zip(out['delta_rerun'], out['lo'], out['hi'])]
+    return out
