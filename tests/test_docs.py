@@ -74,7 +74,8 @@ def test_docs_step_links_quarto_yml_and_refuses_a_diverging_copy(root, tmp_path)
 
 def test_links_to_notebooks_become_links_to_pages(root):
     links = build_docs_module(root).page_links
-    assert links('see [e5](04b_e5.ipynb) and [w](03_world.ipynb#the-floors)') == 'see [e5](e5.html) and [w](world.html#the-floors)'
+    assert links('see [e5](04b_e5.ipynb) and [w](03_world.ipynb#the-floors)') == \
+        'see [e5](e5.html) and [w](world.html#the-floors)'
     assert links('[salt](papers/salt.ipynb), [x](https://example.org/a.ipynb)') == \
         '[salt](papers/salt.html), [x](https://example.org/a.ipynb)'  # another site's notebook stays a notebook
     assert links('[design](design.ipynb) `f(x)`') == '[design](design.html) `f(x)`'
