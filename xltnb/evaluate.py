@@ -195,8 +195,11 @@ class HeuristicFloor:
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
         x, y = self._x(ds), np.asarray(ds['label'])
-        # scikit-learn minimises |W|^2 / 2 + C * sum(CE): the same optimum as mean CE + l2 * |W|^2 at C = 1 / (2 n l2)
-        lr = LogisticRegression(C=1 / (2 * len(y) * self.l2), max_iter=self.steps, random_state=self.seed)
+        # scikit-learn minimises |W|^2 / 2 + C * sum(CE), the optimum of mean CE + l2 * |W|^2 (W: a row per class) at
+        # C = 1 / (2 n l2); with two classes it keeps one row, the difference of the two, so C = 1 / (n l2).
+        # A feature constant in training gets weight 0 (and scale 1), whatever it does in another language.
+        C = 1 / ((1 if len(np.unique(y)) == 2 else 2) * len(y) * self.l2)
+        lr = LogisticRegression(C=C, max_iter=self.steps, random_state=self.seed)
         self.model = make_pipeline(StandardScaler(), lr).fit(x, y)
         return self
 
