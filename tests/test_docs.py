@@ -5,7 +5,7 @@ import pytest
 
 @pytest.fixture(scope='module')
 def docs(root):
-    if not (root/'_docs'/'index.html').exists() or not (root/'_docs'/'core.html').exists():
+    if not all((root/'_docs'/page).exists() for page in ('index.html', 'core.html', 'design.html')):
         subprocess.run(['bash', str(root/'tools'/'docs.sh')], check=True, capture_output=True)
     return root/'_docs'
 
@@ -79,3 +79,15 @@ def test_links_to_notebooks_become_links_to_pages(root):
     assert links('[salt](papers/salt.ipynb), [x](https://example.org/a.ipynb)') == \
         '[salt](papers/salt.html), [x](https://example.org/a.ipynb)'  # another site's notebook stays a notebook
     assert links('[design](design.ipynb) `f(x)`') == '[design](design.html) `f(x)`'
+
+def test_design_page_is_rendered(browser, docs):
+    page, errors = open_page(browser, docs/'design.html')
+    assert page.title() == 'design'
+    heads = [h.strip() for h in page.locator('h2').all_inner_texts()]
+    for h in ('Architecture: layers', 'Presets and their budgets', 'How a claim gets its verdict', 'Results records',
+              'The offline worlds, and why they look as they do', 'How to add a method', 'How to add a task'):
+        assert h in heads, f'section {h!r} missing from the design page; h2 headings: {heads}'
+    body = page.inner_text('body')
+    assert 'core → langs → realtext/world → tasks' in body and 'not measurable' in body
+    assert 'importlib' not in body  # the hidden cells that check the page against the code stay hidden
+    assert errors == []
