@@ -5,7 +5,7 @@ import pytest
 
 @pytest.fixture(scope='module')
 def docs(root):
-    if not (root/'_docs'/'index.html').exists() or not (root/'_docs'/'core.html').exists():
+    if not all((root/'_docs'/page).exists() for page in ('index.html', 'core.html', 'design.html')):
         subprocess.run(['bash', str(root/'tools'/'docs.sh')], check=True, capture_output=True)
     return root/'_docs'
 
@@ -74,7 +74,20 @@ def test_docs_step_links_quarto_yml_and_refuses_a_diverging_copy(root, tmp_path)
 
 def test_links_to_notebooks_become_links_to_pages(root):
     links = build_docs_module(root).page_links
-    assert links('see [e5](04b_e5.ipynb) and [w](03_world.ipynb#the-floors)') == 'see [e5](e5.html) and [w](world.html#the-floors)'
+    assert links('see [e5](04b_e5.ipynb) and [w](03_world.ipynb#the-floors)') == \
+        'see [e5](e5.html) and [w](world.html#the-floors)'
     assert links('[salt](papers/salt.ipynb), [x](https://example.org/a.ipynb)') == \
         '[salt](papers/salt.html), [x](https://example.org/a.ipynb)'  # another site's notebook stays a notebook
     assert links('[design](design.ipynb) `f(x)`') == '[design](design.html) `f(x)`'
+
+def test_design_page_is_rendered(browser, docs):
+    page, errors = open_page(browser, docs/'design.html')
+    assert page.title() == 'design'
+    heads = [h.strip() for h in page.locator('h2').all_inner_texts()]
+    for h in ('Architecture: layers', 'Presets and their budgets', 'How a claim gets its verdict', 'Results records',
+              'The offline worlds, and why they look as they do', 'How to add a method', 'How to add a task'):
+        assert h in heads, f'section {h!r} missing from the design page; h2 headings: {heads}'
+    body = page.inner_text('body')
+    assert 'core → langs → realtext/world → tasks' in body and 'not measurable' in body
+    assert 'importlib' not in body  # the hidden cells that check the page against the code stay hidden
+    assert errors == []

@@ -49,7 +49,8 @@ def imported(path: Path, name: str, known: set[str]) -> set[str]:
                 if node.level - 1 > len(here): continue  # above the package: not ours
             elif (node.module or '').split('.')[0] == PKG: base = []
             else: continue
-            mod = base + ([p for p in (node.module or '').split('.') if p] if node.level else node.module.split('.')[1:])
+            parts = [p for p in (node.module or '').split('.') if p]
+            mod = base + (parts if node.level else parts[1:])
             for a in node.names: add(mod + [a.name])  # `from xltnb import viz` names a module
     out.discard(name)
     return out
@@ -132,7 +133,8 @@ def plant(path: Path, code: str):
 
 
 def test_a_planted_upward_import_fails(pkg_copy):
-    plant(pkg_copy/'core.py', 'def _planted():\n    from xltnb.viz import show  # function-local counts too\n    return show')
+    plant(pkg_copy/'core.py', 'def _planted():\n    from xltnb.viz import show  # a function-local import counts\n'
+                              '    return show')
     got = violations(pkg_copy)
     assert got[0] == ('xltnb.core (layer 0: core) imports xltnb.viz (layer 11: viz): a lower layer may not import a '
                       'higher one'), got

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 cfg = ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini'); cfg = cfg['DEFAULT']
 HOST = f"{cfg['doc_host'].rstrip('/')}{cfg['doc_baseurl'].rstrip('/')}/"
 QUARTO_ATTR = re.compile(r'\{target="_blank"[^}]*\}')
-NB_LINK = re.compile(r'\]\((?!\w+://)([^)\s]*?/)?(?:\d+[a-z]?_)?(\w+)\.ipynb(#[^)]*)?\)')  # [e5](04b_e5.ipynb) -> [e5](e5.html)
+NB_LINK = re.compile(r'\]\((?!\w+://)([^)\s]*?/)?(?:\d+[a-z]?_)?(\w+)\.ipynb(#[^)]*)?\)')  # [e5](04b_e5.ipynb): e5.html
 
 def page_links(md: str) -> str:
     "Markdown links to the project's notebooks become links to their pages (Quarto does this; nbconvert does not)."

@@ -128,10 +128,12 @@ def cache_dir() -> Path:
 def _tensor(t) -> dict:
     "dtype, shape and a sha256 of the raw bytes of a torch tensor or a numpy array."
     if isinstance(t, np.ndarray):
-        return {'__array__': str(t.dtype), 'shape': list(t.shape), 'sha256': hashlib.sha256(np.ascontiguousarray(t).tobytes()).hexdigest()}
-    import torch  # reached only with a tensor in hand, so torch is already imported
-    t = t.detach().cpu().contiguous().reshape(-1)  # its bytes whatever the dtype (bfloat16 has no numpy twin)
-    return {'__tensor__': str(t.dtype), 'shape': list(t.shape), 'sha256': hashlib.sha256(t.view(torch.uint8).numpy().tobytes()).hexdigest()}
+        data, kind = np.ascontiguousarray(t).tobytes(), '__array__'
+    else:
+        import torch  # reached only with a tensor in hand, so torch is already imported
+        flat = t.detach().cpu().contiguous().reshape(-1)  # its bytes whatever the dtype (bfloat16 has no numpy twin)
+        data, kind = flat.view(torch.uint8).numpy().tobytes(), '__tensor__'
+    return {kind: str(t.dtype), 'shape': list(t.shape), 'sha256': hashlib.sha256(data).hexdigest()}
 
 def _model(m) -> dict:
     "A torch module: its class, its config (a transformers model's), and every parameter and buffer by name."

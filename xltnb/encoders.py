@@ -202,9 +202,9 @@ def load_encoder(name_or_path: str,  # a name in ENCODERS (OFFLINE_ENCODERS), a 
     auto_class(head)  # an unknown head fails here, whatever the name
     if name_or_path in ENCODERS: return ENCODERS[name_or_path](head, num_labels, seed)
     if not Path(name_or_path).exists() and not hub_reachable():
-        raise ResourceUnavailable(f"encoder {name_or_path!r} is neither a local folder nor a named encoder, and the model "
-                                  f"hub is not reachable here (offline or HF_HUB_OFFLINE=1); encoders that run offline: "
-                                  f"{', '.join(ENCODERS)}, or a local folder")
+        raise ResourceUnavailable(f"encoder {name_or_path!r} is neither a local folder nor a named encoder, and the "
+                                  f"model hub is not reachable here (offline or HF_HUB_OFFLINE=1); encoders that run "
+                                  f"offline: {', '.join(ENCODERS)}, or a local folder")
     return load_folder(name_or_path, head, num_labels, seed)
 
 # %% ../nbs/04_encoders.ipynb #22538339

@@ -179,7 +179,7 @@ def pair_features(a: list[str], b: list[str]) -> np.ndarray:
     return np.asarray(rows, dtype=np.float32)
 
 class HeuristicFloor:
-    "Multinomial logistic regression (scikit-learn) on standardised `pair_features`, fit on one language's training set."
+    "Multinomial logistic regression (scikit-learn) on standardised `pair_features`, fit on one language's train."
     def __init__(self, steps: int = 200,  # L-BFGS iterations at most
                  l2: float = 1e-3,  # weight penalty on top of the mean cross-entropy: loss = CE + l2 * |W|^2
                  seed: int = 0):
@@ -195,8 +195,11 @@ class HeuristicFloor:
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
         x, y = self._x(ds), np.asarray(ds['label'])
-        # scikit-learn minimises |W|^2 / 2 + C * sum(CE): the same optimum as mean CE + l2 * |W|^2 at C = 1 / (2 n l2)
-        lr = LogisticRegression(C=1 / (2 * len(y) * self.l2), max_iter=self.steps, random_state=self.seed)
+        # scikit-learn minimises |W|^2 / 2 + C * sum(CE), the optimum of mean CE + l2 * |W|^2 (W: a row per class) at
+        # C = 1 / (2 n l2); with two classes it keeps one row, the difference of the two, so C = 1 / (n l2).
+        # A feature constant in training gets weight 0 (and scale 1), whatever it does in another language.
+        C = 1 / ((1 if len(np.unique(y)) == 2 else 2) * len(y) * self.l2)
+        lr = LogisticRegression(C=C, max_iter=self.steps, random_state=self.seed)
         self.model = make_pipeline(StandardScaler(), lr).fit(x, y)
         return self
 
@@ -233,7 +236,9 @@ def fit_naive_bayes(docs: list,  # each a list of tokens
     return lambda docs: nb.predict(vec.transform(docs)).tolist()
 
 def _hyp(a, b): return b.split()
-def _diff(a, b): A, B = set(a.split()), set(b.split()); return ['h:' + w for w in B] + ['+' + w for w in B - A] + ['-' + w for w in A - B]
+def _diff(a, b):
+    A, B = set(a.split()), set(b.split())
+    return ['h:' + w for w in B] + ['+' + w for w in B - A] + ['-' + w for w in A - B]
 
 def floors(task: str = 'world-nli',  # 'world-nli' or 'world-paws'
            world='cpu', split: str = 'test', langs: list | None = None) -> list[dict]:
@@ -251,6 +256,7 @@ def floors(task: str = 'world-nli',  # 'world-nli' or 'world-paws'
         te = load_task(task, l, split, world=world)
         a, b, y = list(te[f1]), list(te[f2]), list(te['label'])
         acc = lambda p: sum(int(u == v) for u, v in zip(p, y)) / len(y)
-        rows.append(dict(task=task, lang=l, majority=acc([maj] * len(y)), hypothesis_only=acc(ho([_hyp(*x) for x in zip(a, b)])),
-                         lexicon_free=acc(lf(a, b)), word_count=acc(wc([_diff(*x) for x in zip(a, b)]))))
+        rows.append(dict(task=task, lang=l, majority=acc([maj] * len(y)),
+                         hypothesis_only=acc(ho([_hyp(*x) for x in zip(a, b)])), lexicon_free=acc(lf(a, b)),
+                         word_count=acc(wc([_diff(*x) for x in zip(a, b)]))))
     return rows

@@ -424,7 +424,7 @@ def char_grams(s: str, n=(1, 4)) -> Counter:
 def _padded(s: str) -> str: return f" {s.lower()} "
 
 class CharNB:
-    "The surface floor: multinomial naive Bayes (scikit-learn) over character 1-4-grams (`char_grams`), fit on one language's texts."
+    "The surface floor: multinomial naive Bayes (scikit-learn) over character 1-4-grams, fit on one language's texts."
     def __init__(self, texts, labels, k: int,  # k: the number of classes (labels are 0..k-1)
                  alpha: float = 0.5):  # add-alpha smoothing of the n-gram counts
         from sklearn.feature_extraction.text import CountVectorizer
@@ -432,7 +432,7 @@ class CharNB:
         labels = np.asarray(labels)
         bad = labels[(labels < 0) | (labels >= k)]
         if len(bad): raise ValueError(f"label {bad[0]!r} is outside the {k} classes; allowed: 0-{k - 1}")
-        # the n-grams of `char_grams`: lower-cased, space-padded, 1-4 characters (n-grams unseen in training are ignored)
+        # the n-grams of `char_grams`: lower-cased, space-padded, 1-4 characters (unseen in training: ignored)
         self.vec = CountVectorizer(analyzer='char', ngram_range=(1, 4), preprocessor=_padded, lowercase=False)
         self.nb = MultinomialNB(alpha=alpha).fit(self.vec.fit_transform(texts), labels)
     def predict(self, texts) -> np.ndarray:

@@ -209,5 +209,6 @@ def synonym_table(spec: str = 'world:cpu',  # '<source>:<name>', e.g. 'world:cpu
     "A synonym table word -> [synonyms] from a named source."
     source, _, name = str(spec).partition(':')
     if source not in SYNONYM_SOURCES or not name:
-        raise ValueError(f"unknown synonym source {spec!r}; allowed: " + ', '.join(f"'{s}:<name>'" for s in SYNONYM_SOURCES))
+        allowed = ', '.join(f"'{s}:<name>'" for s in SYNONYM_SOURCES)
+        raise ValueError(f"unknown synonym source {spec!r}; allowed: {allowed}")
     return SYNONYM_SOURCES[source](name, lang)

@@ -5,6 +5,7 @@
 # %% ../../nbs/16_mothello_board.ipynb #337fe7dc
 from __future__ import annotations
 
+import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
 import torch
@@ -82,8 +83,6 @@ def board_figure(model: GPT, langs: Languages, game: np.ndarray, t: int, probe: 
 def board_widget(model: GPT, langs: Languages, games: np.ndarray, probe: Probe, lang_a: int = 0, lang_b: int = 1,
                  layer: int = 2, names: list | None = None):
     "An ipywidgets viewer: sliders for the game and the move, the four boards below."
-    import ipywidgets as W
-    from IPython.display import display
     games = np.asarray(games)
     gs = W.IntSlider(0, 0, len(games) - 1, description='game')
     ms = W.IntSlider(0, 0, int((games[0] >= 0).sum()) - 1, description='move')
