@@ -41,7 +41,8 @@ def test_results_inspector_follows_its_controls(run):
     insp.seed.value = 1  # one seed: the bars are that seed's numbers, std 0
     de = [r['value'] for r in recs if r.get('lang') == 'de' and r['seed'] == 1 and r['metric'] == 'accuracy']
     assert insp.figure.data[0].y[1] == pytest.approx(de[0] * 100) and insp.figure.data[0].error_y.array[1] == 0
-    insp.seed.value = None
+    insp.seed.value = 'all'
+    assert insp.seed.label == 'all (mean ± std)' and insp.baseline.label == 'baseline'  # no option shows a blank box
     insp.view.value = 'pairs'
     assert insp.figure.data[0].type == 'heatmap' and insp.figure.data[0].zmid is None  # baseline vs itself: no delta
     insp.methods.value = ('other',)  # now 'other' minus the baseline, diverging around 0

@@ -20,8 +20,8 @@ from .results import make_records
 from .tasks import load_task, task_info
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'Protocol', 'protocol', 'train_data', 'test_sets', 'finetune_kw', 'Arm', 'run_arm', 'arm_records',
-           'on_hub', 'needs_hub', 'paper_config']
+__all__ = ['PROTOCOLS', 'Protocol', 'protocol', 'train_data', 'test_sets', 'finetune_kw', 'Arm', 'run_arm', 'note_progress',
+           'arm_records', 'on_hub', 'needs_hub', 'paper_config']
 
 # %% ../nbs/07a_protocol.ipynb #d020cf7e
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def finetune_kw(task: str, P: Protocol) -> dict:
                 eval_steps=P.per_task('eval_steps', task) or None, batch_size=P.batch_size, max_length=P.max_length,
                 warmup_ratio=P.warmup_ratio, progress=False, **_kw(task, P))
 
-# %% ../nbs/07a_protocol.ipynb #d2cdeb34
+# %% ../nbs/07a_protocol.ipynb #ac9bfecc
 @dataclass
 class Arm:
     "One arm's fine-tuned model and its records (no `paper`/`preset`: the caller adds them)."
@@ -168,6 +168,10 @@ def _pair_records(res, task, P, b: dict) -> list[dict]:
     mat = generalized_matrix(res.model, res.tokenizer, test_sets(task, P, P.pair_size), list(P.pair_langs) or None,
                              'test', max_length=2 * P.max_length, **_kw(task, P))
     return make_records(mat, **b)
+
+def note_progress(out_dir, done: int, total: int, what: str) -> None:
+    "Tell `xltnb reproduce` which run a paper notebook is on: `out_dir/progress.json` (the runner prints it)."
+    atomic_write_text(Path(out_dir) / 'progress.json', json.dumps(dict(done=done, total=total, what=what)))
 
 def arm_records(arm: Arm, paper: str, preset: str, **extra) -> list[dict]:
     "An arm's records for `paper` at `preset`."

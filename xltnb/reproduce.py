@@ -12,9 +12,10 @@ import yaml
 from .core import PRESETS, atomic_write_text, content_hash, read_jsonl, require_resources, ResourceUnavailable
 
 # %% auto #0
-__all__ = ['PAPERS', 'NO_HUB_PAPERS', 'PLAN_AXES', 'CELL_TIMEOUT_S', 'project_root', 'paper_notebook', 'available_papers',
-           'paper_presets', 'load_preset', 'parse_seeds', 'parse_overrides', 'paper_plan', 'format_plan', 'is_done',
-           'run_paper', 'resolve_papers', 'reproduce', 'offline_html', 'build_report']
+__all__ = ['PAPERS', 'NO_HUB_PAPERS', 'PLAN_AXES', 'CELL_TIMEOUT_S', 'POLL_S', 'project_root', 'paper_notebook',
+           'available_papers', 'paper_presets', 'load_preset', 'parse_seeds', 'parse_overrides', 'paper_plan',
+           'format_plan', 'is_done', 'run_paper', 'resolve_papers', 'read_progress', 'reproduce', 'offline_html',
+           'build_report']
 
 # %% ../nbs/20_reproduce.ipynb #a96960db
 PAPERS = {'baseline': 'plain zero-shot fine-tuning: the harness every encoder paper compares with',
@@ -102,7 +103,7 @@ def format_plan(plan: dict) -> str:
     lines += [f"    {k} = {v!r}" for k, v in plan['params'].items()]
     return '\n'.join(lines)
 
-# %% ../nbs/20_reproduce.ipynb #33745c0b
+# %% ../nbs/20_reproduce.ipynb #8d36a113
 def _results_ok(d: Path) -> str | None:
     "None if `d` holds a parseable, non-empty results.jsonl and config.json; else what is wrong."
     for f in ('results.jsonl', 'config.json'):
@@ -128,7 +129,7 @@ def run_paper(paper: str, preset: str, out: str | Path, seeds: list | None = Non
     "Execute one paper notebook with papermill; return a status dict (never raises for a failing notebook)."
     import papermill as pm
     d = Path(out)/paper; d.mkdir(parents=True, exist_ok=True)
-    (d/'done.json').unlink(missing_ok=True)
+    (d/'done.json').unlink(missing_ok=True); (d/'progress.json').unlink(missing_ok=True)
     params = {**load_preset(paper, preset), **(overrides or {}), 'preset': preset, 'out_dir': str(d.resolve())}
     if seeds is not None: params['seeds'] = seeds
     t0, attempts = time.time(), 0
@@ -156,7 +157,7 @@ def run_paper(paper: str, preset: str, out: str | Path, seeds: list | None = Non
         atomic_write_text(d/'done.json', json.dumps(status, indent=1))
     return status
 
-# %% ../nbs/20_reproduce.ipynb #0e629334
+# %% ../nbs/20_reproduce.ipynb #4ceeff2c
 def resolve_papers(names: list[str]) -> list[str]:
     "Expand `all` and check names: unknown papers are an error naming the known ones."
     if not names or names == ['all']: return list(PAPERS)
@@ -186,12 +187,20 @@ def _start(paper, preset, out, resume, overrides=None):
         return dict(paper=paper, preset=preset, ok=False, error=str(e))
     return None
 
+POLL_S = 10  # seconds between looks at the running papers' progress
+
+def read_progress(d: Path) -> str | None:
+    "What a running paper notebook says it is on ('run 3/12: salt world-nli seed 1'), from its progress.json."
+    try: p = json.loads((Path(d)/'progress.json').read_text())
+    except (OSError, ValueError): return None
+    return f"run {p['done'] + 1}/{p['total']}: {p['what']}" if p.get('done', 0) < p.get('total', 0) else None
+
 def reproduce(papers: list[str], preset: str = 'cpu', out: str | Path | None = None, seeds: list | None = None,
               overrides: dict | None = None, resume: bool = False, progress: bool = True, log=print,
               jobs: int = 1,  # papers run side by side (each with cpu_count // jobs threads); 1: one after another
              ) -> list[dict]:
     "Run paper notebooks with papermill at `preset`; return one status per paper, in the order asked."
-    from concurrent.futures import ThreadPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
     from tqdm.auto import tqdm
     papers = resolve_papers(papers)
     if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
@@ -215,7 +224,13 @@ def reproduce(papers: list[str], preset: str = 'cpu', out: str | Path | None = N
         futs = {ex.submit(run_paper, p, preset, out, seeds, _job_overrides(p, preset, overrides, jobs), cell_bars): p
                 for p in todo}
         if progress: bar.set_postfix_str(', '.join(todo[:jobs]))
-        for f in as_completed(futs): done(f.result())
+        pending, seen = set(futs), {}
+        while pending:  # every few seconds: which run each paper is on (its notebook writes progress.json)
+            finished, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+            for f in finished: done(f.result())
+            for f in pending:
+                p = futs[f]; now = read_progress(out/p)
+                if now and now != seen.get(p) and progress: seen[p] = now; log(f"[{p}] {now}")
     bar.close()
     statuses = [statuses[p] for p in papers]
     if (project_root()/'nbs'/'papers'/'report.ipynb').exists():
