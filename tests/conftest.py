@@ -14,17 +14,12 @@ def root(): return ROOT
 @pytest.fixture(scope='session')
 def xltnb_bin(): return str(BIN/'xltnb')
 
-CHROMIUM = '/usr/bin/chromium'
-CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-                 '--disable-sync', '--no-first-run', '--disable-quic']
+sys.path.insert(0, str(ROOT/'tools'))
+from browser import CHROMIUM, ARGS as CHROMIUM_ARGS, chromium  # noqa: E402  the one browser set-up (tools/browser.py)
 
 @pytest.fixture(scope='session')
 def browser():
     "Headless Debian chromium driven by Playwright (never downloads a browser)."
     if not Path(CHROMIUM).exists():
         pytest.fail(f'{CHROMIUM} is missing: install Debian chromium (tools/setup.sh does it as root)')
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    with chromium() as b: yield b

@@ -1,46 +1,58 @@
 #!/usr/bin/env python
-"""Open a reproduction's report.html in headless Chromium and check it: every paper of the run present, the
-side-by-side table and the figures rendered, no console error and no request leaving the machine. Writes a
-full-page screenshot beside the report.
+"""Open a reproduction's report.html in headless Chromium and check it: every paper that ran has its section with a
+table of numbers, a figure and a verdict; the side-by-side table is there; no console error and no request leaving
+the machine. Writes a full-page screenshot beside the report.
 
     .venv/bin/python tools/check_report.py _runs/reproduce/cpu          # the folder `xltnb reproduce --out` wrote
 
 Exit status 0 when the report passes, 1 with the reasons otherwise. Uses Debian's /usr/bin/chromium through
-Playwright (tools/setup.sh installs both); nothing is downloaded.
+Playwright (tools/browser.py; tools/setup.sh installs both); nothing is downloaded.
 """
-import argparse, json, sys
+import argparse, json, re, sys
 from pathlib import Path
 
-CHROMIUM = '/usr/bin/chromium'
-ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--no-first-run', '--disable-quic']
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from browser import chromium  # noqa: E402
+
+VERDICT = re.compile(r'\b(holds|contradicted|inconclusive|not measurable)\b')
+# the report's outputs in page order, grouped under the paper heading (an h3 output) that precedes them
+SECTIONS_JS = """() => { const out = []; let cur = null;
+  for (const el of document.querySelectorAll('.jp-OutputArea-output')) {
+    const h = el.querySelector('h3');
+    if (h) { cur = {paper: h.textContent.replace('¶', '').trim(), tables: 0, figures: 0, text: ''}; out.push(cur); }
+    if (!cur) continue;
+    for (const t of el.querySelectorAll('table')) if (/\\d/.test(t.querySelector('tbody') ? t.querySelector('tbody').innerText : '')) cur.tables += 1;
+    cur.figures += el.querySelectorAll('.plotly-graph-div').length;
+    cur.text += el.innerText + '\\n';
+  } return out; }"""
 
 
 def check(out: Path, screenshot: Path | None = None) -> list[str]:
     "What is wrong with `out/report.html` (an empty list when nothing is)."
-    from playwright.sync_api import sync_playwright
     html = out/'report.html'
     if not html.exists(): return [f'{html} does not exist']
     status = json.loads((out/'status.json').read_text()) if (out/'status.json').exists() else []  # one dict per paper
-    papers = [s['paper'] for s in status]
+    papers = [s['paper'] for s in status if s.get('ok')]
     problems, errors, remote = [], [], []
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         page = b.new_page(viewport={'width': 1400, 'height': 900})
         page.on('console', lambda m: m.type == 'error' and errors.append(m.text))
         page.on('request', lambda r: r.url.startswith(('http://', 'https://')) and remote.append(r.url))
         page.goto(html.resolve().as_uri()); page.wait_for_load_state('load')
         body = page.inner_text('body')
+        sections = {s['paper']: s for s in page.evaluate(SECTIONS_JS)}
         figures = page.locator('.plotly-graph-div').count()
-        tables = page.locator('table').count()
         if screenshot: page.screenshot(path=str(screenshot), full_page=True)
-        b.close()
-    problems += [f'paper {p!r} missing from the report' for p in papers if p not in body]
-    if not papers: problems.append('status.json lists no papers')
-    if tables == 0: problems.append('no table in the report')
-    if figures == 0: problems.append('no plotly figure rendered in the report')
+    if not papers: problems.append('status.json lists no paper that ran')
+    for p in papers:
+        s = sections.get(p)
+        if s is None: problems.append(f'paper {p!r} has no section in the report'); continue
+        if not s['tables']: problems.append(f'paper {p!r}: no table with numbers')
+        if not s['figures']: problems.append(f'paper {p!r}: no figure')
+        if not VERDICT.search(s['text']): problems.append(f'paper {p!r}: no verdict')
+    if 'side by side' not in body.lower(): problems.append('no side-by-side section')
     problems += [f'console error: {e}' for e in errors] + [f'request left the machine: {u}' for u in remote]
-    print(f'{html}: {len(papers)} papers ({", ".join(papers)}), {tables} tables, {figures} plotly figures, '
+    print(f'{html}: {len(papers)} papers ({", ".join(papers)}), {figures} plotly figures, '
           f'{len(body):,} characters of text')
     return problems
 
