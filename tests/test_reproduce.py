@@ -105,21 +105,44 @@ def test_all_lists_missing_papers_and_fails(tmp_path, xltnb_bin):
     r = reproduce(xltnb_bin, tmp_path, missing[0])
     assert r.returncode == 1 and f'{missing[0]}: not built yet' in r.stdout
 
-def test_kill_and_resume_gives_the_same_records(smoke_run, tmp_path, xltnb_bin):
-    ref, r, _ = smoke_run
-    assert r.returncode == 0
-    first, second = (BUILT + BUILT)[:2] if len(BUILT) == 1 else BUILT[:2]
-    papers = list(dict.fromkeys([first, second]))
-    p = subprocess.Popen([xltnb_bin, 'reproduce', *papers, '--preset', 'smoke', '--out', str(tmp_path), '--quiet'],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, start_new_session=True)
-    target = tmp_path/papers[-1]/'executed.ipynb' if len(papers) > 1 else tmp_path/papers[0]/'executed.ipynb'
-    deadline = time.time() + 600
-    while time.time() < deadline and p.poll() is None and not target.exists(): time.sleep(0.2)
-    time.sleep(2)
+def _checkpoint_of_an_unfinished_run(store: Path, method: str):
+    "A complete checkpoint (trainer state written) of a `method` run that has not finished, or None."
+    for ck in sorted(store.glob(f'finetune/*/{method}/*/*/checkpoint-*/trainer_state.json')):
+        if not (ck.parents[1]/'result.json').exists(): return ck.parent
+    return None
+
+def test_kill_mid_paper_and_resume(tmp_path, xltnb_bin):
+    """Killed while a paper trains (as soon as an unfinished run has written a checkpoint), `--resume` skips the
+    paper that had finished, resumes the interrupted run from that checkpoint, and gives the records of a run
+    that was never interrupted."""
+    papers = ['baseline', 'salt']
+    # SALT's runs a little longer than smoke's, so there is time between its checkpoints to kill it
+    over = ['--set', 'protocol={"tasks": ["world-nli"], "steps": {"world-nli": 60}}', '--set', 'why=a longer run to kill']
+    store, out = tmp_path/'store', tmp_path/'killed'
+    env = {**os.environ, 'XLTNB_RUNS': str(store)}
+    cmd = [xltnb_bin, 'reproduce', *papers, '--preset', 'smoke', '--out', str(out), '--quiet', *over]
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                         start_new_session=True, env=env)
+    deadline, ck = time.time() + 900, None
+    while time.time() < deadline and p.poll() is None:
+        ck = _checkpoint_of_an_unfinished_run(store, 'salt')
+        if ck is not None: break
+        time.sleep(0.05)
     os.killpg(p.pid, signal.SIGKILL); p.wait()
-    r2 = reproduce(xltnb_bin, tmp_path, *papers, extra=('--resume',))
-    assert r2.returncode == 0, r2.stdout[-3000:]
-    for q in papers: assert same_records(tmp_path/q/'results.jsonl', ref/q/'results.jsonl'), q
+    assert ck is not None, 'no SALT checkpoint appeared before the run ended'
+    assert (out/'baseline'/'done.json').exists() and not (out/'salt'/'done.json').exists()
+    run_folder = ck.parent
+    assert not (run_folder/'result.json').exists() and (ck/'trainer_state.json').exists()  # killed mid-run
+    r2 = subprocess.run(cmd + ['--resume'], capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env)
+    assert r2.returncode == 0, r2.stdout[-3000:] + r2.stderr[-3000:]
+    assert '[baseline] skipped' in r2.stdout  # the finished paper was not rerun
+    assert json.loads((run_folder/'result.json').read_text())['resumed_from'] == ck.name  # resumed from that checkpoint
+    clean = tmp_path/'clean'
+    r3 = subprocess.run([xltnb_bin, 'reproduce', 'salt', '--preset', 'smoke', '--out', str(clean), '--quiet', *over],
+                        capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                        env={**os.environ, 'XLTNB_RUNS': str(tmp_path/'clean-store')})
+    assert r3.returncode == 0, r3.stdout[-3000:]
+    assert same_records(out/'salt'/'results.jsonl', clean/'salt'/'results.jsonl')
 
 def test_corrupt_results_are_not_trusted(smoke_run, tmp_path, xltnb_bin):
     ref, r, _ = smoke_run

@@ -279,7 +279,7 @@ def _finish(trainer, out: Path, tokenizer, resumed_from, keep_checkpoints: bool)
     trainer.save_model(str(out / 'best'))
     best_ckpt = Path(s.best_model_checkpoint).name if s.best_model_checkpoint else None
     res = dict(best_checkpoint=best_ckpt, dev_accuracy=s.best_metric, log_history=s.log_history,
-               global_step=s.global_step)
+               global_step=s.global_step, resumed_from=resumed_from and Path(resumed_from).name)
     atomic_write_text(out / 'result.json', json.dumps(res, indent=1, default=str))
     if not keep_checkpoints:
         for p in out.glob('checkpoint-*'): shutil.rmtree(p)
