@@ -91,3 +91,20 @@ def test_design_page_is_rendered(browser, docs):
     assert 'core → langs → realtext/world → tasks' in body and 'not measurable' in body
     assert 'importlib' not in body  # the hidden cells that check the page against the code stay hidden
     assert errors == []
+
+def test_paper_pages_show_the_executed_run_when_there_is_one(root, tmp_path):
+    "A paper page is rendered from a reproduction's executed notebook (saying which run), else it says none was found."
+    import nbformat
+    bd = build_docs_module(root)
+    src = nbformat.v4.new_notebook(cells=[nbformat.v4.new_raw_cell('---\ntitle: SALT\n---'),
+                                          nbformat.v4.new_code_cell('x = 1')])
+    none = bd.executed_page(nbformat.from_dict(src), 'papers/salt.html', tmp_path)
+    assert 'No executed run of this notebook was found' in none.cells[1].source and none.cells[2].source == 'x = 1'
+    ex = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x = 1', outputs=[nbformat.v4.new_output(
+        'execute_result', data={'text/plain': '1'}, execution_count=1)])])
+    ex.metadata['papermill'] = {'parameters': {'preset': 'cpu'}}
+    (tmp_path/'salt').mkdir(); nbformat.write(ex, tmp_path/'salt'/'executed.ipynb')
+    page = bd.executed_page(nbformat.from_dict(src), 'papers/salt.html', tmp_path)
+    assert page.cells[0].source.startswith('---') and 'Rendered from the executed run in' in page.cells[1].source
+    assert "preset `cpu`" in page.cells[1].source and page.cells[2].outputs[0]['data']['text/plain'] == '1'
+    assert bd.executed_page(nbformat.from_dict(src), 'core.html', tmp_path).cells == src.cells  # library pages: as is

@@ -8,8 +8,13 @@ the docs host become relative, and every page gets a navigation bar. No page loa
 
 The top-level `_quarto.yml` is the one source of the site's Quarto settings; nbdev 2 reads `nbs/_quarto.yml`, which is
 a link to it (made again here, or a copy where links cannot be made: `sync_quarto_yml`).
+
+The paper pages (`papers/*.html`) show evidence, not only code: when a reproduction has run here (`make reproduce`
+writes `_runs/reproduce/cpu`; `XLTNB_DOCS_RUN` names another run folder), each paper page and the report are rendered
+from that run's executed notebook, and the page says which run it shows; otherwise the page says that no run was
+found and shows the notebook's code.
 """
-import os, re, shutil, sys
+import os, re, shutil, sys, time
 from configparser import ConfigParser
 from pathlib import Path
 import nbformat, yaml
@@ -53,6 +58,29 @@ def clean(nb, nav_md: str, depth: int):
     nb.metadata['title'] = title
     return nb
 
+def docs_run() -> Path:
+    "The reproduction whose executed notebooks the paper pages show: $XLTNB_DOCS_RUN, else the main job's folder."
+    return Path(os.environ.get('XLTNB_DOCS_RUN') or ROOT/'_runs'/'reproduce'/'cpu')
+
+def executed_page(nb, name: str, run: Path):
+    "A paper page's notebook: its executed version from `run` when there is one, with a note saying which run it is."
+    if not name.startswith('papers/'): return nb
+    paper = Path(name).stem
+    f = run/('report.ipynb' if paper == 'report' else f'{paper}/executed.ipynb')
+    front = [c for c in nb.cells if c.cell_type == 'raw' and c.source.startswith('---')]
+    if not f.is_file():
+        note = (f"> *No executed run of this notebook was found in `{run}`: the page shows its code only. "
+                f"`make reproduce` writes one, and the next `make docs` renders its tables, figures and verdicts here.*")
+        nb.cells = front + [nbformat.v4.new_markdown_cell(note)] + [c for c in nb.cells if c not in front]
+        return nb
+    ex = nbformat.read(f, as_version=4)
+    when = time.strftime('%Y-%m-%d %H:%M', time.localtime(f.stat().st_mtime))
+    params = ex.metadata.get('papermill', {}).get('parameters', {})
+    note = (f"> *Rendered from the executed run in `{f.parent}` (preset `{params.get('preset', '?')}`, written "
+            f"{when}): every table, figure and verdict below is that run's output.*")
+    nb.cells = front + [nbformat.v4.new_markdown_cell(note)] + ex.cells
+    return nb
+
 def sync_quarto_yml(root: Path = ROOT) -> Path:
     """Make `nbs/_quarto.yml` (read by nbdev) the top-level `_quarto.yml`: a relative link, or a copy where the file
     system has no links. A separate `nbs/_quarto.yml` that says something else is an error, never overwritten."""
@@ -87,7 +115,8 @@ def main(proc: Path = ROOT/'_proc', out: Path = ROOT/cfg['doc_path']):
     for p, name in pages:
         depth = name.count('/')
         nav = ' · '.join(f"[{Path(n).stem}]({'../' * depth}{n})" for _, n in pages)
-        nb = clean(nbformat.read(p, as_version=4), f'<nav class="xltnb-nav">\n\n{nav}\n\n</nav>', depth)
+        nb = executed_page(nbformat.read(p, as_version=4), name, docs_run())
+        nb = clean(nb, f'<nav class="xltnb-nav">\n\n{nav}\n\n</nav>', depth)
         html, _ = exp.from_notebook_node(nb)
         html = offline_html(html)  # nothing from the network (static pages cannot run widgets anyway)
         dst = out/name; dst.parent.mkdir(parents=True, exist_ok=True); dst.write_text(html, encoding='utf-8')
