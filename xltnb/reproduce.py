@@ -12,7 +12,7 @@ import yaml
 from .core import PRESETS, atomic_write_text, content_hash, read_jsonl, require_resources, ResourceUnavailable
 
 # %% auto #0
-__all__ = ['PAPERS', 'NO_HUB_PAPERS', 'PLAN_AXES', 'CELL_TIMEOUT_S', 'POLL_S', 'project_root', 'paper_notebook',
+__all__ = ['PAPERS', 'NO_HUB_PAPERS', 'PLAN_AXES', 'QUIET_KERNEL', 'CELL_TIMEOUT_S', 'POLL_S', 'project_root', 'paper_notebook',
            'available_papers', 'paper_presets', 'load_preset', 'parse_seeds', 'parse_overrides', 'paper_plan',
            'format_plan', 'is_done', 'run_paper', 'resolve_papers', 'read_progress', 'reproduce', 'offline_html',
            'build_report']
@@ -103,7 +103,7 @@ def format_plan(plan: dict) -> str:
     lines += [f"    {k} = {v!r}" for k, v in plan['params'].items()]
     return '\n'.join(lines)
 
-# %% ../nbs/20_reproduce.ipynb #8d36a113
+# %% ../nbs/20_reproduce.ipynb #fc67e82b
 def _results_ok(d: Path) -> str | None:
     "None if `d` holds a parseable, non-empty results.jsonl and config.json; else what is wrong."
     for f in ('results.jsonl', 'config.json'):
@@ -119,6 +119,10 @@ def is_done(d: Path) -> bool:
     try: done = json.loads((d/'done.json').read_text())
     except (OSError, ValueError): return False
     return _results_ok(d) is None and done.get('results_hash') == content_hash((d/'results.jsonl').read_bytes())
+
+# the kernel's own log stays quiet below errors: its transport warning (a local kernel on loopback TCP) would
+# otherwise print once per notebook into the console of `make reproduce`
+QUIET_KERNEL = ['--IPKernelApp.log_level=ERROR']
 
 # A cell that runs longer than this at a preset is treated as hung (the paper fails, naming the cell) instead of
 # blocking the whole run: smoke cells take seconds; cpu cells may train for many minutes, so no limit there.
@@ -138,7 +142,7 @@ def run_paper(paper: str, preset: str, out: str | Path, seeds: list | None = Non
         try:
             pm.execute_notebook(str(paper_notebook(paper)), str(d/'executed.ipynb'), parameters=params,
                                 kernel_name='python3', progress_bar=progress, cwd=str(project_root()),
-                                execution_timeout=CELL_TIMEOUT_S.get(preset))
+                                execution_timeout=CELL_TIMEOUT_S.get(preset), extra_arguments=QUIET_KERNEL)
             err = _results_ok(d)
         except pm.PapermillExecutionError as e:
             err = f"cell {e.exec_count} failed: {e.ename}: {e.evalue}"
@@ -157,7 +161,7 @@ def run_paper(paper: str, preset: str, out: str | Path, seeds: list | None = Non
         atomic_write_text(d/'done.json', json.dumps(status, indent=1))
     return status
 
-# %% ../nbs/20_reproduce.ipynb #4ceeff2c
+# %% ../nbs/20_reproduce.ipynb #d98a4d12
 def resolve_papers(names: list[str]) -> list[str]:
     "Expand `all` and check names: unknown papers are an error naming the known ones."
     if not names or names == ['all']: return list(PAPERS)
@@ -252,7 +256,8 @@ def build_report(out: Path, preset: str, progress: bool = True) -> str | None:
     nb = project_root()/'nbs'/'papers'/'report.ipynb'
     try:
         pm.execute_notebook(str(nb), str(out/'report.ipynb'), parameters=dict(run_dir=str(Path(out).resolve()), preset=preset),
-                            kernel_name='python3', progress_bar=progress, cwd=str(project_root()))
+                            kernel_name='python3', progress_bar=progress, cwd=str(project_root()),
+                            extra_arguments=QUIET_KERNEL)
         html, _ = HTMLExporter(template_name='lab', exclude_input=True).from_filename(str(out/'report.ipynb'))
         atomic_write_text(out/'report.html', offline_html(html))
     except Exception as e:
