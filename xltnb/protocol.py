@@ -23,7 +23,7 @@ from .tasks import load_task, task_info
 __all__ = ['PROTOCOLS', 'BASELINE_CLAIM', 'Protocol', 'protocol', 'train_data', 'test_sets', 'finetune_kw', 'Arm', 'run_arm',
            'note_progress', 'arm_records', 'on_hub', 'needs_hub', 'paper_config']
 
-# %% ../nbs/07a_protocol.ipynb #d020cf7e
+# %% ../nbs/07a_protocol.ipynb #149cb794
 @dataclass(frozen=True)
 class Protocol:
     "The shared fine-tuning and evaluation settings of every encoder method at one preset."
@@ -44,7 +44,7 @@ class Protocol:
     pair_langs: tuple = ()  # languages of the generalized matrix (empty: all)
     seeds: tuple = (0,)
     data_dir: str = ''  # local XTREME-layout files for xnli / pawsx ({task} in it: the task); '': the hub
-    reference: str = ''  # measured records of this protocol over more seeds (xltnb/assets/measured/) that a rerun is checked against
+    reference: tuple = ()  # measured records (xltnb/assets/measured/) over more seeds: what a rerun is checked against
     departures: dict = field(default_factory=dict)  # settings changed from `PROTOCOLS[preset]`, with their reason
 
     def per_task(self, name: str, task: str):
