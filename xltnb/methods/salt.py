@@ -19,10 +19,11 @@ from ..finetune import Method, encode, model_inputs, text_fields
 from ..viz import show
 
 # %% auto #0
-__all__ = ['VARIANTS', 'SOURCE', 'CLAIMS', 'token_style', 'token_surface', 'starts_word', 'vocab_langs', 'allowed_vocab',
-           'text_langs', 'switchable_positions', 'mask_groups', 'pad_features', 'mlm_substitutes', 'embed_substitutes',
-           'model_digest', 'SubstituteTable', 'build_substitutes', 'switch_plan', 'mix_embeds', 'salt_loss', 'Salt',
-           'get_device_of', 'example_row', 'substitute_table', 'switched_versions', 'mixup_figure', 'SaltInspector']
+__all__ = ['VARIANTS', 'TABLE_SEED', 'SOURCE', 'CLAIMS', 'token_style', 'token_surface', 'starts_word', 'vocab_langs',
+           'allowed_vocab', 'text_langs', 'switchable_positions', 'mask_groups', 'pad_features', 'mlm_substitutes',
+           'embed_substitutes', 'model_digest', 'SubstituteTable', 'build_substitutes', 'switch_plan', 'mix_embeds',
+           'salt_loss', 'Salt', 'get_device_of', 'example_row', 'substitute_table', 'switched_versions', 'mixup_figure',
+           'SaltInspector']
 
 # %% ../../nbs/10_salt.ipynb #c57c574e
 _STYLES = {'wordpiece': '##', 'sentencepiece': '\u2581', 'bytebpe': '\u0120'}
@@ -406,6 +407,10 @@ def _substitute_source(self, model, mode):
         self._mlm_model = load_encoder(name, head='mlm')[0]
     return self._mlm_model
 
+# The substitutes are distilled once per encoder and training set, before training (SALT's offline self-distillation):
+# their masking groups use this fixed seed, so every fine-tuning seed shares one table (the seed varies the rest).
+TABLE_SEED = 0
+
 def _prepare(self, model, tokenizer, train_ds):
     "Build or load the substitute table before training; the dataset is returned unchanged."
     src = _substitute_source(self, model, self.mode).to(get_device_of(model))
@@ -418,7 +423,7 @@ def _prepare(self, model, tokenizer, train_ds):
     self._tokenizer, self._src = tokenizer, src
     self._table = build_substitutes(src, tokenizer, _examples(tokenizer, train_ds, self.max_length), self._allowed,
                                     self.mode, self.ratio, self.k, self.T, exclude_original=self.code_switch,
-                                    online=self.online, seed=self.seed, cache=self._cache, progress=self._progress)
+                                    online=self.online, seed=TABLE_SEED, cache=self._cache, progress=self._progress)
     return train_ds
 
 def get_device_of(model) -> torch.device:
