@@ -312,7 +312,15 @@ def measured_records(name: str) -> tuple[list[dict], dict]:
     return ([{**(world if str(r.get('task', '')).startswith('world-') else {}), **r, 'measured': p.name}
              for r in load_records(p)], meta)
 
-# %% ../nbs/07_results.ipynb #7d98ed90
+# %% ../nbs/07_results.ipynb #65a1d9a6
+def _step_cost(g: pd.DataFrame, method: str, baseline: str) -> float:
+    "Training seconds per update of `method` over the baseline's, from the runs' own `train_s` and `steps` (nan if absent)."
+    if not {'train_s', 'steps'} <= set(g.columns): return float('nan')
+    one = g.dropna(subset=['train_s', 'steps']).drop_duplicates(['method', 'seed'])
+    one = one[(one['steps'] > 0) & (one['train_s'] > 0)]
+    per = (one['train_s'] / one['steps']).groupby(one['method']).median()
+    return float(per[method] / per[baseline]) if {method, baseline} <= set(per.index) else float('nan')
+
 def compare(records, baseline: str = 'baseline', methods: list | None = None, scale: float = 100) -> pd.DataFrame:
     "Each method against `baseline` per task and model: Δ avg_xen and Δ mixed (95% CI), English, n seeds, verdict."
     df = records_frame(records, metric='accuracy', split='test')
@@ -331,8 +339,10 @@ def compare(records, baseline: str = 'baseline', methods: list | None = None, sc
                 if stat == 'avg_xen': row.update(n=int(r['n']), verdict=r['verdict'])
             en = g[(g['method'] == m) & (g['lang'] == SOURCE_LANG)]['value'] if 'lang' in g else []
             row['English'] = f"{scale * en.mean():.1f}" if len(en) else ''
+            cost = _step_cost(g, m, baseline)
+            if cost == cost: row['cost/update'] = f"{cost:.2f}x"
             rows.append(row)
-    cols = ['task', 'model', 'method', 'English', 'Δ avg_xen', 'Δ mixed', 'n', 'verdict']
+    cols = ['task', 'model', 'method', 'English', 'Δ avg_xen', 'Δ mixed', 'n', 'verdict', 'cost/update']
     out = pd.DataFrame(rows)
     return out[[c for c in cols if c in out.columns]] if len(out) else pd.DataFrame(columns=cols)
 
