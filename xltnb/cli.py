@@ -4,7 +4,7 @@
 
 # %% ../nbs/19_cli.ipynb #c1dded6d
 from __future__ import annotations
-import argparse, importlib, importlib.metadata as md, json, os, platform, sys, time
+import argparse, importlib, importlib.metadata as md, json, os, platform, sys
 
 from .core import PRESETS, available_devices, cache_dir, hub_reachable
 

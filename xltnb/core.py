@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #01bd6fcc
 from __future__ import annotations
-import ctypes, hashlib, json, os, random, socket, sys, tempfile, time, types
+import ctypes, hashlib, json, os, random, socket, sys, tempfile
 from concurrent.futures import ThreadPoolExecutor, TimeoutError as FTimeout
 from pathlib import Path
 from typing import Any, Iterable

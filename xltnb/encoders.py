@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .core import ResourceUnavailable, atomic_write_text, cache_path, content_hash, hub_reachable, set_threads, read_jsonl, write_jsonl
 from .e5 import load_e5
-from .folders import HEADS, auto_class, load_folder
+from .folders import auto_class, load_folder
 from .world import as_world
 
 # %% auto #0
@@ -326,7 +326,7 @@ def pretrain_world_encoder(preset: str = 'cpu',  # a recipe in WORLD_RECIPES
     atomic_write_text(out / 'curves.json', json.dumps(curves, indent=0))
     recipe = dict(recipe=r, world_key=w.key, key=key, seconds=round(time.time() - t0, 1), threads=threads,
                   torch=torch.__version__, n_params=sum(p.numel() for p in model.parameters()),
-                  command=f"python -c \"from xltnb.encoders import pretrain_world_encoder; pretrain_world_encoder("
+                  command="python -c \"from xltnb.encoders import pretrain_world_encoder; pretrain_world_encoder("
                           + ', '.join([repr(preset)] + [f'{k}={v!r}' for k, v in overrides.items()]) + ')\"')
     recipe['weights_sha256'] = content_hash(out / 'model.safetensors', n=64)
     atomic_write_text(out / 'recipe.json', json.dumps(recipe, indent=1))

@@ -13,7 +13,7 @@ import pandas as pd
 from filelock import FileLock
 from transformers.utils import logging as hf_logging
 
-from .core import atomic_write_text, content_hash, run_dir, seed_everything
+from .core import atomic_write_text, content_hash, run_dir
 from .evaluate import accuracy_by, generalized_matrix, predictions, task_langs
 from .finetune import Method, finetune
 from .results import Claim, add_claim, make_records

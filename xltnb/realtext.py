@@ -9,12 +9,15 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from itertools import groupby
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from .core import ResourceUnavailable, cache_path
 from .langs import canonical_order, register_languages
+
+if TYPE_CHECKING: import pandas as pd  # annotations only; imported where used
 
 # %% auto #0
 __all__ = ['BUILDER_VERSION', 'LOCALE_DIR', 'CLDR_DIR', 'EMOJI_TEST', 'MSG_PROGRAMS', 'MSG_CLASSES', 'MSG_LOCALES',
@@ -402,7 +405,7 @@ def label_names(task: str) -> tuple:
     return {'msg-topic': MSG_CLASSES, 'msg-para': ('different', 'paraphrase'), 'emoji-topic': EMOJI_GROUPS,
             'msg-bitext': ()}[_check_task(task)]
 
-def realtext_stats(task: str, seed: int = 0, **paths) -> 'pd.DataFrame':
+def realtext_stats(task: str, seed: int = 0, **paths) -> pd.DataFrame:
     "Examples per language, split and class (`label` is '-' for msg-bitext), in canonical language order."
     import pandas as pd
     names, rows = label_names(task), []

@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_reproduce.ipynb #87e1eae0
 from __future__ import annotations
-import json, os, sys, time, traceback
+import json, os, sys, time
 from pathlib import Path
 
 import yaml

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, operator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd

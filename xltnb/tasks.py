@@ -190,7 +190,6 @@ def generalized_pairs(name: str,  # a pair task: 'xnli', 'pawsx', 'world-nli', '
                       **kw,  # passed to `load_task` (data_dir, world, seed)
                      ):
     "A test set whose first sentence is in `l1` and second in `l2`, built from parallel sets."
-    from datasets import Dataset
     info = _check_task(name)
     if len(info['text_fields']) != 2: raise ValueError(f"task {name!r} has no sentence pairs; pair tasks: "
                                                        f"{', '.join(t for t, i in TASKS.items() if len(i['text_fields']) == 2)}")

@@ -5,11 +5,9 @@
 # %% ../../nbs/12_metapretrain.ipynb #8074064f
 from __future__ import annotations
 import contextlib, copy, hashlib, io, json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import torch
 import plotly.graph_objects as go
 
 from ..core import atomic_write_text, cache_path, content_hash, seed_everything

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import html, json
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,8 @@ from ..core import content_hash
 from ..finetune import Method, PAIR_FIELDS, model_inputs, text_fields
 from ..tasks import synonym_table
 from ..viz import show
+
+if TYPE_CHECKING: import datasets  # annotations only; imported where used
 
 # %% auto #0
 __all__ = ['FUNCTION_WORDS', 'NORMS', 'PERS', 'DISTS', 'SOURCE', 'CLAIMS', 'check_neighbors', 'load_neighbors', 'world_synonyms',
@@ -324,7 +326,6 @@ class RobustInspector:
         self.update()
 
     def update(self):
-        from IPython.display import display
         ex = self.ds[self.index.value]
         tab = rsda_table(ex, self.neighbors, self.n, self.seed.value, self.index.value)
         fields = [c for c in tab.columns if c != 'changed']

@@ -544,7 +544,6 @@ class SaltInspector:
         self.update()
 
     def update(self):
-        from IPython.display import display
         ids = self.examples[self.index.value]['input_ids']
         vers = switched_versions(self.salt, self.tokenizer, ids, self.n, self.seed.value)
         self.versions.value = vers.to_html(index=False)

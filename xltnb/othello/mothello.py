@@ -4,7 +4,7 @@
 
 # %% ../../nbs/15_mothello.ipynb #c01553cc
 from __future__ import annotations
-import json, math, multiprocessing as mp, os, time
+import json, multiprocessing as mp, time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from dataclasses import dataclass, field
