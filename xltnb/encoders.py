@@ -8,7 +8,8 @@ import json, math, os, random, shutil, time
 from collections import Counter
 from pathlib import Path
 
-from .core import ResourceUnavailable, atomic_write_text, cache_path, content_hash, hub_reachable, set_threads, read_jsonl, write_jsonl
+from .core import (ResourceUnavailable, atomic_write_text, cache_path, content_hash, hub_reachable,
+                        set_threads, read_jsonl, write_jsonl)
 from .e5 import load_e5
 from .folders import auto_class, load_folder
 from .world import as_world
@@ -19,7 +20,8 @@ __all__ = ['SPECIALS', 'TOKENIZER_TRAINER', 'SIZES', 'ASSET_DIR', 'ENCODERS', 'W
            'load_encoder', 'pack_corpora', 'mlm_accuracy', 'pretrain_mlm', 'pretrain_world_encoder']
 
 # %% ../nbs/04_encoders.ipynb #98bae1d2
-SPECIALS = {'bert': dict(cls_token='[CLS]', sep_token='[SEP]', pad_token='[PAD]', mask_token='[MASK]', unk_token='[UNK]'),
+SPECIALS = {'bert': dict(cls_token='[CLS]', sep_token='[SEP]', pad_token='[PAD]', mask_token='[MASK]',
+                         unk_token='[UNK]'),
             'xlmr': dict(bos_token='<s>', cls_token='<s>', eos_token='</s>', sep_token='</s>', pad_token='<pad>',
                          mask_token='<mask>', unk_token='<unk>')}
 TOKENIZER_TRAINER = 2  # bump when a change alters what `train_tokenizer` makes (it is part of the cache keys)
@@ -32,7 +34,8 @@ def _word_counts(corpus, normalizer, pre_tokenizer) -> Counter:
     return words
 
 def _wordpiece_vocab(words: Counter, vocab_size: int, specials: list, prefix: str = '##') -> list[str]:
-    "WordPiece vocabulary by BPE merges on word counts, as `tokenizers`' trainer, with ids (and so ties) in a fixed order."
+    """WordPiece vocabulary by BPE merges on word counts, as `tokenizers`' trainer, with ids (and so ties) in a fixed
+    order."""
     vocab = list(specials)
     vocab += [c for c in sorted({c for w in words for c in w}) if c not in vocab]  # the alphabet, by code point
     vocab += [t for t in sorted({prefix + c for w in words for c in w[1:]}) if t not in vocab]  # inside a word
@@ -83,12 +86,14 @@ def train_tokenizer(corpus,  # an iterable of sentences (all languages mixed)
                     vocab_size: int = 600,  # pieces, specials included
                     arch: str = 'bert',  # 'bert' (WordPiece) or 'xlmr' (Unigram)
                    ):
-    "Train a subword tokenizer on `corpus` (the same in every process); returns a transformers `PreTrainedTokenizerFast`."
+    """Train a subword tokenizer on `corpus` (the same in every process); returns a transformers
+    `PreTrainedTokenizerFast`."""
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
     if arch not in SPECIALS: raise ValueError(f"unknown arch {arch!r}; known: {', '.join(SPECIALS)}")
     sp = SPECIALS[arch]
-    specials = list(dict.fromkeys([sp['pad_token'], sp['unk_token'], sp['cls_token'], sp['sep_token'], sp['mask_token']]))
+    specials = list(dict.fromkeys([sp['pad_token'], sp['unk_token'], sp['cls_token'], sp['sep_token'],
+                                   sp['mask_token']]))
     corpus = list(corpus)
     pre = pre_tokenizers.Whitespace() if arch == 'bert' else pre_tokenizers.Metaspace()
     words = _word_counts(corpus, normalizers.NFC(), pre)
@@ -109,8 +114,8 @@ def train_tokenizer(corpus,  # an iterable of sentences (all languages mixed)
     tok.add_special_tokens(specials)
     c, s = sp['cls_token'], sp['sep_token']
     pair = f"{c} $A {s} $B:1 {s}:1" if arch == 'bert' else f"{c} $A {s} {s} $B {s}"
-    tok.post_processor = processors.TemplateProcessing(single=f"{c} $A {s}", pair=pair,
-                                                       special_tokens=[(t, tok.token_to_id(t)) for t in dict.fromkeys([c, s])])
+    tok.post_processor = processors.TemplateProcessing(
+        single=f"{c} $A {s}", pair=pair, special_tokens=[(t, tok.token_to_id(t)) for t in dict.fromkeys([c, s])])
     return PreTrainedTokenizerFast(tokenizer_object=tok, model_max_length=128, **sp)
 
 # %% ../nbs/04_encoders.ipynb #2ba9b13f
@@ -141,7 +146,8 @@ def encoder_config(arch: str = 'bert', size: str = 'tiny', vocab_size: int = 600
     cfg = dict(SIZES[size], vocab_size=vocab_size if tokenizer is None else len(tokenizer), max_position_embeddings=130,
                hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1, attn_implementation='eager') | kw
     if tokenizer is not None: cfg['pad_token_id'] = tokenizer.pad_token_id
-    if arch == 'xlmr' and tokenizer is not None: cfg.update(bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
+    if arch == 'xlmr' and tokenizer is not None:
+        cfg.update(bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
     return (BertConfig if arch == 'bert' else XLMRobertaConfig)(**cfg)
 
 def build_encoder(arch: str = 'bert', size: str = 'tiny', tokenizer=None, head: str | None = None,
@@ -154,7 +160,8 @@ def build_encoder(arch: str = 'bert', size: str = 'tiny', tokenizer=None, head: 
     return auto_class(head).from_config(cfg, attn_implementation='eager')
 
 # %% ../nbs/04_encoders.ipynb #dd4224a1
-ASSET_DIR = Path(__file__).parent / 'assets' / 'world_encoder' if '__file__' in globals() else Path('../xltnb/assets/world_encoder')
+ASSET_DIR = (Path(__file__).parent / 'assets' / 'world_encoder' if '__file__' in globals()
+             else Path('../xltnb/assets/world_encoder'))
 
 def _world_tiny(head=None, num_labels=None, seed=0):
     tok = world_tokenizer('smoke')
@@ -230,7 +237,8 @@ def pack_corpora(tokenizer, corpora: dict,  # lang -> list of sentences
 
 def mlm_accuracy(model, tokenizer, sentences: list[str],  # held-out sentences of one language
                  prob: float = 0.15, seed: int = 0, batch_size: int = 64) -> float:
-    "Share of masked tokens the model predicts exactly (masks fixed by `seed`, every masked token set to the mask token)."
+    """Share of masked tokens the model predicts exactly (masks fixed by `seed`, every masked token set to the mask
+    token)."""
     import torch
     g = torch.Generator().manual_seed(seed)
     hit = tot = 0
@@ -240,7 +248,8 @@ def mlm_accuracy(model, tokenizer, sentences: list[str],  # held-out sentences o
         for i in range(0, len(sentences), batch_size):
             enc = tokenizer(sentences[i:i + batch_size], padding=True, return_tensors='pt')
             ids = enc['input_ids']
-            special = torch.tensor([tokenizer.get_special_tokens_mask(x, already_has_special_tokens=True) for x in ids.tolist()]).bool()
+            special = torch.tensor([tokenizer.get_special_tokens_mask(x, already_has_special_tokens=True)
+                                    for x in ids.tolist()]).bool()
             m = (torch.rand(ids.shape, generator=g) < prob) & ~special & enc['attention_mask'].bool()
             logits = model(input_ids=ids.masked_fill(m, tokenizer.mask_token_id).to(dev),
                            attention_mask=enc['attention_mask'].to(dev)).logits
@@ -265,7 +274,8 @@ def pretrain_mlm(model, tokenizer, corpora: dict,  # lang -> sentences
     set_threads(threads)
     train = {l: s[:-heldout] for l, s in corpora.items()}
     held = {l: s[-heldout:] for l, s in corpora.items()}
-    ds = Dataset.from_list(pack_corpora(tokenizer, train, steps * batch_size, max_length, alpha, seed)).remove_columns('lang')
+    ds = Dataset.from_list(pack_corpora(tokenizer, train, steps * batch_size, max_length, alpha, seed))
+    ds = ds.remove_columns('lang')
     # the curves live beside the checkpoints, so a resumed (or already finished) run keeps the points measured before
     log = Path(out_dir) / 'curves.jsonl'
     ckpts = sorted(Path(out_dir).glob('checkpoint-*'), key=lambda p: int(p.name.split('-')[1])) if resume else []
@@ -275,7 +285,8 @@ def pretrain_mlm(model, tokenizer, corpora: dict,  # lang -> sentences
     done_step = int(ckpts[-1].name.split('-')[1]) if ckpts else -1
     curves = [c for c in (read_jsonl(log) if log.exists() and ckpts else []) if c['step'] <= done_step]
     def measure(step, loss=None):
-        for l, s in held.items(): curves.append(dict(step=step, lang=l, mlm_acc=mlm_accuracy(model, tokenizer, s), loss=loss))
+        for l, s in held.items():
+            curves.append(dict(step=step, lang=l, mlm_acc=mlm_accuracy(model, tokenizer, s), loss=loss))
         write_jsonl(log, curves)
         model.train()
     class Curves(TrainerCallback):
@@ -285,8 +296,9 @@ def pretrain_mlm(model, tokenizer, corpora: dict,  # lang -> sentences
                 measure(state.global_step, loss)
     args = TrainingArguments(output_dir=str(out_dir), max_steps=steps, per_device_train_batch_size=batch_size,
                              learning_rate=lr, warmup_ratio=warmup, weight_decay=0.01, lr_scheduler_type='linear',
-                             logging_steps=max(1, eval_every // 2), save_strategy='steps', save_steps=max(eval_every * 5, 1),
-                             save_total_limit=1, report_to='none', seed=seed, data_seed=seed, use_cpu=not torch.cuda.is_available(),
+                             logging_steps=max(1, eval_every // 2), save_strategy='steps',
+                             save_steps=max(eval_every * 5, 1), save_total_limit=1, report_to='none', seed=seed,
+                             data_seed=seed, use_cpu=not torch.cuda.is_available(),
                              dataloader_num_workers=0, disable_tqdm=True)
     coll = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15)
     trainer = Trainer(model=model, args=args, train_dataset=ds, data_collator=coll, callbacks=[Curves()])

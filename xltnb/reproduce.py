@@ -24,7 +24,8 @@ PAPERS = {'baseline': 'plain zero-shot fine-tuning: the harness every encoder pa
           'metapretrain': 'cross-lingual LM meta-pretraining (Chi et al., 2021)',
           'langarith': 'language arithmetic over MAD-X language adapters (Klimaszewski et al., 2025)',
           'mothello': 'mOthello: alignment and transfer in multilingual Othello-GPT (Hua et al., 2024)'}
-# papers whose every preset is offline (synthetic data, models trained from scratch): their `paper` preset needs a GPU only
+# papers whose every preset is offline (synthetic data, models trained from scratch): their `paper` preset needs a GPU
+# only
 NO_HUB_PAPERS = ('mothello',)
 
 def project_root() -> Path:
@@ -61,7 +62,8 @@ def parse_seeds(s: str | None) -> list[int] | None:
     if s is None: return None
     try: seeds = [int(x) for x in str(s).split(',') if x.strip() != '']
     except ValueError: raise ValueError(f"bad --seeds {s!r}: expected comma-separated integers such as 0,1,2") from None
-    if not seeds or any(x < 0 for x in seeds): raise ValueError(f"bad --seeds {s!r}: expected non-negative integers such as 0,1,2")
+    if not seeds or any(x < 0 for x in seeds):
+        raise ValueError(f"bad --seeds {s!r}: expected non-negative integers such as 0,1,2")
     if len(set(seeds)) != len(seeds): raise ValueError(f"bad --seeds {s!r}: a seed is repeated")
     return seeds
 
@@ -150,7 +152,8 @@ def run_paper(paper: str, preset: str, out: str | Path, seeds: list | None = Non
             err = f"{type(e).__name__}: {e}"
         break
     wall = time.time() - t0
-    status = dict(paper=paper, preset=preset, ok=err is None, error=err, wall_s=round(wall, 1), seeds=params.get('seeds'))
+    status = dict(paper=paper, preset=preset, ok=err is None, error=err, wall_s=round(wall, 1),
+                  seeds=params.get('seeds'))
     if attempts > 1: status['attempts'] = attempts
     if err is None:
         status['results_hash'] = content_hash((d/'results.jsonl').read_bytes())
@@ -239,7 +242,8 @@ def reproduce(papers: list[str], preset: str = 'cpu', out: str | Path | None = N
     return statuses
 
 def offline_html(html: str) -> str:
-    "Drop the scripts nbconvert's template loads from CDNs (require.js, MathJax, mermaid, the widget renderer): pages must work offline."
+    """Drop the scripts nbconvert's template loads from CDNs (require.js, MathJax, mermaid, the widget renderer): pages
+    must work offline."""
     import re
     html = re.sub(r'<script[^>]+src="(?:https?://[^"]*)?"[^>]*>\s*</script>', '', html)
     html = re.sub(r'<script type="module">(?:(?!</script>).)*?cdnjs(?:(?!</script>).)*</script>', '', html, flags=re.S)
@@ -251,7 +255,8 @@ def build_report(out: Path, preset: str, progress: bool = True) -> str | None:
     from nbconvert import HTMLExporter
     nb = project_root()/'nbs'/'papers'/'report.ipynb'
     try:
-        pm.execute_notebook(str(nb), str(out/'report.ipynb'), parameters=dict(run_dir=str(Path(out).resolve()), preset=preset),
+        pm.execute_notebook(str(nb), str(out/'report.ipynb'),
+                            parameters=dict(run_dir=str(Path(out).resolve()), preset=preset),
                             kernel_name='python3', progress_bar=progress, cwd=str(project_root()))
         html, _ = HTMLExporter(template_name='lab', exclude_input=True).from_filename(str(out/'report.ipynb'))
         atomic_write_text(out/'report.html', offline_html(html))

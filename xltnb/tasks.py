@@ -73,9 +73,11 @@ def _check(name, lang, split):
     info = _check_task(name)
     langs = task_languages(name)
     if lang not in langs: raise ValueError(f"unknown language {lang!r} for task {name!r}; allowed: {', '.join(langs)}")
-    if split not in info['splits']: raise ValueError(f"unknown split {split!r} for task {name!r}; allowed: {', '.join(info['splits'])}")
+    if split not in info['splits']:
+        raise ValueError(f"unknown split {split!r} for task {name!r}; allowed: {', '.join(info['splits'])}")
     if split == 'train' and lang != 'en' and info['source'] in ('world', 'realtext'):
-        raise ValueError(f"split 'train' of {name!r} exists only in 'en' (zero-shot: targets have dev and test); got {lang!r}")
+        raise ValueError(f"split 'train' of {name!r} exists only in 'en' (zero-shot: targets have dev and test); "
+                         f"got {lang!r}")
     return info
 
 def _load_realtext(name, lang, split, seed):
@@ -88,7 +90,8 @@ def _load_realtext(name, lang, split, seed):
 def _load_world(name, lang, split, world):
     from datasets import Dataset
     w = as_world(world)
-    if lang not in w.languages(): raise ValueError(f"language {lang!r} is not in this world; it has: {', '.join(w.languages())}")
+    if lang not in w.languages():
+        raise ValueError(f"language {lang!r} is not in this world; it has: {', '.join(w.languages())}")
     info = TASKS[name]
     if name == 'world-bitext':
         items = w.items('bitext', split)
@@ -97,7 +100,8 @@ def _load_world(name, lang, split, world):
     items = w.items(name.split('-')[1], split)
     a, b = info['text_fields']
     cols = {a: [w.render(x, lang) for _, _, x, _ in items], b: [w.render(y, lang) for _, _, _, y in items],
-            'label': [l for _, l, _, _ in items], 'edit': [e for e, _, _, _ in items], 'item_id': list(range(len(items)))}
+            'label': [l for _, l, _, _ in items], 'edit': [e for e, _, _, _ in items],
+            'item_id': list(range(len(items)))}
     return Dataset.from_dict(cols, features=_features(info, [('edit', 'string'), ('item_id', 'int64')]))
 
 # %% ../nbs/02_tasks.ipynb #a07b7169
@@ -135,7 +139,8 @@ def _load_local(name, lang, split, data_dir):
     from datasets import Dataset, load_dataset
     info = TASKS[name]
     d = Path(data_dir)
-    cands = [d / f"{s}-{lang}.{ext}" for s in ([split, 'validation'] if split == 'dev' else [split]) for ext in ('tsv', 'jsonl')]
+    cands = [d / f"{s}-{lang}.{ext}" for s in ([split, 'validation'] if split == 'dev' else [split])
+             for ext in ('tsv', 'jsonl')]
     path = next((p for p in cands if p.exists()), None)
     if path is None: raise FileNotFoundError(f"no file for task {name!r}, {lang!r}, {split!r} in {d}; looked for: "
                                              f"{', '.join(p.name for p in cands)}")
@@ -154,7 +159,9 @@ def _load_local(name, lang, split, data_dir):
         if not lines: raise ValueError(f"{path}: empty split (no rows)")
         raw = load_dataset('json', data_files=str(path), split='train')
     missing = [f for f in fields if f not in raw.column_names]
-    if missing: raise ValueError(f"{path}: missing field(s) {', '.join(map(repr, missing))}; a {name} file needs: {', '.join(fields)}")
+    if missing:
+        raise ValueError(f"{path}: missing field(s) {', '.join(map(repr, missing))}; a {name} file needs: "
+                         f"{', '.join(fields)}")
     if len(raw) == 0: raise ValueError(f"{path}: empty split (no rows)")
     names = list(info['label_names'])
     labels = [_label_id(v, names, path, i + 1) for i, v in enumerate(raw['label'])]
@@ -164,10 +171,12 @@ def _load_local(name, lang, split, data_dir):
     return Dataset.from_dict(cols, features=_features(info))
 
 # %% ../nbs/02_tasks.ipynb #a5d2b038
-def load_task(name: str,  # a task in TASKS: 'xnli', 'pawsx', 'world-*', 'msg-topic', 'msg-para', 'emoji-topic', 'msg-bitext'
+def load_task(name: str,  # a task in TASKS: 'xnli', 'pawsx', 'world-*', 'msg-topic', 'msg-para', 'emoji-topic',
+                          # 'msg-bitext'
               lang: str,  # a language of the task (`task_languages(name)`)
               split: str,  # 'train' (English only), 'dev' or 'test'
-              data_dir: str | Path | None = None,  # read XTREME-layout files DIR/{split}-{lang}.tsv|.jsonl instead of the hub
+              data_dir: str | Path | None = None,  # XTREME-layout files DIR/{split}-{lang}.tsv|.jsonl instead of the
+                                                   # hub
               world='cpu',  # world tasks: a preset name, a dict of `make_world` arguments, or a World
               seed: int = 0,  # real-text tasks: the seed of the split by message/emoji (`xltnb.realtext`)
              ):
@@ -191,13 +200,16 @@ def generalized_pairs(name: str,  # a pair task: 'xnli', 'pawsx', 'world-nli', '
                      ):
     "A test set whose first sentence is in `l1` and second in `l2`, built from parallel sets."
     info = _check_task(name)
-    if len(info['text_fields']) != 2: raise ValueError(f"task {name!r} has no sentence pairs; pair tasks: "
-                                                       f"{', '.join(t for t, i in TASKS.items() if len(i['text_fields']) == 2)}")
+    if len(info['text_fields']) != 2:
+        pairs = ', '.join(t for t, i in TASKS.items() if len(i['text_fields']) == 2)
+        raise ValueError(f"task {name!r} has no sentence pairs; pair tasks: {pairs}")
     a, b = load_task(name, l1, split, **kw), load_task(name, l2, split, **kw)
     if len(a) != len(b) or list(a['label']) != list(b['label']):
-        raise ValueError(f"{name} {split} in {l1!r} and {l2!r} are not parallel ({len(a)} vs {len(b)} rows or labels differ)")
+        raise ValueError(f"{name} {split} in {l1!r} and {l2!r} are not parallel "
+                         f"({len(a)} vs {len(b)} rows or labels differ)")
     f1, f2 = info['text_fields']
-    return a.remove_columns([f2]).add_column(f2, b[f2]).select_columns([f1, f2] + [c for c in a.column_names if c not in (f1, f2)])
+    rest = [c for c in a.column_names if c not in (f1, f2)]
+    return a.remove_columns([f2]).add_column(f2, b[f2]).select_columns([f1, f2] + rest)
 
 # %% ../nbs/02_tasks.ipynb #syntab02
 SYNONYM_SOURCES = {'world': lambda preset, lang: as_world(preset).synonyms(lang)}  # source -> (name, lang) -> table

@@ -138,7 +138,8 @@ def build_lexicon(spec: LangSpec, seed: int, related: dict | None = None, used: 
     n_rel = round(spec.related_share * (len(order) - n_shared)) if related else 0
     for i, k in enumerate(order):
         if i < n_shared: lex[k] = (CONCEPTS[k[0]][2][k[1]], True)
-        elif n_rel and not related[k][1]: lex[k] = related[k]; n_rel -= 1  # borrow only the related language's own words
+        elif n_rel and not related[k][1]:  # borrow only the related language's own words
+            lex[k] = related[k]; n_rel -= 1
         else: lex[k] = (_stem(rng, spec, used, 2), False)
     return lex
 
@@ -168,7 +169,8 @@ class Renderer:
                 pl = t(s.plural[:-1] + stem) if s.plural.endswith('-') else t(stem + s.plural)
                 f = dict(sg=t(stem), pl=pl, pres=t(stem + s.verb), part=t(stem + s.part))
                 f.update(sg_o=t(stem + s.case) if s.case else f['sg'], pl_o=pl + t(s.case) if s.case else pl)
-            keep = {'verb': ('sg', 'pres', 'part'), 'colour': ('sg',), 'size': ('sg',)}.get(kind, ('sg', 'pl', 'sg_o', 'pl_o'))
+            keep = {'verb': ('sg', 'pres', 'part'), 'colour': ('sg',), 'size': ('sg',)}.get(kind,
+                                                                                         ('sg', 'pl', 'sg_o', 'pl_o'))
             self.forms[k] = {x: f[x] for x in keep}
         self.names = {('#n', i): n for i, n in enumerate(NAMES)}
 
@@ -229,7 +231,8 @@ class Semantics:
     "The language-independent part of the world: what co-occurs with what (each word's distributional fingerprint)."
     def __init__(self, seed: int, mix: float = 0.0):  # mix: weight of the uniform distribution (tasks use some)
         rng = _rng(seed, 'prefs')
-        def prefs(items):  # items and cumulative weights (random.choices with cum_weights draws exactly as with weights)
+        # items and cumulative weights (random.choices with cum_weights draws exactly as with weights)
+        def prefs(items):
             w = _dirichlet(rng, len(items)); return items, list(accumulate((1 - mix) * x + mix / len(items) for x in w))
         self.subj = [f'#n{i}' for i in range(len(NAMES))] + PEOPLE
         self.verb_of = {s: prefs(VERBS) for s in self.subj}
@@ -328,10 +331,12 @@ def edit_nli(sem: Semantics, rng, edit: str, neg: bool):
     return (bare, full) if edit == 'add-mod' else (full, bare)
 
 def paws_clause(sem: Semantics, rng, conj: bool = False):
-    "A clause whose subject, object and conjunct are distinct heads drawn alike from the animate, so a role swap is not a cue."
+    """A clause whose subject, object and conjunct are distinct heads drawn alike from the animate, so a role swap is
+    not a cue."""
     heads = rng.sample(ANIMATE, 3)
     s, o, s2 = (sem.np(rng, h) for h in heads)
-    return (s, sem.word(rng, rng.choice(ANIMATE_VERBS + BOTH_VERBS)), o, rng.random() < 0.2, False, s2 if conj else None)
+    return (s, sem.word(rng, rng.choice(ANIMATE_VERBS + BOTH_VERBS)), o, rng.random() < 0.2, False,
+            s2 if conj else None)
 
 def edit_paws(sem: Semantics, rng, edit: str):
     "One (sentence1, sentence2) pair of clauses made by `edit`, or None when the clause does not allow it."
@@ -374,14 +379,17 @@ class World:
     def __init__(self, seed: int = 0, langs: tuple = DEFAULT_LANGS, source_corpus: int = 60000,
                  target_corpus: int = 15000, n_train: int = 20000, n_dev: int = 1000, n_test: int = 1000,
                  task_mix: float = 0.5,
-                 paws_lexical: float = 0.0):  # weight of world-paws' lexical items (syn, alt): 0 none, 1 as PAWS_WEIGHTS
+                 # weight of world-paws' lexical items (syn, alt): 0 none, 1 as PAWS_WEIGHTS
+                 paws_lexical: float = 0.0):
         self.seed, self.specs = seed, {s.code: s for s in langs}
         self.sizes = dict(source_corpus=source_corpus, target_corpus=target_corpus, n_train=n_train,
                           n_dev=n_dev, n_test=n_test, task_mix=task_mix)
         if isinstance(paws_lexical, bool) or not isinstance(paws_lexical, (int, float)) or paws_lexical < 0:
-            raise ValueError(f"paws_lexical must be a number >= 0 (1: PAWS_WEIGHTS, 0: no syn/alt items), got {paws_lexical!r}")
+            raise ValueError(f"paws_lexical must be a number >= 0 (1: PAWS_WEIGHTS, 0: no syn/alt items), "
+                             f"got {paws_lexical!r}")
         self.paws_weights = {k: w * (paws_lexical if k in ('syn', 'alt') else 1) for k, w in PAWS_WEIGHTS.items()}
-        if paws_lexical != 0: self.sizes['paws_lexical'] = paws_lexical  # only a non-default value enters the world's key
+        # only a non-default value enters the world's key
+        if paws_lexical != 0: self.sizes['paws_lexical'] = paws_lexical
         used = {w for _, _, vs in CONCEPTS.values() for w in vs} | {w.lower() for w in NAMES}
         self.lexicons = {}
         for s in langs: self.lexicons[s.code] = build_lexicon(s, seed, self.lexicons.get(s.related), used)
@@ -423,8 +431,9 @@ class World:
 
     def generate(self, workers: int = 2) -> 'World':
         "Make every corpus and task split now, `workers` processes at a time (fork); same result as making them lazily."
-        jobs = [('corpus', l) for l in self.specs] + [(t, s) for t in ('nli', 'paws') for s in ('train', 'dev', 'test')] + \
-               [('bitext', s) for s in ('dev', 'test')]
+        jobs = ([('corpus', l) for l in self.specs]
+                + [(t, s) for t in ('nli', 'paws') for s in ('train', 'dev', 'test')]
+                + [('bitext', s) for s in ('dev', 'test')])
         jobs = [j for j in jobs if j not in self._cache]
         if workers > 1 and 'fork' in mp.get_all_start_methods():
             global _FORKED
@@ -471,7 +480,8 @@ class World:
         "One row per language: its configuration and corpus size."
         return [dict(lang=s.code, name=s.name, script=s.script, order=s.order, adj=s.adj, overlap=s.overlap,
                      related=s.related, related_share=s.related_share,
-                     corpus=self.sizes['source_corpus'] if s.code == 'en' else round(self.sizes['target_corpus'] * s.corpus))
+                     corpus=(self.sizes['source_corpus'] if s.code == 'en'
+                             else round(self.sizes['target_corpus'] * s.corpus)))
                 for s in self.specs.values()]
 
 # %% ../nbs/03_world.ipynb #61dbe503
@@ -495,25 +505,30 @@ def make_world(preset: str = 'cpu',  # sizes: 'smoke', 'cpu' or 'gpu'
                **overrides,  # any size in WORLD_PRESETS, `overlap` (float for every target, or {lang: float}), `langs`,
                              # `order` ('mixed', the default: `hi` in its own order, the other targets in English
                              # order; 'en': every target in English order; 'own': each language in its own),
-                             # `paws_lexical` (weight of world-paws' syn/alt items: 0, the default, none; 1 as PAWS_WEIGHTS)
+                             # `paws_lexical` (weight of world-paws' syn/alt items: 0, the default, none; 1 as
+                             # PAWS_WEIGHTS)
               ) -> World:
     "The world of a preset and seed, cached in memory by content hash (corpora and tasks are generated on first use)."
-    if preset not in WORLD_PRESETS: raise ValueError(f"unknown world preset {preset!r}; known: {', '.join(WORLD_PRESETS)}")
+    if preset not in WORLD_PRESETS:
+        raise ValueError(f"unknown world preset {preset!r}; known: {', '.join(WORLD_PRESETS)}")
     bad = [k for k in overrides if k not in _SIZE_KEYS + _OPTIONS]
     if bad: raise ValueError(f"unknown world option {bad[0]!r}; allowed: {', '.join(_SIZE_KEYS + _OPTIONS)}")
     order = overrides.get('order', 'mixed')
-    if not isinstance(order, str) or order not in WORD_ORDERS: raise ValueError(f"unknown word order {order!r}; allowed: {', '.join(WORD_ORDERS)}")
+    if not isinstance(order, str) or order not in WORD_ORDERS:
+        raise ValueError(f"unknown word order {order!r}; allowed: {', '.join(WORD_ORDERS)}")
     sizes = WORLD_PRESETS[preset] | {k: v for k, v in overrides.items() if k in _SIZE_KEYS}
     if sizes.get('paws_lexical') == 0: del sizes['paws_lexical']  # the default: the same world, the same key
     specs = {s.code: s for s in DEFAULT_LANGS}
     langs = overrides.get('langs') or list(specs)
     unknown = [l for l in langs if l not in specs]
-    if unknown or 'en' not in langs: raise ValueError(f"bad world languages {langs!r}: 'en' plus any of {', '.join(specs)}")
+    if unknown or 'en' not in langs:
+        raise ValueError(f"bad world languages {langs!r}: 'en' plus any of {', '.join(specs)}")
     ov = overrides.get('overlap')
     if ov is not None:
         ov = {l: ov for l in langs if l != 'en'} if isinstance(ov, (int, float)) else dict(ov)
         for l, v in ov.items():
-            if l not in specs or l == 'en': raise ValueError(f"overlap for unknown target {l!r}; targets: {', '.join(list(specs)[1:])}")
+            if l not in specs or l == 'en':
+                raise ValueError(f"overlap for unknown target {l!r}; targets: {', '.join(list(specs)[1:])}")
             if not 0 <= v <= 1: raise ValueError(f"overlap for {l!r} must be in [0, 1], got {v!r}")
         specs = {l: replace(s, overlap=float(ov.get(l, s.overlap))) for l, s in specs.items()}
     specs = {l: s if l in WORD_ORDERS[order] else replace(s, order='SVO', adj='pre', by_pos='pre')  # English clause
@@ -545,4 +560,5 @@ def lexicon_free_features(a: str, b: str) -> tuple:
     "(new words, deleted words, length difference, anchor changed): what any language shows without a lexicon."
     A, B = Counter(a.split()), Counter(b.split())
     changed = (B - A) | (A - B)
-    return (sum((B - A).values()), sum((A - B).values()), sum(B.values()) - sum(A.values()), any(w in ANCHORS for w in changed))
+    return (sum((B - A).values()), sum((A - B).values()), sum(B.values()) - sum(A.values()),
+            any(w in ANCHORS for w in changed))

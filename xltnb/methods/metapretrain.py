@@ -39,7 +39,8 @@ def split_budget(total_steps: int,  # the whole pretraining budget, in optimizer
     "Steps of phase 1 (monolingual) and phase 2 (multilingual)."
     if not isinstance(total_steps, int) or isinstance(total_steps, bool) or total_steps < 1:
         raise ValueError(f"total_steps must be a positive int, got {total_steps!r}")
-    if not 0 <= phase1 < 1: raise ValueError(f"phase1 must be in [0, 1) (a multilingual phase is required), got {phase1!r}")
+    if not 0 <= phase1 < 1:
+        raise ValueError(f"phase1 must be in [0, 1) (a multilingual phase is required), got {phase1!r}")
     s1 = round(total_steps * phase1)
     if s1 == total_steps: raise ValueError(f"phase1={phase1} of {total_steps} steps leaves no multilingual step")
     return s1, total_steps - s1
@@ -109,8 +110,9 @@ def run_phases(model, tokenizer, phases: list, corpora: dict,  # lang -> sentenc
     for i, ph in enumerate(phases):
         start = weights_hash(model)
         with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
-            c = pretrain_mlm(model, tokenizer, {l: corpora[l] for l in ph.langs}, Path(out_dir) / f'phase{i + 1}-{ph.name}',
-                             steps=ph.steps, batch_size=ph.batch_size, max_length=ph.seq_len, seed=seed + i, **kw)
+            c = pretrain_mlm(model, tokenizer, {l: corpora[l] for l in ph.langs},
+                             Path(out_dir) / f'phase{i + 1}-{ph.name}', steps=ph.steps, batch_size=ph.batch_size,
+                             max_length=ph.seq_len, seed=seed + i, **kw)
         ran = max((r['step'] for r in c), default=0)
         if ran != ph.steps: raise AssertionError(f"phase {ph.name!r} ran {ran} steps, planned {ph.steps}")
         if vocab_hash(tokenizer) != vh: raise AssertionError(f"phase {ph.name!r} changed the vocabulary")
@@ -150,8 +152,9 @@ def pretrain_arm(init,  # (model, tokenizer): the initial MLM model (copied, nev
     seed_everything(seed)
     run = run_phases(copy.deepcopy(model), tok, phases, corpora, out, seed, **(dict(resume=resume) | kw))
     run.model.save_pretrained(out / 'model'); tok.save_pretrained(out / 'model')
-    atomic_write_text(out / 'run.json', json.dumps(dict(key=key, phase1=phase1, total_steps=total_steps, compute=run.compute,
-                                                        phases=run.phases, curves=run.curves), indent=1, default=float))
+    atomic_write_text(out / 'run.json', json.dumps(dict(key=key, phase1=phase1, total_steps=total_steps,
+                                                        compute=run.compute, phases=run.phases, curves=run.curves),
+                                                   indent=1, default=float))
     return run
 
 # %% ../../nbs/12_metapretrain.ipynb #f56af002
@@ -167,7 +170,8 @@ def loss_curves(runs: dict,  # arm name -> PretrainRun, or its `curves` records
     for i, (arm, run) in enumerate(runs.items()):
         recs = [r for r in _curve_records(run) if r.get('loss') is not None]
         for ph in dict.fromkeys(r['phase'] for r in recs):
-            pts = list({r['step']: r for r in recs if r['phase'] == ph}.values())  # one point per step (not per language)
+            # one point per step (not per language)
+            pts = list({r['step']: r for r in recs if r['phase'] == ph}.values())
             fig.add_trace(go.Scatter(x=[r['tokens'] for r in pts], y=[r['loss'] for r in pts], mode='lines+markers',
                                      name=f'{arm}: {ph}', legendgroup=arm,
                                      line=dict(color=COLOURS[i % len(COLOURS)], dash=PHASE_DASH.get(ph))))

@@ -305,8 +305,8 @@ def perturbation_figure(df: pd.DataFrame, title: str = 'adversarial perturbation
     x = [f'{i}:{t}' for i, t in zip(df['position'], df['token'])]
     fig = go.Figure([go.Bar(x=x, y=df['delta_norm'], name='‖δ‖ (perturbation)'),
                      go.Scatter(x=x, y=df['embed_norm'], name='‖e‖ (embedding)', mode='lines+markers', yaxis='y2')])
-    return fig.update_layout(title=title, yaxis=dict(title='‖δ‖'), xaxis=dict(title='token'), legend=dict(orientation='h'),
-                             yaxis2=dict(title='‖e‖', overlaying='y', side='right'))
+    return fig.update_layout(title=title, yaxis=dict(title='‖δ‖'), xaxis=dict(title='token'),
+                             legend=dict(orientation='h'), yaxis2=dict(title='‖e‖', overlaying='y', side='right'))
 
 # %% ../../nbs/11_robust.ipynb #e6eb54e7
 def _highlight(text: str, ref: str) -> str:
@@ -354,5 +354,5 @@ CLAIMS = [add_claim(Claim('robust', 'robust training (RS-DA) beats plain fine-tu
                           {'method': 'rs-da'}, {'method': 'baseline'})),
           add_claim(Claim('robust', 'robust training (RS-DA) beats plain fine-tuning on mixed-language pairs', SOURCE,
                           {'method': 'rs-da'}, {'method': 'baseline'}, stat='mixed')),
-          add_claim(Claim('robust', 'the gain is larger in generalized (mixed-language) than in standard transfer', SOURCE,
-                          {'method': 'rs-da'}, {'method': 'baseline'}, stat=generalization_gap))]
+          add_claim(Claim('robust', 'the gain is larger in generalized (mixed-language) than in standard transfer',
+                          SOURCE, {'method': 'rs-da'}, {'method': 'baseline'}, stat=generalization_gap))]
