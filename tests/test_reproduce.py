@@ -1,5 +1,5 @@
 "`xltnb reproduce` end to end at the smoke preset: every paper, records contract, report, kill + resume, corruption."
-import json, math, os, signal, subprocess, sys, time
+import json, math, os, signal, subprocess, time
 from pathlib import Path
 import pytest
 from xltnb.reproduce import available_papers, PAPERS
@@ -111,7 +111,8 @@ def test_kill_and_resume_gives_the_same_records(smoke_run, tmp_path, xltnb_bin):
     first, second = (BUILT + BUILT)[:2] if len(BUILT) == 1 else BUILT[:2]
     papers = list(dict.fromkeys([first, second]))
     p = subprocess.Popen([xltnb_bin, 'reproduce', *papers, '--preset', 'smoke', '--out', str(tmp_path), '--quiet'],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, start_new_session=True)
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                         start_new_session=True)
     target = tmp_path/papers[-1]/'executed.ipynb' if len(papers) > 1 else tmp_path/papers[0]/'executed.ipynb'
     deadline = time.time() + 600
     while time.time() < deadline and p.poll() is None and not target.exists(): time.sleep(0.2)
