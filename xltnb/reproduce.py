@@ -24,8 +24,8 @@ PAPERS = {'baseline': 'plain zero-shot fine-tuning: the harness every encoder pa
           'metapretrain': 'cross-lingual LM meta-pretraining (Chi et al., 2021)',
           'langarith': 'language arithmetic over MAD-X language adapters (Klimaszewski et al., 2025)',
           'mothello': 'mOthello: alignment and transfer in multilingual Othello-GPT (Hua et al., 2024)'}
-# papers whose every preset is offline (synthetic data, models trained from scratch): their `paper` preset needs a GPU
-# only
+# papers whose every preset is offline (synthetic data, models trained from scratch):
+# their `paper` preset needs a GPU only
 NO_HUB_PAPERS = ('mothello',)
 
 def project_root() -> Path:
