@@ -171,12 +171,10 @@ def _load_local(name, lang, split, data_dir):
     return Dataset.from_dict(cols, features=_features(info))
 
 # %% ../nbs/02_tasks.ipynb #a5d2b038
-def load_task(name: str,  # a task in TASKS: 'xnli', 'pawsx', 'world-*', 'msg-topic', 'msg-para', 'emoji-topic',
-                          # 'msg-bitext'
+def load_task(name: str,  # in TASKS: 'xnli', 'pawsx', 'world-*', 'msg-topic', 'msg-para', 'emoji-topic', 'msg-bitext'
               lang: str,  # a language of the task (`task_languages(name)`)
               split: str,  # 'train' (English only), 'dev' or 'test'
-              data_dir: str | Path | None = None,  # XTREME-layout files DIR/{split}-{lang}.tsv|.jsonl instead of the
-                                                   # hub
+              data_dir: str | Path | None = None,  # read XTREME-layout DIR/{split}-{lang}.tsv|.jsonl instead of the hub
               world='cpu',  # world tasks: a preset name, a dict of `make_world` arguments, or a World
               seed: int = 0,  # real-text tasks: the seed of the split by message/emoji (`xltnb.realtext`)
              ):
