@@ -1,6 +1,6 @@
 # The two commands a newcomer needs (each sets itself up into .venv first):
 .PHONY: test reproduce docs sync clean
-test:        ## notebooks in sync -> nbdev_test -> pytest tests/ -> docs
+test:        ## ruff -> notebooks in sync -> nbdev_test -> pytest tests/ -> docs
 	bash tools/test.sh
 reproduce:   ## the main job: xltnb reproduce all --preset cpu (offline)
 	bash tools/reproduce.sh

@@ -74,7 +74,8 @@ def main(argv=None):
     import torch
     print(f'# cache hits: one build into an empty cache vs the median of {args.reps} cached reads, '
           f'{args.threads} thread(s); torch {torch.__version__}')
-    print(f"{'artefact':<11}{'build cpu s':>12}{'read cpu s':>12}{'x build':>9}    {'build wall s':>13}{'read wall s':>12}{'x build':>9}")
+    print(f"{'artefact':<11}{'build cpu s':>12}{'read cpu s':>12}{'x build':>9}    "
+          f"{'build wall s':>13}{'read wall s':>12}{'x build':>9}")
     for r in rows:
         print(f"{r['artefact']:<11}{r['build_cpu_s']:>12.3f}{r['read_cpu_s']:>12.4f}{r['ratio']:>9.4f}    "
               f"{r['build_wall_s']:>13.3f}{r['read_wall_s']:>12.4f}{r['wall_ratio']:>9.4f}")

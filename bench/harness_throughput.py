@@ -113,7 +113,8 @@ def main(argv=None):
     out = dict(bench='harness_throughput', size=args.size, world=args.world, task=args.task, steps=args.steps,
                batch_size=args.batch_size, threads=args.threads, bare_updates_per_s=rates['bare'],
                harness_updates_per_s=rates['harness'], ratios=ratios, ratio_median=med, target=0.95,
-               pad_fraction_mean=float(dyn.mean()), pad_fraction_min=float(dyn.min()), pad_fraction_max=float(dyn.max()),
+               pad_fraction_mean=float(dyn.mean()), pad_fraction_min=float(dyn.min()),
+               pad_fraction_max=float(dyn.max()),
                pad_fraction_if_max_length=float(fixed.mean()))
     print(json.dumps(out))
     return out

@@ -38,7 +38,8 @@ def step_seconds(threads, steps):
     r = WORLD_RECIPES['cpu']; set_threads(threads)
     w = make_world(r['world']); tok = world_tokenizer(w, r['vocab_size'], r['arch'])
     model = build_encoder(r['arch'], r['size'], tok, head='mlm', seed=0)
-    seqs = pack_corpora(tok, {l: w.corpus(l)[:2000] for l in w.languages()}, (steps + 2) * r['batch_size'], r['max_length'])
+    seqs = pack_corpora(tok, {l: w.corpus(l)[:2000] for l in w.languages()}, (steps + 2) * r['batch_size'],
+                        r['max_length'])
     coll = DataCollatorForLanguageModeling(tok, mlm_probability=0.15)
     opt = torch.optim.AdamW(model.parameters(), lr=r['lr'])
     times = []
@@ -57,7 +58,8 @@ if __name__ == '__main__':
     gen, gen1 = world_generation_seconds(), world_generation_seconds(workers=1)
     print(f"cpu world generated in {gen:.1f} s with 2 processes (target <= 15 s), {gen1:.1f} s with 1")
     s, r, n = step_seconds(a.threads, a.steps)
-    out = dict(world_generation_s=round(gen, 2), world_generation_1proc_s=round(gen1, 2), threads=a.threads, median_step_s=round(s, 3), recipe_steps=r['steps'],
+    out = dict(world_generation_s=round(gen, 2), world_generation_1proc_s=round(gen1, 2), threads=a.threads,
+               median_step_s=round(s, 3), recipe_steps=r['steps'],
                estimated_pretrain_min=round(s * r['steps'] / 60, 1), n_params=n)
     print(f"world encoder ({r['size']}, {n / 1e6:.2f}M params): {s:.3f} s/step on {a.threads} thread(s) -> "
           f"{r['steps']} steps ~ {s * r['steps'] / 60:.1f} min of compute")
@@ -68,6 +70,7 @@ if __name__ == '__main__':
         last = max(c['step'] for c in curves)
         final = {c['lang']: round(c['mlm_acc'], 3) for c in curves if c['step'] == last}
         out.update(shipped_seconds=rec['seconds'], shipped_threads=rec['threads'], shipped_final_mlm_acc=final)
-        print(f"shipped checkpoint: {rec['seconds'] / 60:.1f} min wall-clock on {rec['threads']} thread(s) (shared cores); "
-              f"final MLM accuracy {final}")
-    if a.json: Path(a.json).parent.mkdir(parents=True, exist_ok=True); Path(a.json).write_text(json.dumps(out, indent=1))
+        print(f"shipped checkpoint: {rec['seconds'] / 60:.1f} min wall-clock on {rec['threads']} thread(s) "
+              f"(shared cores); final MLM accuracy {final}")
+    if a.json:
+        Path(a.json).parent.mkdir(parents=True, exist_ok=True); Path(a.json).write_text(json.dumps(out, indent=1))

@@ -36,13 +36,14 @@ def build(args):
 
 
 def task_batch(args):
-    "The first `batch` English training examples of `--e5-task`, tokenized (padded to the longest) as training sees them."
+    """The first `batch` English training examples of `--e5-task`, tokenized (padded to the longest) as training sees
+    them."""
     from xltnb.e5 import e5_for_task
     from xltnb.tasks import load_task, task_info
     tok = e5_for_task(args.e5_task)[1]
     ds = load_task(args.e5_task, 'en', 'train').select(range(args.batch))
-    b = tok(*[list(ds[f]) for f in task_info(args.e5_task)['text_fields']], padding=True, truncation=True, max_length=args.seq,
-            return_tensors='pt')
+    b = tok(*[list(ds[f]) for f in task_info(args.e5_task)['text_fields']], padding=True, truncation=True,
+            max_length=args.seq, return_tensors='pt')
     return dict(b, labels=torch.tensor(list(ds['label'])))
 
 
@@ -98,7 +99,8 @@ def main(argv=None):
         k = int(name.split('=')[1]) if name.startswith('at') else None
         rows.append(dict(method=name, cpu_s=cpu, ratio=cpu / base[0], wall_s=wall, wall_ratio=wall / base[1],
                          target=(k + 1.2) if k else None, ok=(cpu / base[0] <= k + 1.2) if k else None))
-    shape = f'e5-small trimmed + frozen on {args.e5_task}' if args.e5_task else args.model or f'BERT {args.layers}x{args.hidden}, vocab {args.vocab}'
+    shape = (f'e5-small trimmed + frozen on {args.e5_task}' if args.e5_task
+             else args.model or f'BERT {args.layers}x{args.hidden}, vocab {args.vocab}')
     print(f'# robust step cost: {shape}, batch {args.batch} x seq {args.seq}, {args.threads} thread(s), '
           f'{args.reps} reps, median; torch {torch.__version__}')
     print(f"{'method':<18}{'cpu s':>8}{'x baseline':>12}{'target':>9}    {'wall s':>8}{'x baseline':>12}")

@@ -113,7 +113,8 @@ def main(argv=None):
     set_threads(args.threads); seed_everything(0, deterministic=False)
     clf, mlm, tok, lang_kw, ds, modes = build(args)
     modes = args.modes.split(',') if args.modes else modes
-    if mlm is None and 'mlm' in modes: raise SystemExit("mode 'mlm' needs an MLM head; e5-small has none: use --modes embed")
+    if mlm is None and 'mlm' in modes:
+        raise SystemExit("mode 'mlm' needs an MLM head; e5-small has none: use --modes embed")
 
     # the one-off cost: substitutes for the whole training set, per variant and source, no cache
     methods, build_s = {'baseline': Method()}, {}
@@ -145,8 +146,10 @@ def main(argv=None):
                    baseline_steps=c / base[0], baseline_steps_per_1k=c * 1000 / len(ds) / base[0])
               for (v, mode), (c, w) in build_s.items()]
     print(f"# SALT step cost: {shape}, batch {args.batch} x {int(batch['input_ids'].shape[1])} tokens, "
-          f"{args.threads} thread(s), {args.reps} reps, median; step substitutes from '{modes[0]}'; torch {torch.__version__}")
-    print(f"{'method':<12}{'cpu s':>8}{'x baseline':>12}{'target':>9}    {'wall s':>8}{'x baseline':>12}{'switched/step':>15}")
+          f"{args.threads} thread(s), {args.reps} reps, median; step substitutes from '{modes[0]}'; "
+          f"torch {torch.__version__}")
+    print(f"{'method':<12}{'cpu s':>8}{'x baseline':>12}{'target':>9}    "
+          f"{'wall s':>8}{'x baseline':>12}{'switched/step':>15}")
     for r in rows:
         flag = '' if r['ok'] is None else (' ok' if r['ok'] else ' !!')
         sw = '' if r['switched_per_step'] is None else f"{r['switched_per_step']:.1f}"
@@ -157,7 +160,8 @@ def main(argv=None):
     for b in builds:
         print(f"{b['variant']:<12}{b['mode']:<8}{b['cpu_s']:>8.2f}{b['cpu_s_per_1k']:>15.2f}"
               f"{b['baseline_steps_per_1k']:>24.1f}{b['wall_s']:>9.2f}")
-    if args.json: atomic_write_text(Path(args.json), json.dumps(dict(args=vars(args), steps=rows, builds=builds), indent=1))
+    if args.json:
+        atomic_write_text(Path(args.json), json.dumps(dict(args=vars(args), steps=rows, builds=builds), indent=1))
     return 0 if all(r['ok'] in (None, True) for r in rows) else 1
 
 

@@ -15,7 +15,7 @@ def root(): return ROOT
 def xltnb_bin(): return str(BIN/'xltnb')
 
 sys.path.insert(0, str(ROOT/'tools'))
-from browser import CHROMIUM, ARGS as CHROMIUM_ARGS, chromium  # noqa: E402  the one browser set-up (tools/browser.py)
+from browser import CHROMIUM, chromium  # noqa: E402  the one browser set-up (tools/browser.py)
 
 @pytest.fixture(scope='session')
 def browser():

@@ -1,4 +1,5 @@
-"Run a paper notebook's first two code cells as papermill would: the parameters cell, the injected overrides, the checks."
+"""Run a paper notebook's first two code cells as papermill would: the parameters cell, the injected overrides, the
+checks."""
 from pathlib import Path
 import nbformat
 

@@ -4,7 +4,8 @@ import json, socket, subprocess
 import pytest
 
 def run(xltnb_bin, *args, timeout=60, env=None):
-    return subprocess.run([xltnb_bin, *args], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, env=env)
+    return subprocess.run([xltnb_bin, *args], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                          env=env)
 
 def test_info_reports_offline_hub(xltnb_bin):
     r = run(xltnb_bin, 'info', '--json')

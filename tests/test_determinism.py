@@ -42,7 +42,8 @@ def build_all() -> dict:
     w = make_world('smoke')
     def world():
         tasks = {f'{t}/{l}/{s}': (ds.to_dict(), ds._fingerprint) for t in ('world-nli', 'world-paws', 'world-bitext')
-                 for l in w.languages() for s in (('train',) if l == 'en' and t != 'world-bitext' else ()) + ('dev', 'test')
+                 for l in w.languages()
+                 for s in (('train',) if l == 'en' and t != 'world-bitext' else ()) + ('dev', 'test')
                  for ds in [load_task(t, l, s, world='smoke')]}
         return _h(dict(key=w.key, corpora={l: w.corpus(l) for l in w.languages()}, tasks=tasks,
                        lexicons={l: sorted(map(str, w.lexicons[l].items())) for l in w.languages()}))
@@ -96,7 +97,8 @@ def builds(tmp_path_factory) -> dict:
     tmp, procs = tmp_path_factory.mktemp('determinism'), {}
     for s in SEEDS:
         env = dict(os.environ, PYTHONHASHSEED=s, XLTNB_CACHE=str(tmp / f'cache-{s}'), PYTHONPATH=str(ROOT),
-                   HF_HUB_OFFLINE='1', HF_DATASETS_OFFLINE='1', TRANSFORMERS_OFFLINE='1', TOKENIZERS_PARALLELISM='false',
+                   HF_HUB_OFFLINE='1', HF_DATASETS_OFFLINE='1', TRANSFORMERS_OFFLINE='1',
+                   TOKENIZERS_PARALLELISM='false',
                    XLTNB_THREADS='1', OMP_NUM_THREADS='1')
         procs[s] = subprocess.Popen([sys.executable, __file__], env=env, cwd=tmp, text=True,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -12,7 +12,8 @@ from xltnb.encoders import (ASSET_DIR, WORLD_RECIPES, build_encoder, load_encode
 shipped = pytest.mark.skipif(not (ASSET_DIR / 'model.safetensors').exists(), reason='world encoder not shipped')
 
 def test_bad_names_and_heads(tmp_path):
-    with pytest.raises(ResourceUnavailable, match="encoders that run offline: world-tiny, world-small, world-small-scratch"):
+    with pytest.raises(ResourceUnavailable,
+                       match="encoders that run offline: world-tiny, world-small, world-small-scratch"):
         load_encoder('xlm-roberta-base')
     with pytest.raises(ValueError, match="unknown head 'ner'; known: None, mlm, seq-cls"):
         load_encoder('world-tiny', head='ner')
@@ -27,7 +28,8 @@ def test_tokenizer_is_cached(monkeypatch):
     from xltnb.core import cache_path
     from xltnb.world import make_world
     first = world_tokenizer('smoke')
-    f = cache_path('tokenizer', dict(world=make_world('smoke').key, vocab_size=600, arch='bert', cap=20000)) / 'tokenizer.json'
+    f = cache_path('tokenizer', dict(world=make_world('smoke').key, vocab_size=600, arch='bert', cap=20000))
+    f = f / 'tokenizer.json'
     mtime = f.stat().st_mtime_ns
     monkeypatch.setattr(E, 'train_tokenizer', lambda *a, **k: pytest.fail('tokenizer trained again despite the cache'))
     tok = world_tokenizer('smoke')
@@ -36,7 +38,8 @@ def test_tokenizer_is_cached(monkeypatch):
 def test_recipe_at_smoke_size(tmp_path):
     out = pretrain_world_encoder('smoke', out=tmp_path / 'enc', threads=1)
     rec = json.loads((out / 'recipe.json').read_text())
-    assert rec['recipe'] == WORLD_RECIPES['smoke'] and rec['weights_sha256'] == content_hash(out / 'model.safetensors', n=64)
+    assert rec['recipe'] == WORLD_RECIPES['smoke']
+    assert rec['weights_sha256'] == content_hash(out / 'model.safetensors', n=64)
     assert rec['command'].endswith("pretrain_world_encoder('smoke')\"")  # the call that remakes it, overrides included
     curves = json.loads((out / 'curves.json').read_text())
     from xltnb.world import languages

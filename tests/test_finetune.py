@@ -110,11 +110,15 @@ def test_baseline_presets_set_known_parameters_of_the_right_type(preset):
 @pytest.mark.parametrize('args, message', [
     (['-p', 'lr', 'fast'], "parameter 'lr' must be float, got 'fast'"),
     (['-p', 'modle', 'world-small'], "unknown parameter(s) 'modle'; allowed: preset, seeds, out_dir"),
-    (['-p', 'tasks', 'world-nli,xnil'], "parameter 'tasks': 'xnil' is not allowed; allowed: world-nli, world-paws, xnli, pawsx"),
-    (['-f', str(ROOT / 'configs' / 'baseline' / 'cpu.yaml'), '-p', 'seeds', '0,x'], "seeds must be a non-empty list of ints"),
+    (['-p', 'tasks', 'world-nli,xnil'],
+     "parameter 'tasks': 'xnil' is not allowed; allowed: world-nli, world-paws, xnli, pawsx"),
+    (['-f', str(ROOT / 'configs' / 'baseline' / 'cpu.yaml'), '-p', 'seeds', '0,x'],
+     "seeds must be a non-empty list of ints"),
     (['-p', 'floor_seeds', '-1'], "floor_seeds must be >= 0 (0: every seed), got -1"),
-    (['-y', 'task_steps: {world-nlii: 10}'], "task_steps names 'world-nlii', which is not in tasks; tasks: world-nli, world-paws"),
-    (['-p', 'dial_records', 'dial.jsonl'], "dial_records: measured records 'dial.jsonl': no such file; give a results.jsonl path or one of: baseline-"),
+    (['-y', 'task_steps: {world-nlii: 10}'],
+     "task_steps names 'world-nlii', which is not in tasks; tasks: world-nli, world-paws"),
+    (['-p', 'dial_records', 'dial.jsonl'],
+     "dial_records: measured records 'dial.jsonl': no such file; give a results.jsonl path or one of: baseline-"),
     (['-p', 'world_order', 'svo'], "parameter 'world_order': 'svo' is not allowed; allowed: mixed, en, own"),
     (['-p', 'paws_lexical', '-1'], "paws_lexical must be >= 0 (0: no lexical items), got -1"),
     (['-y', 'world_records: [x.jsonl]'], "world_records: measured records 'x.jsonl': no such file"),
@@ -130,14 +134,16 @@ def test_baseline_gpu_presets_stop_with_a_clear_message_here(tmp_path, preset):
     from xltnb.core import available_devices
     if 'cuda' in available_devices(): pytest.skip('a GPU is here')
     r, _ = _papermill(tmp_path, '-f', str(ROOT / 'configs' / 'baseline' / f'{preset}.yaml'))
-    assert f"preset '{preset}' needs a CUDA GPU" in r.stdout + r.stderr and 'presets that run here: smoke, cpu' in r.stdout + r.stderr
+    assert f"preset '{preset}' needs a CUDA GPU" in r.stdout + r.stderr
+    assert 'presets that run here: smoke, cpu' in r.stdout + r.stderr
     assert not (tmp_path / 'run' / 'results.jsonl').exists()
 
 
 def test_baseline_runs_with_a_preset_file_and_overrides(tmp_path):
     r, secs = _papermill(tmp_path, '-f', str(ROOT / 'configs' / 'baseline' / 'smoke.yaml'), '-p', 'seeds', '0,1',
                          '-p', 'tasks', 'world-paws', '-p', 'max_steps', '4', '-p', 'pair_langs', 'en,sw',
-                         '-p', 'rt_tasks', '', '-p', 'rt_bitext', '', '-p', 'out_dir', str(tmp_path / 'run'))  # world only
+                         '-p', 'rt_tasks', '', '-p', 'rt_bitext', '',
+                         '-p', 'out_dir', str(tmp_path / 'run'))  # world only
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     from xltnb.results import load_records
     recs = load_records(tmp_path / 'run' / 'results.jsonl')
@@ -146,12 +152,16 @@ def test_baseline_runs_with_a_preset_file_and_overrides(tmp_path):
     test = [r for r in recs if r['metric'] == 'accuracy' and r['split'] == 'test' and 'lang' in r]
     assert {r['method'] for r in test} == {'baseline', 'floor-scratch', 'floor-heuristic'}
     assert {r['seed'] for r in test} == {0, 1} and {r['task'] for r in recs} == {'world-paws'}
-    assert {(r['lang_a'], r['lang_b']) for r in recs if 'lang_a' in r} == {('en', 'en'), ('en', 'sw'), ('sw', 'en'), ('sw', 'sw')}
-    assert {r['metric'] for r in recs} >= {'accuracy', 'accuracy_by_edit', 'retrieval', 'cosine', 'cosine_random', 'pair_cosine'}
+    assert ({(r['lang_a'], r['lang_b']) for r in recs if 'lang_a' in r}
+            == {('en', 'en'), ('en', 'sw'), ('sw', 'en'), ('sw', 'sw')})
+    assert {r['metric'] for r in recs} >= {'accuracy', 'accuracy_by_edit', 'retrieval', 'cosine', 'cosine_random',
+                                           'pair_cosine'}
     pc = [r for r in recs if r['metric'] == 'pair_cosine']  # the pretrained encoder's view of each edit kind
-    assert {r['edit'] for r in pc} == {'conj-swap', 'swap', 'conj-obj-swap', 'passive', 'passive-swap'}  # world-paws' edits:
-    assert all(-1 <= r['value'] <= 1 for r in pc)  # no syn / alt items by default (paws_lexical 0)
-    runs = sorted(p.relative_to(tmp_path / 'run' / 'runs').as_posix() for p in (tmp_path / 'run' / 'runs').glob('*/*/*'))
+    # world-paws' edits: no syn / alt items by default (paws_lexical 0)
+    assert {r['edit'] for r in pc} == {'conj-swap', 'swap', 'conj-obj-swap', 'passive', 'passive-swap'}
+    assert all(-1 <= r['value'] <= 1 for r in pc)
+    runs = sorted(p.relative_to(tmp_path / 'run' / 'runs').as_posix()
+                  for p in (tmp_path / 'run' / 'runs').glob('*/*/*'))
     assert runs == ['world-paws/baseline/seed0', 'world-paws/baseline/seed1', 'world-paws/floor-scratch/seed0',
                     'world-paws/floor-scratch/seed1']
 
@@ -159,7 +169,8 @@ def test_baseline_runs_with_a_preset_file_and_overrides(tmp_path):
 def test_baseline_runs_on_another_world(tmp_path):
     """world_order='own' and paws_lexical=1 fine-tune and test on that world (each target in its own word order,
     world-paws with its lexical items: the defaults before 2026-11-23), and the records say so."""
-    r, _ = _papermill(tmp_path, '-p', 'world_order', 'own', '-p', 'paws_lexical', '1', '-p', 'tasks', 'world-paws', '-p', 'max_steps', '2',
+    r, _ = _papermill(tmp_path, '-p', 'world_order', 'own', '-p', 'paws_lexical', '1', '-p', 'tasks', 'world-paws',
+                      '-p', 'max_steps', '2',
                       '-p', 'model', 'world-small', '-p', 'floor_model', '', '-p', 'bitext', '', '-p', 'rt_tasks', '',
                       '-p', 'rt_bitext', '', '-p', 'dial_records', '')
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
@@ -169,16 +180,18 @@ def test_baseline_runs_on_another_world(tmp_path):
     assert recs and all(r['order'] == 'own' and r['paws_lexical'] == 1 for r in recs)
     assert {'syn', 'alt'} <= {r['edit'] for r in recs}  # the lexical items are in
     run = json.loads((tmp_path / 'run' / 'runs' / 'world-paws' / 'baseline' / 'seed0' / 'run.json').read_text())
-    assert run['world'] == {'preset': 'smoke', 'order': 'own', 'paws_lexical': 1.0}  # fine-tuned and tested on that world
-    enc = json.loads((Path(run['model']) / 'recipe.json').read_text())  # world-small: the recipe pretrained on that world
+    # fine-tuned and tested on that world
+    assert run['world'] == {'preset': 'smoke', 'order': 'own', 'paws_lexical': 1.0}
+    # world-small: the recipe pretrained on that world
+    enc = json.loads((Path(run['model']) / 'recipe.json').read_text())
     assert enc['recipe']['world'] == {'preset': 'smoke', 'order': 'own'}  # paws_lexical changes tasks, not the corpora
     assert make_world('smoke', order='own').key != make_world('smoke').key
 
 
 def test_baseline_draws_the_measured_dial_with_its_own_numbers(tmp_path):
     "The measured dial the presets draw is drawn from its records: avg_xen per arm and overlap, and the gap."
-    r, _ = _papermill(tmp_path, '-p', 'tasks', 'world-nli', '-p', 'max_steps', '2', '-p', 'floor_model', '', '-p', 'bitext', '',
-                      '-p', 'rt_tasks', '', '-p', 'rt_bitext', '')
+    r, _ = _papermill(tmp_path, '-p', 'tasks', 'world-nli', '-p', 'max_steps', '2', '-p', 'floor_model', '',
+                      '-p', 'bitext', '', '-p', 'rt_tasks', '', '-p', 'rt_bitext', '')
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     import yaml
     from xltnb.core import read_jsonl
@@ -193,8 +206,8 @@ def test_baseline_draws_the_measured_dial_with_its_own_numbers(tmp_path):
         v = [r['value'] for r in recs if r['method'] == method and r['lang'] != 'en' and r['metric'] == 'accuracy']
         assert len(v) == 7, method
         return 100 * sum(v) / len(v)
-    outs = [o for c in json.loads((tmp_path / 'out.ipynb').read_text())['cells'] if 'dial_sources' in ''.join(c['source'])
-            for o in c.get('outputs', [])]
+    outs = [o for c in json.loads((tmp_path / 'out.ipynb').read_text())['cells']
+            if 'dial_sources' in ''.join(c['source']) for o in c.get('outputs', [])]
     titles = [o['data']['application/vnd.plotly.v1+json']['layout']['title']['text'] for o in outs
               if 'application/vnd.plotly.v1+json' in o.get('data', {})]
     assert titles == [f'world-nli: avg_xen vs the overlap dial (measured: {name}, order=mixed, paws_lexical=0.0; '
@@ -202,7 +215,8 @@ def test_baseline_draws_the_measured_dial_with_its_own_numbers(tmp_path):
     names = [t['name'] for o in outs if 'application/vnd.plotly.v1+json' in o.get('data', {})
              for t in o['data']['application/vnd.plotly.v1+json']['data']]
     assert 'this run: smoke world, order=mixed, paws_lexical=0.0' in names
-    table = next(''.join(o['data']['text/plain']) for o in outs if 'baseline − floor-scratch' in ''.join(o.get('data', {}).get('text/plain', '')))
+    table = next(''.join(o['data']['text/plain']) for o in outs
+                 if 'baseline − floor-scratch' in ''.join(o.get('data', {}).get('text/plain', '')))
     n = len(xs)
     rows = {l.rsplit(None, n)[0].strip(): [float(x) for x in l.split()[-n:]] for l in table.splitlines()[2:]}
     assert rows['baseline'][-1] == round(avg_xen('baseline (overlap 1.0)'), 1)
@@ -211,6 +225,8 @@ def test_baseline_draws_the_measured_dial_with_its_own_numbers(tmp_path):
     gap = avg_xen(f'baseline (overlap {mid})') - avg_xen(f'floor-scratch (overlap {mid})')
     assert abs(rows['baseline − floor-scratch'][len(xs) // 2] - gap) < 0.051
     gaps = [avg_xen(f'baseline (overlap {x})') - avg_xen(f'floor-scratch (overlap {x})') for x in xs]
-    line = next(''.join(o['data']['text/markdown']) for o in outs if 'pretraining lifts' in ''.join(o.get('data', {}).get('text/markdown', '')))
+    line = next(''.join(o['data']['text/markdown']) for o in outs
+                if 'pretraining lifts' in ''.join(o.get('data', {}).get('text/markdown', '')))
     assert f"{min(gaps):.1f} to {max(gaps):.1f} points" in line, line  # the line reads the file, not typed numbers
-    assert f"{avg_xen('baseline (overlap 0.0)'):.1f}% at overlap 0.0 to {avg_xen('baseline (overlap 1.0)'):.1f}% at 1.0" in line, line
+    lo, hi = avg_xen('baseline (overlap 0.0)'), avg_xen('baseline (overlap 1.0)')
+    assert f"{lo:.1f}% at overlap 0.0 to {hi:.1f}% at 1.0" in line, line

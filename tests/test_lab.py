@@ -1,5 +1,6 @@
-"A real front end: JupyterLab on 127.0.0.1, a notebook opened in headless Chromium, a widget changed, its output updated."
-import json, os, socket, subprocess, sys, time, urllib.request
+"""A real front end: JupyterLab on 127.0.0.1, a notebook opened in headless Chromium, a widget changed, its output
+updated."""
+import os, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
 import nbformat, pytest
 
@@ -10,7 +11,8 @@ def free_port():
 def lab(tmp_path_factory):
     d = tmp_path_factory.mktemp('lab'); port = free_port(); token = 'xltnbtest'
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(d/'cfg'), JUPYTER_RUNTIME_DIR=str(d/'rt'), HOME=str(d))
-    p = subprocess.Popen([str(Path(sys.executable).parent/'jupyter-lab'), '--no-browser', '--ip=127.0.0.1', f'--port={port}',
+    p = subprocess.Popen([str(Path(sys.executable).parent/'jupyter-lab'), '--no-browser', '--ip=127.0.0.1',
+                          f'--port={port}',
                           f'--IdentityProvider.token={token}', f'--ServerApp.root_dir={d}', '--allow-root',
                           '--LabApp.news_url=None', '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate'],
                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
@@ -32,14 +34,15 @@ def test_widget_updates_output_in_lab(lab, browser):
     d, url, token = lab
     name = write_nb(d, 'widget.ipynb', [
         "from xltnb.langs import XNLI_LANGS, lang_name\nimport ipywidgets as w\n"
-        "dd = w.Dropdown(options=list(XNLI_LANGS), value='en', description='lang')\nout = w.HTML(value=lang_name('en'))\n"
+        "dd = w.Dropdown(options=list(XNLI_LANGS), value='en', description='lang')\n"
+        "out = w.HTML(value=lang_name('en'))\n"
         "dd.observe(lambda ch: setattr(out, 'value', lang_name(ch['new'])), names='value')\nw.VBox([dd, out])"])
     page = browser.new_page(viewport={'width': 1300, 'height': 900}); errors = []
     page.on('pageerror', lambda e: errors.append(str(e)))
     page.goto(f'{url}/lab/tree/{name}?token={token}', timeout=60000)
     page.wait_for_selector('.jp-Notebook', timeout=60000)
-    page.wait_for_function("() => [...document.querySelectorAll('span')].some(s => s.textContent.includes('Kernel status: Idle'))",
-                           timeout=180000)
+    page.wait_for_function("() => [...document.querySelectorAll('span')]"
+                           ".some(s => s.textContent.includes('Kernel status: Idle'))", timeout=180000)
     sel = None
     dialogs = []
     for attempt in range(4):  # the status bar can say Idle before the kernel connection takes requests: retry the run
@@ -57,6 +60,7 @@ def test_widget_updates_output_in_lab(lab, browser):
     out = page.locator('.widget-html-content').first
     assert out.inner_text().strip() == 'English'
     sel.select_option('sw')
-    page.wait_for_function("() => document.querySelector('.widget-html-content').innerText.trim() === 'Swahili'", timeout=20000)
+    page.wait_for_function("() => document.querySelector('.widget-html-content').innerText.trim() === 'Swahili'",
+                           timeout=20000)
     assert out.inner_text().strip() == 'Swahili'
     assert not errors, errors

@@ -1,7 +1,6 @@
 "Language arithmetic: what the notebook cannot test (widgets driven by `.value`, caches, library quirks, bad inputs)."
 import logging, tempfile
 
-import numpy as np
 import pandas as pd
 import pytest
 import torch

@@ -1,7 +1,7 @@
 """Meta-pretraining: what the notebook's examples cannot show: the calls made to the project's MLM pretraining
 (phase 2 gets phase 1's model and the same tokenizer), equal compute over a sweep of splits, bad inputs,
 and the paper notebook's `paper` preset stopping with a clear message offline."""
-import json, os, subprocess, sys
+import json
 from pathlib import Path
 
 import pytest

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from xltnb.othello.engine import playable, random_games
-from xltnb.othello.mothello import (encode, make_gpt, make_languages, run_experiment, run_experiments,
+from xltnb.othello.mothello import (encode, make_gpt, make_languages, run_experiments,
                                     train_gpt)
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,6 +1,5 @@
 "Real-text tasks (xltnb.realtext) through `load_task`: schemas, languages, split hygiene, determinism, cache, errors."
 import os
-from pathlib import Path
 
 import pytest
 

@@ -1,5 +1,5 @@
 "`xltnb reproduce` end to end at the smoke preset: every paper, records contract, report, kill + resume, corruption."
-import json, math, os, signal, subprocess, sys, time
+import json, math, os, signal, subprocess, time
 from pathlib import Path
 import pytest
 from xltnb.reproduce import available_papers, PAPERS

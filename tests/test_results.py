@@ -2,7 +2,6 @@
 invalid records, missing seeds or languages, claims that cannot be measured."""
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -121,19 +120,25 @@ def test_measured_tool_ships_a_run_with_its_provenance(tmp_path):
                         preset='cpu', seed=0, split='test')
     write_records(run / 'results.jsonl', recs)
     (run / 'config.json').write_text(json.dumps({'params': {'max_steps': 7}, 'versions': {'torch': 'x'}}))
-    args = [sys.executable, str(tool), str(run), 'grid', '--what', 'W', '--where', 'here', '--command', 'C', '--to', str(tmp_path / 'm')]
+    args = [sys.executable, str(tool), str(run), 'grid', '--what', 'W', '--where', 'here', '--command', 'C',
+            '--to', str(tmp_path / 'm')]
     r = subprocess.run(args, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     got, meta = measured_records(str(tmp_path / 'm' / 'grid.jsonl'))
-    assert [dict(x, measured=None) for x in got] == [dict(x, measured=None) for x in recs] and {x['measured'] for x in got} == {'grid.jsonl'}
-    assert (meta['what'], meta['measured'], meta['command'], meta['params'], meta['n_records']) == ('W', 'here', 'C', {'max_steps': 7}, 2)
+    assert [dict(x, measured=None) for x in got] == [dict(x, measured=None) for x in recs]
+    assert {x['measured'] for x in got} == {'grid.jsonl'}
+    assert ((meta['what'], meta['measured'], meta['command'], meta['params'], meta['n_records'])
+            == ('W', 'here', 'C', {'max_steps': 7}, 2))
     bad = subprocess.run(args[:3] + ['grid.jsonl'] + args[4:], capture_output=True, text=True)
-    assert bad.returncode == 2 and "NAME is a bare file stem such as 'salt-cpu-world-paws', got 'grid.jsonl'" in bad.stderr
-    missing = subprocess.run([sys.executable, str(tool), str(tmp_path / 'nope'), 'g', '--what', 'W', '--where', 'h', '--command', 'C'],
-                             capture_output=True, text=True)
-    assert missing.returncode == 2 and 'results.jsonl is missing: give the out_dir of a finished paper-notebook run' in missing.stderr
+    assert bad.returncode == 2
+    assert "NAME is a bare file stem such as 'salt-cpu-world-paws', got 'grid.jsonl'" in bad.stderr
+    missing = subprocess.run([sys.executable, str(tool), str(tmp_path / 'nope'), 'g', '--what', 'W', '--where', 'h',
+                              '--command', 'C'], capture_output=True, text=True)
+    assert missing.returncode == 2
+    assert 'results.jsonl is missing: give the out_dir of a finished paper-notebook run' in missing.stderr
     # --world names the world the run was on; its world-task records get those options where they lack them
-    w = subprocess.run(args[:3] + ['own'] + args[4:] + ['--world', '{"order": "own", "paws_lexical": 1.0}'], capture_output=True, text=True)
+    w = subprocess.run(args[:3] + ['own'] + args[4:] + ['--world', '{"order": "own", "paws_lexical": 1.0}'],
+                       capture_output=True, text=True)
     assert w.returncode == 0, w.stderr
     got, meta = measured_records(str(tmp_path / 'm' / 'own.jsonl'))
     assert meta['world'] == {'order': 'own', 'paws_lexical': 1.0}

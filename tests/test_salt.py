@@ -224,10 +224,12 @@ def test_text_langs_tells_pieces_by_usage(tok):
 
 
 def test_measured_runs_are_checked_before_any_work(tmp_path):
-    with pytest.raises(FileNotFoundError, match="measured: measured records 'nope.jsonl': no such file; give a results.jsonl"):
+    with pytest.raises(FileNotFoundError,
+                       match="measured: measured records 'nope.jsonl': no such file; give a results.jsonl"):
         _head_cells(measured=['nope.jsonl'])
     from xltnb.results import make_records, write_records
-    f = write_records(tmp_path / 'results.jsonl', make_records({'en': 0.9}, paper='salt', method='baseline', task='world-nli',
-                                                               model='world-tiny', preset='smoke', seed=0))
+    f = write_records(tmp_path / 'results.jsonl', make_records({'en': 0.9}, paper='salt', method='baseline',
+                                                               task='world-nli', model='world-tiny', preset='smoke',
+                                                               seed=0))
     with pytest.raises(ValueError, match="holds world-nli, which this run also trains"):
         _head_cells(measured=[str(f)])

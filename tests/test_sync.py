@@ -1,9 +1,9 @@
 "Editing an exported module by hand makes the sync check (step 1 of the test command) fail and name the notebook."
 import shutil, subprocess, sys
-from pathlib import Path
 
 def test_hand_edit_of_module_is_caught(root, tmp_path):
-    files = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'], cwd=root, capture_output=True, text=True).stdout.split()
+    files = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'], cwd=root, capture_output=True,
+                           text=True).stdout.split()
     for f in files:
         if (root/f).is_file(): (tmp_path/f).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(root/f, tmp_path/f)
     subprocess.run('git init -q && git add -A', shell=True, cwd=tmp_path, check=True)
@@ -18,7 +18,8 @@ def test_hand_edit_of_module_is_caught(root, tmp_path):
     assert 'xltnb/core.py differs from its notebook: edit nbs/00_core.ipynb instead' in bad.stderr
 
 def test_module_without_notebook_is_caught(root, tmp_path):
-    files = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'], cwd=root, capture_output=True, text=True).stdout.split()
+    files = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'], cwd=root, capture_output=True,
+                           text=True).stdout.split()
     for f in files:
         if (root/f).is_file(): (tmp_path/f).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(root/f, tmp_path/f)
     (tmp_path/'xltnb'/'stray.py').write_text('x = 1\n')

@@ -27,10 +27,12 @@ def test_jsonl_and_headerless_tsv_and_dropped_minus_one():
     assert p.column_names == ['sentence1', 'sentence2', 'label'] and list(p['label']) == [0, 1]
 
 def test_unknown_task():
-    with pytest.raises(ValueError, match="unknown task 'xnil'; known: xnli, pawsx, world-nli, world-paws, world-bitext"):
+    with pytest.raises(ValueError,
+                       match="unknown task 'xnil'; known: xnli, pawsx, world-nli, world-paws, world-bitext"):
         load_task('xnil', 'en', 'test')
 
-@pytest.mark.parametrize('task,lang,allowed', [('world-nli', 'xx', 'en, de'), ('xnli', 'ja', 'en, ar'), ('pawsx', 'ar', 'en, de')])
+@pytest.mark.parametrize('task,lang,allowed',
+                         [('world-nli', 'xx', 'en, de'), ('xnli', 'ja', 'en, ar'), ('pawsx', 'ar', 'en, de')])
 def test_unknown_language(task, lang, allowed):
     with pytest.raises(ValueError, match=f"unknown language '{lang}' for task '{task}'; allowed: {allowed}"):
         load_task(task, lang, 'test', data_dir=DATA if task != 'world-nli' else None)
@@ -47,13 +49,15 @@ def test_unknown_split_and_train_in_target():
                                        ('test-de.jsonl', '{"premise": "A man.", "label": 0}\n')])
 def test_missing_field(tmp_path, name, text):
     write(tmp_path, name, text)
-    with pytest.raises(ValueError, match=r"missing field\(s\) 'hypothesis'; a xnli file needs: premise, hypothesis, label"):
+    with pytest.raises(ValueError,
+                       match=r"missing field\(s\) 'hypothesis'; a xnli file needs: premise, hypothesis, label"):
         load_task('xnli', 'de', 'test', data_dir=tmp_path)
 
 @pytest.mark.parametrize('label', ['maybe', '3', '-2'])
 def test_label_outside_label_set(tmp_path, label):
     write(tmp_path, 'test-de.tsv', f'premise\thypothesis\tlabel\na\tb\t0\nc\td\t{label}\n')
-    with pytest.raises(ValueError, match=f"row 2: label '{label}' is outside the label set; allowed: entailment, neutral, contradiction or 0-2"):
+    with pytest.raises(ValueError, match=f"row 2: label '{label}' is outside the label set; "
+                                         "allowed: entailment, neutral, contradiction or 0-2"):
         load_task('xnli', 'de', 'test', data_dir=tmp_path)
 
 def test_label_outside_label_set_pawsx_jsonl(tmp_path):
@@ -85,7 +89,8 @@ def test_task_info_and_languages():
     assert task_info('world-nli')['num_labels'] == 3 and task_info('world-paws')['num_labels'] == 2
     assert task_info('xnli')['hub_id'] == 'facebook/xnli' and 'revision' in task_info('pawsx')
     assert task_languages('pawsx') == ['en', 'de', 'es', 'fr', 'ja', 'ko', 'zh']
-    assert set(TASKS) == {'xnli', 'pawsx', 'world-nli', 'world-paws', 'world-bitext', 'msg-topic', 'msg-para', 'emoji-topic', 'msg-bitext'}
+    assert set(TASKS) == {'xnli', 'pawsx', 'world-nli', 'world-paws', 'world-bitext', 'msg-topic', 'msg-para',
+                          'emoji-topic', 'msg-bitext'}
 
 def test_generalized_pairs_and_bitext():
     g = generalized_pairs('world-nli', 'ru', 'el', **W)

@@ -1,7 +1,5 @@
 """The harness's widgets driven as a user would: set a control's `.value`, check what the observer redrew.
 Records and predictions come from a real (untrained) world-tiny model on the smoke world, not from hand-made data."""
-import numpy as np
-import pandas as pd
 import pytest
 import torch
 

@@ -21,7 +21,8 @@ SECTIONS_JS = """() => { const out = []; let cur = null;
     const h = el.querySelector('h3');
     if (h) { cur = {paper: h.textContent.replace('¶', '').trim(), tables: 0, figures: 0, text: ''}; out.push(cur); }
     if (!cur) continue;
-    for (const t of el.querySelectorAll('table')) if (/\\d/.test(t.querySelector('tbody') ? t.querySelector('tbody').innerText : '')) cur.tables += 1;
+    for (const t of el.querySelectorAll('table'))
+      if (/\\d/.test(t.querySelector('tbody') ? t.querySelector('tbody').innerText : '')) cur.tables += 1;
     cur.figures += el.querySelectorAll('.plotly-graph-div').length;
     cur.text += el.innerText + '\\n';
   } return out; }"""

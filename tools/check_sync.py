@@ -21,7 +21,8 @@ def main() -> int:
     for nb in sorted((ROOT/'nbs').rglob('*.ipynb')):
         if '.ipynb_checkpoints' in nb.parts: continue
         if any('id' not in c for c in nbformat.read(nb, as_version=nbformat.NO_CONVERT).cells):
-            problems.append(f'{nb.relative_to(ROOT)}: cells without ids; run `nbdev_clean --fname {nb.relative_to(ROOT)}`')
+            problems.append(f'{nb.relative_to(ROOT)}: cells without ids; '
+                            f'run `nbdev_clean --fname {nb.relative_to(ROOT)}`')
     files = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'], cwd=ROOT, capture_output=True,
                            text=True, check=True).stdout.split('\n')
     with tempfile.TemporaryDirectory() as tmp:
@@ -39,12 +40,14 @@ def main() -> int:
             for rel in sorted(mine | theirs):
                 a, b = ROOT/'xltnb'/rel, lib/rel
                 if rel.name == '__init__.py': continue
-                if not b.exists(): problems.append(f'xltnb/{rel} is not exported by any notebook (delete it or add its notebook)')
+                if not b.exists():
+                    problems.append(f'xltnb/{rel} is not exported by any notebook (delete it or add its notebook)')
                 elif not a.exists(): problems.append(f'xltnb/{rel} is missing: run nbdev_export')
                 elif a.read_text() != b.read_text() and rel.name == '_modidx.py':
                     problems.append('xltnb/_modidx.py is stale: run nbdev_export')
                 elif a.read_text() != b.read_text():
-                    problems.append(f'xltnb/{rel} differs from its notebook: edit {notebook_of(a)} instead, then run nbdev_export')
+                    problems.append(f'xltnb/{rel} differs from its notebook: edit {notebook_of(a)} instead, '
+                                    'then run nbdev_export')
     for p in problems: print(f'OUT OF SYNC: {p}', file=sys.stderr)
     if not problems: print('notebooks and modules are in sync')
     return 1 if problems else 0

@@ -20,7 +20,8 @@ def main(argv=None):
     ap.add_argument('run_dir', type=Path); ap.add_argument('name')
     ap.add_argument('--what', required=True); ap.add_argument('--where', required=True)
     ap.add_argument('--command', required=True)
-    ap.add_argument('--world', default='', help='the world\'s options as JSON, e.g. \'{"order": "own", "paws_lexical": 1.0}\'')
+    ap.add_argument('--world', default='',
+                    help='the world\'s options as JSON, e.g. \'{"order": "own", "paws_lexical": 1.0}\'')
     ap.add_argument('--to', type=Path, default=MEASURED_DIR, help='folder to write to (default: the package assets)')
     a = ap.parse_args(argv)
     if not a.name or '/' in a.name or a.name.endswith(('.jsonl', '.json')):

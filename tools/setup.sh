@@ -13,7 +13,8 @@ if [[ ! -x .venv/bin/python || "$(cat $stamp 2>/dev/null)" != "$want" ]]; then
   [[ -x .venv/bin/python ]] || "$PY" -m venv .venv
   .venv/bin/python -m pip install -q -r requirements.txt 2>&1 | grep -v "^WARNING: Location" || true
   .venv/bin/python -m pip install -q --no-deps -e . 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/python -c "import torch, transformers, adapters, nbdev, xltnb" || { echo "setup: install failed" >&2; exit 1; }
+  { .venv/bin/python -c "import torch, transformers, adapters, nbdev, xltnb" && .venv/bin/ruff --version >/dev/null; } \
+    || { echo "setup: install failed" >&2; exit 1; }
   echo "$want" > $stamp
 fi
 # Debian packages: chromium (docs and notebook browser tests) and the sources of the real-text tasks (xltnb.realtext:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/19_cli.ipynb #c1dded6d
 from __future__ import annotations
-import argparse, importlib, importlib.metadata as md, json, os, platform, sys, time
+import argparse, importlib, importlib.metadata as md, json, os, platform, sys
 
 from .core import PRESETS, available_devices, cache_dir, hub_reachable
 
@@ -46,7 +46,8 @@ def papers_text() -> str:
     out = []
     for p, desc in PAPERS.items():
         have = paper_notebook(p).exists()
-        out.append(f"{p:<13} {'ready' if have else 'not built yet':<14} presets: {', '.join(paper_presets(p)) or '-':<24} {desc}")
+        presets = ', '.join(paper_presets(p)) or '-'
+        out.append(f"{p:<13} {'ready' if have else 'not built yet':<14} presets: {presets:<24} {desc}")
     return '\n'.join(out)
 
 def presets_text() -> str:
@@ -60,7 +61,8 @@ def presets_text() -> str:
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='xltnb', description='Reproducible zero-shot cross-lingual transfer companion.')
     sub = ap.add_subparsers(dest='cmd', required=True)
-    sub.add_parser('info', help='versions, device, hub reachability, cache folder').add_argument('--json', action='store_true')
+    sub.add_parser('info', help='versions, device, hub reachability, cache folder').add_argument('--json',
+                                                                                              action='store_true')
     sub.add_parser('papers', help='papers and their presets')
     sub.add_parser('presets', help='presets, what they need, whether they run here')
     r = sub.add_parser('reproduce', help='run paper notebooks with papermill')

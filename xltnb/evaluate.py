@@ -5,7 +5,6 @@
 # %% ../nbs/06_evaluate.ipynb #ea8b2f93
 from __future__ import annotations
 from collections import Counter, defaultdict
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,7 +12,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .finetune import Collator, encode, text_fields
-from .langs import SOURCE_LANG, canonical_order, lang_order
+from .langs import SOURCE_LANG, canonical_order
 from .tasks import generalized_pairs, load_task, task_info, task_languages
 from .world import as_world, lexicon_free_features
 

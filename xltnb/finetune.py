@@ -200,7 +200,8 @@ def _model_hash(model) -> str:
     "The starting model's content: its config and, when it was loaded from a folder, its weight files."
     name = str(getattr(model, 'name_or_path', '') or '')  # '' for a model built or changed in memory (e.g. trimmed)
     path = Path(name) if name else None  # (Path('') would be the current folder)
-    return content_hash([model.config.to_dict()] + (sorted(path.glob('*.safetensors')) if path and path.is_dir() else []))
+    weights = sorted(path.glob('*.safetensors')) if path and path.is_dir() else []
+    return content_hash([model.config.to_dict()] + weights)
 
 def _load_finished(out_dir: Path, model, tokenizer) -> FinetuneResult:
     res = json.loads((out_dir / 'result.json').read_text())

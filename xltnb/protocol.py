@@ -13,7 +13,7 @@ import pandas as pd
 from filelock import FileLock
 from transformers.utils import logging as hf_logging
 
-from .core import atomic_write_text, content_hash, run_dir, seed_everything
+from .core import atomic_write_text, content_hash, run_dir
 from .evaluate import accuracy_by, generalized_matrix, predictions, task_langs
 from .finetune import Method, finetune
 from .results import Claim, add_claim, make_records
@@ -51,7 +51,8 @@ class Protocol:
         "A setting that may be given per task (`steps`, `lr`, `epochs`, `eval_steps`) for `task`."
         v = getattr(self, name)
         if not isinstance(v, dict): return v
-        if task not in v: raise ValueError(f"protocol {self.preset!r} gives no {name} for task {task!r}; it has: {', '.join(v)}")
+        if task not in v:
+            raise ValueError(f"protocol {self.preset!r} gives no {name} for task {task!r}; it has: {', '.join(v)}")
         return v[task]
 
 # %% ../nbs/07a_protocol.ipynb #8c06ea9c
@@ -59,17 +60,21 @@ _WORLD = ('world-nli', 'world-paws')
 PROTOCOLS: dict[str, Protocol] = {
     # every code path in seconds: a random tiny encoder, a few updates (its numbers mean nothing)
     'smoke': Protocol('smoke', models=('world-tiny',), world='smoke', tasks=_WORLD, steps={t: 12 for t in _WORLD},
-                      lr={t: 1e-3 for t in _WORLD}, batch_size=16, pair_size=20, pair_langs=('en', 'de', 'ru'), seeds=(0,)),
+                      lr={t: 1e-3 for t in _WORLD}, batch_size=16, pair_size=20, pair_langs=('en', 'de', 'ru'),
+                      seeds=(0,)),
     # 2 cores, offline: the pretrained world encoder; budgets from the pilot above (>= 85% English on both tasks)
-    'cpu': Protocol('cpu', models=('world-small',), world='cpu', tasks=_WORLD, steps={'world-nli': 1200, 'world-paws': 3000},
-                    lr={'world-nli': 5e-4, 'world-paws': 3e-4}, warmup_ratio=0.06, eval_steps={'world-nli': 300, 'world-paws': 750},
+    'cpu': Protocol('cpu', models=('world-small',), world='cpu', tasks=_WORLD,
+                    steps={'world-nli': 1200, 'world-paws': 3000}, lr={'world-nli': 5e-4, 'world-paws': 3e-4},
+                    warmup_ratio=0.06, eval_steps={'world-nli': 300, 'world-paws': 750},
                     pair_size=100, seeds=(0, 1, 2)),
     # one GPU: the cpu protocol over 10 seeds, the reference grid that a cpu rerun is checked against
-    'gpu': Protocol('gpu', models=('world-small',), world='cpu', tasks=_WORLD, steps={'world-nli': 1200, 'world-paws': 3000},
-                    lr={'world-nli': 5e-4, 'world-paws': 3e-4}, warmup_ratio=0.06, eval_steps={'world-nli': 300, 'world-paws': 750},
+    'gpu': Protocol('gpu', models=('world-small',), world='cpu', tasks=_WORLD,
+                    steps={'world-nli': 1200, 'world-paws': 3000}, lr={'world-nli': 5e-4, 'world-paws': 3e-4},
+                    warmup_ratio=0.06, eval_steps={'world-nli': 300, 'world-paws': 750},
                     pair_size=100, seeds=tuple(range(10))),
     # the papers' setting (XTREME): xlm-roberta-base on XNLI and PAWS-X, lr 2e-5, batch 32, length 128, 5 epochs
-    'paper': Protocol('paper', models=('xlm-roberta-base',), world='cpu', tasks=('xnli', 'pawsx'), steps={'xnli': 0, 'pawsx': 0},
+    'paper': Protocol('paper', models=('xlm-roberta-base',), world='cpu', tasks=('xnli', 'pawsx'),
+                      steps={'xnli': 0, 'pawsx': 0},
                       lr={'xnli': 2e-5, 'pawsx': 2e-5}, epochs=5.0, batch_size=32, max_length=128, seeds=(0, 1, 2)),
 }
 _FIELDS = [f.name for f in dataclasses.fields(Protocol) if f.name not in ('preset', 'departures')]
@@ -83,7 +88,8 @@ def protocol(preset: str,  # a key of PROTOCOLS
     departures = dict(departures or {})
     bad = [k for k in departures if k not in _FIELDS]
     if bad: raise ValueError(f"unknown protocol setting {bad[0]!r}; known: {', '.join(_FIELDS)}")
-    if departures and not why: raise ValueError(f"departures from the {preset} protocol ({', '.join(departures)}) need a reason (`why`)")
+    if departures and not why:
+        raise ValueError(f"departures from the {preset} protocol ({', '.join(departures)}) need a reason (`why`)")
     base = PROTOCOLS[preset]
     tuples = {k: tuple(v) for k, v in departures.items() if isinstance(getattr(base, k), tuple)}
     changed = {k: v for k, v in {**departures, **tuples}.items() if v != getattr(base, k)}
@@ -150,7 +156,8 @@ def run_arm(P: Protocol, task: str, model, method: Method | None = None, seed: i
         if f.exists() and fp.exists():
             recs = [json.loads(l) for l in f.read_text().splitlines() if l.strip()]
             return Arm(res, recs, pd.read_parquet(fp), cached=res.cached)
-        preds = predictions(res.model, res.tokenizer, test_sets(task, P), None, 'test', max_length=P.max_length, text=True)
+        preds = predictions(res.model, res.tokenizer, test_sets(task, P), None, 'test', max_length=P.max_length,
+                            text=True)
         b = dict(paper='', preset='', method=method.name, task=task, model=label, seed=seed, steps=res.global_step,
                  train_s=round(train_s, 1), run=res.out_dir.name)
         recs = _records(res, preds, b) + (_pair_records(res, task, P, b) if _is_pair(task) else [])
@@ -160,7 +167,8 @@ def run_arm(P: Protocol, task: str, model, method: Method | None = None, seed: i
 def _records(res, preds, b: dict) -> list[dict]:
     "Per-language test accuracy, English dev accuracy and each test set's majority-class share, as records."
     maj = preds.groupby('lang', sort=False)['label'].agg(lambda y: np.bincount(y).max() / len(y)).to_dict()
-    return (make_records(accuracy_by(preds).to_dict(), **b) + make_records({'en': res.dev_accuracy}, **{**b, 'split': 'dev'})
+    return (make_records(accuracy_by(preds).to_dict(), **b)
+            + make_records({'en': res.dev_accuracy}, **{**b, 'split': 'dev'})
             + make_records(maj, **{**b, 'metric': 'majority'}))
 
 def _pair_records(res, task, P, b: dict) -> list[dict]:
@@ -178,7 +186,8 @@ def arm_records(arm: Arm, paper: str, preset: str, **extra) -> list[dict]:
     return [dict(r, paper=paper, preset=preset, cached=arm.cached, **extra) for r in arm.records]
 
 # %% ../nbs/07a_protocol.ipynb #726bf337
-BASELINE_CLAIM = add_claim(Claim('baseline', 'the pretrained encoder transfers beyond the no-pretraining floor by 10 points',
+BASELINE_CLAIM = add_claim(Claim('baseline',
+                                 'the pretrained encoder transfers beyond the no-pretraining floor by 10 points',
                                  'this project: the calibration of the offline world', {'method': 'baseline'},
                                  {'method': 'floor-scratch'}, margin=0.10))
 
@@ -189,13 +198,16 @@ def on_hub(model: str) -> bool:
     if model in OFFLINE_ENCODERS or Path(model).is_dir(): return False
     if Path(model).is_absolute() or model.startswith('.') or model.count('/') > 1 or Path(model).exists():
         raise FileNotFoundError(f"model {model!r} looks like a local path, but no such model folder exists; give a "
-                                f"folder written by save_pretrained, a hub id, or one of: {', '.join(OFFLINE_ENCODERS)}")
+                                f"folder written by save_pretrained, a hub id, or one of: "
+                                f"{', '.join(OFFLINE_ENCODERS)}")
     return True
 
 def needs_hub(P: Protocol) -> bool:
     "Does protocol `P` need the model hub (a hub model, or a hub task with no local `data_dir`)?"
-    bad = [d for d in dict.fromkeys(P.data_dir.replace('{task}', t) for t in P.tasks) if P.data_dir and not Path(d).is_dir()]
-    if bad: raise FileNotFoundError(f"data_dir {bad[0]!r} is not a folder (XTREME layout: {{split}}-{{lang}}.tsv|.jsonl)")
+    bad = [d for d in dict.fromkeys(P.data_dir.replace('{task}', t) for t in P.tasks)
+           if P.data_dir and not Path(d).is_dir()]
+    if bad:
+        raise FileNotFoundError(f"data_dir {bad[0]!r} is not a folder (XTREME layout: {{split}}-{{lang}}.tsv|.jsonl)")
     return any(on_hub(m) for m in P.models) or any(task_info(t)['source'] == 'hub' and not P.data_dir for t in P.tasks)
 
 def paper_config(params: dict, P: Protocol) -> dict:

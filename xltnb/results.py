@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, operator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -213,7 +213,8 @@ def verdict(diffs,  # per-seed paired differences a − b (NaNs are dropped)
     up = op[0] == '>'
     side = lo > margin if up else hi < margin  # the whole interval on the claim's side of its margin
     other = hi < margin if up else lo > margin
-    if n < min_seeds: return dict(out, verdict='inconclusive', why=f'{n} paired seed(s): fewer than {min_seeds} never decide')
+    if n < min_seeds:
+        return dict(out, verdict='inconclusive', why=f'{n} paired seed(s): fewer than {min_seeds} never decide')
     if side: return dict(out, verdict='holds', why=f'the {confidence:.0%} interval is wholly on the claim\'s side')
     if other: return dict(out, verdict='contradicted', why=f'the {confidence:.0%} interval is wholly on the other side')
     return dict(out, verdict='inconclusive', why=f'the {confidence:.0%} interval spans the margin')
@@ -249,7 +250,8 @@ def source_gate(records, group: dict, margin: float = 0.10) -> str | None:
         except Exception: return 'no majority-class record for the task: the learning gate cannot be checked'
     acc = float(en['value'].mean())
     if acc < floor + margin:
-        return f"the baseline has not learned the task: English {100 * acc:.1f}% < majority {100 * floor:.1f}% + {100 * margin:.0f}"
+        return (f"the baseline has not learned the task: English {100 * acc:.1f}% < majority {100 * floor:.1f}% "
+                f"+ {100 * margin:.0f}")
     return None
 
 def _scopes(records, c: Claim) -> list[dict]:
@@ -261,7 +263,8 @@ def _scopes(records, c: Claim) -> list[dict]:
     out = []
     for vals in dict.fromkeys(map(tuple, df[keys].values.tolist())):
         s = dict(zip(keys, vals))
-        if all(not records_frame(records, metric=c.metric, **c.where, **s, **g).empty for g in (c.a, c.b)): out.append(s)
+        if all(not records_frame(records, metric=c.metric, **c.where, **s, **g).empty for g in (c.a, c.b)):
+            out.append(s)
     return out
 
 def check_claims(records, claims: list[Claim] | None = None, paper: str | None = None,
@@ -277,8 +280,10 @@ def check_claims(records, claims: list[Claim] | None = None, paper: str | None =
             common = a.index.intersection(b.index)
             g = gate or (source_gate(records, {**cs.where, **cs.b}) if c.gate == 'source' and len(common) else None)
             v = verdict((a[common] - b[common]).values, c.op, c.margin, g)
-            rows.append(dict(paper=c.paper, claim=c.text, task=cs.where.get('task', ''), model=cs.where.get('model', ''),
-                             stat=getattr(c.stat, '__name__', None) or f"{c.metric}.{c.stat}", a=a[common].mean() if len(common) else np.nan,
+            rows.append(dict(paper=c.paper, claim=c.text, task=cs.where.get('task', ''),
+                             model=cs.where.get('model', ''),
+                             stat=getattr(c.stat, '__name__', None) or f"{c.metric}.{c.stat}",
+                             a=a[common].mean() if len(common) else np.nan,
                              b=b[common].mean() if len(common) else np.nan, delta=v['mean'], lo=v['lo'], hi=v['hi'],
                              n=v['n'], verdict=v['verdict'], why=v['why'], source=c.source))
     return pd.DataFrame(rows, columns=['paper', 'claim', 'task', 'model', 'stat', 'a', 'b', 'delta', 'lo', 'hi', 'n',
@@ -287,7 +292,8 @@ def check_claims(records, claims: list[Claim] | None = None, paper: str | None =
 def verdict_text(row, scale: float = 100, unit: str = ' points') -> str:
     "One sentence stating a `check_claims` row's verdict with its interval (the only way notebooks state verdicts)."
     where = ', '.join(x for x in (row['task'], row['model']) if x)
-    if row['n'] == 0 or row['n'] != row['n']: return f"**{row['claim']}** ({where}): **{row['verdict']}**: {row['why']}."
+    if row['n'] == 0 or row['n'] != row['n']:
+        return f"**{row['claim']}** ({where}): **{row['verdict']}**: {row['why']}."
     ci = (f"95% CI [{scale * row['lo']:+.1f}, {scale * row['hi']:+.1f}]" if np.isfinite(row['hi']) else 'no interval')
     return (f"**{row['claim']}** ({where}, {row['stat']}): Δ = {scale * row['delta']:+.1f}{unit}, {ci}, "
             f"{row['n']} paired seed(s): **{row['verdict']}** ({row['why']}).")
@@ -356,8 +362,8 @@ def rerun_check(records, reference, claims: list[Claim]) -> pd.DataFrame:
     "Each claim judged on `reference` (Δ, 95% interval, verdict) beside the rerun's Δ and n, and whether it is inside."
     key = ['paper', 'claim', 'task', 'model', 'stat']
     ref, run = check_claims(reference, claims), check_claims(records, claims)
-    out = ref[key + ['delta', 'lo', 'hi', 'n', 'verdict']].merge(run[key + ['delta', 'n', 'verdict']], on=key, how='left',
-                                                               suffixes=('_ref', '_rerun'))
+    out = ref[key + ['delta', 'lo', 'hi', 'n', 'verdict']].merge(run[key + ['delta', 'n', 'verdict']], on=key,
+                                                               how='left', suffixes=('_ref', '_rerun'))
     out['inside'] = [bool(lo <= d <= hi) if d == d and np.isfinite(hi) else None
                      for d, lo, hi in zip(out['delta_rerun'], out['lo'], out['hi'])]
     return out

@@ -267,7 +267,6 @@ def lambda_figure(curve: pd.DataFrame,  # `lambda_curve` rows (lam, split, accur
 def lambda_inspector(curve: pd.DataFrame, a: str = 'a', b: str = 'b'):
     "A λ slider (and a target menu if `curve` has a `lang` column) over `lambda_figure`; `.figure` is the current one."
     import ipywidgets as W
-    from IPython.display import display
     grid = sorted(set(curve['lam']))
     langs = list(dict.fromkeys(curve['lang'])) if 'lang' in curve else [None]
     first = curve[curve['lang'] == langs[0]] if langs[0] else curve

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import html, json
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,8 @@ from ..core import content_hash
 from ..finetune import Method, PAIR_FIELDS, model_inputs, text_fields
 from ..tasks import synonym_table
 from ..viz import show
+
+if TYPE_CHECKING: import datasets  # annotations only; imported where used
 
 # %% auto #0
 __all__ = ['FUNCTION_WORDS', 'NORMS', 'PERS', 'DISTS', 'SOURCE', 'CLAIMS', 'check_neighbors', 'load_neighbors', 'world_synonyms',
@@ -303,8 +305,8 @@ def perturbation_figure(df: pd.DataFrame, title: str = 'adversarial perturbation
     x = [f'{i}:{t}' for i, t in zip(df['position'], df['token'])]
     fig = go.Figure([go.Bar(x=x, y=df['delta_norm'], name='‖δ‖ (perturbation)'),
                      go.Scatter(x=x, y=df['embed_norm'], name='‖e‖ (embedding)', mode='lines+markers', yaxis='y2')])
-    return fig.update_layout(title=title, yaxis=dict(title='‖δ‖'), xaxis=dict(title='token'), legend=dict(orientation='h'),
-                             yaxis2=dict(title='‖e‖', overlaying='y', side='right'))
+    return fig.update_layout(title=title, yaxis=dict(title='‖δ‖'), xaxis=dict(title='token'),
+                             legend=dict(orientation='h'), yaxis2=dict(title='‖e‖', overlaying='y', side='right'))
 
 # %% ../../nbs/11_robust.ipynb #e6eb54e7
 def _highlight(text: str, ref: str) -> str:
@@ -324,7 +326,6 @@ class RobustInspector:
         self.update()
 
     def update(self):
-        from IPython.display import display
         ex = self.ds[self.index.value]
         tab = rsda_table(ex, self.neighbors, self.n, self.seed.value, self.index.value)
         fields = [c for c in tab.columns if c != 'changed']
@@ -353,5 +354,5 @@ CLAIMS = [add_claim(Claim('robust', 'robust training (RS-DA) beats plain fine-tu
                           {'method': 'rs-da'}, {'method': 'baseline'})),
           add_claim(Claim('robust', 'robust training (RS-DA) beats plain fine-tuning on mixed-language pairs', SOURCE,
                           {'method': 'rs-da'}, {'method': 'baseline'}, stat='mixed')),
-          add_claim(Claim('robust', 'the gain is larger in generalized (mixed-language) than in standard transfer', SOURCE,
-                          {'method': 'rs-da'}, {'method': 'baseline'}, stat=generalization_gap))]
+          add_claim(Claim('robust', 'the gain is larger in generalized (mixed-language) than in standard transfer',
+                          SOURCE, {'method': 'rs-da'}, {'method': 'baseline'}, stat=generalization_gap))]

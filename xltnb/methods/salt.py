@@ -254,7 +254,8 @@ class SubstituteTable:
         import zipfile  # np.savez stamps each member with the time of writing: the same table, the same bytes
         with zipfile.ZipFile(tmp, 'w') as z:
             for name, a in arrs.items():
-                with z.open(zipfile.ZipInfo(f'{name}.npy', date_time=(1980, 1, 1, 0, 0, 0)), 'w', force_zip64=True) as f:
+                info = zipfile.ZipInfo(f'{name}.npy', date_time=(1980, 1, 1, 0, 0, 0))
+                with z.open(info, 'w', force_zip64=True) as f:
                     np.lib.format.write_array(f, np.ascontiguousarray(a), allow_pickle=False)
         os.replace(tmp, path)
         return path
@@ -549,7 +550,6 @@ class SaltInspector:
         self.update()
 
     def update(self):
-        from IPython.display import display
         ids = self.examples[self.index.value]['input_ids']
         vers = switched_versions(self.salt, self.tokenizer, ids, self.n, self.seed.value)
         self.versions.value = vers.to_html(index=False)

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/15_mothello.ipynb #c01553cc
 from __future__ import annotations
-import json, math, multiprocessing as mp, os, time
+import json, multiprocessing as mp, time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -399,7 +399,8 @@ from ..results import Claim, Reference, add_claim, add_reference
 SOURCE = 'Hua, Yun, Pavlick, NAACL Findings 2024 (arXiv 2404.12444), abstract and Section 5'
 
 def cross_probe(df: pd.DataFrame) -> float:
-    "Cross-lingual probe accuracy after pretraining (probe on one language, read on the other); most anchors if several."
+    """Cross-lingual probe accuracy after pretraining (probe on one language, read on the other); most anchors if
+    several."""
     p = df[(df['metric'] == 'probe_acc') & (df.get('phase', 'pretrain') != 'finetune') & (df['lang_a'] != df['lang_b'])]
     if 'n_anchors' in p: p = p[p['n_anchors'] == p['n_anchors'].max()]
     return float(p['value'].mean())
@@ -421,8 +422,8 @@ CLAIMS = [
                     {'method': 'anchors', 'group': 'finetune'}, _naive_ft, stat=target_gain, metric='legal_move_acc',
                     op='<', margin=0.02, gate='')),
     add_claim(Claim('mothello', 'a unified output space aligns the languages', SOURCE,
-                    {'method': 'unified', 'group': 'finetune'}, _floor, stat=cross_probe, metric='probe_acc', margin=0.05,
-                    gate='')),
+                    {'method': 'unified', 'group': 'finetune'}, _floor, stat=cross_probe, metric='probe_acc',
+                    margin=0.05, gate='')),
     add_claim(Claim('mothello', 'a unified output space gives cross-lingual transfer', SOURCE,
                     {'method': 'unified', 'group': 'finetune'}, _naive_ft, stat=target_gain, metric='legal_move_acc',
                     margin=0.02, gate=''))]
