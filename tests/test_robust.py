@@ -304,7 +304,6 @@ def test_rsda_drop_reads_a_file_as_it_is():
 
 
 def test_equal_epochs_give_rsda_n_times_the_updates_and_both_budgets_are_read(tmp_path):
-    import datasets
     from xltnb.finetune import finetune
     from xltnb.methods.robust import training_budget
     from xltnb.tasks import load_task

@@ -97,8 +97,9 @@ def standins(tmp_path_factory):
 
 def overrides(paper: str, s: dict) -> dict:
     "The stand-ins (what the paper preset loads from the hub) and the sizes (two training steps) for `paper`."
-    two = dict(max_steps=2, threads=1)  # threads: this machine's cores, not a method setting
-    return {'baseline': dict(model=s['xlmr'], data_dir=s['data'], **two),
+    # threads: this machine's cores, not a method setting
+    return {'baseline': dict(protocol=dict(models=[s['xlmr']], data_dir=s['data'], steps=dict(xnli=2, pawsx=2)),
+                             why='local stand-ins, two updates', threads=1),
             'salt': dict(protocol=dict(models=[s['xlmr'], s['bert']], data_dir=s['data'], steps=dict(xnli=2, pawsx=2)),
                          why='local stand-ins, two updates', threads=1),
             'robust': dict(protocol=dict(models=[s['bert']], data_dir=s['data'], steps=dict(xnli=2, pawsx=2),
@@ -189,6 +190,7 @@ def test_hub_check_is_skipped_only_for_local_standins(paper, standins, monkeypat
     "The notebook's own check: a stand-in set that leaves one hub name still needs the hub; a missing folder fails."
     from paper_head import paper_head
     from xltnb.core import ResourceUnavailable
+    from xltnb.protocol import PROTOCOLS
     monkeypatch.setenv('XLTNB_ALLOW_CPU', '1'); monkeypatch.setenv('HF_HUB_OFFLINE', '1')
     preset = yaml.safe_load((ROOT / 'configs' / paper / 'paper.yaml').read_text())
     over = overrides(paper, standins)
@@ -198,8 +200,8 @@ def test_hub_check_is_skipped_only_for_local_standins(paper, standins, monkeypat
         return {**preset, **over, 'protocol': {**proto, k: v}} if proto else {**preset, **over, k: v}
     for k in ('data_dir', 'la_corpus', 'corpus', 'tokenizer', 'model', 'models'):  # undo one stand-in: the hub again
         if k in (proto or over):
-            hub = (preset.get('protocol', {}).get(k, '') if k == 'data_dir' else preset['protocol'].get(
-                k, ['xlm-roberta-base'])) if proto else preset[k]
+            shared = dict(data_dir='', models=list(PROTOCOLS['paper'].models))  # the shared protocol's: the hub
+            hub = preset.get('protocol', {}).get(k, shared[k]) if proto else preset[k]
             with pytest.raises(ResourceUnavailable, match=r"preset 'paper' needs the model hub.*presets that run here"):
                 paper_head(paper, **with_(k, hub))
     key = next(k for k in ('model', 'models', 'tokenizer') if k in (proto or over))

@@ -99,7 +99,6 @@ class PretrainRun:
 
 def one_schedule(model, total_steps: int, lr: float = 1e-3, warmup: float = 0.05, out_dir='.') -> tuple:
     "One AdamW and one linear warm-up/decay schedule over `total_steps`, as `pretrain_mlm`'s Trainer would make them."
-    import torch
     from transformers import Trainer, TrainingArguments
     args = TrainingArguments(output_dir=str(out_dir), max_steps=total_steps, learning_rate=lr, warmup_ratio=warmup,
                              weight_decay=0.01, lr_scheduler_type='linear', report_to='none',
