@@ -171,3 +171,29 @@ def test_task_adapter_reduction_sets_its_bottleneck(tmp_path):
                            out_dir=tmp_path / f'r{r}', progress=False)
         downs = [v for k, v in adapter_state(model, 'nli').items() if 'adapter_down' in k and k.endswith('weight')]
         assert downs and {w.shape[0] for w in downs} == {model.config.hidden_size // r}
+
+
+def test_paper_pairs_never_merge_an_adapter_with_itself():
+    "Every preset's pairs pass `check_pairs` (the old paper preset had de:en, sw:en, tr:en: zero-shot en ⊕ en)."
+    import yaml
+    from pathlib import Path
+    from xltnb.methods.langarith import check_pairs
+    for f in sorted((Path(__file__).resolve().parents[1] / 'configs' / 'langarith').glob('*.yaml')):
+        pairs = yaml.safe_load(f.read_text()).get('pairs')
+        if pairs: assert len(check_pairs(pairs)) == len(pairs), f
+    with pytest.raises(ValueError, match='en ⊕ en'): check_pairs(['de:nl', 'sw:en'])
+
+
+def test_paper_notebook_refuses_a_self_merge_before_training():
+    from paper_head import paper_head
+    with pytest.raises(ValueError, match="pair 'tr:en'.*en ⊕ en"): paper_head('langarith', pairs=['es:fr', 'tr:en'])
+    assert paper_head('langarith', pairs=['es:fr'])['PAIRS'] == [('es', 'fr')]
+
+
+def test_paper_task_adapter_epochs_are_the_classification_setting():
+    "MNLI's task adapter trains the shared paper protocol's epochs (XTREME's 5), not the NER script's 100."
+    import yaml
+    from pathlib import Path
+    from xltnb.protocol import PROTOCOLS
+    cfg = yaml.safe_load((Path(__file__).resolve().parents[1] / 'configs' / 'langarith' / 'paper.yaml').read_text())
+    assert cfg['task'] == 'xnli' and cfg['ta_epochs'] == PROTOCOLS['paper'].per_task('epochs', 'xnli') == 5.0

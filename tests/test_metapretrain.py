@@ -96,3 +96,24 @@ def test_paper_params_checked():
     with pytest.raises(ParamError, match="parameter 'total_steps' must be int"): _head_cells(total_steps='many')
     with pytest.raises(ValueError, match=r"shares must be in \(0, 1\)"): _head_cells(sweep=[0.25, 1.0])
     assert _head_cells(seeds='0,1,2')['seeds'] == [0, 1, 2]
+
+
+def test_arms_differ_only_in_data_one_schedule_and_optimizer(setup, spy, monkeypatch, tmp_path):
+    "Both arms: the same learning rate at every update and one AdamW carried across phases; equal tokens."
+    init, corp = setup
+    lrs, real = [], mp.one_schedule
+    def recorded(model, total_steps, *a, **kw):
+        opt, sched = real(model, total_steps, *a, **kw)
+        seq = []; lrs.append(seq)
+        opt.register_step_post_hook(lambda o, args, kwargs: seq.append(o.param_groups[0]['lr']))
+        return opt, sched
+    monkeypatch.setattr(mp, 'one_schedule', recorded)
+    meta = mp.pretrain_arm(init, corp, total_steps=8, phase1=0.5, out_dir=tmp_path / 'meta', **KW)
+    base = mp.pretrain_arm(init, corp, total_steps=8, phase1=0.0, out_dir=tmp_path / 'base', **KW)
+    assert len(lrs) == 2 and len(lrs[0]) == 8 and lrs[0] == lrs[1]  # one schedule, step for step, in both arms
+    warm = lrs[0].index(max(lrs[0]))  # one warm-up, then one decay through the switch (a restart would rise again)
+    assert warm < 4 and lrs[0][warm:] == sorted(lrs[0][warm:], reverse=True) and lrs[0][4] > 0
+    (o1, s1), (o2, s2) = spy[0]['optimizers'], spy[1]['optimizers']  # the meta arm's two calls: the same objects
+    assert o1 is o2 and s1 is s2
+    assert [p['opt_step'] for p in meta.phases] == [4, 8] and [p['opt_step'] for p in base.phases] == [8]
+    assert mp.check_equal_compute({'meta': meta.phases, 'baseline': base.phases}) == 8 * 4 * 32  # equal tokens

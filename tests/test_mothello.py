@@ -108,3 +108,23 @@ def test_paper_notebook_gpu_preset_stops_clearly(tmp_path):
         _papermill(tmp_path, preset='gpu', device='cuda', out_dir=str(tmp_path / 'run'))
     with pytest.raises(pm.PapermillExecutionError, match="unknown parameter"):
         _papermill(tmp_path, stepz=3, out_dir=str(tmp_path / 'run'))
+
+
+def test_paper_preset_finetunes_as_the_paper_about_4_epochs_over_102400_games():
+    "Fine-tuning at `paper`: 102,400 games, 400 updates of 1,024 (4 epochs), not 5,000 updates over 2M games."
+    import yaml
+    cfg = yaml.safe_load((Path(__file__).resolve().parents[1] / 'configs' / 'mothello' / 'paper.yaml').read_text())
+    assert cfg['ft_pool'] == 102_400 and cfg['ft_steps'] * cfg['batch_size'] == 4 * cfg['ft_pool']
+
+
+def test_finetuning_draws_from_its_own_pool(monkeypatch):
+    "`ft_pool` sizes the fine-tuning games (0: the pretraining pool), nothing else."
+    import xltnb.othello.mothello as mo
+    asked, real = [], mo.random_games
+    monkeypatch.setattr(mo, 'random_games', lambda n, seed=0, **kw: asked.append((n, seed)) or real(n, seed=seed, **kw))
+    small = dict(kinds=['atomic', 'atomic'], steps=1, batch_size=8, pool=40, probe_train=5, probe_test=5, acc_games=5,
+                 probe_steps=1, ft_steps=1, ft_evals=1, prefix=True)
+    mo.run_experiment(dict(small, ft_pool=30))
+    assert (30, 4000) in asked and (40, 1000) in asked
+    asked.clear(); mo.run_experiment(small)
+    assert (40, 4000) in asked

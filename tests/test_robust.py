@@ -283,3 +283,35 @@ def test_bench_reports_ratios(tmp_path, capsys):
     assert [r['method'] for r in rows] == ['baseline', 'at K=1', 'at K=2', 'rs-rp draws=2']
     assert rows[0]['ratio'] == 1.0 and all(r['ratio'] > 0 for r in rows)
     assert rc in (0, 1) and 'x baseline' in capsys.readouterr().out
+
+
+def test_paper_preset_holds_epochs_equal_and_reads_the_neighbours_file_as_is():
+    "At `paper` every arm trains the same epochs over its own training set (the official scripts); RS-DA: file as is."
+    from xltnb.protocol import protocol
+    cfg = yaml.safe_load((ROOT / 'configs' / 'robust' / 'paper.yaml').read_text())
+    P = protocol('paper', cfg['protocol'], cfg['why'])
+    assert all(P.per_task('steps', t) == 0 for t in P.tasks)  # no update budget: the epochs decide, per arm
+    assert {t: P.per_task('epochs', t) for t in P.tasks} == {'xnli': 1, 'pawsx': 3}
+    assert cfg['rsda_drop'] == 'none' and 'equal epochs' in cfg['why']
+
+
+def test_rsda_drop_reads_a_file_as_it_is():
+    "The official perturb.py applies no stop-word list of its own: drop=() keeps every entry of the file."
+    raw = json.loads(SAMPLE.read_text())
+    as_is, default = RSDA(SAMPLE, drop=()), RSDA(SAMPLE)
+    assert set(as_is.neighbors) == set(raw) and not set(default.neighbors) & set(FUNCTION_WORDS)
+    assert as_is.config()['synonyms'] != default.config()['synonyms']  # a different table, a different run
+
+
+def test_equal_epochs_give_rsda_n_times_the_updates_and_both_budgets_are_read(tmp_path):
+    from xltnb.finetune import finetune
+    from xltnb.methods.robust import training_budget
+    from xltnb.tasks import load_task
+    tr = load_task('world-nli', 'en', 'train', world='smoke')
+    data = {'train': tr.select(range(16)), 'dev': load_task('world-nli', 'en', 'dev', world='smoke').select(range(8))}
+    got = {}
+    for name, m in (('baseline', None), ('rs-da', RSDA('world:smoke', n=3))):
+        res = finetune('world-tiny', data, method=m, seed=0, out_dir=tmp_path / name, epochs=1, batch_size=8, lr=1e-3,
+                       world='smoke', progress=False)
+        got[name] = training_budget(res)
+    assert got == {'baseline': dict(updates=2, epochs=1.0), 'rs-da': dict(updates=6, epochs=1.0)}

@@ -233,3 +233,30 @@ def test_measured_runs_are_checked_before_any_work(tmp_path):
                                                                seed=0))
     with pytest.raises(ValueError, match="holds world-nli, which this run also trains"):
         _head_cells(measured=[str(f)])
+
+
+def test_each_ablation_changes_one_switch_and_keeps_the_filter():
+    "SALT's ablations differ from it in the one part they remove; none drops the not-original / not-English filter."
+    from xltnb.methods.salt import VARIANTS
+    for v in ('salt-cs', 'salt-mixup'):
+        assert sum(VARIANTS[v][k] != VARIANTS['salt'][k] for k in VARIANTS['salt']) == 1, (v, VARIANTS[v])
+        assert VARIANTS[v]['code_switch'], v
+    assert [k for k in VARIANTS['salt'] if VARIANTS['salt-cs'][k] != VARIANTS['salt'][k]] == ['mixup']
+    assert [k for k in VARIANTS['salt'] if VARIANTS['salt-mixup'][k] != VARIANTS['salt'][k]] == ['soft']
+
+
+@pytest.mark.parametrize('variant', ['salt', 'salt-cs', 'salt-mixup'])
+def test_usage_filter_keeps_substitutes_out_of_english(tok, ds, variant):
+    "Real text: `texts` (unlabelled, per language) tell a piece's language; every variant then switches into xx only."
+    from xltnb.methods.salt import substitute_shares, text_langs
+    texts = {'en': EN + EN[::-1], 'xx': XX}
+    s = Salt(variant, mlm=tiny(tok), texts=texts, ratio=1.0, k=3, cache=False)
+    s.prepare(tiny(tok, BertForSequenceClassification, num_labels=3), tok, ds)
+    assert s.config()['lang_filter'] == 'usage'
+    subs = {tok.convert_ids_to_tokens(i) for _, sub, p in s.table.rows.values() for i in sub[p > 0].tolist()}
+    assert subs and {LEX.get(w) for w in subs} == {'xx'}, subs
+    shares = substitute_shares(s, tok, text_langs(tok, texts).get)
+    assert shares['other'] == 1.0 and shares['substitutes'] >= len(subs)
+    bare = Salt(variant, mlm=tiny(tok), ratio=1.0, k=3, cache=False)  # no filter: English words come back
+    bare.prepare(tiny(tok, BertForSequenceClassification, num_labels=3), tok, ds)
+    assert bare.config()['lang_filter'] == 'none' and substitute_shares(bare, tok, LEX.get)['source'] > 0

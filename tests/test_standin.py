@@ -83,7 +83,9 @@ def standins(tmp_path_factory):
     d = tmp_path_factory.mktemp('standins')
     write_task(d / 'data' / 'xnli', 'xnli', XNLI_LANGS)
     write_task(d / 'data' / 'pawsx', 'pawsx', PAWSX_LANGS)
-    corpus = write_corpus(d / 'wiki', XNLI_LANGS)
+    la = yaml.safe_load((ROOT / 'configs' / 'langarith' / 'paper.yaml').read_text())
+    related = [x.split(':')[1] for x in la['pairs']]
+    corpus = write_corpus(d / 'wiki', list(dict.fromkeys([*XNLI_LANGS, *related])))  # relatives outside XNLI too
     text = [l.split('\t')[0] for f in sorted((d / 'data').rglob('*.tsv')) for l in f.read_text().splitlines()[1:]]
     text += [l for f in sorted((d / 'wiki').glob('*.txt')) for l in f.read_text().splitlines()]
     neighbors = d / 'counterfitted_neighbors.json'
@@ -95,8 +97,9 @@ def standins(tmp_path_factory):
 
 def overrides(paper: str, s: dict) -> dict:
     "The stand-ins (what the paper preset loads from the hub) and the sizes (two training steps) for `paper`."
-    two = dict(max_steps=2, threads=1)  # threads: this machine's cores, not a method setting
-    return {'baseline': dict(model=s['xlmr'], data_dir=s['data'], **two),
+    # threads: this machine's cores, not a method setting
+    return {'baseline': dict(protocol=dict(models=[s['xlmr']], data_dir=s['data'], steps=dict(xnli=2, pawsx=2)),
+                             why='local stand-ins, two updates', threads=1),
             'salt': dict(protocol=dict(models=[s['xlmr'], s['bert']], data_dir=s['data'], steps=dict(xnli=2, pawsx=2)),
                          why='local stand-ins, two updates', threads=1),
             'robust': dict(protocol=dict(models=[s['bert']], data_dir=s['data'], steps=dict(xnli=2, pawsx=2),
@@ -114,7 +117,7 @@ def overrides(paper: str, s: dict) -> dict:
             # XLTNB_ALLOW_CPU only lets the GPU check pass)
             'mothello': dict(device='cpu', n_layer=2, n_head=2, d=16, layer=2, steps=2, batch_size=8, pool=200,
                              ft_steps=2, ft_evals=1, probe_hidden=16, probe_steps=2, probe_train=10, probe_test=5,
-                             acc_games=5)}[paper]
+                             acc_games=5, ft_pool=50)}[paper]
 
 
 def cli(xltnb_bin, out, papers, over: dict, seeds='0', timeout=300):
@@ -143,7 +146,10 @@ def test_paper_preset_runs_on_local_standins(paper, standins, tmp_path, xltnb_bi
     if paper == 'mothello':  # the paper's board and every fine-tuning variant, at the preset's
         assert {x['task'] for x in recs} == {f"othello{preset['size']}x{preset['size']}"}
         assert set(preset['ft_variants']) <= {x['method'] for x in recs}
-    for task in ([] if paper == 'mothello' else preset.get('tasks') or [preset['task']]):  # every task, every language
+    from xltnb.protocol import PROTOCOLS  # the encoder papers' tasks: their own, or the shared paper protocol's
+    tasks = preset.get('tasks') or ([preset['task']] if 'task' in preset else
+                                    preset.get('protocol', {}).get('tasks') or PROTOCOLS['paper'].tasks)
+    for task in ([] if paper == 'mothello' else tasks):  # every task, every language
         langs = {'xnli': XNLI_LANGS, 'pawsx': PAWSX_LANGS}[task]
         if paper == 'langarith': langs = sorted({p.split(':')[0] for p in preset['pairs']})  # its targets
         got = {x['lang'] for x in recs if x['task'] == task and x.get('lang') and x['split'] == 'test'}
@@ -158,6 +164,12 @@ def test_paper_preset_runs_on_local_standins(paper, standins, tmp_path, xltnb_bi
     for k, v in over.items(): assert params[k] == v, (k, params[k], v)  # the overrides, recorded
     for k, v in preset.items():  # everything else is the preset's own setting
         if k not in over and k not in ('out_dir', 'seeds'): assert params[k] == v, (k, params[k], v)
+    if paper == 'salt':  # every SALT run on real text (XNLI, PAWS-X) tells substitutes' languages from usage
+        salt_runs = [json.loads(f.read_text()) for f in tmp_path.rglob('run.json')]
+        salt_runs = [r for r in salt_runs if r['method']['name'].startswith('salt')]
+        assert salt_runs and {r['method'].get('lang_filter') for r in salt_runs} == {'usage'}
+    if paper == 'robust':  # both budgets of every run, and the one the protocol holds equal
+        assert all({'budget', 'updates', 'epochs'} <= set(r) for r in recs if r['metric'] == 'accuracy')
     if paper != 'mothello':  # two updates in every fine-tuning run (xltnb.finetune's result.json); mothello: steps=2
         runs = [json.loads(f.read_text()) for f in tmp_path.rglob('result.json')]
         assert runs and {x['global_step'] for x in runs} == {2}, [x['global_step'] for x in runs]
@@ -178,17 +190,23 @@ def test_hub_check_is_skipped_only_for_local_standins(paper, standins, monkeypat
     "The notebook's own check: a stand-in set that leaves one hub name still needs the hub; a missing folder fails."
     from paper_head import paper_head
     from xltnb.core import ResourceUnavailable
+    from xltnb.protocol import PROTOCOLS
     monkeypatch.setenv('XLTNB_ALLOW_CPU', '1'); monkeypatch.setenv('HF_HUB_OFFLINE', '1')
     preset = yaml.safe_load((ROOT / 'configs' / paper / 'paper.yaml').read_text())
     over = overrides(paper, standins)
     assert paper_head(paper, **{**preset, **over})['preset'] == 'paper'  # the stand-ins pass the check here
+    proto = over.get('protocol')  # salt, robust: the stand-ins are departures from the shared protocol
+    def with_(k, v):  # the overrides with one setting changed (inside `protocol` where the paper takes it there)
+        return {**preset, **over, 'protocol': {**proto, k: v}} if proto else {**preset, **over, k: v}
     for k in ('data_dir', 'la_corpus', 'corpus', 'tokenizer', 'model', 'models'):  # undo one stand-in: the hub again
-        if k in over:
+        if k in (proto or over):
+            shared = dict(data_dir='', models=list(PROTOCOLS['paper'].models))  # the shared protocol's: the hub
+            hub = preset.get('protocol', {}).get(k, shared[k]) if proto else preset[k]
             with pytest.raises(ResourceUnavailable, match=r"preset 'paper' needs the model hub.*presets that run here"):
-                paper_head(paper, **{**preset, **over, k: preset[k]})
-    key = next(k for k in ('model', 'models', 'tokenizer') if k in over)
+                paper_head(paper, **with_(k, hub))
+    key = next(k for k in ('model', 'models', 'tokenizer') if k in (proto or over))
     missing = str(Path(standins['xlmr']).parent / 'no-such-model')
     with pytest.raises(FileNotFoundError, match='no-such-model.*no such'):  # never read as a hub id
-        paper_head(paper, **{**preset, **over, key: [missing] if key == 'models' else missing})
+        paper_head(paper, **with_(key, [missing] if key == 'models' else missing))
     with pytest.raises(FileNotFoundError, match="data_dir .*nowhere.* is not a folder"):
-        paper_head(paper, **{**preset, **over, 'data_dir': str(Path(standins['xlmr']).parent / 'nowhere')})
+        paper_head(paper, **with_('data_dir', str(Path(standins['xlmr']).parent / 'nowhere')))

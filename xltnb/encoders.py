@@ -266,6 +266,7 @@ def pretrain_mlm(model, tokenizer, corpora: dict,  # lang -> sentences
                  eval_every: int = 100, seed: int = 0,
                  threads: int | None = 1,  # torch CPU threads, set explicitly
                  resume: bool = True,  # continue from the last checkpoint in out_dir
+                 optimizers: tuple = (None, None),  # (optimizer, lr scheduler) carried over from an earlier call
                 ) -> list[dict]:
     "MLM-pretrain `model` on the corpora with `Trainer`; returns the curves (step, lang, mlm_acc, loss)."
     import torch
@@ -301,7 +302,8 @@ def pretrain_mlm(model, tokenizer, corpora: dict,  # lang -> sentences
                              data_seed=seed, use_cpu=not torch.cuda.is_available(),
                              dataloader_num_workers=0, disable_tqdm=True)
     coll = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15)
-    trainer = Trainer(model=model, args=args, train_dataset=ds, data_collator=coll, callbacks=[Curves()])
+    trainer = Trainer(model=model, args=args, train_dataset=ds, data_collator=coll, callbacks=[Curves()],
+                      optimizers=optimizers)  # given: they go on (one schedule over several calls), else Trainer's
     if not ckpts: measure(0)
     trainer.train(resume_from_checkpoint=str(ckpts[-1]) if ckpts else None)
     return curves

@@ -14,8 +14,8 @@ from .core import PRESETS, atomic_write_text, content_hash, read_jsonl, require_
 # %% auto #0
 __all__ = ['PAPERS', 'NO_HUB_PAPERS', 'PLAN_AXES', 'QUIET_KERNEL', 'CELL_TIMEOUT_S', 'POLL_S', 'project_root', 'paper_notebook',
            'available_papers', 'paper_presets', 'load_preset', 'parse_seeds', 'parse_overrides', 'paper_plan',
-           'format_plan', 'is_done', 'run_paper', 'resolve_papers', 'read_progress', 'reproduce', 'offline_html',
-           'build_report']
+           'format_plan', 'is_done', 'run_paper', 'gpu_ids', 'GpuPool', 'kernel_manager_with', 'resolve_papers',
+           'read_progress', 'reproduce', 'offline_html', 'build_report']
 
 # %% ../nbs/20_reproduce.ipynb #a96960db
 PAPERS = {'baseline': 'plain zero-shot fine-tuning: the harness every encoder paper compares with',
@@ -131,9 +131,12 @@ QUIET_KERNEL = ['--IPKernelApp.log_level=ERROR']
 CELL_TIMEOUT_S = {'smoke': 900}
 
 def run_paper(paper: str, preset: str, out: str | Path, seeds: list | None = None, overrides: dict | None = None,
-              progress: bool = True) -> dict:
+              progress: bool = True,
+              env: dict | None = None,  # set in the notebook's kernel only (e.g. CUDA_VISIBLE_DEVICES), not here
+             ) -> dict:
     "Execute one paper notebook with papermill; return a status dict (never raises for a failing notebook)."
     import papermill as pm
+    kernel = dict(kernel_manager_class=kernel_manager_with(env)) if env else {}
     d = Path(out)/paper; d.mkdir(parents=True, exist_ok=True)
     (d/'done.json').unlink(missing_ok=True); (d/'progress.json').unlink(missing_ok=True)
     params = {**load_preset(paper, preset), **(overrides or {}), 'preset': preset, 'out_dir': str(d.resolve())}
@@ -144,7 +147,8 @@ def run_paper(paper: str, preset: str, out: str | Path, seeds: list | None = Non
         try:
             pm.execute_notebook(str(paper_notebook(paper)), str(d/'executed.ipynb'), parameters=params,
                                 kernel_name='python3', progress_bar=progress, cwd=str(project_root()),
-                                execution_timeout=CELL_TIMEOUT_S.get(preset), extra_arguments=QUIET_KERNEL)
+                                execution_timeout=CELL_TIMEOUT_S.get(preset), extra_arguments=QUIET_KERNEL,
+                                **kernel)
             err = _results_ok(d)
         except pm.PapermillExecutionError as e:
             err = f"cell {e.exec_count} failed: {e.ename}: {e.evalue}"
@@ -159,10 +163,47 @@ def run_paper(paper: str, preset: str, out: str | Path, seeds: list | None = Non
     status = dict(paper=paper, preset=preset, ok=err is None, error=err, wall_s=round(wall, 1),
                   seeds=params.get('seeds'))
     if attempts > 1: status['attempts'] = attempts
+    if env: status['env'] = dict(env)
     if err is None:
         status['results_hash'] = content_hash((d/'results.jsonl').read_bytes())
         atomic_write_text(d/'done.json', json.dumps(status, indent=1))
     return status
+
+# %% ../nbs/20_reproduce.ipynb #32cf04d0
+def gpu_ids() -> list[str]:
+    "The GPUs this process may use: `CUDA_VISIBLE_DEVICES` if set, else every CUDA device torch counts (none: [])."
+    vis = os.environ.get('CUDA_VISIBLE_DEVICES')
+    if vis is not None: return [g.strip() for g in vis.split(',') if g.strip() and not g.strip().startswith('-')]
+    try: import torch  # only here: the command line and the records never wait for torch
+    except ImportError: return []
+    return [str(i) for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+
+class GpuPool:
+    "Hands each running job one free GPU (as `env={'CUDA_VISIBLE_DEVICES': id}`) and takes it back when it ends."
+    def __init__(self, ids: list, jobs: int):
+        import queue
+        self.ids = list(ids)
+        if self.ids and jobs > len(self.ids):
+            raise ValueError(f"--jobs {jobs} but {len(self.ids)} GPU(s) ({', '.join(self.ids)}): one job per GPU; "
+                             f"use --jobs {len(self.ids)} or fewer")
+        self._free = queue.Queue()
+        for g in self.ids: self._free.put(g)
+
+    def run(self, fn, *args, **kw):
+        "Call `fn(*args, env=..., **kw)` holding one GPU (no GPUs: `fn(*args, **kw)` as is)."
+        if not self.ids: return fn(*args, **kw)
+        g = self._free.get()
+        try: return fn(*args, env={'CUDA_VISIBLE_DEVICES': g}, **kw)
+        finally: self._free.put(g)
+
+def kernel_manager_with(env: dict):
+    "A jupyter kernel manager class whose kernels start with `env` on top of this process's environment."
+    from jupyter_client.manager import AsyncKernelManager
+    class EnvKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw):
+            kw['env'] = {**(kw.get('env') or os.environ), **env}
+            return await super().start_kernel(**kw)
+    return EnvKernelManager
 
 # %% ../nbs/20_reproduce.ipynb #d98a4d12
 def resolve_papers(names: list[str]) -> list[str]:
@@ -204,7 +245,7 @@ def read_progress(d: Path) -> str | None:
 
 def reproduce(papers: list[str], preset: str = 'cpu', out: str | Path | None = None, seeds: list | None = None,
               overrides: dict | None = None, resume: bool = False, progress: bool = True, log=print,
-              jobs: int = 1,  # papers run side by side (each with cpu_count // jobs threads); 1: one after another
+              jobs: int = 1,  # papers side by side (cpu_count // jobs threads each; one GPU each); 1: one after another
              ) -> list[dict]:
     "Run paper notebooks with papermill at `preset`; return one status per paper, in the order asked."
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -212,6 +253,8 @@ def reproduce(papers: list[str], preset: str = 'cpu', out: str | Path | None = N
     papers = resolve_papers(papers)
     if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
     if not isinstance(jobs, int) or jobs < 1: raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
+    # side by side at a GPU preset: one job per GPU (no GPUs: nothing to assign)
+    gpus = GpuPool(gpu_ids() if jobs > 1 and PRESETS[preset]['gpu'] else [], jobs)
     out = Path(out or Path('_runs')/'reproduce'/preset); out.mkdir(parents=True, exist_ok=True)
     statuses = {}
     bar = tqdm(total=len(papers), desc=f'reproduce @ {preset}', unit='paper', disable=not progress)
@@ -228,8 +271,8 @@ def reproduce(papers: list[str], preset: str = 'cpu', out: str | Path | None = N
     # one paper at a time shows its cells' progress; side by side, only the overall bar (the bars would interleave)
     cell_bars = progress and jobs == 1
     with ThreadPoolExecutor(jobs) as ex:
-        futs = {ex.submit(run_paper, p, preset, out, seeds, _job_overrides(p, preset, overrides, jobs), cell_bars): p
-                for p in todo}
+        futs = {ex.submit(gpus.run, run_paper, p, preset, out, seeds, _job_overrides(p, preset, overrides, jobs),
+                          cell_bars): p for p in todo}
         if progress: bar.set_postfix_str(', '.join(todo[:jobs]))
         pending, seen = set(futs), {}
         while pending:  # every few seconds: which run each paper is on (its notebook writes progress.json)

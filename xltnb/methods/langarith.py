@@ -22,8 +22,8 @@ from ..viz import show
 # %% auto #0
 __all__ = ['MLM_HEAD', 'LAMBDA_GRID', 'SOURCE', 'CLAIMS', 'lang_adapter_config', 'task_adapter_config', 'madx_model',
            'adapter_state', 'add_language_adapter', 'train_language_adapter', 'add_task_adapter', 'use_language',
-           'train_task_adapter', 'merge_adapters', 'lambda_curve', 'select_lambda', 'ties_merge', 'language_arithmetic',
-           'lambda_figure', 'lambda_inspector']
+           'train_task_adapter', 'merge_adapters', 'lambda_curve', 'select_lambda', 'ties_merge', 'check_pairs',
+           'language_arithmetic', 'lambda_figure', 'lambda_inspector']
 
 # %% ../../nbs/13_langarith.ipynb #f54d6c3c
 def lang_adapter_config(reduction: float = 2,  # bottleneck reduction factor (paper: 2)
@@ -154,6 +154,12 @@ def train_task_adapter(model, tokenizer, task,  # task name for `load_task`, or 
     return res
 
 # %% ../../nbs/13_langarith.ipynb #6e0daf5e
+def _distinct(a: str, b: str) -> None:
+    "A merge combines two different adapters: merging one with itself is that adapter at every λ, not arithmetic."
+    if a == b:
+        raise ValueError(f"refusing to merge adapter {a!r} with itself: every λ would give {a!r} back; "
+                         f"pair the target with a related language other than {a!r}")
+
 def _delete_adapter(model, name: str):
     "Delete adapter `name`, working around two `adapters` 1.3.0 details (see above)."
     base = model.base_model  # save_pretrained (every Trainer checkpoint) unlinks prefix-tuning layers from their pool
@@ -169,6 +175,7 @@ def merge_adapters(model, name: str,  # the new adapter
     if missing:
         raise ValueError(f"no adapter {missing[0]!r}; the model has: {', '.join(model.adapters_config.adapters)}")
     if not 0 <= lam <= 1: raise ValueError(f"lam must be in [0, 1], got {lam!r}")
+    _distinct(a, b)
     if name in model.adapters_config: _delete_adapter(model, name)
     # on base_model: the AdapterModel's own average_adapter drops the invertible adapter (adapters 1.3.0)
     model.base_model.average_adapter(name, [a, b], weights=[lam, 1 - lam], normalize_weights=False)
@@ -215,6 +222,7 @@ def ties_merge(model, name: str, a: str, b: str,  # the new adapter, the two lan
                init_seed: int = 0,  # the shared initialisation θ0 the adapters were trained from
               ) -> None:
     "Add adapter `name` = TIES-merge of `a` and `b` (trim, elect sign, disjoint mean) relative to the shared init."
+    _distinct(a, b)
     if name in model.adapters_config: _delete_adapter(model, name)
     add_language_adapter(model, name, init_seed, config=model.adapters_config.get(a))
     theta0, sa, sb = adapter_state(model, name), adapter_state(model, a), adapter_state(model, b)
@@ -230,6 +238,22 @@ def ties_merge(model, name: str, a: str, b: str,  # the new adapter, the two lan
     for x in keys:
         n = theta0[x].numel(); out[x] = theta0[x] + lam * tau_m[i:i + n].view_as(theta0[x]); i += n
     _set_adapter_state(model, name, out)
+
+# %% ../../nbs/13_langarith.ipynb #3c184571
+def check_pairs(pairs: list, source: str = 'en') -> list[tuple[str, str]]:
+    "`'target:related'` strings as (target, related); refuses a pair whose merge would combine an adapter with itself."
+    out = []
+    for p in pairs:
+        parts = str(p).split(':')
+        if len(parts) != 2 or not all(parts): raise ValueError(f"pairs must look like 'target:related', got {p!r}")
+        t, r = parts
+        if r in (source, t):
+            why = (f"the zero-shot merge would be {source} ⊕ {source}" if r == source else
+                   f"the enhancement merge would be {t} ⊕ {t}")
+            raise ValueError(f"pair {p!r}: the related language must differ from the source ({source!r}) and from "
+                             f"the target ({why}); choose another related language for {t!r}")
+        out.append((t, r))
+    return out
 
 # %% ../../nbs/13_langarith.ipynb #31cdb168
 def language_arithmetic(model, tokenizer, task, target: str, a: str, b: str, task_name: str = 'task',

@@ -15,8 +15,8 @@ from ..langs import SOURCE_LANG
 
 # %% auto #0
 __all__ = ['COLOURS', 'PHASE_DASH', 'SOURCE', 'CLAIMS', 'Phase', 'split_budget', 'plan', 'compute', 'check_equal_compute',
-           'weights_hash', 'vocab_hash', 'PretrainRun', 'run_phases', 'corpora_of', 'pretrain_arm', 'loss_curves',
-           'mlm_accuracy_curves']
+           'weights_hash', 'vocab_hash', 'PretrainRun', 'one_schedule', 'run_phases', 'corpora_of', 'pretrain_arm',
+           'loss_curves', 'mlm_accuracy_curves']
 
 # %% ../../nbs/12_metapretrain.ipynb #525dfcc3
 @dataclass(frozen=True)
@@ -96,6 +96,20 @@ class PretrainRun:
     @property
     def compute(self) -> int: return compute(self.phases)
 
+def one_schedule(model, total_steps: int, lr: float = 1e-3, warmup: float = 0.05, out_dir='.') -> tuple:
+    "One AdamW and one linear warm-up/decay schedule over `total_steps`, as `pretrain_mlm`'s Trainer would make them."
+    from transformers import Trainer, TrainingArguments
+    args = TrainingArguments(output_dir=str(out_dir), max_steps=total_steps, learning_rate=lr, warmup_ratio=warmup,
+                             weight_decay=0.01, lr_scheduler_type='linear', report_to='none',
+                             use_cpu=not torch.cuda.is_available())
+    t = Trainer(model=model, args=args)
+    t.create_optimizer_and_scheduler(num_training_steps=total_steps)
+    return t.optimizer, t.lr_scheduler
+
+def _opt_step(opt) -> int:
+    "How many updates an AdamW has made (its state's step count; 0 before the first)."
+    return max((int(s['step']) for s in opt.state.values() if 'step' in s), default=0)
+
 def run_phases(model, tokenizer, phases: list, corpora: dict,  # lang -> sentences
                out_dir,  # each phase writes its Trainer files to out_dir/phase<i>-<name>
                seed: int = 0,
@@ -107,18 +121,21 @@ def run_phases(model, tokenizer, phases: list, corpora: dict,  # lang -> sentenc
     missing = [l for ph in phases for l in ph.langs if l not in corpora]
     if missing: raise ValueError(f"no corpus for {sorted(set(missing))}; have: {', '.join(corpora)}")
     done, curves, vh = [], [], vocab_hash(tokenizer)
+    # one optimizer and one schedule over the whole arm, carried from phase to phase (see above)
+    opt, sched = one_schedule(model, sum(p.steps for p in phases), kw.get('lr', 1e-3), kw.get('warmup', 0.05), out_dir)
     for i, ph in enumerate(phases):
         start = weights_hash(model)
         with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
             c = pretrain_mlm(model, tokenizer, {l: corpora[l] for l in ph.langs},
                              Path(out_dir) / f'phase{i + 1}-{ph.name}', steps=ph.steps, batch_size=ph.batch_size,
-                             max_length=ph.seq_len, seed=seed + i, **kw)
+                             max_length=ph.seq_len, seed=seed + i, optimizers=(opt, sched), **kw)
         ran = max((r['step'] for r in c), default=0)
         if ran != ph.steps: raise AssertionError(f"phase {ph.name!r} ran {ran} steps, planned {ph.steps}")
         if vocab_hash(tokenizer) != vh: raise AssertionError(f"phase {ph.name!r} changed the vocabulary")
         curves += _curves(c, ph, sum(p['steps'] for p in done), compute(done))
         done.append(dict(name=ph.name, langs=list(ph.langs), steps=ph.steps, batch_size=ph.batch_size,
-                         seq_len=ph.seq_len, compute=ph.compute, start=start, end=weights_hash(model), vocab=vh))
+                         seq_len=ph.seq_len, compute=ph.compute, start=start, end=weights_hash(model), vocab=vh,
+                         opt_step=_opt_step(opt), lr_end=float(sched.get_last_lr()[0])))  # the one schedule's
     return PretrainRun(model, tokenizer, done, curves, Path(out_dir))
 
 # %% ../../nbs/12_metapretrain.ipynb #3a9f418c
@@ -146,7 +163,8 @@ def pretrain_arm(init,  # (model, tokenizer): the initial MLM model (copied, nev
     model, tok = init
     phases = plan(total_steps, phase1, list(corpora), batch_size, seq_len, source)
     key = content_hash(dict(init=weights_hash(model), vocab=vocab_hash(tok), plan=[vars(p) for p in phases], seed=seed,
-                            corpora={l: content_hash(t) for l, t in corpora.items()}, kw=kw))
+                            corpora={l: content_hash(t) for l, t in corpora.items()}, kw=kw,
+                            schedule='one'))  # one schedule across phases (arms made with a restart are not served)
     out = Path(out_dir) if out_dir else cache_path('metapretrain-arm', key)
     if resume and (run := _load_run(out, key)): return run
     seed_everything(seed)

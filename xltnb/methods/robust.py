@@ -26,7 +26,7 @@ if TYPE_CHECKING: import datasets  # annotations only; imported where used
 __all__ = ['FUNCTION_WORDS', 'NORMS', 'PERS', 'DISTS', 'SOURCE', 'CLAIMS', 'check_neighbors', 'load_neighbors', 'world_synonyms',
            'perturb_sentence', 'rsda_augment', 'RSDA', 'embed_batch', 'embeds_loss', 'embed_scale', 'project', 'ascent',
            'carry_grads', 'AdversarialTraining', 'embed_noise', 'RandomizedSmoothing', 'rsda_table',
-           'perturbation_sizes', 'perturbation_figure', 'RobustInspector', 'generalization_gap']
+           'perturbation_sizes', 'perturbation_figure', 'RobustInspector', 'training_budget', 'generalization_gap']
 
 # %% ../../nbs/11_robust.ipynb #4450c9f8
 FUNCTION_WORDS = ('the', 'of', 'and', 'to', 'a', 'in', 'is', 'that', 'for', 'it', 'was', 'on', 'with', 'as',
@@ -103,12 +103,15 @@ class RSDA(Method):
     def __init__(self, neighbors: dict | str | Path = 'world:cpu',  # a table, a JSON file, or 'world:<preset>'
                  n: int = 3,  # perturbed copies per example (paper: 3 XNLI, 10 PAWS-X)
                  seed: int = 7,  # seed of the draws (paper's training seed)
-                 fields: tuple[str, ...] | None = None):  # text columns; default: from the column names
+                 fields: tuple[str, ...] | None = None,  # text columns; default: from the column names
+                 drop: Iterable[str] = FUNCTION_WORDS):  # a file's words never swapped; (): the file as it is
         if isinstance(neighbors, dict): self.synonyms = f'table:{content_hash(check_neighbors(neighbors))}'
         elif str(neighbors).startswith('world:'): self.synonyms = str(neighbors)
         else:
-            self.synonyms = f'file:{Path(neighbors).name}:{content_hash(Path(neighbors))}'
-            neighbors = load_neighbors(neighbors)
+            drop = tuple(drop)  # the default list keeps the old run key; another one is named in it
+            tag = '' if drop == FUNCTION_WORDS else f":drop-{content_hash(sorted(drop), n=8) if drop else 'none'}"
+            self.synonyms = f'file:{Path(neighbors).name}:{content_hash(Path(neighbors))}{tag}'
+            neighbors = load_neighbors(neighbors, drop=drop)
         # `synonyms` names the table in the run key; the table itself stays out of `config()`
         self._neighbors, self.n, self.seed, self.fields = neighbors, n, seed, fields
 
@@ -337,6 +340,12 @@ class RobustInspector:
             self.figure = perturbation_figure(sizes)
             show(self.plot, self.figure)  # as data (a `with plot: display` capture can hang papermill)
     def _ipython_display_(self): from IPython.display import display; display(self.widget)
+
+# %% ../../nbs/11_robust.ipynb #7bd07957
+def training_budget(res) -> dict:
+    "A finished run's budget: its updates and its epochs over its own training set (the Trainer's log)."
+    epochs = max((float(h['epoch']) for h in res.log_history if 'epoch' in h), default=0.0)
+    return dict(updates=int(res.global_step), epochs=round(epochs, 3))
 
 # %% ../../nbs/11_robust.ipynb #fc384d26
 from ..results import Claim, add_claim, pair_matrix, pair_summary, table_stats

@@ -16,14 +16,15 @@ import torch.nn.functional as F
 
 from ..core import cache_path, content_hash
 from ..finetune import Method, encode, model_inputs, text_fields
+from ..tasks import load_task, task_info, task_languages
 from ..viz import show
 
 # %% auto #0
 __all__ = ['VARIANTS', 'TABLE_SEED', 'SOURCE', 'CLAIMS', 'token_style', 'token_surface', 'starts_word', 'vocab_langs',
-           'allowed_vocab', 'text_langs', 'switchable_positions', 'mask_groups', 'pad_features', 'mlm_substitutes',
-           'embed_substitutes', 'model_digest', 'SubstituteTable', 'build_substitutes', 'switch_plan', 'mix_embeds',
-           'salt_loss', 'Salt', 'get_device_of', 'example_row', 'substitute_table', 'switched_versions', 'mixup_figure',
-           'SaltInspector']
+           'allowed_vocab', 'text_langs', 'usage_texts', 'switchable_positions', 'mask_groups', 'pad_features',
+           'mlm_substitutes', 'embed_substitutes', 'model_digest', 'SubstituteTable', 'build_substitutes',
+           'switch_plan', 'mix_embeds', 'salt_loss', 'Salt', 'get_device_of', 'substitute_shares', 'example_row',
+           'substitute_table', 'switched_versions', 'mixup_figure', 'SaltInspector']
 
 # %% ../../nbs/10_salt.ipynb #c57c574e
 _STYLES = {'wordpiece': '##', 'sentencepiece': '\u2581', 'bytebpe': '\u0120'}
@@ -87,12 +88,26 @@ def text_langs(tokenizer,
     "Word (a word-initial piece's text) -> language: the source's if its texts use it, else the language using it most."
     style, counts = token_style(tokenizer), {}
     for lang, ts in texts.items():
-        for t in ts:
-            for p in tokenizer.tokenize(t):
-                if not starts_word(p, style): continue
-                c = counts.setdefault(token_surface(p, style), {})
-                c[lang] = c.get(lang, 0) + 1
+        ts = list(ts)
+        for s in range(0, len(ts), 1000):  # one batched call per 1,000 texts (MNLI's train set is 785k texts)
+            for ids in tokenizer(ts[s:s + 1000], add_special_tokens=False)['input_ids']:
+                for p in tokenizer.convert_ids_to_tokens(ids):
+                    if not starts_word(p, style): continue
+                    c = counts.setdefault(token_surface(p, style), {})
+                    c[lang] = c.get(lang, 0) + 1
     return {w: source if source in c else max(c, key=c.get) for w, c in counts.items()}
+
+def usage_texts(task: str,  # a task of `xltnb.tasks` (xnli, pawsx, msg-topic, ...)
+                source: str = 'en',
+                n: int = 0,  # texts per language at most (0: all)
+                **load_kw,  # for `load_task` (data_dir, world)
+               ) -> dict[str, list[str]]:
+    "Unlabelled texts per language for `text_langs`: the source's training texts and every other language's dev texts."
+    fields, out = task_info(task)['text_fields'], {}
+    for lang in task_languages(task):
+        ds = load_task(task, lang, 'train' if lang == source else 'dev', **load_kw)
+        out[lang] = [str(r[f]) for r in (ds.select(range(min(n, len(ds)))) if n else ds) for f in fields]
+    return out
 
 # %% ../../nbs/10_salt.ipynb #7411b52a
 def switchable_positions(ids: list[int], tokenizer, style: str | None = None) -> list[int]:
@@ -348,9 +363,9 @@ def salt_loss(logits: torch.Tensor,  # (2B, C): clean rows first, then augmented
     return loss
 
 # %% ../../nbs/10_salt.ipynb #aace7b8e
-VARIANTS = {'salt': dict(code_switch=True, mixup=True, soft=True),
-            'salt-cs': dict(code_switch=True, mixup=False, soft=False),  # code-switching only
-            'salt-mixup': dict(code_switch=False, mixup=True, soft=True)}  # mixup only
+VARIANTS = {'salt': dict(code_switch=True, mixup=True, soft=False),  # code-switch (one drawn substitute), then mix
+            'salt-cs': dict(code_switch=True, mixup=False, soft=False),  # code-switching only: no mixup
+            'salt-mixup': dict(code_switch=True, mixup=True, soft=True)}  # mixup only: no discrete switch
 
 # %% ../../nbs/10_salt.ipynb #d7859d8e
 class Salt(Method):
@@ -360,6 +375,7 @@ class Salt(Method):
                  word_lang: Callable | None = None,  # word -> language (e.g. World.word_lang); None: no language filter
                  lexicon: dict | None = None,  # language -> words, to tell the language of pieces (see vocab_langs)
                  world=None,  # a World: sets word_lang and lexicon from it
+                 texts: dict | None = None,  # language -> unlabelled texts (`usage_texts`): word_lang from usage
                  source: str = 'en',  # the source language, excluded from substitutes with code_switch
                  mode: str = 'mlm', ratio: float = 0.3, k: int = 5, T: float | None = None,
                  alpha: float = 0.5,  # λ ~ Beta(α, α)
@@ -377,7 +393,12 @@ class Salt(Method):
         self.code_switch, self.mixup, self.soft = sw['code_switch'], sw['mixup'], sw['soft']
         self.mlm, self._mlm_model = (mlm, None) if isinstance(mlm, (str, type(None))) else (None, mlm)
         if world is not None: word_lang, lexicon = world.word_lang, {l: world.vocabulary(l) for l in world.languages()}
-        self._word_lang, self._lexicon, self.source, self.mode = word_lang, lexicon, source, mode
+        if texts is not None and (word_lang or lexicon):
+            raise ValueError("give one language filter: texts (real text) or word_lang / lexicon / world")
+        # how a substitute's language is told: part of the run's identity and of its records
+        self.lang_filter = ('world' if world is not None else 'usage' if texts is not None else
+                            'given' if (word_lang or lexicon) else 'none')
+        self._word_lang, self._lexicon, self._texts, self.source, self.mode = word_lang, lexicon, texts, source, mode
         self.ratio, self.k, self.T, self.alpha, self.online = ratio, k, T, alpha, online
         self.w_clean, self.w_aug, self.w_kl = w_clean, w_aug, w_kl
         self.max_length, self.seed, self._cache, self._progress = max_length, seed, cache, progress
@@ -415,6 +436,7 @@ TABLE_SEED = 0
 def _prepare(self, model, tokenizer, train_ds):
     "Build or load the substitute table before training; the dataset is returned unchanged."
     src = _substitute_source(self, model, self.mode).to(get_device_of(model))
+    if self._texts is not None: self._word_lang = _usage_langs(tokenizer, self._texts, self.source).get
     tell = self.code_switch and (self._word_lang or self._lexicon)
     langs = vocab_langs(tokenizer, self._word_lang, self._lexicon) if tell else None
     self._langs = langs if langs is not None else (vocab_langs(tokenizer, self._word_lang, self._lexicon)
@@ -426,6 +448,14 @@ def _prepare(self, model, tokenizer, train_ds):
                                     self.mode, self.ratio, self.k, self.T, exclude_original=self.code_switch,
                                     online=self.online, seed=TABLE_SEED, cache=self._cache, progress=self._progress)
     return train_ds
+
+_USAGE = {}  # (id of the texts, vocabulary) -> (the texts, word -> language): one count per task and tokenizer
+
+def _usage_langs(tokenizer, texts: dict, source: str) -> dict:
+    "`text_langs` of `texts`, computed once per (texts, vocabulary) in this process."
+    key = (id(texts), _vocab_hash(tokenizer), source)
+    if key not in _USAGE: _USAGE[key] = (texts, text_langs(tokenizer, texts, source))
+    return _USAGE[key][1]
 
 def get_device_of(model) -> torch.device:
     "The device a model's parameters are on."
@@ -466,6 +496,19 @@ def _loss(self, model, batch):
     return salt_loss(logits, labels, self.w_clean, self.w_aug, self.w_kl)
 
 Salt.loss = _loss
+
+# %% ../../nbs/10_salt.ipynb #8bff4b78
+def substitute_shares(salt: Salt, tokenizer,
+                      word_lang: Callable,  # the judge: word -> language ('shared' counts as the source's), or None
+                     ) -> dict:
+    "Shares of a built table's substitutes (p > 0) that `word_lang` says are the source's, another's or unknown."
+    style, n = token_style(tokenizer), dict(source=0, other=0, unknown=0)
+    for _, sub, p in salt.table.rows.values():
+        for i in sub[p > 0].tolist():
+            l = word_lang(token_surface(tokenizer.convert_ids_to_tokens(i), style))
+            n['unknown' if l is None else 'source' if l in (salt.source, 'shared') else 'other'] += 1
+    total = sum(n.values())
+    return {k: v / max(total, 1) for k, v in n.items()} | {'substitutes': total}
 
 # %% ../../nbs/10_salt.ipynb #3a655ae6
 def example_row(salt: Salt, ids: list[int]):

@@ -316,6 +316,7 @@ EXPERIMENT_DEFAULTS = dict(
     prefix=False,  # pretrain on prefix games only (the transfer protocol)
     layer=2, probe_hidden=128, probe_steps=500, probe_train=500, probe_test=100, acc_games=200,
     ft_steps=0, ft_evals=4, ft_lr=1e-3, ft_lang=0,  # fine-tuning (0 steps: none)
+    ft_pool=0,  # games in the fine-tuning pool (0: `pool`; the paper: 102,400, about 4 epochs)
     threads=1, save=None, device='cpu')  # torch threads; a path to save the model; torch device
 
 def lang_names(kinds: list) -> list[str]:
@@ -344,7 +345,7 @@ def run_experiment(cfg: dict) -> dict:
     recs += [dict(metric='probe_acc', lang_a=na, lang_b=nb, step=-1, value=float(A[a, b]))
              for a, na in enumerate(names) for b, nb in enumerate(names)]
     if c['ft_steps']:
-        ft = random_games(c['pool'], seed=4000 + c['seed'], size=s)
+        ft = random_games(c['ft_pool'] or c['pool'], seed=4000 + c['seed'], size=s)
         rows = transfer_curve(model, langs, ft, test[:c['acc_games']], probe_tr, c['ft_lang'], c['ft_steps'],
                               c['ft_evals'], c['layer'], c['batch_size'], c['ft_lr'], c['seed'], pk)
         for r in rows:
