@@ -58,6 +58,7 @@ def test_the_kernel_sees_the_assigned_gpu(tmp_path):
         "import os; open('seen.txt', 'w').write(os.environ.get('CUDA_VISIBLE_DEVICES', 'unset'))")])
     nb.metadata['kernelspec'] = {'name': 'python3', 'display_name': 'python3', 'language': 'python'}
     nbformat.write(nb, tmp_path / 'in.ipynb')
-    pm.execute_notebook(str(tmp_path / 'in.ipynb'), str(tmp_path / 'out.ipynb'), kernel_name='python3', cwd=str(tmp_path),
+    pm.execute_notebook(str(tmp_path / 'in.ipynb'), str(tmp_path / 'out.ipynb'), kernel_name='python3',
+                        cwd=str(tmp_path),
                         progress_bar=False, kernel_manager_class=rp.kernel_manager_with({'CUDA_VISIBLE_DEVICES': '7'}))
     assert (tmp_path / 'seen.txt').read_text() == '7' and os.environ.get('CUDA_VISIBLE_DEVICES') != '7'

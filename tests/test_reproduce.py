@@ -117,7 +117,8 @@ def test_kill_mid_paper_and_resume(tmp_path, xltnb_bin):
     that was never interrupted."""
     papers = ['baseline', 'salt']
     # SALT's runs a little longer than smoke's, so there is time between its checkpoints to kill it
-    over = ['--set', 'protocol={"tasks": ["world-nli"], "steps": {"world-nli": 60}}', '--set', 'why=a longer run to kill']
+    over = ['--set', 'protocol={"tasks": ["world-nli"], "steps": {"world-nli": 60}}',
+            '--set', 'why=a longer run to kill']
     store, out = tmp_path/'store', tmp_path/'killed'
     env = {**os.environ, 'XLTNB_RUNS': str(store)}
     cmd = [xltnb_bin, 'reproduce', *papers, '--preset', 'smoke', '--out', str(out), '--quiet', *over]

@@ -71,7 +71,8 @@ def executed_page(nb, name: str, run: Path):
     front = [c for c in nb.cells if c.cell_type == 'raw' and c.source.startswith('---')]
     if not f.is_file():
         note = (f"> *No executed run of this notebook was found in `{run}`: the page shows its code only. "
-                f"`make reproduce` writes one, and the next `make docs` renders its tables, figures and verdicts here.*")
+                "`make reproduce` writes one, and the next `make docs` renders its tables, figures and verdicts "
+                "here.*")
         nb.cells = front + [nbformat.v4.new_markdown_cell(note)] + [c for c in nb.cells if c not in front]
         return nb
     ex = nbformat.read(f, as_version=4)

@@ -39,7 +39,8 @@ def main(argv=None):
     a.to.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(res, a.to / f'{a.name}.jsonl')
     meta = dict(what=a.what, measured=a.where, command=a.command, n_records=n, **({'world': world} if world else {}),
-                **{k: c[k] for k in ('versions', 'python', 'platform', 'params', 'protocol', 'departures', 'seconds', 'runs')
+                **{k: c[k] for k in ('versions', 'python', 'platform', 'params', 'protocol', 'departures', 'seconds',
+                                     'runs')
                    if k in c})
     (a.to / f'{a.name}.json').write_text(json.dumps(meta, indent=1, default=str) + '\n')
     print(f"{n} records -> {a.to / a.name}.jsonl (+ .json)")
