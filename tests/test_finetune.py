@@ -83,12 +83,18 @@ def _notebook_params():
 
 
 def _papermill(tmp_path, *args):
-    import time
-    t0 = time.time()
+    "The baseline notebook under papermill, its fine-tuning runs in a store of its own (tmp_path/store)."
     r = subprocess.run([str(Path(sys.executable).parent / 'papermill'), str(NB), str(tmp_path / 'out.ipynb'),
                         '--cwd', str(tmp_path), '-p', 'out_dir', str(tmp_path / 'run'), *args],
-                       capture_output=True, text=True, timeout=600, env={**os.environ, 'HF_HUB_OFFLINE': '1'})
-    return r, time.time() - t0
+                       capture_output=True, text=True, timeout=600,
+                       env={**os.environ, 'HF_HUB_OFFLINE': '1', 'XLTNB_RUNS': str(tmp_path / 'store')})
+    return r, None
+
+
+def _store_runs(tmp_path) -> list[str]:
+    "The fine-tuning runs in the test's store, as task/method/model/seed."
+    return sorted('/'.join(p.parent.relative_to(tmp_path / 'store' / 'finetune').parts[:3]) + '/'
+                  + p.parent.name.split('-')[0] for p in (tmp_path / 'store' / 'finetune').rglob('run.json'))
 
 
 @pytest.mark.parametrize('preset', ['smoke', 'cpu', 'gpu', 'paper'])
@@ -108,15 +114,14 @@ def test_baseline_presets_set_known_parameters_of_the_right_type(preset):
 
 
 @pytest.mark.parametrize('args, message', [
-    (['-p', 'lr', 'fast'], "parameter 'lr' must be float, got 'fast'"),
+    (['-p', 'floor_seeds', 'x'], "parameter 'floor_seeds' must be int, got 'x'"),
+    (['-p', 'lr', '0.1'], "unknown parameter(s) 'lr'"),  # the protocol's: a departure, with its reason
+    (['-y', 'protocol: {tasks: [world-nli]}'], "departures from the smoke protocol (tasks) need a reason"),
+    (['-y', 'protocol: {stepz: 3}', '-p', 'why', 'x'], "unknown protocol setting 'stepz'; known: models"),
     (['-p', 'modle', 'world-small'], "unknown parameter(s) 'modle'; allowed: preset, seeds, out_dir"),
-    (['-p', 'tasks', 'world-nli,xnil'],
-     "parameter 'tasks': 'xnil' is not allowed; allowed: world-nli, world-paws, xnli, pawsx"),
     (['-f', str(ROOT / 'configs' / 'baseline' / 'cpu.yaml'), '-p', 'seeds', '0,x'],
-     "seeds must be a non-empty list of ints"),
+     "seeds must be a list of ints"),
     (['-p', 'floor_seeds', '-1'], "floor_seeds must be >= 0 (0: every seed), got -1"),
-    (['-y', 'task_steps: {world-nlii: 10}'],
-     "task_steps names 'world-nlii', which is not in tasks; tasks: world-nli, world-paws"),
     (['-p', 'dial_records', 'dial.jsonl'],
      "dial_records: measured records 'dial.jsonl': no such file; give a results.jsonl path or one of: baseline-"),
     (['-p', 'world_order', 'svo'], "parameter 'world_order': 'svo' is not allowed; allowed: mixed, en, own"),
@@ -126,7 +131,7 @@ def test_baseline_presets_set_known_parameters_of_the_right_type(preset):
 def test_baseline_wrong_parameter_fails_before_any_training(tmp_path, args, message):
     r, _ = _papermill(tmp_path, *args)
     assert r.returncode != 0 and message in r.stdout + r.stderr
-    assert not (tmp_path / 'run' / 'runs').exists() and not (tmp_path / 'run' / 'results.jsonl').exists()
+    assert not (tmp_path / 'store').exists() and not (tmp_path / 'run' / 'results.jsonl').exists()
 
 
 @pytest.mark.parametrize('preset', ['gpu', 'paper'])
@@ -140,15 +145,17 @@ def test_baseline_gpu_presets_stop_with_a_clear_message_here(tmp_path, preset):
 
 
 def test_baseline_runs_with_a_preset_file_and_overrides(tmp_path):
-    r, secs = _papermill(tmp_path, '-f', str(ROOT / 'configs' / 'baseline' / 'smoke.yaml'), '-p', 'seeds', '0,1',
-                         '-p', 'tasks', 'world-paws', '-p', 'max_steps', '4', '-p', 'pair_langs', 'en,sw',
-                         '-p', 'rt_tasks', '', '-p', 'rt_bitext', '',
+    r, _ = _papermill(tmp_path, '-f', str(ROOT / 'configs' / 'baseline' / 'smoke.yaml'), '-p', 'seeds', '0,1',
+                      '-y', 'protocol: {tasks: [world-paws], steps: {world-paws: 4}, pair_langs: [en, sw]}',
+                      '-p', 'why', 'a quick test', '-p', 'rt_tasks', '', '-p', 'rt_bitext', '',
                          '-p', 'out_dir', str(tmp_path / 'run'))  # world only
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     from xltnb.results import load_records
     recs = load_records(tmp_path / 'run' / 'results.jsonl')
     cfg = json.loads((tmp_path / 'run' / 'config.json').read_text())
-    assert cfg['params']['seeds'] == [0, 1] and cfg['params']['max_steps'] == 4 and 'torch' in cfg['versions']
+    assert cfg['params']['seeds'] == [0, 1] and cfg['protocol']['steps'] == {'world-paws': 4}
+    assert 'torch' in cfg['versions']
+    assert cfg['departures']['why'] == 'a quick test'
     test = [r for r in recs if r['metric'] == 'accuracy' and r['split'] == 'test' and 'lang' in r]
     assert {r['method'] for r in test} == {'baseline', 'floor-scratch', 'floor-heuristic'}
     assert {r['seed'] for r in test} == {0, 1} and {r['task'] for r in recs} == {'world-paws'}
@@ -160,18 +167,16 @@ def test_baseline_runs_with_a_preset_file_and_overrides(tmp_path):
     # world-paws' edits: no syn / alt items by default (paws_lexical 0)
     assert {r['edit'] for r in pc} == {'conj-swap', 'swap', 'conj-obj-swap', 'passive', 'passive-swap'}
     assert all(-1 <= r['value'] <= 1 for r in pc)
-    runs = sorted(p.relative_to(tmp_path / 'run' / 'runs').as_posix()
-                  for p in (tmp_path / 'run' / 'runs').glob('*/*/*'))
-    assert runs == ['world-paws/baseline/seed0', 'world-paws/baseline/seed1', 'world-paws/floor-scratch/seed0',
-                    'world-paws/floor-scratch/seed1']
+    # at smoke the floor's encoder is the baseline's (a random world-tiny): one run per seed serves both arms
+    assert _store_runs(tmp_path) == ['world-paws/baseline/world-tiny/seed0', 'world-paws/baseline/world-tiny/seed1']
 
 
 def test_baseline_runs_on_another_world(tmp_path):
     """world_order='own' and paws_lexical=1 fine-tune and test on that world (each target in its own word order,
     world-paws with its lexical items: the defaults before 2026-11-23), and the records say so."""
-    r, _ = _papermill(tmp_path, '-p', 'world_order', 'own', '-p', 'paws_lexical', '1', '-p', 'tasks', 'world-paws',
-                      '-p', 'max_steps', '2',
-                      '-p', 'model', 'world-small', '-p', 'floor_model', '', '-p', 'bitext', '', '-p', 'rt_tasks', '',
+    r, _ = _papermill(tmp_path, '-p', 'world_order', 'own', '-p', 'paws_lexical', '1',
+                      '-y', 'protocol: {tasks: [world-paws], steps: {world-paws: 2}, models: [world-small]}',
+                      '-p', 'why', 'a quick test', '-p', 'floor_model', '', '-p', 'bitext', '', '-p', 'rt_tasks', '',
                       '-p', 'rt_bitext', '', '-p', 'dial_records', '')
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     from xltnb.results import load_records
@@ -179,7 +184,8 @@ def test_baseline_runs_on_another_world(tmp_path):
     recs = [r for r in load_records(tmp_path / 'run' / 'results.jsonl') if r['metric'] == 'accuracy_by_edit']
     assert recs and all(r['order'] == 'own' and r['paws_lexical'] == 1 for r in recs)
     assert {'syn', 'alt'} <= {r['edit'] for r in recs}  # the lexical items are in
-    run = json.loads((tmp_path / 'run' / 'runs' / 'world-paws' / 'baseline' / 'seed0' / 'run.json').read_text())
+    run_json = next((tmp_path / 'store' / 'finetune' / 'world-paws' / 'baseline').glob('*/seed0-*/run.json'))
+    run = json.loads(run_json.read_text())
     # fine-tuned and tested on that world
     assert run['world'] == {'preset': 'smoke', 'order': 'own', 'paws_lexical': 1.0}
     # world-small: the recipe pretrained on that world
@@ -190,7 +196,8 @@ def test_baseline_runs_on_another_world(tmp_path):
 
 def test_baseline_draws_the_measured_dial_with_its_own_numbers(tmp_path):
     "The measured dial the presets draw is drawn from its records: avg_xen per arm and overlap, and the gap."
-    r, _ = _papermill(tmp_path, '-p', 'tasks', 'world-nli', '-p', 'max_steps', '2', '-p', 'floor_model', '',
+    r, _ = _papermill(tmp_path, '-y', 'protocol: {tasks: [world-nli], steps: {world-nli: 2}}', '-p', 'why', 'quick',
+                      '-p', 'floor_model', '',
                       '-p', 'bitext', '', '-p', 'rt_tasks', '', '-p', 'rt_bitext', '')
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     import yaml
