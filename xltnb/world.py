@@ -275,7 +275,7 @@ NLI_WEIGHTS = {('alt', 0): 2, ('syn', 0): 1, ('hyper', 0): 1, ('hypo', 0): 2,
                ('add-mod', 0): 5/3, ('add-mod', 1): 5/3, ('add-neg', 0): 5/3,
                ('drop-mod', 0): 5/3, ('drop-mod', 1): 5/3, ('drop-neg', 1): 5/3}
 # weights balance each surface signature across the labels: reorder (conj-swap | swap + conj-obj-swap), passive
-# (passive | passive-swap), substitution (syn | alt); and the share of conjoined subjects in sentence 2 (44% in both)
+# (passive | passive-swap), substitution (syn | alt); and the share of conjoined subjects in sentence 2 (equal in both)
 PAWS_WEIGHTS = {'conj-swap': 3, 'swap': 1, 'conj-obj-swap': 2, 'passive': 3, 'passive-swap': 3, 'syn': 4, 'alt': 4}
 PAWS_LABELS = {'conj-swap': 1, 'swap': 0, 'conj-obj-swap': 0, 'passive': 1, 'passive-swap': 0, 'syn': 1, 'alt': 0}
 PAWS_CONJ = ('conj-swap', 'swap', 'conj-obj-swap')  # edits made on a clause with a conjoined subject

@@ -155,7 +155,7 @@ def lr_schedule(opt, steps: int,
                 floor: float = 0.1,  # the last learning rate, as a share of the optimiser's
                ):
     "transformers' cosine schedule with a floor: linear warm-up from 0, then cosine decay to `floor`·lr."
-    from transformers import get_cosine_with_min_lr_schedule_with_warmup  # ~1 s to import: only when training
+    from transformers import get_cosine_with_min_lr_schedule_with_warmup  # slow to import: only when training
     return get_cosine_with_min_lr_schedule_with_warmup(opt, max(1, int(warmup * steps)), steps, min_lr_rate=floor)
 
 def make_optimizer(model: nn.Module, lr: float, wd: float = 0.1):
