@@ -203,7 +203,7 @@ def test_baseline_draws_the_measured_dial_with_its_own_numbers(tmp_path):
     import yaml
     from xltnb.core import read_jsonl
     from xltnb.results import measured_path
-    name = yaml.safe_load((ROOT / 'configs' / 'baseline' / 'smoke.yaml').read_text())['dial_records']
+    name = _notebook_params()['dial_records']  # smoke runs the notebook's defaults
     assert name == yaml.safe_load((ROOT / 'configs' / 'baseline' / 'cpu.yaml').read_text())['dial_records']
     recs = read_jsonl(measured_path(name))
     assert {(r['order'], r['paws_lexical']) for r in recs} == {('mixed', 0.0)}  # measured on today's default world
