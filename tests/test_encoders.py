@@ -28,7 +28,8 @@ def test_tokenizer_is_cached(monkeypatch):
     from xltnb.core import cache_path
     from xltnb.world import make_world
     first = world_tokenizer('smoke')
-    f = cache_path('tokenizer', dict(world=make_world('smoke').key, vocab_size=600, arch='bert', cap=20000))
+    f = cache_path('tokenizer', dict(world=make_world('smoke').key, vocab_size=600, arch='bert', cap=20000,
+                                     trainer=E.TOKENIZER_TRAINER))
     f = f / 'tokenizer.json'
     mtime = f.stat().st_mtime_ns
     monkeypatch.setattr(E, 'train_tokenizer', lambda *a, **k: pytest.fail('tokenizer trained again despite the cache'))
