@@ -74,15 +74,15 @@ def test_the_baseline_is_trained_once_per_task_and_seed(smoke_run):
                      and r['split'] == 'test' and 'lang' in r) for p in ('baseline', 'salt', 'robust')}
     assert acc['baseline'] == acc['salt'] == acc['robust'] and acc['baseline']
 
-def test_report_shows_every_paper_with_a_table_a_figure_and_a_verdict(smoke_run, root):
+def test_report_shows_every_paper_with_a_table_a_figure_and_a_verdict(smoke_run, root, browser):
     "The report, opened in Chromium by the check tools/check_report.py runs: per paper a table, a figure, a verdict."
     out, r, _ = smoke_run
     assert (root/'nbs'/'papers'/'report.ipynb').exists(), 'nbs/papers/report.ipynb is missing'
     from check_report import check
-    assert check(out) == [], r.stdout[-2000:]
+    assert check(out, browser=browser) == [], r.stdout[-2000:]
 
 
-def test_a_report_of_an_empty_or_broken_run_fails_the_check(smoke_run, tmp_path):
+def test_a_report_of_an_empty_or_broken_run_fails_the_check(smoke_run, tmp_path, browser):
     "A report built from a run whose papers wrote nothing, or wrote a corrupt file, does not pass the check."
     import shutil
     from check_report import check
@@ -91,12 +91,12 @@ def test_a_report_of_an_empty_or_broken_run_fails_the_check(smoke_run, tmp_path)
     empty = tmp_path/'empty'; empty.mkdir()
     shutil.copy(out/'status.json', empty/'status.json')  # every paper says it ran, none left records
     build_report(empty, 'smoke', progress=False)
-    problems = check(empty)
+    problems = check(empty, browser=browser)
     assert any('no table with numbers' in p for p in problems) and any('no verdict' in p for p in problems), problems
     broken = tmp_path/'broken'; shutil.copytree(out, broken, ignore=shutil.ignore_patterns('_runs', 'report.*'))
     (broken/'salt'/'results.jsonl').write_text('{"paper": "salt", "value": \n')  # cut off mid-record
     assert 'FAILED' in (build_report(broken, 'smoke', progress=False) or '')
-    assert check(broken) == [f'{broken/"report.html"} does not exist']
+    assert check(broken, browser=browser) == [f'{broken/"report.html"} does not exist']
 
 
 def test_all_lists_missing_papers_and_fails(tmp_path, xltnb_bin):

@@ -9,6 +9,7 @@ Exit status 0 when the report passes, 1 with the reasons otherwise. Uses Debian'
 Playwright (tools/browser.py; tools/setup.sh installs both); nothing is downloaded.
 """
 import argparse, json, re, sys
+from contextlib import nullcontext
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -28,14 +29,14 @@ SECTIONS_JS = """() => { const out = []; let cur = null;
   } return out; }"""
 
 
-def check(out: Path, screenshot: Path | None = None) -> list[str]:
-    "What is wrong with `out/report.html` (an empty list when nothing is)."
+def check(out: Path, screenshot: Path | None = None, browser=None) -> list[str]:
+    "What is wrong with `out/report.html` (an empty list when nothing is); `browser`: a running Playwright browser."
     html = out/'report.html'
     if not html.exists(): return [f'{html} does not exist']
     status = json.loads((out/'status.json').read_text()) if (out/'status.json').exists() else []  # one dict per paper
     papers = [s['paper'] for s in status if s.get('ok')]
     problems, errors, remote = [], [], []
-    with chromium() as b:
+    with (nullcontext(browser) if browser is not None else chromium()) as b:  # one Playwright per thread
         page = b.new_page(viewport={'width': 1400, 'height': 900})
         page.on('console', lambda m: m.type == 'error' and errors.append(m.text))
         page.on('request', lambda r: r.url.startswith(('http://', 'https://')) and remote.append(r.url))
