@@ -251,7 +251,7 @@ def source_gate(records, group: dict, margin: float = 0.10) -> str | None:
         except Exception: return 'no majority-class record for the task: the learning gate cannot be checked'
     acc = float(en['value'].mean())
     if acc < floor + margin:
-        return (f"the baseline has not learned the task: English {100 * acc:.1f}% < majority {100 * floor:.1f}% "
+        return (f"the arm it is compared with has not learned the task: English {100 * acc:.1f}% < majority {100 * floor:.1f}% "
                 f"+ {100 * margin:.0f}")
     return None
 
