@@ -55,7 +55,7 @@ class Protocol:
             raise ValueError(f"protocol {self.preset!r} gives no {name} for task {task!r}; it has: {', '.join(v)}")
         return v[task]
 
-# %% ../nbs/07a_protocol.ipynb #eb0160ec
+# %% ../nbs/07a_protocol.ipynb #8f3a4ef5
 _WORLD = ('world-nli', 'world-paws')
 PROTOCOLS: dict[str, Protocol] = {
     # every code path in seconds: a random tiny encoder, a few updates (its numbers mean nothing)
@@ -64,13 +64,13 @@ PROTOCOLS: dict[str, Protocol] = {
                       seeds=(0,)),
     # 2 cores, offline: the pretrained world encoder; budgets from the pilot above (>= 85% English on both tasks)
     'cpu': Protocol('cpu', models=('world-small',), world='cpu', tasks=_WORLD,
-                    steps={'world-nli': 1200, 'world-paws': 3000}, lr={'world-nli': 5e-4, 'world-paws': 3e-4},
-                    warmup_ratio=0.06, eval_steps={'world-nli': 300, 'world-paws': 750},
+                    steps={'world-nli': 1200, 'world-paws': 1500}, lr={'world-nli': 5e-4, 'world-paws': 5e-4},
+                    warmup_ratio=0.06, eval_steps={'world-nli': 300, 'world-paws': 375},
                     pair_size=100, seeds=(0, 1, 2)),
     # one GPU: the cpu protocol over 10 seeds, the reference grid that a cpu rerun is checked against
     'gpu': Protocol('gpu', models=('world-small',), world='cpu', tasks=_WORLD,
-                    steps={'world-nli': 1200, 'world-paws': 3000}, lr={'world-nli': 5e-4, 'world-paws': 3e-4},
-                    warmup_ratio=0.06, eval_steps={'world-nli': 300, 'world-paws': 750},
+                    steps={'world-nli': 1200, 'world-paws': 1500}, lr={'world-nli': 5e-4, 'world-paws': 5e-4},
+                    warmup_ratio=0.06, eval_steps={'world-nli': 300, 'world-paws': 375},
                     pair_size=100, seeds=tuple(range(10))),
     # the papers' setting (XTREME): xlm-roberta-base on XNLI and PAWS-X, lr 2e-5, batch 32, length 128, 5 epochs
     'paper': Protocol('paper', models=('xlm-roberta-base',), world='cpu', tasks=('xnli', 'pawsx'),
