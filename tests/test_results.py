@@ -147,3 +147,29 @@ def test_measured_tool_ships_a_run_with_its_provenance(tmp_path):
     assert notjson.returncode == 2 and "--world is not JSON" in notjson.stderr and "'order=own'" in notjson.stderr
     unknown = subprocess.run(args + ['--world', '{"colour": 1}'], capture_output=True, text=True)
     assert unknown.returncode == 2 and "--world takes the world options order and paws_lexical" in unknown.stderr
+
+
+def test_measured_tool_joins_several_paper_runs_into_one_reference(tmp_path):
+    "With --runs, the records of several paper runs go into one file, each keeping its paper; each run's parameters."
+    import json, subprocess, sys
+    from pathlib import Path
+    from xltnb.results import make_records, write_records, measured_records
+    tool = Path(__file__).resolve().parents[1] / 'tools' / 'measured.py'
+    dirs = []
+    for paper, v in (('salt', 0.6), ('robust', 0.5)):
+        d = tmp_path / paper; d.mkdir(); dirs.append(str(d))
+        recs = make_records({'en': 0.9, 'de': v}, paper=paper, method='baseline', task='world-nli', model='m',
+                            preset='cpu', seed=0, split='test')
+        write_records(d / 'results.jsonl', recs)
+        (d / 'config.json').write_text(json.dumps({'params': {'paper': paper}, 'versions': {'torch': 'x'}}))
+    r = subprocess.run([sys.executable, str(tool), 'ref', '--runs', *dirs, '--what', 'W', '--where', 'h', '--command',
+                        'C', '--to', str(tmp_path / 'm')], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    got, meta = measured_records(str(tmp_path / 'm' / 'ref.jsonl'))
+    assert sorted((x['paper'], x['lang'], x['value']) for x in got) == [
+        ('robust', 'de', 0.5), ('robust', 'en', 0.9), ('salt', 'de', 0.6), ('salt', 'en', 0.9)]
+    assert meta['runs'] == {'salt': {'params': {'paper': 'salt'}}, 'robust': {'params': {'paper': 'robust'}}}
+    assert meta['n_records'] == 4 and meta['versions'] == {'torch': 'x'}
+    both = subprocess.run([sys.executable, str(tool), dirs[0], 'ref', '--runs', dirs[1], '--what', 'W', '--where', 'h',
+                           '--command', 'C', '--to', str(tmp_path / 'm')], capture_output=True, text=True)
+    assert both.returncode == 2 and 'give RUN_DIR NAME, or NAME with --runs' in both.stderr

@@ -2,9 +2,12 @@
 """Ship a run made outside the main job (a GPU, or over a preset's budget) as measured records with provenance.
 
     python tools/measured.py RUN_DIR NAME --what "..." --where "..." --command "..." [--world '{"order": "own"}']
+    python tools/measured.py NAME --runs DIR/baseline DIR/salt DIR/robust --what ... --where ... --command ...
 
 copies RUN_DIR/results.jsonl to xltnb/assets/measured/NAME.jsonl and writes NAME.json beside it: what was measured,
-where and when, the exact command, and the versions, parameters and timings from RUN_DIR/config.json.
+where and when, the exact command, and the versions, parameters and timings from RUN_DIR/config.json. With `--runs`,
+the records of several paper runs (e.g. one `xltnb reproduce ... --out DIR` of several papers: a reference grid)
+go into one file, each record keeping its `paper`, and NAME.json keeps each run's parameters under `runs`.
 `xltnb.results.measured_records` reads them back, each record tagged with the file it came from."""
 import argparse, json, shutil, sys
 from pathlib import Path
@@ -17,31 +20,41 @@ from xltnb.results import MEASURED_DIR
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('run_dir', type=Path); ap.add_argument('name')
+    ap.add_argument('args', nargs='+', metavar='[RUN_DIR] NAME')
+    ap.add_argument('--runs', nargs='+', type=Path, default=[], help='several run folders into one file')
     ap.add_argument('--what', required=True); ap.add_argument('--where', required=True)
     ap.add_argument('--command', required=True)
     ap.add_argument('--world', default='',
                     help='the world\'s options as JSON, e.g. \'{"order": "own", "paws_lexical": 1.0}\'')
     ap.add_argument('--to', type=Path, default=MEASURED_DIR, help='folder to write to (default: the package assets)')
     a = ap.parse_args(argv)
+    if len(a.args) != (1 if a.runs else 2):
+        ap.error(f"give RUN_DIR NAME, or NAME with --runs DIR [DIR ...]; got {a.args!r}")
+    a.name, dirs = a.args[-1], (a.runs or [Path(a.args[0])])
     if not a.name or '/' in a.name or a.name.endswith(('.jsonl', '.json')):
         ap.error(f"NAME is a bare file stem such as 'salt-cpu-world-paws', got {a.name!r}")
-    res, cfg = a.run_dir / 'results.jsonl', a.run_dir / 'config.json'
-    for f in (res, cfg):
-        if not f.is_file(): ap.error(f"{f} is missing: give the out_dir of a finished paper-notebook run")
-    n = len(read_jsonl(res))
-    if not n: ap.error(f"{res} holds no records")
-    c = json.loads(cfg.read_text())
+    recs, cfgs = [], {}
+    for d in dirs:
+        res, cfg = d / 'results.jsonl', d / 'config.json'
+        for f in (res, cfg):
+            if not f.is_file(): ap.error(f"{f} is missing: give the out_dir of a finished paper-notebook run")
+        rs = read_jsonl(res)
+        if not rs: ap.error(f"{res} holds no records")
+        recs += rs; cfgs[d.name] = json.loads(cfg.read_text())
+    n, c = len(recs), cfgs[dirs[0].name]
     try: world = json.loads(a.world) if a.world else {}
     except json.JSONDecodeError as e: ap.error(f"--world is not JSON ({e}): {a.world!r}")
     if not isinstance(world, dict) or set(world) - {'order', 'paws_lexical'}:
         ap.error(f"--world takes the world options order and paws_lexical as a JSON object, got {a.world!r}")
     a.to.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(res, a.to / f'{a.name}.jsonl')
+    keys = ('versions', 'python', 'platform', 'params', 'protocol', 'departures', 'seconds', 'runs')
+    if len(dirs) == 1: shutil.copyfile(dirs[0] / 'results.jsonl', a.to / f'{a.name}.jsonl')
+    else: (a.to / f'{a.name}.jsonl').write_text(''.join(json.dumps(r) + '\n' for r in recs))
     meta = dict(what=a.what, measured=a.where, command=a.command, n_records=n, **({'world': world} if world else {}),
-                **{k: c[k] for k in ('versions', 'python', 'platform', 'params', 'protocol', 'departures', 'seconds',
-                                     'runs')
-                   if k in c})
+                **({k: c[k] for k in keys if k in c} if len(dirs) == 1 else
+                   {'versions': c.get('versions'), 'python': c.get('python'),
+                    'runs': {p: {k: v[k] for k in keys if k in v and k not in ('versions', 'python')}
+                             for p, v in cfgs.items()}}))
     (a.to / f'{a.name}.json').write_text(json.dumps(meta, indent=1, default=str) + '\n')
     print(f"{n} records -> {a.to / a.name}.jsonl (+ .json)")
 
