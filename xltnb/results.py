@@ -20,8 +20,8 @@ from .langs import SOURCE_LANG, canonical_order
 __all__ = ['RECORD_KEYS', 'SUMMARY_KEYS', 'REFERENCES', 'VERDICTS', 'MIN_SEEDS', 'CONFIDENCE', 'MEASURED_DIR', 'check_record',
            'make_records', 'frame_records', 'write_records', 'load_records', 'records_frame', 'lang_columns',
            'table_stats', 'table', 'pair_matrix', 'pair_summary', 'Claim', 'Reference', 'add_claim', 'add_reference',
-           'verdict', 'source_gate', 'check_claims', 'verdict_text', 'measured_path', 'measured_records', 'compare',
-           'method_claims', 'rerun_check']
+           'verdict', 'source_gate', 'check_claims', 'verdict_text', 'measured_path', 'measured_records', 'step_costs',
+           'compare', 'method_claims', 'rerun_check']
 
 # %% ../nbs/07_results.ipynb #8d16f621
 RECORD_KEYS = ('paper', 'method', 'task', 'model', 'preset', 'seed', 'split', 'metric', 'value')
@@ -220,7 +220,7 @@ def verdict(diffs,  # per-seed paired differences a − b (NaNs are dropped)
     if other: return dict(out, verdict='contradicted', why=f'the {confidence:.0%} interval is wholly on the other side')
     return dict(out, verdict='inconclusive', why=f'the {confidence:.0%} interval spans the margin')
 
-# %% ../nbs/07_results.ipynb #e8e0f91a
+# %% ../nbs/07_results.ipynb #b7adf050
 _OPS = {'>': operator.gt, '>=': operator.ge, '<': operator.lt, '<=': operator.le}
 
 def _stat_by_seed(records, c: Claim, group: dict) -> pd.Series:
@@ -319,7 +319,7 @@ def measured_records(name: str) -> tuple[list[dict], dict]:
     return ([{**(world if str(r.get('task', '')).startswith('world-') else {}), **r, 'measured': p.name}
              for r in load_records(p)], meta)
 
-# %% ../nbs/07_results.ipynb #65a1d9a6
+# %% ../nbs/07_results.ipynb #34a08a74
 def _step_cost(g: pd.DataFrame, method: str, baseline: str) -> float:
     "Training seconds per update of `method` over the baseline's, from the runs' own `train_s` and `steps` (nan if absent)."
     if not {'train_s', 'steps'} <= set(g.columns): return float('nan')
@@ -328,7 +328,15 @@ def _step_cost(g: pd.DataFrame, method: str, baseline: str) -> float:
     per = (one['train_s'] / one['steps']).groupby(one['method']).median()
     return float(per[method] / per[baseline]) if {method, baseline} <= set(per.index) else float('nan')
 
-def compare(records, baseline: str = 'baseline', methods: list | None = None, scale: float = 100) -> pd.DataFrame:
+def step_costs(name: str = 'bench-step-cost.json') -> dict:
+    "`bench/step_cost.py`'s measured ratios (CPU time per update over the baseline's) shipped in the measured records."
+    p = MEASURED_DIR / name
+    if not p.is_file(): raise FileNotFoundError(f"{p} is missing: run bench/step_cost.py --json {p}")
+    return {m: r['cpu_ratio'] for m, r in json.loads(p.read_text())['methods'].items()}
+
+def compare(records, baseline: str = 'baseline', methods: list | None = None, scale: float = 100,
+            step_cost: dict | None = None,  # method -> cost of an update over the baseline's (`step_costs()`)
+           ) -> pd.DataFrame:
     "Each method against `baseline` per task and model: Δ avg_xen and Δ mixed (95% CI), English, n seeds, verdict."
     df = records_frame(records, metric='accuracy', split='test')
     rows = []
@@ -346,10 +354,14 @@ def compare(records, baseline: str = 'baseline', methods: list | None = None, sc
                 if stat == 'avg_xen': row.update(n=int(r['n']), verdict=r['verdict'])
             en = g[(g['method'] == m) & (g['lang'] == SOURCE_LANG)]['value'] if 'lang' in g else []
             row['English'] = f"{scale * en.mean():.1f}" if len(en) else ''
-            cost = _step_cost(g, m, baseline)
-            if cost == cost: row['cost/update'] = f"{cost:.2f}x"
+            if step_cost is not None:
+                if m in step_cost: row['cost/update (bench)'] = f"{step_cost[m]:.2f}x"
+            else:
+                cost = _step_cost(g, m, baseline)
+                if cost == cost: row['cost/update (runs)'] = f"{cost:.2f}x"
             rows.append(row)
-    cols = ['task', 'model', 'method', 'English', 'Δ avg_xen', 'Δ mixed', 'n', 'verdict', 'cost/update']
+    cols = ['task', 'model', 'method', 'English', 'Δ avg_xen', 'Δ mixed', 'n', 'verdict', 'cost/update (bench)',
+            'cost/update (runs)']
     out = pd.DataFrame(rows)
     return out[[c for c in cols if c in out.columns]] if len(out) else pd.DataFrame(columns=cols)
 
