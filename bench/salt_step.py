@@ -51,7 +51,7 @@ def build(args):
     "(classifier, MLM twin or None, tokenizer, word_lang / world keywords, English train set, substitute sources)."
     if args.e5_task:
         from xltnb.e5 import e5_for_task
-        from xltnb.methods.salt import text_langs
+        from xltnb.methods.salt_substitutes import text_langs
         from xltnb.tasks import load_task, task_info, task_languages
         clf, tok = e5_for_task(args.e5_task)
         fields = task_info(args.e5_task)['text_fields']

@@ -4,7 +4,9 @@ from datasets import Dataset
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
 from transformers import BertConfig, BertForMaskedLM, BertForSequenceClassification, BertTokenizerFast
 
-from xltnb.methods.salt import Salt, SaltInspector, build_substitutes, allowed_vocab, vocab_langs, _examples
+from xltnb.methods.salt import Salt, _examples
+from xltnb.methods.salt_inspect import SaltInspector
+from xltnb.methods.salt_substitutes import allowed_vocab, build_substitutes, vocab_langs
 
 EN = ['the cat eats fish', 'a dog sees the bird', 'the bird eats seeds', 'a cat sees a dog']
 XX = ['lo gato kome pesko', 'un kano vide lo ave', 'lo ave kome semo', 'un gato vide un kano']
@@ -215,7 +217,7 @@ def test_realtext_slice_is_small_at_smoke_and_the_gpu_grid_runs_every_method():
 
 
 def test_text_langs_tells_pieces_by_usage(tok):
-    from xltnb.methods.salt import text_langs
+    from xltnb.methods.salt_substitutes import text_langs
     tl = text_langs(tok, {'en': EN + ['lo cat'], 'xx': XX + ['un gato', 'gato']})
     assert (tl['cat'], tl['gato'], tl['kano']) == ('en', 'xx', 'xx')
     assert tl['lo'] == 'en'  # the source uses it: never a substitute, however often the target does
@@ -248,7 +250,8 @@ def test_each_ablation_changes_one_switch_and_keeps_the_filter():
 @pytest.mark.parametrize('variant', ['salt', 'salt-cs', 'salt-mixup'])
 def test_usage_filter_keeps_substitutes_out_of_english(tok, ds, variant):
     "Real text: `texts` (unlabelled, per language) tell a piece's language; every variant then switches into xx only."
-    from xltnb.methods.salt import substitute_shares, text_langs
+    from xltnb.methods.salt import substitute_shares
+    from xltnb.methods.salt_substitutes import text_langs
     texts = {'en': EN + EN[::-1], 'xx': XX}
     s = Salt(variant, mlm=tiny(tok), texts=texts, ratio=1.0, k=3, cache=False)
     s.prepare(tiny(tok, BertForSequenceClassification, num_labels=3), tok, ds)

@@ -16,7 +16,7 @@ import platformdirs, yaml
 __all__ = ['DEVICES', 'HUB_HOST', 'PRESETS', 'seed_everything', 'available_devices', 'get_device', 'keep_freed_memory',
            'set_threads', 'runs_root', 'run_dir', 'atomic_write_text', 'write_jsonl', 'read_jsonl', 'cache_dir',
            'content_hash', 'cache_path', 'hub_reachable', 'ParamError', 'validate_params', 'ResourceUnavailable',
-           'runnable_presets', 'require_resources']
+           'runnable_presets', 'require_resources', 'weights_digest']
 
 # %% ../nbs/00_core.ipynb #8a02afd1
 def seed_everything(seed: int,  # the seed for python, numpy and torch
@@ -247,3 +247,17 @@ def require_resources(preset: str,  # one of PRESETS
         here = runnable_presets(gpu='cuda' in available_devices(), hub=not any('hub' in l for l in lacks))
         raise ResourceUnavailable(f"preset {preset!r} needs {' and '.join(lacks)}, which this machine lacks; "
                                   f"presets that run here: {', '.join(here)}")
+
+# %% ../nbs/00_core.ipynb #wdigest1
+def weights_digest(model_or_state_dict,  # a torch module, or a state dict (parameter or buffer name -> tensor)
+                   n: int = 16,  # hex digits to keep
+                  ) -> str:
+    """A digest of a model's weights, for cache keys: every parameter and buffer by name, shape and bytes, whatever
+    the device or dtype. The model's class and config are not in it (`content_hash(model)` hashes those too)."""
+    import torch  # reached only with a model or tensors in hand, so torch is already imported
+    sd = model_or_state_dict.state_dict() if hasattr(model_or_state_dict, 'state_dict') else model_or_state_dict
+    h = hashlib.sha256()
+    for k, v in sorted(sd.items()):
+        h.update(k.encode()); h.update(str(tuple(v.shape)).encode())
+        h.update(v.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()[:n]

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from transformers import Trainer, TrainingArguments, PrinterCallback
 
-from .core import atomic_write_text, content_hash, run_dir, seed_everything
+from .core import atomic_write_text, content_hash, run_dir, seed_everything, weights_digest
 from .langs import SOURCE_LANG
 
 # %% auto #0
@@ -196,9 +196,12 @@ def _resolve_model(spec, tokenizer, num_labels):
 def _model_id(spec, model) -> str:
     return spec if isinstance(spec, str) else f"{type(model).__name__}:{content_hash(model.config.to_dict())}"
 
-def _model_hash(model) -> str:
-    "The starting model's content: its config and, when it was loaded from a folder, its weight files."
-    name = str(getattr(model, 'name_or_path', '') or '')  # '' for a model built or changed in memory (e.g. trimmed)
+def _model_hash(spec, model) -> str:
+    """The starting model's content. Handed in as an object: its weights as they are (`weights_digest`; it may have
+    been changed in memory). Loaded here by name: its config and the weight files of the folder it came from (none
+    for an encoder built from its config, whose seeded weights the config names), read without touching a tensor."""
+    if not isinstance(spec, str): return weights_digest(model)
+    name = str(getattr(model, 'name_or_path', '') or '')  # '' for a model built in memory
     path = Path(name) if name else None  # (Path('') would be the current folder)
     weights = sorted(path.glob('*.safetensors')) if path and path.is_dir() else []
     return content_hash([model.config.to_dict()] + weights)
@@ -249,9 +252,9 @@ def finetune(model_name_or_model,  # encoder name for `load_encoder`, a (model, 
     model, tokenizer = _resolve_model(model_name_or_model, tokenizer, n_labels)
     task_id = task if isinstance(task, str) else content_hash([splits[s]._fingerprint for s in splits])
     run = dict(task=task_id, data=content_hash([splits[s]._fingerprint for s in splits]),  # a changed world re-runs
-               model=_model_id(model_name_or_model, model), model_hash=_model_hash(model), method=method.config(),
-               seed=seed, lr=lr, epochs=epochs, batch_size=batch_size, max_steps=max_steps, max_length=max_length,
-               train_lang=train_lang, eval_steps=eval_steps, world=world,
+               model=_model_id(model_name_or_model, model), model_hash=_model_hash(model_name_or_model, model),
+               method=method.config(), seed=seed, lr=lr, epochs=epochs, batch_size=batch_size, max_steps=max_steps,
+               max_length=max_length, train_lang=train_lang, eval_steps=eval_steps, world=world,
                **{k: v for k, v in kw.items() if isinstance(v, (int, float, str))})
     run['key'] = content_hash(run)
     out = Path(out_dir) if out_dir else run_dir('finetune', task_id, method.name, run['model'].replace('/', '--'),

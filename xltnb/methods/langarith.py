@@ -51,7 +51,7 @@ def madx_model(encoder,  # name for `load_encoder(..., head='mlm')`, or a (maske
     with tempfile.TemporaryDirectory() as d:
         mlm.save_pretrained(d)
         model = AutoAdapterModel.from_pretrained(d)
-    # not the temporary folder: finetune keys its runs by the model config
+    # named by the encoder it came from, not by the temporary folder (gone when this returns)
     model.config._name_or_path = getattr(mlm.config, '_name_or_path', '')
     if MLM_HEAD not in model.heads:
         raise ValueError(f"encoder {type(mlm).__name__} has no masked-LM head to convert; load it with head='mlm'")

@@ -4,20 +4,20 @@
 
 # %% ../../nbs/12_metapretrain.ipynb #886db105
 from __future__ import annotations
-import contextlib, copy, hashlib, io, json
+import contextlib, copy, io, json
 from dataclasses import dataclass
 from pathlib import Path
 
 import plotly.graph_objects as go
 import torch
 
-from ..core import atomic_write_text, cache_path, content_hash, seed_everything
+from ..core import atomic_write_text, cache_path, content_hash, seed_everything, weights_digest
 from ..langs import SOURCE_LANG
 
 # %% auto #0
-__all__ = ['COLOURS', 'PHASE_DASH', 'SOURCE', 'CLAIMS', 'Phase', 'split_budget', 'plan', 'compute', 'check_equal_compute',
-           'weights_hash', 'vocab_hash', 'PretrainRun', 'one_schedule', 'run_phases', 'corpora_of', 'pretrain_arm',
-           'loss_curves', 'mlm_accuracy_curves']
+__all__ = ['weights_hash', 'COLOURS', 'PHASE_DASH', 'SOURCE', 'CLAIMS', 'Phase', 'split_budget', 'plan', 'compute',
+           'check_equal_compute', 'vocab_hash', 'PretrainRun', 'one_schedule', 'run_phases', 'corpora_of',
+           'pretrain_arm', 'loss_curves', 'mlm_accuracy_curves']
 
 # %% ../../nbs/12_metapretrain.ipynb #209cbc1e
 @dataclass(frozen=True)
@@ -67,13 +67,7 @@ def check_equal_compute(arms: dict) -> int:
     return next(iter(c.values()))
 
 # %% ../../nbs/12_metapretrain.ipynb #9a8b3a62
-def weights_hash(model) -> str:
-    "A content hash of a model's parameters and buffers (names, shapes, values)."
-    h = hashlib.sha256()
-    for k, v in sorted(model.state_dict().items()):
-        h.update(k.encode()); h.update(str(tuple(v.shape)).encode())
-        h.update(v.detach().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()[:16]
+weights_hash = weights_digest  # the library's one weights digest (xltnb.core); the paper notebook imports this name
 
 def vocab_hash(tokenizer) -> str:
     "A content hash of a tokenizer's vocabulary."
@@ -125,7 +119,7 @@ def run_phases(model, tokenizer, phases: list, corpora: dict,  # lang -> sentenc
     # one optimizer and one schedule over the whole arm, carried from phase to phase (see above)
     opt, sched = one_schedule(model, sum(p.steps for p in phases), kw.get('lr', 1e-3), kw.get('warmup', 0.05), out_dir)
     for i, ph in enumerate(phases):
-        start = weights_hash(model)
+        start = weights_digest(model)
         with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
             c = pretrain_mlm(model, tokenizer, {l: corpora[l] for l in ph.langs},
                              Path(out_dir) / f'phase{i + 1}-{ph.name}', steps=ph.steps, batch_size=ph.batch_size,
@@ -135,7 +129,7 @@ def run_phases(model, tokenizer, phases: list, corpora: dict,  # lang -> sentenc
         if vocab_hash(tokenizer) != vh: raise AssertionError(f"phase {ph.name!r} changed the vocabulary")
         curves += _curves(c, ph, sum(p['steps'] for p in done), compute(done))
         done.append(dict(name=ph.name, langs=list(ph.langs), steps=ph.steps, batch_size=ph.batch_size,
-                         seq_len=ph.seq_len, compute=ph.compute, start=start, end=weights_hash(model), vocab=vh,
+                         seq_len=ph.seq_len, compute=ph.compute, start=start, end=weights_digest(model), vocab=vh,
                          opt_step=_opt_step(opt), lr_end=float(sched.get_last_lr()[0])))  # the one schedule's
     return PretrainRun(model, tokenizer, done, curves, Path(out_dir))
 
@@ -163,8 +157,8 @@ def pretrain_arm(init,  # (model, tokenizer): the initial MLM model (copied, nev
     "Pretrain one arm: [a monolingual phase on `source`, then] a multilingual phase, at a budget fixed in steps."
     model, tok = init
     phases = plan(total_steps, phase1, list(corpora), batch_size, seq_len, source)
-    key = content_hash(dict(init=weights_hash(model), vocab=vocab_hash(tok), plan=[vars(p) for p in phases], seed=seed,
-                            corpora={l: content_hash(t) for l, t in corpora.items()}, kw=kw,
+    key = content_hash(dict(init=weights_digest(model), vocab=vocab_hash(tok), plan=[vars(p) for p in phases],
+                            seed=seed, corpora={l: content_hash(t) for l, t in corpora.items()}, kw=kw,
                             schedule='one'))  # one schedule across phases (arms made with a restart are not served)
     out = Path(out_dir) if out_dir else cache_path('metapretrain-arm', key)
     if resume and (run := _load_run(out, key)): return run
