@@ -6,7 +6,7 @@
 #     bash tools/reference.sh   # seeds 0-4 into _runs/reference/cpu: ~50 CPU-minutes beyond the main job's runs
 #     SEEDS=0,1,2,3,4,5,6,7,8,9 bash tools/reference.sh   # ten seeds (on a GPU: `--preset gpu` is the same protocol)
 #
-# Then commit xltnb/assets/measured/reference-cpu.{jsonl,json}; PROTOCOLS['cpu'].reference names it.
+# Then commit xltnb/assets/measured/reference-cpu*.{jsonl,json}; PROTOCOLS["cpu"].reference names them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
@@ -26,4 +26,20 @@ wait $base
  robust training (3 arms), seeds $SEEDS" \
   --where "$(nproc) cores, $(uname -m), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
   --command "SEEDS=$SEEDS bash tools/reference.sh" \
+  --world '{"order": "mixed", "paws_lexical": 0}'
+
+# mOthello: its five claims over 3 seeds (the main job runs one), on the Table 1 row they read (atomic+atomic at 0
+# and 4 anchors) and the three fine-tuning variants; the main job's finished experiments are reused when present
+MO_SEEDS=${MO_SEEDS:-0,1,2}
+mkdir -p "$OUT/mothello-run/mothello"
+if [[ -d _runs/reproduce/cpu/mothello/experiments && ! -e "$OUT/mothello-run/mothello/experiments" ]]; then
+  cp -r _runs/reproduce/cpu/mothello/experiments "$OUT/mothello-run/mothello/"
+fi
+.venv/bin/xltnb reproduce mothello --preset cpu --seeds "$MO_SEEDS" --quiet --out "$OUT/mothello-run" \
+  --set 'table_pairs=[atomic+atomic]'
+.venv/bin/python tools/measured.py "$OUT/mothello-run/mothello" reference-cpu-mothello \
+  --what "mOthello's claims at the cpu preset over seeds $MO_SEEDS: atomic+atomic at 0 and 4 anchors, fine-tuning\
+ naive / anchors / unified, the untrained-model probe floor" \
+  --where "$(nproc) cores, $(uname -m), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
+  --command "MO_SEEDS=$MO_SEEDS bash tools/reference.sh (its mOthello part)" \
   --world '{"order": "mixed", "paws_lexical": 0}'
