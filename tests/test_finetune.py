@@ -121,11 +121,11 @@ def test_baseline_presets_set_known_parameters_of_the_right_type(preset):
     (['-p', 'modle', 'world-small'], "unknown parameter(s) 'modle'; allowed: preset, seeds, out_dir"),
     (['-f', str(ROOT / 'configs' / 'baseline' / 'cpu.yaml'), '-p', 'seeds', '0,x'],
      "seeds must be a list of ints"),
-    (['-p', 'floor_seeds', '-1'], "floor_seeds must be >= 0 (0: every seed), got -1"),
+    (['-p', 'floor_seeds', '-1'], "floor_seeds must be >= 0, got -1 (floor_seeds: fine-tune that floor on the first"),
     (['-p', 'dial_records', 'dial.jsonl'],
      "dial_records: measured records 'dial.jsonl': no such file; give a results.jsonl path or one of: baseline-"),
     (['-p', 'world_order', 'svo'], "parameter 'world_order': 'svo' is not allowed; allowed: mixed, en, own"),
-    (['-p', 'paws_lexical', '-1'], "paws_lexical must be >= 0 (0: no lexical items), got -1"),
+    (['-p', 'paws_lexical', '-1'], "paws_lexical must be >= 0, got -1.0 (paws_lexical: weight of world-paws' lexical"),
     (['-y', 'world_records: [x.jsonl]'], "world_records: measured records 'x.jsonl': no such file"),
 ])
 def test_baseline_wrong_parameter_fails_before_any_training(tmp_path, args, message):

@@ -17,7 +17,7 @@ from .tasks import TASKS, load_kw
 
 # %% auto #0
 __all__ = ['VERSIONED', 'Param', 'notebook_roots', 'find_notebook', 'parse_params', 'notebook_params', 'versions', 'PaperSetup',
-           'setup_paper', 'measured_note']
+           'setup_paper', 'check_corpus', 'measured_note']
 
 # %% ../nbs/08a_paper.ipynb #0bb66580
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ class PaperSetup:
         atomic_write_text(self.out/'config.json', json.dumps(cfg, indent=1, default=str))
         return cfg
 
-# %% ../nbs/08a_paper.ipynb #c67a22a4
+# %% ../nbs/08a_paper.ipynb #c7856cd5
 def _check_bounds(params: dict, at_least: dict, spec: dict):
     for k, lo in at_least.items():
         if params[k] < lo:
@@ -166,7 +166,7 @@ def _need_hub(P: Protocol | None, data_dir: str, models, tasks, corpora) -> bool
     bad = [d for d in dict.fromkeys(data_dir.replace('{task}', t) for t in hub_tasks) if not Path(d).is_dir()]
     if data_dir and bad:
         raise FileNotFoundError(f"data_dir {bad[0]!r} is not a folder (XTREME layout: {{split}}-{{lang}}.tsv|.jsonl)")
-    hub_models = [m for m in models if m and on_hub(m)]  # a local path that is not a folder fails here
+    hub_models = [m for m in models if m and isinstance(m, str) and on_hub(m)]  # a path that is not a folder fails
     return ((P is not None and needs_hub(P)) or bool(hub_models) or any(c.startswith('hub:') for c in corpora)
             or bool(hub_tasks and not data_dir))
 
@@ -194,6 +194,20 @@ def setup_paper(ns: dict,  # the notebook's namespace, `globals()`: its paramete
     if threads or params.get('threads'): set_threads(threads or params['threads'])
     out = Path(params['out_dir']); out.mkdir(parents=True, exist_ok=True)
     return PaperSetup(paper, params, P, out, found, tuple(versioned))
+
+# %% ../nbs/08a_paper.ipynb #f12806ca
+def check_corpus(name: str,  # the parameter ('corpus', 'la_corpus')
+                 spec: str,  # 'world', 'hub:<dataset id>:<config with {lang}>' or 'file:<path with {lang}>'
+                 langs,  # the languages it must have text for
+                ) -> None:
+    "Fail if a corpus setting is malformed or names a local file that is missing for one of `langs`."
+    if not (spec == 'world' or spec.startswith(('hub:', 'file:'))):
+        raise ValueError(f"{name} must be 'world', 'hub:<dataset id>:<config with {{lang}}>' or "
+                         f"'file:<path with {{lang}}>'; got {spec!r}")
+    files = list(dict.fromkeys(spec[5:].format(lang=l) for l in langs)) if spec.startswith('file:') else []
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{name} {spec!r}: no file {missing[0]!r} ({len(missing)} of {len(files)} missing)")
 
 # %% ../nbs/08a_paper.ipynb #5338a3df
 def measured_note(name: str,  # the measured run's name (its file)
