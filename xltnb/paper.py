@@ -97,7 +97,7 @@ def notebook_params(paper: str | Path,  # a paper's name, or the path of a noteb
     try: return parse_params(''.join(cells[0]['source']))
     except ValueError as e: raise ValueError(f"{path}: {e}") from None
 
-# %% ../nbs/08a_paper.ipynb #da6f3cfd
+# %% ../nbs/08a_paper.ipynb #bf8bedd4
 VERSIONED = ('xltnb', 'torch', 'transformers', 'datasets', 'numpy', 'pandas')  # in every run record
 
 def versions(*extra: str) -> dict:
@@ -109,7 +109,8 @@ class PaperSetup:
     "A paper notebook's checked set-up: its parameters, protocol, output folder, measured runs and run record."
     paper: str
     params: dict  # the checked parameters
-    protocol: Protocol | None  # the shared protocol with its departures (None: the paper has no `protocol` parameter)
+    protocol: Protocol | None  # the shared protocol with its departures (None: the paper has no `protocol` parameter);
+    #   a notebook that rebuilds it (the baseline on another world) assigns the new one, for `load_kw` and the record
     out: Path  # the output folder (made)
     measured: dict = field(default_factory=dict)  # parameter -> the file(s) of the measured runs it names
     versioned: tuple = ()  # modules beyond VERSIONED whose versions the run record names
