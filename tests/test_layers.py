@@ -13,7 +13,7 @@ PKG = 'xltnb'
 # Lowest first. A module may import modules of its own layer (without a circle) and of the layers below.
 LAYERS = [
     ['core'], ['langs'], ['realtext', 'world'], ['tasks'], ['folders'], ['e5'], ['encoders'],
-    ['finetune'], ['evaluate'], ['results'], ['protocol'], ['viz'],
+    ['finetune'], ['evaluate'], ['results'], ['protocol'], ['viz'], ['paper'],
     ['methods.*', 'othello.*'],
     ['reproduce'], ['cli'],
 ]

@@ -14,7 +14,7 @@ from .world import as_world, languages as world_languages
 
 # %% auto #0
 __all__ = ['NLI_LABELS', 'HUB_REVISIONS', 'TASKS', 'OFFLINE_TASKS', 'SYNONYM_SOURCES', 'task_info', 'task_languages', 'load_task',
-           'generalized_pairs', 'synonym_table']
+           'load_kw', 'generalized_pairs', 'synonym_table']
 
 # %% ../nbs/02_tasks.ipynb #675b668e
 NLI_LABELS = ('entailment', 'neutral', 'contradiction')
@@ -188,6 +188,16 @@ def load_task(name: str,  # in TASKS: 'xnli', 'pawsx', 'world-*', 'msg-topic', '
     else: ds = _load_hub(name, lang, split)
     if len(ds) == 0: raise ValueError(f"task {name!r}, {lang!r}, {split!r}: empty split")
     return ds
+
+# %% ../nbs/02_tasks.ipynb #3663f6fc
+def load_kw(task: str,  # a task of TASKS
+            world='cpu',  # a world task's world, as `load_task` takes it
+            data_dir: str = '',  # XTREME-layout files of a hub task (`{task}` in it: the task); '': the hub
+           ) -> dict:
+    "`load_task`'s keywords for `task`: its world, its local files, or none."
+    source = _check_task(task)['source']
+    if source == 'world': return dict(world=world)
+    return dict(data_dir=data_dir.replace('{task}', task)) if data_dir and source == 'hub' else {}
 
 # %% ../nbs/02_tasks.ipynb #abe9a45b
 def generalized_pairs(name: str,  # a pair task: 'xnli', 'pawsx', 'world-nli', 'world-paws', 'msg-para'
