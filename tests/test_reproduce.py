@@ -133,6 +133,8 @@ def test_kill_mid_paper_and_resume(tmp_path, xltnb_bin):
     assert ck is not None, 'no SALT checkpoint appeared before the run ended'
     assert (out/'baseline'/'done.json').exists() and not (out/'salt'/'done.json').exists()
     run_folder = ck.parent
+    from xltnb.finetune import last_checkpoint  # the run may have written more checkpoints before the kill landed
+    ck = Path(last_checkpoint(run_folder))
     assert not (run_folder/'result.json').exists() and (ck/'trainer_state.json').exists()  # killed mid-run
     r2 = subprocess.run(cmd + ['--resume'], capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env)
     assert r2.returncode == 0, r2.stdout[-3000:] + r2.stderr[-3000:]
