@@ -158,7 +158,8 @@ def pretrain_arm(init,  # (model, tokenizer): the initial MLM model (copied, nev
     model, tok = init
     phases = plan(total_steps, phase1, list(corpora), batch_size, seq_len, source)
     key = content_hash(dict(init=weights_digest(model), vocab=vocab_hash(tok), plan=[vars(p) for p in phases],
-                            seed=seed, corpora={l: content_hash(t) for l, t in corpora.items()}, kw=kw,
+                            seed=seed, corpora={l: content_hash(t) for l, t in corpora.items()},
+                            kw={k: v for k, v in kw.items() if k not in ('threads', 'eval_every')},  # speed, curves' density
                             schedule='one'))  # one schedule across phases (arms made with a restart are not served)
     out = Path(out_dir) if out_dir else cache_path('metapretrain-arm', key)
     if resume and (run := _load_run(out, key)): return run
