@@ -4,15 +4,17 @@
 
 # %% ../nbs/04a_folders.ipynb #0dfe7a57
 from __future__ import annotations
+import warnings
 from pathlib import Path
 
 from .core import ResourceUnavailable, hub_reachable
 
 # %% auto #0
-__all__ = ['HEADS', 'auto_class', 'load_folder']
+__all__ = ['HEADS', 'NEW_BY_DESIGN', 'auto_class', 'load_folder']
 
 # %% ../nbs/04a_folders.ipynb #54059d93
 HEADS = (None, 'mlm', 'seq-cls')
+NEW_BY_DESIGN = ('pooler.', 'classifier.')  # a task head (and BERT's pooler) a pretrained folder lacks
 
 def auto_class(head: str | None = None,  # None (bare encoder), 'mlm' or 'seq-cls'
               ):
@@ -29,6 +31,7 @@ def load_folder(path_or_id: str | Path,  # a local model folder (with config.jso
     "A model and its tokenizer, `(model, tokenizer)`, from a folder or the hub (float32, eager attention)."
     import torch
     from transformers import AutoTokenizer
+    from transformers.utils import logging as hf_logging
     model_class = auto_class(head)
     p = Path(path_or_id)
     if p.exists():
@@ -38,5 +41,13 @@ def load_folder(path_or_id: str | Path,  # a local model folder (with config.jso
                                   f"(offline or HF_HUB_OFFLINE=1)")
     torch.manual_seed(seed)
     kw = dict(num_labels=num_labels) if num_labels else {}
-    model = model_class.from_pretrained(str(path_or_id), attn_implementation='eager', dtype=torch.float32, **kw)
+    # a head (or BERT's pooler) the folder does not hold is new by design: transformers' warning about it would be
+    # printed on every load, so it is silenced here and any other new weight is reported instead
+    verbosity = hf_logging.get_verbosity(); hf_logging.set_verbosity_error()
+    try:
+        model, info = model_class.from_pretrained(str(path_or_id), attn_implementation='eager', dtype=torch.float32,
+                                                  output_loading_info=True, **kw)
+    finally: hf_logging.set_verbosity(verbosity)
+    other = [k for k in info['missing_keys'] if not any(h in k for h in NEW_BY_DESIGN)]
+    if other: warnings.warn(f"{path_or_id}: weights not in the folder, newly initialized: {', '.join(other)}")
     return model, AutoTokenizer.from_pretrained(str(path_or_id))
