@@ -64,14 +64,14 @@ PROTOCOLS: dict[str, Protocol] = {
                       seeds=(0,)),
     # 2 cores, offline: the pretrained world encoder; budgets from the pilot above (>= 85% English on both tasks)
     'cpu': Protocol('cpu', models=('world-small',), world='cpu', tasks=_WORLD,
-                    steps={'world-nli': 1200, 'world-paws': 1500}, lr={'world-nli': 5e-4, 'world-paws': 5e-4},
-                    warmup_ratio=0.06, eval_steps={'world-nli': 300, 'world-paws': 375},
+                    steps={'world-nli': 1200, 'world-paws': 3000}, lr={'world-nli': 5e-4, 'world-paws': 3e-4},
+                    warmup_ratio=0.06, eval_steps={'world-nli': 300, 'world-paws': 750},
                     pair_size=100, seeds=(0, 1, 2),
                     reference=('reference-cpu.jsonl', 'reference-cpu-mothello.jsonl')),  # the grid below
     # one GPU: the cpu protocol over 10 seeds, the reference grid that a cpu rerun is checked against
     'gpu': Protocol('gpu', models=('world-small',), world='cpu', tasks=_WORLD,
-                    steps={'world-nli': 1200, 'world-paws': 1500}, lr={'world-nli': 5e-4, 'world-paws': 5e-4},
-                    warmup_ratio=0.06, eval_steps={'world-nli': 300, 'world-paws': 375},
+                    steps={'world-nli': 1200, 'world-paws': 3000}, lr={'world-nli': 5e-4, 'world-paws': 3e-4},
+                    warmup_ratio=0.06, eval_steps={'world-nli': 300, 'world-paws': 750},
                     pair_size=100, seeds=tuple(range(10))),
     # the papers' setting (XTREME): xlm-roberta-base on XNLI and PAWS-X, lr 2e-5, batch 32, length 128, 5 epochs
     'paper': Protocol('paper', models=('xlm-roberta-base',), world='cpu', tasks=('xnli', 'pawsx'),
