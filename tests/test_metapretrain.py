@@ -183,7 +183,7 @@ def test_ship_from_finished_runs(shipped, tmp_path):
     "`src`: arms finished in DIR/p<percent>-ps<seed> are shipped (float16, loads as float32); unfinished ones refused."
     d, _, _ = shipped
     src, assets = tmp_path / 'arms', tmp_path / 'assets'
-    with pytest.raises(FileNotFoundError, match=r'no finished arm .* p50-ps1'):
+    with pytest.raises(FileNotFoundError, match=r'no finished arm .*p50-ps1'):
         mp.ship_arms('smoke', (0.5,), (1,), (), src=src, assets=assets)
     args = mp.recipe_arm('smoke', 0.5, 1) | dict(total_steps=8)  # a shorter run stands in (another key) ...
     mp.pretrain_arm(**args, out_dir=src / 'p50-ps1', assets='')

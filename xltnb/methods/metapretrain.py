@@ -294,7 +294,7 @@ def _key_of(args: dict) -> str:
     phases = plan(a.pop('total_steps'), a.pop('phase1'), list(corpora), a.pop('batch_size'), a.pop('seq_len'))
     return arm_key(init, corpora, phases, a.pop('seed'), a)
 
-# %% ../../nbs/12_metapretrain.ipynb #43bf4d02
+# %% ../../nbs/12_metapretrain.ipynb #fd20cb8d
 def ship_arm(run: PretrainRun, dest,  # a finished arm; its asset folder
              recipe: dict, command: str, threads: int | None = None) -> Path:
     "Write a finished arm as a shipped asset: float16 weights, a config that loads as float32, tokenizer, run.json."
@@ -323,7 +323,8 @@ def ship_world_arm(recipe: str, world_dir, dest, command: str) -> Path | None:
            'its vocabulary is not the recipe\'s world tokenizer'
            if vocab_hash(AutoTokenizer.from_pretrained(world_dir)) != vocab_hash(args['init'][1]) else '')
     if why:
-        print(f"{arm_name(0.0, r['seed'])}: the world encoder in {world_dir} is not this arm ({why}): pretraining it")
+        print(f"{arm_name(0.0, r['seed'])}: the world encoder in {world_dir} is not this arm ({why}); the arm is "
+              "shipped like the others")
         return None
     p = plan(r['steps'], 0.0, list(args['corpora']), r['batch_size'], r['max_length'])[0]
     phase = dict(name=p.name, langs=list(p.langs), steps=p.steps, batch_size=p.batch_size, seq_len=p.seq_len,
