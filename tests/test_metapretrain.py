@@ -9,6 +9,7 @@ from paper_head import paper_head
 import torch
 
 import xltnb.encoders as enc
+from xltnb.core import content_hash
 from xltnb.methods import metapretrain as mp
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,6 +97,14 @@ def test_paper_params_checked():
     with pytest.raises(ParamError, match="parameter 'total_steps' must be int"): _head_cells(total_steps='many')
     with pytest.raises(ValueError, match=r"shares must be in \(0, 1\)"): _head_cells(sweep=[0.25, 1.0])
     assert _head_cells(seeds='0,1,2')['seeds'] == [0, 1, 2]
+    with pytest.raises(ValueError, match='pretrain_seeds must be a non-empty list'): _head_cells(pretrain_seeds=[])
+
+
+def test_pretraining_seeds_pair_fine_tuning_seeds():
+    "Fine-tuning seed seeds[i] uses pretraining seed pretrain_seeds[i % n]: every arm of one seed shares its init."
+    assert _head_cells(seeds=[0, 1, 2], pretrain_seeds=[0, 1])['pt_of'] == {0: 0, 1: 1, 2: 0}
+    assert _head_cells(seeds=[5, 7], pretrain_seeds=[3])['pt_of'] == {5: 3, 7: 3}
+    assert _head_cells(preset='cpu', seeds=[], pretrain_seeds=[0, 1])['pt_of'] == {0: 0, 1: 1, 2: 0}  # protocol's seeds
 
 
 def test_arms_differ_only_in_data_one_schedule_and_optimizer(setup, spy, monkeypatch, tmp_path):
@@ -117,3 +126,81 @@ def test_arms_differ_only_in_data_one_schedule_and_optimizer(setup, spy, monkeyp
     assert o1 is o2 and s1 is s2
     assert [p['opt_step'] for p in meta.phases] == [4, 8] and [p['opt_step'] for p in base.phases] == [8]
     assert mp.check_equal_compute({'meta': meta.phases, 'baseline': base.phases}) == 8 * 4 * 32  # equal tokens
+
+
+# Shipped arms: the world encoder is the baseline arm, an arm is served by its key and only by it
+
+
+@pytest.fixture(scope='module')
+def shipped(tmp_path_factory):
+    "The smoke recipe's world encoder, and the baseline arm at its seed shipped as a pointer to it."
+    torch.set_num_threads(1)
+    d = tmp_path_factory.mktemp('shipped')
+    we = enc.pretrain_world_encoder('smoke', out=d / 'we')
+    got = mp.ship_arms('smoke', phase1s=(), seeds=(), baseline_seeds=(0,), assets=d / 'assets', world_dir=we)
+    return d, we, got
+
+
+def test_world_encoder_is_the_baseline_arm(shipped):
+    "`pretrain_world_encoder` and `pretrain_arm(phase1=0)` on one recipe make the same weights (float16 on disk)."
+    from safetensors.torch import load_file
+    d, we, got = shipped
+    assert got == [d / 'assets' / 'baseline-ps0'] and not (got[0] / 'model.safetensors').exists()  # stored once
+    run = mp.pretrain_arm(**mp.recipe_arm('smoke', 0.0, 0), out_dir=d / 'trained', assets='')
+    assert run.shipped is None and (d / 'trained' / 'run.json').exists()  # trained here, not served
+    world = load_file(str(we / 'model.safetensors'))
+    arm = {k: v.half() for k, v in run.model.state_dict().items()}
+    assert set(world) <= set(arm)
+    assert max((world[k].float() - arm[k].float()).abs().max().item() for k in world) == 0
+
+
+def test_shipped_arm_served_by_key(shipped, capsys):
+    d, we, _ = shipped
+    args = mp.recipe_arm('smoke', 0.0, 0)
+    run = mp.pretrain_arm(**args, out_dir=d / 'unused', assets=d / 'assets')
+    assert 'read from the shipped asset' in capsys.readouterr().out and not (d / 'unused').exists()
+    assert run.model_dir == we.resolve() and run.shipped['encoder'] is None  # a temporary world encoder: no name
+    assert mp.weights_hash(run.model) == mp.weights_hash(enc.load_encoder(str(we), head='mlm')[0])
+    world_curves = json.loads((we / 'curves.json').read_text())  # its curves, on the arm's axes
+    assert [(c['step'], c['lang'], c['mlm_acc']) for c in run.curves] == \
+        [(c['step'], c['lang'], c['mlm_acc']) for c in world_curves]
+    assert {c['phase'] for c in run.curves} == {'multilingual'} and run.curves[-1]['tokens'] == run.compute
+    assert run.phases[0]['start'] == mp.weights_hash(args['init'][0])  # the arm's initialization
+
+
+@pytest.mark.parametrize('change', [dict(lr=2e-3), dict(seed=1), dict(total_steps=10)])
+def test_changed_setting_is_trained_not_served(shipped, change, capsys):
+    d, _, _ = shipped
+    args = mp.recipe_arm('smoke', 0.0, change.get('seed', 0)) | change
+    out = d / f"changed-{'-'.join(change)}"
+    run = mp.pretrain_arm(**args, out_dir=out, assets=d / 'assets')
+    said = capsys.readouterr().out
+    assert run.shipped is None and run.model_dir == out / 'model' and 'read from the shipped asset' not in said
+    assert 'pretraining the arm' in said and 'phase 1 (multilingual' in said  # trained here, with progress
+
+
+def test_ship_from_finished_runs(shipped, tmp_path):
+    "`src`: arms finished in DIR/p<percent>-ps<seed> are shipped (float16, loads as float32); unfinished ones refused."
+    d, _, _ = shipped
+    src, assets = tmp_path / 'arms', tmp_path / 'assets'
+    with pytest.raises(FileNotFoundError, match=r'no finished arm .*p50-ps1'):
+        mp.ship_arms('smoke', (0.5,), (1,), (), src=src, assets=assets)
+    args = mp.recipe_arm('smoke', 0.5, 1) | dict(total_steps=8)  # a shorter run stands in (another key) ...
+    mp.pretrain_arm(**args, out_dir=src / 'p50-ps1', assets='')
+    with pytest.raises(FileNotFoundError, match='no finished arm'):  # ... and is not taken for the recipe's arm
+        mp.ship_arms('smoke', (0.5,), (1,), (), src=src, assets=assets)
+    full = mp.recipe_arm('smoke', 0.5, 1)
+    trained = mp.pretrain_arm(**full, out_dir=src / 'p50-ps1', resume=False, assets='')
+    got = mp.ship_arms('smoke', (0.5,), (1,), (), src=src, assets=assets, command='xltnb pretrain-arms ...')
+    assert got == [assets / 'meta50-ps1']
+    meta = json.loads((got[0] / 'run.json').read_text())
+    assert meta['command'] == 'xltnb pretrain-arms ...' and meta['recipe'] == mp.ARM_RECIPES['smoke']
+    assert meta['weights_sha256'] == content_hash(got[0] / 'model.safetensors', n=64)
+    assert [p['name'] for p in meta['phases']] == ['monolingual', 'multilingual'] and meta['torch'] == torch.__version__
+    served = mp.pretrain_arm(**full, assets=assets)
+    assert served.model_dir == got[0] and next(served.model.parameters()).dtype == torch.float32
+    sd = trained.model.state_dict()
+    assert max((v - sd[k]).abs().max().item() for k, v in served.model.state_dict().items()) < 1e-2  # float16
+    (got[0] / 'model.safetensors').write_bytes(b'changed')
+    with pytest.raises(ValueError, match='does not hold the weights its run.json names'):
+        mp.pretrain_arm(**full, assets=assets)

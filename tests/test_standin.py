@@ -105,9 +105,10 @@ def overrides(paper: str, s: dict) -> dict:
             'robust': dict(protocol=dict(models=[s['bert']], data_dir=s['data'], steps=dict(xnli=2, pawsx=2),
                                          eval_steps=dict(xnli=1, pawsx=1)),
                            why='local stand-ins, two updates', synonyms=s['neighbors'], threads=1),
-            'metapretrain': dict(tokenizer=s['xlmr'], corpus=s['corpus'], data_dir=s['data'], heldout=5,
+            'metapretrain': dict(protocol=dict(models=[s['xlmr']], data_dir=s['data'], steps=dict(xnli=2, pawsx=2)),
+                                 why='local stand-ins, two updates', tokenizer=s['xlmr'], corpus=s['corpus'], heldout=5,
                                  total_steps=4,  # the smallest budget that splits into the sweep's shares 1/4, 1/2, 3/4
-                                 pt_batch_size=8, seq_len=32, ft_steps=2, threads=1,
+                                 pt_batch_size=8, seq_len=32, threads=1,
                                  encoder_kw=dict(num_hidden_layers=2, hidden_size=32, num_attention_heads=2,
                                                  intermediate_size=64, max_position_embeddings=514)),
             # one backbone: the BERT-architecture adapter path is the smoke preset's (world-tiny is a BERT)
