@@ -17,7 +17,7 @@ from .world import as_world
 # %% auto #0
 __all__ = ['SPECIALS', 'TOKENIZER_TRAINER', 'SIZES', 'ASSET_DIR', 'ENCODERS', 'WORLD_ENCODERS', 'OFFLINE_ENCODERS',
            'WORLD_RECIPES', 'train_tokenizer', 'world_tokenizer', 'encoder_config', 'build_encoder', 'register_encoder',
-           'load_encoder', 'pack_corpora', 'mlm_accuracy', 'pretrain_mlm', 'pretrain_world_encoder']
+           'load_encoder', 'pack_corpora', 'masked_batches', 'mlm_accuracy', 'pretrain_mlm', 'pretrain_world_encoder']
 
 # %% ../nbs/04_encoders.ipynb #98bae1d2
 SPECIALS = {'bert': dict(cls_token='[CLS]', sep_token='[SEP]', pad_token='[PAD]', mask_token='[MASK]',
@@ -235,24 +235,31 @@ def pack_corpora(tokenizer, corpora: dict,  # lang -> list of sentences
         out.append(dict(input_ids=seq, lang=l))
     return out
 
+def masked_batches(tokenizer, sentences: list[str], prob: float = 0.15, seed: int = 0, batch_size: int = 64,
+                   max_length: int | None = None):
+    "Fixed MLM masks for held-out sentences: yields (masked input ids, attention mask, mask, original ids) per batch."
+    import torch
+    g = torch.Generator().manual_seed(seed)  # the same masks for every model and adapter scored on these sentences
+    for i in range(0, len(sentences), batch_size):
+        enc = tokenizer(sentences[i:i + batch_size], padding=True, return_tensors='pt',
+                        **(dict(truncation=True, max_length=max_length) if max_length else {}))
+        ids, att = enc['input_ids'], enc['attention_mask']
+        special = torch.tensor([tokenizer.get_special_tokens_mask(x, already_has_special_tokens=True)
+                                for x in ids.tolist()]).bool()
+        m = (torch.rand(ids.shape, generator=g) < prob) & ~special & att.bool()
+        yield ids.masked_fill(m, tokenizer.mask_token_id), att, m, ids
+
 def mlm_accuracy(model, tokenizer, sentences: list[str],  # held-out sentences of one language
                  prob: float = 0.15, seed: int = 0, batch_size: int = 64) -> float:
     """Share of masked tokens the model predicts exactly (masks fixed by `seed`, every masked token set to the mask
     token)."""
     import torch
-    g = torch.Generator().manual_seed(seed)
     hit = tot = 0
     model.eval()
     dev = next(model.parameters()).device  # the model may sit on a GPU (Trainer moves it there)
     with torch.no_grad():
-        for i in range(0, len(sentences), batch_size):
-            enc = tokenizer(sentences[i:i + batch_size], padding=True, return_tensors='pt')
-            ids = enc['input_ids']
-            special = torch.tensor([tokenizer.get_special_tokens_mask(x, already_has_special_tokens=True)
-                                    for x in ids.tolist()]).bool()
-            m = (torch.rand(ids.shape, generator=g) < prob) & ~special & enc['attention_mask'].bool()
-            logits = model(input_ids=ids.masked_fill(m, tokenizer.mask_token_id).to(dev),
-                           attention_mask=enc['attention_mask'].to(dev)).logits
+        for x, att, m, ids in masked_batches(tokenizer, sentences, prob, seed, batch_size):
+            logits = model(input_ids=x.to(dev), attention_mask=att.to(dev)).logits
             hit += (logits.argmax(-1).cpu()[m] == ids[m]).sum().item(); tot += m.sum().item()
     return hit / max(tot, 1)
 

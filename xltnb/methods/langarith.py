@@ -88,20 +88,15 @@ def adapter_mlm_loss(model, tokenizer, adapter: str | None,  # the language adap
                      prob: float = 0.15, seed: int = 0,  # masks: this share of tokens, drawn by `seed`
                      batch_size: int = 64, max_length: int = 128) -> float:
     "Mean masked-LM cross-entropy on `sentences` with language adapter `adapter` under the MLM head (fixed masks)."
-    g, tot, n = torch.Generator().manual_seed(seed), 0.0, 0
+    from xltnb.encoders import masked_batches
+    tot, n = 0.0, 0
     was = model.training, model.active_adapters, model.active_head
     model.eval(); model.active_head = MLM_HEAD
     model.active_adapters = adapter  # `set_active_adapters`: no change to which parameters train
     dev = next(model.parameters()).device
     with torch.no_grad():
-        for i in range(0, len(sentences), batch_size):
-            enc = tokenizer(sentences[i:i + batch_size], padding=True, truncation=True, max_length=max_length,
-                            return_tensors='pt')
-            ids, att = enc['input_ids'], enc['attention_mask']
-            special = torch.tensor([tokenizer.get_special_tokens_mask(x, already_has_special_tokens=True)
-                                    for x in ids.tolist()]).bool()
-            m = (torch.rand(ids.shape, generator=g) < prob) & ~special & att.bool()
-            logits = model(input_ids=ids.masked_fill(m, tokenizer.mask_token_id).to(dev), attention_mask=att.to(dev)).logits
+        for x, att, m, ids in masked_batches(tokenizer, sentences, prob, seed, batch_size, max_length):
+            logits = model(input_ids=x.to(dev), attention_mask=att.to(dev)).logits
             tot += torch.nn.functional.cross_entropy(logits.cpu()[m], ids[m], reduction='sum').item(); n += m.sum().item()
     model.active_adapters, model.active_head = was[1], was[2]
     model.train(was[0])
