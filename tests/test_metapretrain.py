@@ -20,9 +20,8 @@ KW = dict(batch_size=4, seq_len=32, heldout=20, eval_every=2)
 @pytest.fixture(scope='module')
 def setup():
     torch.set_num_threads(1)
-    from xltnb.world import make_world
     init = enc.load_encoder('world-tiny', head='mlm')
-    return init, mp.corpora_of(make_world('smoke'), LANGS)
+    return init, enc.world_corpora('smoke', LANGS)
 
 
 @pytest.fixture

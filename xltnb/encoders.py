@@ -16,8 +16,9 @@ from .world import as_world
 
 # %% auto #0
 __all__ = ['SPECIALS', 'TOKENIZER_TRAINER', 'SIZES', 'ASSET_DIR', 'ENCODERS', 'WORLD_ENCODERS', 'OFFLINE_ENCODERS',
-           'WORLD_RECIPES', 'train_tokenizer', 'world_tokenizer', 'encoder_config', 'build_encoder', 'register_encoder',
-           'load_encoder', 'pack_corpora', 'masked_batches', 'mlm_accuracy', 'pretrain_mlm', 'pretrain_world_encoder']
+           'WORLD_RECIPES', 'train_tokenizer', 'world_tokenizer', 'world_corpora', 'world_key', 'encoder_config',
+           'build_encoder', 'register_encoder', 'load_encoder', 'pack_corpora', 'masked_batches', 'mlm_accuracy',
+           'pretrain_mlm', 'pretrain_world_encoder']
 
 # %% ../nbs/04_encoders.ipynb #98bae1d2
 SPECIALS = {'bert': dict(cls_token='[CLS]', sep_token='[SEP]', pad_token='[PAD]', mask_token='[MASK]',
@@ -133,6 +134,20 @@ def world_tokenizer(world='cpu',  # a World, a world preset name, or a dict of `
         tmp = p.with_name(p.name + '.tmp'); shutil.rmtree(tmp, ignore_errors=True)
         tok.save_pretrained(tmp); shutil.rmtree(p, ignore_errors=True); os.replace(tmp, p)
     return AutoTokenizer.from_pretrained(p)
+
+def world_corpora(world='cpu',  # a World, a world preset name, or a dict of `make_world` arguments
+                  langs=None,  # default: every language of the world, the source first
+                 ) -> dict:
+    """A world's monolingual corpora, lang -> sentences: what pretraining on a world reads. A method that pretrains
+    (meta-pretraining) takes them from here, never from the world itself."""
+    w = as_world(world)
+    unknown = [l for l in (langs or []) if l not in w.languages()]
+    if unknown: raise ValueError(f"languages {unknown} are not in the world; it has {', '.join(w.languages())}")
+    return {l: list(w.corpus(l)) for l in (langs or w.languages())}
+
+def world_key(world='cpu') -> str:
+    "The content key of a world (what its corpora and tasks are made from), to check what an asset was made on."
+    return as_world(world).key
 
 # %% ../nbs/04_encoders.ipynb #c536ebe1
 SIZES = {'tiny': dict(num_hidden_layers=2, hidden_size=64, num_attention_heads=2, intermediate_size=128),
@@ -337,7 +352,7 @@ def pretrain_world_encoder(preset: str = 'cpu',  # a recipe in WORLD_RECIPES
     out = Path(out) if out else (ASSET_DIR if preset == 'cpu' else cache_path('world-encoder', key))
     work = cache_path('world-encoder-run', key)
     t0 = time.time()
-    curves = pretrain_mlm(model, tok, {l: w.corpus(l) for l in w.languages()}, work, steps=r['steps'],
+    curves = pretrain_mlm(model, tok, world_corpora(w), work, steps=r['steps'],
                           batch_size=r['batch_size'], lr=r['lr'], max_length=r['max_length'], alpha=r['alpha'],
                           heldout=r['heldout'], eval_every=r['eval_every'], seed=r['seed'], threads=threads)
     out.mkdir(parents=True, exist_ok=True)

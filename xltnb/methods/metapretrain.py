@@ -18,8 +18,8 @@ from ..langs import SOURCE_LANG
 # %% auto #0
 __all__ = ['weights_hash', 'ARM_ASSETS', 'COLOURS', 'PHASE_DASH', 'ARM_RECIPES', 'SOURCE', 'CLAIMS', 'Phase', 'split_budget',
            'plan', 'compute', 'check_equal_compute', 'vocab_hash', 'PretrainRun', 'one_schedule', 'run_phases',
-           'shipped_arm', 'corpora_of', 'arm_key', 'pretrain_arm', 'loss_curves', 'mlm_accuracy_curves', 'arm_name',
-           'recipe_arm', 'arm_encoder', 'ship_arm', 'ship_world_arm', 'ship_arms']
+           'shipped_arm', 'arm_key', 'pretrain_arm', 'loss_curves', 'mlm_accuracy_curves', 'arm_name', 'recipe_arm',
+           'arm_encoder', 'ship_arm', 'ship_world_arm', 'ship_arms']
 
 # %% ../../nbs/12_metapretrain.ipynb #209cbc1e
 @dataclass(frozen=True)
@@ -172,10 +172,6 @@ def shipped_arm(key: str,  # `arm_key` of the arm wanted
     return None
 
 # %% ../../nbs/12_metapretrain.ipynb #845f7e95
-def corpora_of(world, langs=None) -> dict:
-    "The monolingual corpora of a world's languages (all by default): lang -> sentences."
-    return {l: list(world.corpus(l)) for l in (langs or world.languages())}
-
 def arm_key(init, corpora: dict, phases: list, seed: int, kw: dict) -> str:
     "An arm's key: initial weights, vocabulary, corpora, plan, seed and settings (not `threads`, not `eval_every`)."
     model, tok = init
@@ -268,13 +264,12 @@ def recipe_arm(recipe: str,  # a key of ARM_RECIPES
                world=None, tokenizer=None,  # reused across arms (default: made from the recipe)
               ) -> dict:
     "`pretrain_arm`'s arguments for one arm of a recipe: its initialization, the world's corpora and the settings."
-    from xltnb.encoders import build_encoder, world_tokenizer
-    from xltnb.world import make_world
+    from xltnb.encoders import build_encoder, world_corpora, world_tokenizer
     if recipe not in ARM_RECIPES: raise ValueError(f"unknown recipe {recipe!r}; known: {', '.join(ARM_RECIPES)}")
     r = ARM_RECIPES[recipe]
-    w = world or make_world(r['world'])
+    w = r['world'] if world is None else world
     tok = tokenizer or world_tokenizer(w, r['vocab_size'], r['arch'])
-    return dict(init=(build_encoder(r['arch'], r['size'], tok, head='mlm', seed=seed), tok), corpora=corpora_of(w),
+    return dict(init=(build_encoder(r['arch'], r['size'], tok, head='mlm', seed=seed), tok), corpora=world_corpora(w),
                 total_steps=r['steps'], phase1=phase1, batch_size=r['batch_size'], seq_len=r['max_length'], seed=seed,
                 lr=r['lr'], alpha=r['alpha'], heldout=r['heldout'], eval_every=r['eval_every'])
 
@@ -313,13 +308,13 @@ def ship_arm(run: PretrainRun, dest,  # a finished arm; its asset folder
 def ship_world_arm(recipe: str, world_dir, dest, command: str) -> Path | None:
     "Ship the baseline arm at the recipe's seed as a pointer to the world encoder in `world_dir`, if it is that arm."
     from transformers import AutoTokenizer
-    from xltnb.world import make_world
+    from xltnb.encoders import world_key
     r, world_dir, dest = ARM_RECIPES[recipe], Path(world_dir), Path(dest)
     made = json.loads((world_dir / 'recipe.json').read_text())
     args = recipe_arm(recipe, 0.0, r['seed'])
     def weights_recipe(x): return {k: v for k, v in x.items() if k != 'eval_every'}  # what the weights depend on
     why = ('its recipe is not this one' if weights_recipe(made['recipe']) != weights_recipe(r) else
-           'its world is not the recipe\'s' if made['world_key'] != make_world(r['world']).key else
+           'its world is not the recipe\'s' if made['world_key'] != world_key(r['world']) else
            'its vocabulary is not the recipe\'s world tokenizer'
            if vocab_hash(AutoTokenizer.from_pretrained(world_dir)) != vocab_hash(args['init'][1]) else '')
     if why:
@@ -348,13 +343,12 @@ def ship_arms(recipe: str = 'cpu',  # a key of ARM_RECIPES
               threads: int | None = 1, command: str = '') -> list[Path]:
     "Pretrain (resuming from the cache) or take from `src` every arm asked for, and ship each into `assets`."
     from xltnb.encoders import ASSET_DIR, world_tokenizer
-    from xltnb.world import make_world
     if recipe not in ARM_RECIPES: raise ValueError(f"unknown recipe {recipe!r}; known: {', '.join(ARM_RECIPES)}")
     r = ARM_RECIPES[recipe]
     world_dir = (ASSET_DIR if recipe == 'cpu' else None) if world_dir == 'default' else world_dir
     command = command or (f"xltnb pretrain-arms --recipe {recipe} --phase1 {','.join(map(str, phase1s))} --seeds "
                           f"{','.join(map(str, seeds))} --baseline-seeds {','.join(map(str, baseline_seeds))}")
-    w = make_world(r['world']); tok = world_tokenizer(w, r['vocab_size'], r['arch'])
+    w = r['world']; tok = world_tokenizer(w, r['vocab_size'], r['arch'])
     shipped = []
     for p, s in [(float(p), int(s)) for p in phase1s for s in seeds] + [(0.0, int(s)) for s in baseline_seeds]:
         dest = Path(assets) / arm_name(p, s)
