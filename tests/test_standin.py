@@ -112,7 +112,7 @@ def overrides(paper: str, s: dict) -> dict:
                                  encoder_kw=dict(num_hidden_layers=2, hidden_size=32, num_attention_heads=2,
                                                  intermediate_size=64, max_position_embeddings=514)),
             # one backbone: the BERT-architecture adapter path is the smoke preset's (world-tiny is a BERT)
-            'langarith': dict(models=[s['xlmr']], data_dir=s['data'], la_corpus=s['corpus'], la_steps=2,
+            'langarith': dict(models=[s['xlmr']], data_dir=s['data'], la_corpus=s['corpus'], la_heldout=5, la_steps=2,
                               ta_max_steps=2, threads=1),
             # no hub model: its stand-in is its own GPT at a tiny size, on the CPU (the preset says device: cuda, and
             # XLTNB_ALLOW_CPU only lets the GPU check pass)
