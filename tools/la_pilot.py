@@ -6,9 +6,13 @@ loss (`xltnb.methods.langarith.adapter_mlm_loss`, masks fixed by seed) of each a
 next to the loss with no adapter. Held out: the last `heldout` sentences of each corpus (the world encoder's
 pretraining kept the same sentences out). One process, torch threads 1.
 
-    python tools/la_pilot.py --steps 3000 --lrs 1e-3 1e-4 --out _runs/la_pilot/pilot.jsonl
+    python tools/la_pilot.py --steps 3000 --lrs 1e-3 --small es fr --out _runs/la_pilot/steps
+
+writes OUT/results.jsonl (results records: paper 'pilot', method 'la-pilot', metric 'mlm_loss', split 'heldout', with
+`adapter`, `lr` and `step`; adapter 'none' is the encoder without adapter) after every adapter, and OUT/config.json
+(parameters, versions, seconds, each adapter's training time), so that `tools/measured.py OUT NAME ...` can ship it.
 """
-import argparse, json, time
+import argparse, json, platform, time
 from pathlib import Path
 
 
@@ -27,11 +31,13 @@ def main(argv=None):
     ap.add_argument('--eval-every', type=int, default=250)
     ap.add_argument('--max-length', type=int, default=64)
     ap.add_argument('--seed', type=int, default=0)
-    ap.add_argument('--out', default='_runs/la_pilot/pilot.jsonl')
+    ap.add_argument('--out', type=Path, default=Path('_runs/la_pilot/steps'), help='a folder')
     a = ap.parse_args(argv)
     from transformers.utils import logging as hf_logging
     import logging, datasets
-    from xltnb.core import seed_everything, set_threads
+    from xltnb.core import atomic_write_text, seed_everything, set_threads
+    from xltnb.paper import versions
+    from xltnb.results import make_records, write_records
     from xltnb.world import make_world
     from xltnb.methods.langarith import madx_model, train_language_adapter, adapter_mlm_loss
     hf_logging.set_verbosity_error(); logging.getLogger('adapters').setLevel(logging.ERROR)
@@ -41,16 +47,16 @@ def main(argv=None):
     train = {l: w.corpus(l)[:-a.heldout] for l in a.langs}
     train = {l: t[:a.n_corpus] if a.n_corpus else t for l, t in train.items()}
     for l in a.small: train[f'{l}_small'] = train[l][:max(1, round(a.small_frac * len(train[l])))]
-    out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
-    rows = []
-    def emit(r):
-        rows.append(r); print(json.dumps(r), flush=True)
-        out.write_text(''.join(json.dumps(x) + '\n' for x in rows))
+    a.out.mkdir(parents=True, exist_ok=True)
+    rows, timing, t_all = [], {}, time.time()
+    def emit(adapter, lr, step, lang, loss):
+        rows.extend(make_records({lang: round(loss, 5)}, paper='pilot', method='la-pilot', task='world-mlm',
+                                 model=a.model, preset='cpu', seed=a.seed, split='heldout', metric='mlm_loss',
+                                 adapter=adapter, lr=lr, step=step))
     seed_everything(a.seed)
     model, tok = madx_model(a.model)
-    for l in a.langs:
-        loss = adapter_mlm_loss(model, tok, None, held[l], seed=a.seed, max_length=a.max_length)
-        emit(dict(adapter='none', lr=None, step=0, lang=l, loss=round(loss, 5)))
+    for l in a.langs:  # the encoder with no adapter: where every adapter starts
+        emit('none', None, 0, l, adapter_mlm_loss(model, tok, None, held[l], seed=a.seed, max_length=a.max_length))
     for lr in a.lrs:
         for name, texts in train.items():
             t0 = time.perf_counter()
@@ -58,9 +64,18 @@ def main(argv=None):
                                           lr=lr, batch_size=a.batch, max_length=a.max_length, heldout=held,
                                           eval_every=a.eval_every)
             secs = time.perf_counter() - t0
-            for r in info['curve']: emit(dict(adapter=name, lr=lr, **r))
-            emit(dict(adapter=name, lr=lr, n_texts=len(texts), seconds=round(secs, 1), steps=a.steps,
-                      train_loss=round(info['train_loss'], 4)))
+            for r in info['curve']: emit(name, lr, r['step'], r['lang'], r['loss'])
+            timing[f'{name}@{lr:g}'] = dict(n_texts=len(texts), seconds=round(secs, 1),
+                                            train_loss=round(info['train_loss'], 4))
+            write_records(a.out / 'results.jsonl', rows)  # after every adapter: an interrupted pilot keeps what is done
+            last = {r['lang']: r['value'] for r in rows
+                    if r['adapter'] == name and r['lr'] == lr and r['step'] == a.steps}
+            print(f"{name} at lr {lr:g}, {a.steps} steps, {secs:.0f} s: held-out loss "
+                  + ', '.join(f'{l} {v:.3f}' for l, v in last.items()), flush=True)
+    cfg = dict(params=vars(a) | {'out': str(a.out)}, world=a.world, versions=versions(),
+               python=platform.python_version(),
+               platform=platform.platform(), seconds=round(time.time() - t_all, 1), adapters=timing)
+    atomic_write_text(a.out / 'config.json', json.dumps(cfg, indent=1, default=str))
     return rows
 
 

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/13_langarith.ipynb #159e9e0b
 from __future__ import annotations
-import json, tempfile
+import json, shutil, tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,14 +16,15 @@ from adapters.composition import Stack
 import datasets
 from transformers import DataCollatorForLanguageModeling, PrinterCallback, Trainer, TrainerCallback, TrainingArguments
 
-from ..core import atomic_write_text, content_hash
+from ..core import atomic_write_text, content_hash, weights_digest
 from ..viz import show
 
 # %% auto #0
-__all__ = ['MLM_HEAD', 'LAMBDA_GRID', 'SOURCE', 'CLAIMS', 'lang_adapter_config', 'task_adapter_config', 'madx_model',
-           'adapter_state', 'add_language_adapter', 'adapter_mlm_loss', 'train_language_adapter', 'add_task_adapter',
-           'use_language', 'train_task_adapter', 'merge_adapters', 'lambda_curve', 'select_lambda', 'ties_merge',
-           'check_pairs', 'language_arithmetic', 'lambda_figure', 'lambda_inspector']
+__all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'SOURCE', 'CLAIMS', 'lang_adapter_config', 'task_adapter_config', 'madx_model',
+           'adapter_state', 'add_language_adapter', 'adapter_mlm_loss', 'train_language_adapter', 'encoder_digest',
+           'ship_language_adapter', 'add_task_adapter', 'use_language', 'train_task_adapter', 'merge_adapters',
+           'lambda_curve', 'select_lambda', 'ties_merge', 'check_pairs', 'language_arithmetic', 'lambda_figure',
+           'lambda_inspector']
 
 # %% ../../nbs/13_langarith.ipynb #f54d6c3c
 def lang_adapter_config(reduction: float = 2,  # bottleneck reduction factor (paper: 2)
@@ -127,14 +128,20 @@ def train_language_adapter(model, tokenizer, lang: str,  # adapter name
                            max_length: int = 128, out_dir=None,  # where the adapter is saved (and reloaded from)
                            heldout: dict | None = None,  # lang -> held-out sentences: the loss curves (`adapter_mlm_loss`)
                            eval_every: int = 0,  # steps between curve points (0: only before and after training)
+                           shipped=None,  # a folder of shipped adapters (`ship_language_adapter`), read by key first
                            progress: bool = False) -> dict:
-    "Train (or reload) language adapter `lang` with MLM on `texts`; encoder and heads frozen. Returns its run info."
+    """Train language adapter `lang` with MLM on `texts`, encoder and heads frozen, or reload it: from `shipped` (the
+    adapter with this key), else from `out_dir`. Returns its run info; `source` says which of the three it was."""
     info = dict(lang=lang, n_texts=len(texts), init_seed=init_seed, seed=seed, max_steps=max_steps, lr=lr,
-                batch_size=batch_size, max_length=max_length, data=content_hash(list(texts)))
+                batch_size=batch_size, max_length=max_length, data=content_hash(list(texts)),
+                encoder=encoder_digest(model))
+    key = content_hash(info)
+    for src, d in (('shipped', Path(shipped) / f'{lang}-{key}' if shipped else None),
+                   ('reloaded', Path(out_dir) if out_dir else None)):
+        if d and (d / 'info.json').exists() and json.loads((d / 'info.json').read_text())['key'] == key:
+            model.load_adapter(str(d / 'adapter'), load_as=lang, set_active=False)
+            return json.loads((d / 'info.json').read_text()) | dict(source=src, folder=str(d))
     done = Path(out_dir) / 'info.json' if out_dir else None
-    if done and done.exists() and json.loads(done.read_text())['key'] == content_hash(info):
-        model.load_adapter(str(Path(out_dir) / 'adapter'), load_as=lang, set_active=False)
-        return json.loads(done.read_text())
     add_language_adapter(model, lang, init_seed)
     model.train_adapter(lang); _freeze_heads(model); model.active_head = MLM_HEAD
     args = TrainingArguments(output_dir=str(out_dir or tempfile.mkdtemp()), seed=seed, data_seed=seed, learning_rate=lr,
@@ -148,12 +155,30 @@ def train_language_adapter(model, tokenizer, lang: str,  # adapter name
     curve = _LossCurve(model, tokenizer, lang, heldout or {}, eval_every, max_length, seed)
     if heldout: trainer.add_callback(curve)
     res = trainer.train(); model.eval()
-    info |= dict(key=content_hash(info), train_loss=res.training_loss,
+    info |= dict(key=key, train_loss=res.training_loss,
                  log=[l for l in trainer.state.log_history if 'loss' in l], curve=curve.rows)
     if done:
         model.save_adapter(str(Path(out_dir) / 'adapter'), lang)
         atomic_write_text(done, json.dumps(info, indent=1))
-    return info
+    return info | dict(source='trained')
+
+def encoder_digest(model) -> str:
+    "The weights a language adapter is trained over: the encoder and its masked-LM head, no adapter, no other head."
+    return weights_digest({k: v for k, v in model.state_dict().items()
+                           if 'adapters.' not in k and (not k.startswith('heads.') or k.startswith(f'heads.{MLM_HEAD}.'))})
+
+LA_ASSETS = (Path(__file__).parents[1] / 'assets' / 'langarith' if '__file__' in globals()
+             else Path('../xltnb/assets/langarith'))  # where the `cpu` preset's language adapters ship
+
+def ship_language_adapter(out_dir,  # a folder `train_language_adapter` saved an adapter in (its info.json, adapter/)
+                          assets) -> Path:
+    "Copy a trained language adapter into `assets`, as `<lang>-<key>/`, where `train_language_adapter(shipped=)` finds it."
+    out_dir = Path(out_dir); info = json.loads((out_dir / 'info.json').read_text())
+    dest = Path(assets) / f"{info['lang']}-{info['key']}"
+    if dest.exists(): shutil.rmtree(dest)
+    shutil.copytree(out_dir / 'adapter', dest / 'adapter')
+    atomic_write_text(dest / 'info.json', json.dumps(info, indent=1))
+    return dest
 
 # %% ../../nbs/13_langarith.ipynb #91455291
 def add_task_adapter(model, task_name: str,  # adapter and head name, e.g. 'nli'
