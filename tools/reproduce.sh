@@ -4,8 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
-# every paper, two side by side, in an order that makes the two jobs end together (last measured, in seconds: SALT
-# 1,943 and robust 1,698 first; mOthello 693 after robust; the baseline, about 1,450 with world-paws at 3,000 updates,
-# after SALT; then language arithmetic 472 and meta-pretraining 341); the shared baseline runs are trained by
+# every paper, two side by side, in an order that makes the two jobs end together (last measured from a fresh clone,
+# in seconds: SALT 1,806 and robust 1,530 first; mOthello 678 after robust; the baseline 1,419 after SALT; then
+# language arithmetic 372 and meta-pretraining 799; 57:50 wall with set-up); the shared baseline runs are trained by
 # whichever paper reaches them first
 exec .venv/bin/xltnb reproduce salt robust mothello baseline langarith metapretrain --preset cpu --jobs 2 "$@"
