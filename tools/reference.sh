@@ -43,3 +43,13 @@ fi
   --where "$(nproc) cores, $(uname -m), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
   --command "MO_SEEDS=$MO_SEEDS bash tools/reference.sh (its mOthello part)" \
   --world '{"order": "mixed", "paws_lexical": 0}'
+
+# meta-pretraining: its claims over SEEDS fine-tuning seeds on the shipped arms (pretraining seeds 0, 1, 0, 1, 0); the
+# main job's seeds are read from the run store, not retrained (about 10 CPU-minutes for seeds 3 and 4)
+.venv/bin/xltnb reproduce metapretrain --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/metapretrain-run"
+.venv/bin/python tools/measured.py "$OUT/metapretrain-run/metapretrain" reference-cpu-metapretrain \
+  --what "meta-pretraining's claims at the cpu preset over fine-tuning seeds $SEEDS, on the shipped arms (pretraining\
+ seeds 0 and 1, taken in turn); the no-pretraining arm on seed 0" \
+  --where "$(nproc) cores, $(uname -m), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
+  --command "SEEDS=$SEEDS bash tools/reference.sh (its meta-pretraining part)" \
+  --world '{"order": "mixed", "paws_lexical": 0}'
