@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The reference grid of the cpu protocol: the encoder papers (baseline with its no-pretraining floor, SALT, robust
 # training) on world-nli over SEEDS (default 0-4), shipped as the measured records `reference-cpu` that the main job's
-# report checks its own 3-seed rerun against. Runs already in the store (the main job's seeds) are read, not retrained.
+# report checks its own 3-seed rerun against; then mOthello (3 seeds), meta-pretraining with its phase-split sweep and
+# language arithmetic over the same SEEDS (reference-cpu-mothello, -metapretrain, -langarith). Runs already in the store
+# (the main job's seeds) are read, not retrained.
 #
 #     bash tools/reference.sh   # seeds 0-4 into _runs/reference/cpu: ~50 CPU-minutes beyond the main job's runs
 #     SEEDS=0,1,2,3,4,5,6,7,8,9 bash tools/reference.sh   # ten seeds (on a GPU: `--preset gpu` is the same protocol)
@@ -44,12 +46,26 @@ fi
   --command "MO_SEEDS=$MO_SEEDS bash tools/reference.sh (its mOthello part)" \
   --world '{"order": "mixed", "paws_lexical": 0}'
 
-# meta-pretraining: its claims over SEEDS fine-tuning seeds on the shipped arms (pretraining seeds 0, 1, 0, 1, 0); the
-# main job's seeds are read from the run store, not retrained (about 10 CPU-minutes for seeds 3 and 4)
-.venv/bin/xltnb reproduce metapretrain --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/metapretrain-run"
+# meta-pretraining: its claims over SEEDS fine-tuning seeds on the shipped arms (pretraining seeds 0, 1, 0, 1, 0), and
+# the phase-split sweep (the shipped 25% and 75% arms, pretraining seed 0, so fine-tuning seeds 0, 2, 4) that the main
+# job's notebook draws from these records; the main job's seeds are read from the run store, not retrained (about 15
+# CPU-minutes for the rest)
+.venv/bin/xltnb reproduce metapretrain --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/metapretrain-run" \
+  --set 'sweep=[0.25, 0.5, 0.75]'
 .venv/bin/python tools/measured.py "$OUT/metapretrain-run/metapretrain" reference-cpu-metapretrain \
   --what "meta-pretraining's claims at the cpu preset over fine-tuning seeds $SEEDS, on the shipped arms (pretraining\
- seeds 0 and 1, taken in turn); the no-pretraining arm on seed 0" \
+ seeds 0 and 1, taken in turn); the no-pretraining arm on seed 0; the phase-split sweep (25, 50, 75%) with its 25% and\
+ 75% arms on pretraining seed 0" \
   --where "$(nproc) cores, $(uname -m), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
   --command "SEEDS=$SEEDS bash tools/reference.sh (its meta-pretraining part)" \
+  --world '{"order": "mixed", "paws_lexical": 0}'
+
+# language arithmetic: its claims over SEEDS (the main job runs 0-2; the language adapters of seeds 0-2 ship, the
+# others are trained here, about a minute each), on the protocol's task and the shipped adapters' recipe
+.venv/bin/xltnb reproduce langarith --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/langarith-run"
+.venv/bin/python tools/measured.py "$OUT/langarith-run/langarith" reference-cpu-langarith \
+  --what "language arithmetic's claims at the cpu preset over seeds $SEEDS: the source, related and own language\
+ adapters, their lambda-merges and TIES, on world-nli" \
+  --where "$(nproc) cores, $(uname -m), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
+  --command "SEEDS=$SEEDS bash tools/reference.sh (its language arithmetic part)" \
   --world '{"order": "mixed", "paws_lexical": 0}'

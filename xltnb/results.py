@@ -166,7 +166,8 @@ class Claim:
     op: str = '>'  # '>': the claim is a − b > margin; '<': a − b < margin
     margin: float = 0.0  # the threshold on a − b, in the metric's units (accuracy: a fraction)
     where: dict = field(default_factory=dict)  # filter applied to both groups (e.g. {'task': 'world-nli'})
-    gate: str = 'source'  # 'source': b must have learned the source language (see `source_gate`); '': no gate
+    gate: Any = 'source'  # 'source': b must have learned the source language (see `source_gate`); '': no gate; or a
+    #   function (records, where) -> why the claim cannot be judged in the scope `where` (task, model), or None
     scope: tuple = ('task', 'model')  # a verdict per value of these keys (('task',): a and b may be other models)
 
 @dataclass
@@ -279,7 +280,8 @@ def check_claims(records, claims: list[Claim] | None = None, paper: str | None =
             cs = Claim(**{**vars(c), 'where': {**c.where, **s}})
             a, b = _stat_by_seed(records, cs, cs.a), _stat_by_seed(records, cs, cs.b)
             common = a.index.intersection(b.index)
-            g = gate or (source_gate(records, {**cs.where, **cs.b}) if c.gate == 'source' and len(common) else None)
+            g = gate or (c.gate(records, cs.where) if callable(c.gate) and len(common) else
+                         source_gate(records, {**cs.where, **cs.b}) if c.gate == 'source' and len(common) else None)
             v = verdict((a[common] - b[common]).values, c.op, c.margin, g)
             rows.append(dict(paper=c.paper, claim=c.text, task=cs.where.get('task', ''),
                              model=cs.where.get('model', ''),

@@ -24,7 +24,7 @@ __all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'SOURCE', 'CLAIMS', 'lang_ada
            'adapter_state', 'add_language_adapter', 'adapter_mlm_loss', 'train_language_adapter', 'encoder_digest',
            'ship_language_adapter', 'add_task_adapter', 'use_language', 'train_task_adapter', 'merge_adapters',
            'lambda_curve', 'select_lambda', 'ties_merge', 'check_pairs', 'language_arithmetic', 'lambda_figure',
-           'lambda_inspector']
+           'lambda_inspector', 'adapter_matters', 'adapter_gate']
 
 # %% ../../nbs/13_langarith.ipynb #f54d6c3c
 def lang_adapter_config(reduction: float = 2,  # bottleneck reduction factor (paper: 2)
@@ -373,8 +373,34 @@ def lambda_inspector(curve: pd.DataFrame, a: str = 'a', b: str = 'b'):
     return box
 
 # %% ../../nbs/13_langarith.ipynb #2b1337fa
-from ..results import Claim, add_claim
+from ..results import Claim, add_claim, check_claims, records_frame
 
 SOURCE = 'Klimaszewski et al., COLING 2025, abstract (arXiv 2404.15737)'
+
+def adapter_matters(records, where: dict | None = None) -> pd.DataFrame:
+    "The rule's verdict on 'the own language adapter beats the source adapter' (`avg` over targets, paired by seed)."
+    m = {k: v for k, v in (where or {}).items() if k == 'model'}
+    return check_claims(records, [Claim('langarith', 'the own language adapter beats the source adapter', SOURCE,
+                                        {'method': 'own-adapter'}, {'method': 'source-adapter'}, stat='avg', where=m,
+                                        gate='')])
+
+def adapter_gate(records, where: dict, margin: float = 0.10) -> str | None:
+    "None if the task adapter learned English and the choice of language adapter moves target accuracy; else why not."
+    df = records_frame(records, **{k: v for k, v in where.items() if k == 'model'})
+    if not {'dev_en', 'dev_majority'} <= set(df.columns) or df['dev_en'].isna().all():
+        return "no task-adapter English dev accuracy (dev_en, dev_majority) in the records: the gate cannot be checked"
+    runs = df.dropna(subset=['dev_en']).drop_duplicates(['model', 'seed'])
+    acc, maj = float(runs['dev_en'].mean()), float(runs['dev_majority'].mean())
+    if acc < maj + margin:
+        return (f"the task adapter has not learned English: dev accuracy {100 * acc:.1f}% (mean over runs) < majority "
+                f"class {100 * maj:.1f}% + {100 * margin:.0f}")
+    still = adapter_matters(records, where)
+    still = still[~still['verdict'].isin(['holds', 'contradicted'])]  # decided neither way: the adapters do not matter
+    if still.empty: return None
+    return ("the choice of language adapter does not change target accuracy beyond the seed noise (own − source adapter: "
+            + '; '.join(f"{r['model']}: Δ {100 * r['delta']:+.1f} [{100 * r['lo']:+.1f}, {100 * r['hi']:+.1f}], n={r['n']}"
+                        for _, r in still.iterrows()) + ')')
+
 CLAIMS = [add_claim(Claim('langarith', 'language arithmetic beats the single-adapter baseline in zero-shot', SOURCE,
-                          {'method': 'langarith'}, {'method': 'single-adapter'}, gate=''))]  # gated by the notebook
+                          {'method': 'langarith'}, {'method': 'single-adapter'}, gate=adapter_gate))]
+
