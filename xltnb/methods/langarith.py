@@ -13,6 +13,7 @@ import torch
 import plotly.graph_objects as go
 from adapters import AutoAdapterModel, SeqBnConfig, SeqBnInvConfig
 from adapters.composition import Stack
+from safetensors.torch import load_file, save_file
 import datasets
 from transformers import DataCollatorForLanguageModeling, PrinterCallback, Trainer, TrainerCallback, TrainingArguments
 
@@ -203,21 +204,61 @@ def use_language(model, lang: str, task_name: str) -> None:
     model.active_head = task_name
 
 # %% ../../nbs/13_langarith.ipynb #33b21861
+def _task_state(model, name: str) -> dict:
+    "The task adapter `name` and its head: every parameter, keyed with `name` replaced by '<t>'."
+    return {k.replace(f'.{name}.', '.<t>.').replace(f'heads.{name}.', 'heads.<t>.'): v.detach().clone().contiguous()
+            for k, v in model.state_dict().items() if f'adapters.{name}.' in k or k.startswith(f'heads.{name}.')}
+
+def _task_key(model, task, task_name, num_labels, source, seed, reduction, kw) -> str:
+    "What a task adapter depends on: encoder, its source language adapter, the data, the settings and the seed."
+    data = ({s: content_hash(ds.to_dict()) for s, ds in task.items()} if isinstance(task, dict) else task)
+    settings = {k: v for k, v in kw.items() if k not in ('out_dir', 'progress')}
+    if 'world' in settings and not isinstance(settings['world'], str):  # a World: its content, not its address
+        from xltnb.encoders import world_key
+        settings['world'] = world_key(settings['world'])
+    return content_hash(dict(encoder=encoder_digest(model), source=source,
+                             source_adapter=weights_digest(adapter_state(model, source)), data=data,
+                             task_name=task_name, num_labels=num_labels, seed=seed, reduction=reduction,
+                             settings={k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v)
+                                       for k, v in settings.items()}))
+
 def train_task_adapter(model, tokenizer, task,  # task name for `load_task`, or a mapping with 'train' and 'dev'
                        task_name: str = 'task', num_labels: int | None = None, source: str = 'en',
                        seed: int = 0, reduction: float = 16,  # the task adapter's bottleneck reduction (paper: 16)
+                       shipped=None,  # a folder of shipped task adapters, read by key first
+                       ship: bool = False,  # after training, write the task adapter into `shipped` by its key
                        **kw,  # more `finetune` arguments (lr, max_steps, out_dir, world, ...)
                       ):
-    "Train a task adapter on `source` stacked on its frozen language adapter, with the harness's `finetune`."
-    from xltnb.finetune import finetune, task_splits
+    """Train a task adapter on `source` stacked on its frozen language adapter, with the harness's `finetune`, or
+    reload it from `shipped` (the one with this key: encoder, source adapter, data, settings, seed)."""
+    from xltnb.finetune import finetune, task_splits, FinetuneResult
     if num_labels is None: num_labels = task_splits(task, source, kw.get('data_dir'), kw.get('world', 'cpu'))[2]
+    if ship and not shipped: raise ValueError("ship=True needs `shipped`, the folder to write the task adapter in")
     add_task_adapter(model, task_name, num_labels, source, reduction=reduction, init_seed=seed)
+    key = _task_key(model, task, task_name, num_labels, source, seed, reduction, kw)
+    d = Path(shipped) / f'task-{key}' if shipped else None
+    if d and not ship and (d / 'info.json').exists():
+        info = json.loads((d / 'info.json').read_text())
+        state = {k.replace('<t>', task_name): v for k, v in load_file(d / 'task.safetensors').items()}
+        missing = set(state) - set(model.state_dict())
+        if missing: raise ValueError(f"shipped task adapter {d} does not fit this model: {sorted(missing)[:3]}")
+        model.load_state_dict(state, strict=False)
+        use_language(model, source, task_name); model.eval()
+        return FinetuneResult(model, tokenizer, info['best_checkpoint'], info['dev_accuracy'], info['log_history'],
+                              d, info['global_step'], cached=True)
     res = finetune(model, task, tokenizer=tokenizer, seed=seed, train_lang=source, label_names=['labels'], **kw)
     if res.model is not model:  # a finished run reloaded from disk: copy its trained weights into `model`
         model.load_state_dict(res.model.state_dict(), strict=False)
         res.model = model
     use_language(model, source, task_name); model.eval()
+    if ship:
+        d.mkdir(parents=True, exist_ok=True)
+        save_file(_task_state(model, task_name), str(d / 'task.safetensors'))
+        atomic_write_text(d / 'info.json', json.dumps(dict(key=key, best_checkpoint=res.best_checkpoint,
+                                                          dev_accuracy=res.dev_accuracy, global_step=res.global_step,
+                                                          log_history=res.log_history), indent=1))
     return res
+
 
 # %% ../../nbs/13_langarith.ipynb #6e0daf5e
 def _distinct(a: str, b: str) -> None:
