@@ -60,8 +60,9 @@ fi
   --command "SEEDS=$SEEDS bash tools/reference.sh (its meta-pretraining part)" \
   --world '{"order": "mixed", "paws_lexical": 0}'
 
-# language arithmetic: its claims over SEEDS (the main job runs 0-2; the language adapters of seeds 0-2 ship, the
-# others are trained here, about a minute each), on the protocol's task and the shipped adapters' recipe
+# language arithmetic: its claims over SEEDS (the main job runs 0-2). The language adapters of seeds 0-2 ship (the
+# others are trained here, about a minute each); the task adapters of seeds 0-4 ship, made by this same run with
+# `--set ta_ship=true` (3,000 updates each, about 5 minutes on one thread)
 .venv/bin/xltnb reproduce langarith --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/langarith-run"
 .venv/bin/python tools/measured.py "$OUT/langarith-run/langarith" reference-cpu-langarith \
   --what "language arithmetic's claims at the cpu preset over seeds $SEEDS: the source, related and own language\
