@@ -158,3 +158,31 @@ def test_corrupt_results_are_not_trusted(smoke_run, tmp_path, xltnb_bin):
     assert same_records(f, ref/p/'results.jsonl')
     r3 = reproduce(xltnb_bin, tmp_path, p, extra=('--resume',))
     assert f'[{p}] skipped' in r3.stdout                        # now verified, so trusted
+
+
+def test_the_cpu_report_checks_a_rerun_against_the_reference_seed_by_seed(tmp_path):
+    """A cpu run whose language-arithmetic records are the reference's own seeds 0-2 reproduces it exactly; the same
+    run with one value changed is reported as differing, by how much and where."""
+    from xltnb.reproduce import build_report
+    from xltnb.results import MEASURED_DIR
+    ref = [json.loads(l) for l in (MEASURED_DIR/'reference-cpu-langarith.jsonl').read_text().splitlines() if l.strip()]
+    rerun = [r for r in ref if r['seed'] in (0, 1, 2)]
+    status = [dict(paper='langarith', preset='cpu', ok=True, error=None, wall_s=1.0, seeds=[0, 1, 2])]
+
+    def report_text(recs, name):
+        d = tmp_path/name; (d/'langarith').mkdir(parents=True)
+        (d/'langarith'/'results.jsonl').write_text(''.join(json.dumps(r) + '\n' for r in recs))
+        (d/'status.json').write_text(json.dumps(status))
+        assert 'FAILED' not in (build_report(d, 'cpu', progress=False) or '')
+        nb = json.loads((d/'report.ipynb').read_text())
+        return '\n'.join(''.join(o.get('data', {}).get('text/markdown', ''))
+                         for c in nb['cells'] for o in c.get('outputs', []))
+
+    same = report_text(rerun, 'same')
+    assert f'shares {len(rerun)} records with the reference (seeds 0, 1, 2), and {len(rerun)} of them carry' in same
+    assert 'exactly: the rerun reproduces the reference' in same
+    i = next(k for k, r in enumerate(rerun) if r['method'] == 'langarith' and r['metric'] == 'accuracy')
+    changed = [dict(r, value=r['value'] + 0.05) if k == i else r for k, r in enumerate(rerun)]
+    text = report_text(changed, 'changed')
+    assert f'{len(rerun) - 1} of them carry' in text
+    assert '1 differ, the most by 0.05 (langarith, world-nli, seed' in text

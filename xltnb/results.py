@@ -17,11 +17,12 @@ from .core import read_jsonl, write_jsonl
 from .langs import SOURCE_LANG, canonical_order
 
 # %% auto #0
-__all__ = ['RECORD_KEYS', 'SUMMARY_KEYS', 'REFERENCES', 'VERDICTS', 'MIN_SEEDS', 'CONFIDENCE', 'MEASURED_DIR', 'check_record',
-           'make_records', 'frame_records', 'write_records', 'load_records', 'records_frame', 'lang_columns',
-           'table_stats', 'table', 'pair_matrix', 'pair_summary', 'Claim', 'Reference', 'add_claim', 'add_reference',
-           'verdict', 'source_gate', 'check_claims', 'verdict_text', 'measured_path', 'measured_records', 'step_costs',
-           'compare', 'method_claims', 'rerun_check']
+__all__ = ['RECORD_KEYS', 'SUMMARY_KEYS', 'REFERENCES', 'VERDICTS', 'MIN_SEEDS', 'CONFIDENCE', 'MEASURED_DIR', 'BOOKKEEPING',
+           'check_record', 'make_records', 'frame_records', 'write_records', 'load_records', 'records_frame',
+           'lang_columns', 'table_stats', 'table', 'pair_matrix', 'pair_summary', 'Claim', 'Reference', 'add_claim',
+           'add_reference', 'verdict', 'source_gate', 'check_claims', 'verdict_text', 'measured_path',
+           'measured_records', 'step_costs', 'compare', 'method_claims', 'rerun_check', 'rerun_identity',
+           'identity_text']
 
 # %% ../nbs/07_results.ipynb #8d16f621
 RECORD_KEYS = ('paper', 'method', 'task', 'model', 'preset', 'seed', 'split', 'metric', 'value')
@@ -382,3 +383,36 @@ def rerun_check(records, reference, claims: list[Claim]) -> pd.DataFrame:
     out['inside'] = [bool(lo <= d <= hi) if d == d and np.isfinite(hi) else None
                      for d, lo, hi in zip(out['delta_rerun'], out['lo'], out['hi'])]
     return out
+
+# %% ../nbs/07_results.ipynb #49d1ed91
+BOOKKEEPING = ('value', 'cached', 'run', 'train_s', 'paper', 'measured')  # not part of what a record measures
+
+def rerun_identity(records, reference, tol: float = 1e-6) -> dict:
+    """Seed by seed: the records `records` shares with `reference`, and how many carry the reference's value (within
+    `tol`). Two records are the same measurement when every field both files use is equal, bookkeeping aside (the
+    paper that ran a shared run, cache flags, run names, seconds, the measured file's name); a field only one side
+    has (a world option the reference's provenance adds) is not compared, and a key that means two values in the
+    reference is left out. Returns the counts, the shared seeds and the largest difference with its record."""
+    fields = sorted(({k for r in records for k in r} & {k for r in reference for k in r}) - set(BOOKKEEPING))
+    key = lambda r: tuple(repr(r.get(k)) for k in fields)
+    ref: dict = {}
+    for r in reference: ref.setdefault(key(r), set()).add(r['value'])
+    run = {key(r): r for r in records}  # a shared run read by two papers counts once
+    shared = [(k, r) for k, r in run.items() if len(ref.get(k, ())) == 1]
+    diffs = [(abs(float(r['value']) - float(next(iter(ref[k])))), r) for k, r in shared]
+    worst = max(diffs, key=lambda d: d[0], default=(0.0, None))
+    return dict(shared=len(shared), identical=sum(d <= tol for d, _ in diffs),
+                seeds=sorted({r.get('seed') for _, r in shared}, key=str), max_diff=worst[0],
+                worst={k: v for k, v in (worst[1] or {}).items() if k not in BOOKKEEPING} if worst[0] > tol else None)
+
+def identity_text(ident: dict) -> str:
+    "One sentence on `rerun_identity`'s result, for a report."
+    if not ident['shared']: return 'This run shares no record with the reference (no seed, task or arm in common).'
+    seeds = f"seed{'s' if len(ident['seeds']) > 1 else ''} {', '.join(map(str, ident['seeds']))}"
+    s = (f"Seed by seed: this run shares {ident['shared']:,} records with the reference ({seeds}), and "
+         f"{ident['identical']:,} of them carry the reference's value")
+    if ident['identical'] == ident['shared']: return s + ' exactly: the rerun reproduces the reference.'
+    w = ident['worst']
+    return s + (f"; {ident['shared'] - ident['identical']:,} differ, the most by {ident['max_diff']:.4g} "
+                f"({w.get('method')}, {w.get('task')}, seed {w.get('seed')}, {w.get('metric')} {w.get('lang', '')}).")
+
