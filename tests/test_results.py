@@ -173,3 +173,40 @@ def test_measured_tool_joins_several_paper_runs_into_one_reference(tmp_path):
     both = subprocess.run([sys.executable, str(tool), dirs[0], 'ref', '--runs', dirs[1], '--what', 'W', '--where', 'h',
                            '--command', 'C', '--to', str(tmp_path / 'm')], capture_output=True, text=True)
     assert both.returncode == 2 and 'give RUN_DIR NAME, or NAME with --runs' in both.stderr
+
+
+def test_measured_tool_appends_new_seeds_to_a_reference(tmp_path):
+    "--append adds a later run's seeds to a measured file, keeps each part's provenance, and refuses a seed twice."
+    import json, subprocess, sys
+    from pathlib import Path
+    from xltnb.results import make_records, write_records, measured_records
+    tool = Path(__file__).resolve().parents[1] / 'tools' / 'measured.py'
+    def run(name, seed, de):
+        d = tmp_path / name; d.mkdir()
+        write_records(d / 'results.jsonl', make_records({'en': 0.9, 'de': de}, paper='salt', method='baseline',
+                                                        task='world-nli', model='m', preset='cpu', seed=seed,
+                                                        split='test'))
+        (d / 'config.json').write_text(json.dumps({'params': {'seeds': [seed]}, 'versions': {'torch': 'x'}}))
+        return str(d)
+    ship = lambda d, where, *more: subprocess.run(
+        [sys.executable, str(tool), d, 'ref', '--what', 'W', '--where', where, '--command', f'C{where}', '--to',
+         str(tmp_path / 'm'), '--world', '{"order": "mixed"}', *more], capture_output=True, text=True)
+    first, second = run('s0', 0, 0.6), run('s1', 1, 0.5)
+    assert ship(first, 'monday').returncode == 0
+    r = ship(second, 'tuesday', '--append')
+    assert r.returncode == 0, r.stderr
+    got, meta = measured_records(str(tmp_path / 'm' / 'ref.jsonl'))
+    assert sorted((x['seed'], x['lang'], x['value']) for x in got) == [
+        (0, 'de', 0.6), (0, 'en', 0.9), (1, 'de', 0.5), (1, 'en', 0.9)]
+    assert ((meta['what'], meta['measured'], meta['command'], meta['n_records'], meta['seeds'])
+            == ('W, seeds 0,1', 'monday; tuesday', 'Cmonday then Ctuesday', 4, [0, 1]))
+    assert [(p['measured'], p['params'], p.get('seeds')) for p in meta['parts']] == [
+        ('monday', {'seeds': [0]}, None), ('tuesday', {'seeds': [1]}, [1])]
+    assert {x['order'] for x in got} == {'mixed'}
+    again = ship(second, 'wednesday', '--append')  # seed 1 is there already: nothing is written
+    assert again.returncode == 2 and '2 record(s) measure what ref.jsonl already holds' in again.stderr
+    assert 'baseline seed 1 world-nli accuracy' in again.stderr
+    assert len(measured_records(str(tmp_path / 'm' / 'ref.jsonl'))[0]) == 4
+    nothing = subprocess.run([sys.executable, str(tool), second, 'other', '--what', 'W', '--where', 'h', '--command',
+                              'C', '--to', str(tmp_path / 'm'), '--append'], capture_output=True, text=True)
+    assert nothing.returncode == 2 and 'other.jsonl (and its .json) must exist to append to' in nothing.stderr

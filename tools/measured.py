@@ -8,14 +8,18 @@ copies RUN_DIR/results.jsonl to xltnb/assets/measured/NAME.jsonl and writes NAME
 where and when, the exact command, and the versions, parameters and timings from RUN_DIR/config.json. With `--runs`,
 the records of several paper runs (e.g. one `xltnb reproduce ... --out DIR` of several papers: a reference grid)
 go into one file, each record keeping its `paper`, and NAME.json keeps each run's parameters under `runs`.
-`xltnb.results.measured_records` reads them back, each record tagged with the file it came from."""
+`xltnb.results.measured_records` reads them back, each record tagged with the file it came from.
+
+With `--append`, the records join those already in NAME.jsonl (more seeds for a reference grid, measured later): a
+record that measures what one already there measures (same fields, bookkeeping aside) is refused, and NAME.json keeps
+each part's provenance under `parts`, the first part being what the file held before."""
 import argparse, json, shutil, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from xltnb.core import read_jsonl
-from xltnb.results import MEASURED_DIR
+from xltnb.results import BOOKKEEPING, MEASURED_DIR
 
 
 def main(argv=None):
@@ -27,6 +31,7 @@ def main(argv=None):
     ap.add_argument('--world', default='',
                     help='the world\'s options as JSON, e.g. \'{"order": "own", "paws_lexical": 1.0}\'')
     ap.add_argument('--to', type=Path, default=MEASURED_DIR, help='folder to write to (default: the package assets)')
+    ap.add_argument('--append', action='store_true', help="add these records to NAME's (new seeds only)")
     a = ap.parse_args(argv)
     if len(a.args) != (1 if a.runs else 2):
         ap.error(f"give RUN_DIR NAME, or NAME with --runs DIR [DIR ...]; got {a.args!r}")
@@ -48,15 +53,37 @@ def main(argv=None):
         ap.error(f"--world takes the world options order and paws_lexical as a JSON object, got {a.world!r}")
     a.to.mkdir(parents=True, exist_ok=True)
     keys = ('versions', 'python', 'platform', 'params', 'protocol', 'departures', 'seconds', 'runs')
-    if len(dirs) == 1: shutil.copyfile(dirs[0] / 'results.jsonl', a.to / f'{a.name}.jsonl')
-    else: (a.to / f'{a.name}.jsonl').write_text(''.join(json.dumps(r) + '\n' for r in recs))
     meta = dict(what=a.what, measured=a.where, command=a.command, n_records=n, **({'world': world} if world else {}),
                 **({k: c[k] for k in keys if k in c} if len(dirs) == 1 else
                    {'versions': c.get('versions'), 'python': c.get('python'),
                     'runs': {p: {k: v[k] for k in keys if k in v and k not in ('versions', 'python')}
                              for p, v in cfgs.items()}}))
-    (a.to / f'{a.name}.json').write_text(json.dumps(meta, indent=1, default=str) + '\n')
-    print(f"{n} records -> {a.to / a.name}.jsonl (+ .json)")
-
+    jl, js = a.to / f'{a.name}.jsonl', a.to / f'{a.name}.json'
+    if a.append:
+        if not (jl.is_file() and js.is_file()): ap.error(f"--append: {jl} (and its .json) must exist to append to")
+        old, old_meta = read_jsonl(jl), json.loads(js.read_text())
+        if world and old_meta.get('world', {}) != world:
+            ap.error(f"--append: --world {world} differs from {js.name}'s {old_meta.get('world')}: one world a file")
+        ident = lambda r: tuple(sorted((k, repr(v)) for k, v in r.items() if k not in BOOKKEEPING))
+        there = {ident(r) for r in old}
+        if clash := [r for r in recs if ident(r) in there]:
+            r = clash[0]
+            ap.error(f"--append: {len(clash)} record(s) measure what {jl.name} already holds, e.g. {r.get('method')} "
+                     f"seed {r.get('seed')} {r.get('task')} {r.get('metric')}: append new seeds only")
+        parts = old_meta.get('parts') or [{k: v for k, v in old_meta.items() if k != 'parts'}]
+        part = {**meta, 'seeds': sorted({r['seed'] for r in recs if 'seed' in r}, key=str)}
+        recs = old + recs
+        seeds = sorted({r['seed'] for r in recs if 'seed' in r}, key=str)
+        meta = dict(what=f"{a.what}, seeds {','.join(map(str, seeds))}",
+                    measured='; '.join(p_['measured'] for p_ in parts + [part]),
+                    command=' then '.join(p_['command'] for p_ in parts + [part]), n_records=len(recs),
+                    **({'world': old_meta['world']} if 'world' in old_meta else {}),
+                    seeds=seeds,
+                    versions=meta.get('versions'), python=meta.get('python'), parts=parts + [part])
+        jl.write_text(''.join(json.dumps(r) + '\n' for r in recs))
+    elif len(dirs) == 1: shutil.copyfile(dirs[0] / 'results.jsonl', jl)
+    else: jl.write_text(''.join(json.dumps(r) + '\n' for r in recs))
+    js.write_text(json.dumps(meta, indent=1, default=str) + '\n')
+    print(f"{len(recs)} records -> {a.to / a.name}.jsonl (+ .json){' (appended)' if a.append else ''}")
 
 if __name__ == '__main__': main()

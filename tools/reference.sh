@@ -7,6 +7,12 @@
 #
 #     bash tools/reference.sh   # seeds 0-4 into _runs/reference/cpu: ~50 CPU-minutes beyond the main job's runs
 #     SEEDS=0,1,2,3,4,5,6,7,8,9 bash tools/reference.sh   # ten seeds (on a GPU: `--preset gpu` is the same protocol)
+#     SEEDS=5,6,7,8,9 PARTS=encoders APPEND=1 bash tools/reference.sh   # add seeds to the shipped reference-cpu
+#
+# PARTS picks the parts to run, a comma list of encoders, mothello, metapretrain, langarith (default: all four);
+# APPEND=1 adds the new seeds' records to the shipped files instead of replacing them (tools/measured.py --append
+# refuses a seed a file already holds). The shipped reference-cpu is seeds 0-4 (2026-11-23) and seeds 5-9
+# (2026-11-24, the command above, about 70 minutes on 2 cores), by the same protocol.
 #
 # Then commit xltnb/assets/measured/reference-cpu*.{jsonl,json}; PROTOCOLS["cpu"].reference names them.
 set -euo pipefail
@@ -14,59 +20,68 @@ cd "$(dirname "$0")/.."
 bash tools/setup.sh
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 SEEDS=${SEEDS:-0,1,2,3,4}
+PARTS=${PARTS:-encoders,mothello,metapretrain,langarith}
+APPEND=${APPEND:-}
+for p in ${PARTS//,/ }; do
+  [[ $p =~ ^(encoders|mothello|metapretrain|langarith)$ ]] ||
+    { echo "PARTS: unknown part '$p'; known: encoders, mothello, metapretrain, langarith" >&2; exit 2; }
+done
+want() { [[ ",$PARTS," == *",$1,"* ]]; }
+unless_append() { [[ -n $APPEND ]] || printf '%s' "$1"; }  # the seeds in a file's `what` (appending adds them itself)
+ship() {  # ship RUN_DIR(s) as measured records NAME: ship NAME WHAT COMMAND DIR [DIR ...]
+  local name=$1 what=$2 cmd=$3; shift 3
+  .venv/bin/python tools/measured.py "$name" ${APPEND:+--append} --runs "$@" --what "$what" \
+    --where "$(nproc) cores, $(uname -m), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
+    --command "$cmd${APPEND:+ (APPEND=1)}" --world '{"order": "mixed", "paws_lexical": 0}'
+}
 OUT=${OUT:-_runs/reference/cpu}
 why='the reference grid judges the claim over the floor on world-nli, where the floor learns English'  # no colon: YAML
-# the baseline paper (every seed with its floor) beside SALT and robust (side by side): three kernels, one thread each
-.venv/bin/xltnb reproduce baseline --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/baseline-run" \
-  --set floor_seeds=0 --set threads=1 --set 'protocol={tasks: [world-nli]}' --set "why=$why" &
-base=$!
-.venv/bin/xltnb reproduce salt robust --preset cpu --seeds "$SEEDS" --jobs 2 --quiet --out "$OUT/methods-run"
-wait $base
-.venv/bin/python tools/measured.py reference-cpu \
-  --runs "$OUT/baseline-run/baseline" "$OUT/methods-run/salt" "$OUT/methods-run/robust" \
-  --what "the reference grid of the cpu protocol on world-nli: baseline and its no-pretraining floor, SALT (3 arms),\
- robust training (3 arms), seeds $SEEDS" \
-  --where "$(nproc) cores, $(uname -m), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
-  --command "SEEDS=$SEEDS bash tools/reference.sh" \
-  --world '{"order": "mixed", "paws_lexical": 0}'
+if want encoders; then
+  # the baseline paper (every seed with its floor) beside SALT and robust (side by side): three kernels, one thread each
+  .venv/bin/xltnb reproduce baseline --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/baseline-run" \
+    --set floor_seeds=0 --set threads=1 --set 'protocol={tasks: [world-nli]}' --set "why=$why" &
+  base=$!
+  .venv/bin/xltnb reproduce salt robust --preset cpu --seeds "$SEEDS" --jobs 2 --quiet --out "$OUT/methods-run"
+  wait $base
+  ship reference-cpu "the reference grid of the cpu protocol on world-nli: baseline and its no-pretraining floor, SALT\
+ (3 arms), robust training (3 arms)$(unless_append ", seeds $SEEDS")" "SEEDS=$SEEDS PARTS=encoders bash tools/reference.sh" \
+    "$OUT/baseline-run/baseline" "$OUT/methods-run/salt" "$OUT/methods-run/robust"
+fi
 
 # mOthello: its five claims over 3 seeds (the main job runs one), on the Table 1 row they read (atomic+atomic at 0
 # and 4 anchors) and the three fine-tuning variants; the main job's finished experiments are reused when present
 MO_SEEDS=${MO_SEEDS:-0,1,2}
-mkdir -p "$OUT/mothello-run/mothello"
-if [[ -d _runs/reproduce/cpu/mothello/experiments && ! -e "$OUT/mothello-run/mothello/experiments" ]]; then
-  cp -r _runs/reproduce/cpu/mothello/experiments "$OUT/mothello-run/mothello/"
+if want mothello; then
+  mkdir -p "$OUT/mothello-run/mothello"
+  if [[ -d _runs/reproduce/cpu/mothello/experiments && ! -e "$OUT/mothello-run/mothello/experiments" ]]; then
+    cp -r _runs/reproduce/cpu/mothello/experiments "$OUT/mothello-run/mothello/"
+  fi
+  .venv/bin/xltnb reproduce mothello --preset cpu --seeds "$MO_SEEDS" --quiet --out "$OUT/mothello-run" \
+    --set 'table_pairs=[atomic+atomic]'
+  ship reference-cpu-mothello "mOthello's claims at the cpu preset$(unless_append " over seeds $MO_SEEDS"): atomic+atomic at 0 and 4\
+ anchors, fine-tuning naive / anchors / unified, the untrained-model probe floor" \
+    "MO_SEEDS=$MO_SEEDS PARTS=mothello bash tools/reference.sh" "$OUT/mothello-run/mothello"
 fi
-.venv/bin/xltnb reproduce mothello --preset cpu --seeds "$MO_SEEDS" --quiet --out "$OUT/mothello-run" \
-  --set 'table_pairs=[atomic+atomic]'
-.venv/bin/python tools/measured.py "$OUT/mothello-run/mothello" reference-cpu-mothello \
-  --what "mOthello's claims at the cpu preset over seeds $MO_SEEDS: atomic+atomic at 0 and 4 anchors, fine-tuning\
- naive / anchors / unified, the untrained-model probe floor" \
-  --where "$(nproc) cores, $(uname -m), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
-  --command "MO_SEEDS=$MO_SEEDS bash tools/reference.sh (its mOthello part)" \
-  --world '{"order": "mixed", "paws_lexical": 0}'
 
 # meta-pretraining: its claims over SEEDS fine-tuning seeds on the shipped arms (pretraining seeds 0, 1, 0, 1, 0), and
 # the phase-split sweep (the shipped 25% and 75% arms, pretraining seed 0, so fine-tuning seeds 0, 2, 4) that the main
 # job's notebook draws from these records; the main job's seeds are read from the run store, not retrained (about 15
 # CPU-minutes for the rest)
-.venv/bin/xltnb reproduce metapretrain --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/metapretrain-run" \
-  --set 'sweep=[0.25, 0.5, 0.75]'
-.venv/bin/python tools/measured.py "$OUT/metapretrain-run/metapretrain" reference-cpu-metapretrain \
-  --what "meta-pretraining's claims at the cpu preset over fine-tuning seeds $SEEDS, on the shipped arms (pretraining\
- seeds 0 and 1, taken in turn); the no-pretraining arm on seed 0; the phase-split sweep (25, 50, 75%) with its 25% and\
- 75% arms on pretraining seed 0" \
-  --where "$(nproc) cores, $(uname -m), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
-  --command "SEEDS=$SEEDS bash tools/reference.sh (its meta-pretraining part)" \
-  --world '{"order": "mixed", "paws_lexical": 0}'
+if want metapretrain; then
+  .venv/bin/xltnb reproduce metapretrain --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/metapretrain-run" \
+    --set 'sweep=[0.25, 0.5, 0.75]'
+  ship reference-cpu-metapretrain "meta-pretraining's claims at the cpu preset$(unless_append " over fine-tuning seeds $SEEDS"), on\
+ the shipped arms (pretraining seeds 0 and 1, taken in turn); the no-pretraining arm on seed 0; the phase-split sweep\
+ (25, 50, 75%) with its 25% and 75% arms on pretraining seed 0" \
+    "SEEDS=$SEEDS PARTS=metapretrain bash tools/reference.sh" "$OUT/metapretrain-run/metapretrain"
+fi
 
 # language arithmetic: its claims over SEEDS (the main job runs 0-2). The language adapters of seeds 0-2 ship (the
 # others are trained here, about a minute each); the task adapters of seeds 0-4 ship, made by this same run with
 # `--set ta_ship=true` (3,000 updates each, about 5 minutes on one thread)
-.venv/bin/xltnb reproduce langarith --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/langarith-run"
-.venv/bin/python tools/measured.py "$OUT/langarith-run/langarith" reference-cpu-langarith \
-  --what "language arithmetic's claims at the cpu preset over seeds $SEEDS: the source, related and own language\
- adapters, their lambda-merges and TIES, on world-nli" \
-  --where "$(nproc) cores, $(uname -m), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
-  --command "SEEDS=$SEEDS bash tools/reference.sh (its language arithmetic part)" \
-  --world '{"order": "mixed", "paws_lexical": 0}'
+if want langarith; then
+  .venv/bin/xltnb reproduce langarith --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/langarith-run"
+  ship reference-cpu-langarith "language arithmetic's claims at the cpu preset$(unless_append " over seeds $SEEDS"): the source,\
+ related and own language adapters, their lambda-merges and TIES, on world-nli" \
+    "SEEDS=$SEEDS PARTS=langarith bash tools/reference.sh" "$OUT/langarith-run/langarith"
+fi

@@ -15,8 +15,8 @@ import platformdirs, yaml
 # %% auto #0
 __all__ = ['DEVICES', 'HUB_HOST', 'PRESETS', 'seed_everything', 'available_devices', 'get_device', 'keep_freed_memory',
            'set_threads', 'runs_root', 'run_dir', 'atomic_write_text', 'write_jsonl', 'read_jsonl', 'cache_dir',
-           'content_hash', 'cache_path', 'hub_reachable', 'ParamError', 'validate_params', 'ResourceUnavailable',
-           'runnable_presets', 'require_resources', 'weights_digest']
+           'config_content', 'content_hash', 'cache_path', 'hub_reachable', 'ParamError', 'validate_params',
+           'ResourceUnavailable', 'runnable_presets', 'require_resources', 'weights_digest']
 
 # %% ../nbs/00_core.ipynb #8a02afd1
 def seed_everything(seed: int,  # the seed for python, numpy and torch
@@ -135,11 +135,16 @@ def _tensor(t) -> dict:
         data, kind = flat.view(torch.uint8).numpy().tobytes(), '__tensor__'
     return {kind: str(t.dtype), 'shape': list(t.shape), 'sha256': hashlib.sha256(data).hexdigest()}
 
+def config_content(model) -> dict | None:
+    """A transformers model's full config (defaults written out) for cache keys, without `_name_or_path`, the folder it
+    was read from: the same model in two checkouts or caches is one model. None for a module without a config."""
+    cfg = getattr(model, 'config', None)
+    if not hasattr(cfg, 'to_json_string'): return None
+    return {k: v for k, v in json.loads(cfg.to_json_string(use_diff=False)).items() if k != '_name_or_path'}
+
 def _model(m) -> dict:
     "A torch module: its class, its config (a transformers model's), and every parameter and buffer by name."
-    cfg = getattr(m, 'config', None)
-    return {'__model__': type(m).__name__,
-            'config': json.loads(cfg.to_json_string(use_diff=False)) if hasattr(cfg, 'to_json_string') else None,
+    return {'__model__': type(m).__name__, 'config': config_content(m),
             'state': {k: _tensor(v) for k, v in m.state_dict().items()}}
 
 def _canon(o):

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from transformers import Trainer, TrainingArguments, PrinterCallback
 
-from .core import atomic_write_text, content_hash, run_dir, seed_everything, weights_digest
+from .core import atomic_write_text, config_content, content_hash, run_dir, seed_everything, weights_digest
 from .langs import SOURCE_LANG
 
 # %% auto #0
@@ -194,17 +194,18 @@ def _resolve_model(spec, tokenizer, num_labels):
     return spec, tokenizer
 
 def _model_id(spec, model) -> str:
-    return spec if isinstance(spec, str) else f"{type(model).__name__}:{content_hash(model.config.to_dict())}"
+    return spec if isinstance(spec, str) else f"{type(model).__name__}:{content_hash(config_content(model))}"
 
 def _model_hash(spec, model) -> str:
     """The starting model's content. Handed in as an object: its weights as they are (`weights_digest`; it may have
-    been changed in memory). Loaded here by name: its config and the weight files of the folder it came from (none
-    for an encoder built from its config, whose seeded weights the config names), read without touching a tensor."""
+    been changed in memory). Loaded here by name: its config (not the folder it was read from) and the contents of
+    that folder's weight files (none for an encoder built from its config, whose seeded weights the config names),
+    read without touching a tensor. So a run is found again from another checkout or cache of the same model."""
     if not isinstance(spec, str): return weights_digest(model)
     name = str(getattr(model, 'name_or_path', '') or '')  # '' for a model built in memory
     path = Path(name) if name else None  # (Path('') would be the current folder)
     weights = sorted(path.glob('*.safetensors')) if path and path.is_dir() else []
-    return content_hash([model.config.to_dict()] + weights)
+    return content_hash([config_content(model)] + weights)
 
 def _load_finished(out_dir: Path, model, tokenizer) -> FinetuneResult:
     res = json.loads((out_dir / 'result.json').read_text())

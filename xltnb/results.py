@@ -375,13 +375,22 @@ def method_claims(records, baseline: str = 'baseline') -> list[Claim]:
     return [Claim('', f'{m} beats {baseline}', 'this project', {'method': m}, {'method': baseline}) for m in ms]
 
 def rerun_check(records, reference, claims: list[Claim]) -> pd.DataFrame:
-    "Each claim judged on `reference` (Δ, 95% interval, verdict) beside the rerun's Δ and n, and whether it is inside."
+    """Each claim judged on `reference` (Δ, 95% interval, verdict) beside the rerun's Δ and n: whether it is inside the
+    reference's interval, and whether it is inside the range a mean over the rerun's n seeds should fall in
+    (`expect_lo`, `expect_hi`, `consistent`)."""
     key = ['paper', 'claim', 'task', 'model', 'stat']
     ref, run = check_claims(reference, claims), check_claims(records, claims)
     out = ref[key + ['delta', 'lo', 'hi', 'n', 'verdict']].merge(run[key + ['delta', 'n', 'verdict']], on=key,
                                                                how='left', suffixes=('_ref', '_rerun'))
-    out['inside'] = [bool(lo <= d <= hi) if d == d and np.isfinite(hi) else None
+    ran = lambda d, hi: d == d and np.isfinite(hi)
+    out['inside'] = [bool(lo <= d <= hi) if ran(d, hi) else None
                      for d, lo, hi in zip(out['delta_rerun'], out['lo'], out['hi'])]
+    # the prediction interval for a mean of m new seeds: the reference's half-width times sqrt(1 + n/m)
+    half = [(hi - lo) / 2 * np.sqrt(1 + n / m) if ran(d, hi) and m >= 1 else np.nan
+            for d, lo, hi, n, m in zip(out['delta_rerun'], out['lo'], out['hi'], out['n_ref'], out['n_rerun'])]
+    out['expect_lo'], out['expect_hi'] = out['delta_ref'] - half, out['delta_ref'] + half
+    out['consistent'] = [bool(lo <= d <= hi) if h == h else None
+                         for d, lo, hi, h in zip(out['delta_rerun'], out['expect_lo'], out['expect_hi'], half)]
     return out
 
 # %% ../nbs/07_results.ipynb #49d1ed91

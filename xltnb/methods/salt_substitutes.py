@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..core import cache_path, content_hash, weights_digest
+from ..core import cache_path, config_content, content_hash, weights_digest
 from ..finetune import pad_features  # the harness's padding: one routine
 from ..tasks import load_task, task_info, task_languages
 
@@ -206,8 +206,8 @@ def embed_substitutes(embedding: torch.Tensor,  # (V, D) input embedding matrix
 
 # %% ../../nbs/10a_salt_substitutes.ipynb #43cfd568
 def _config_hash(model) -> str:
-    "The model's class and its full config (defaults written out)."
-    return content_hash([type(model).__name__, json.loads(model.config.to_json_string(use_diff=False))])
+    "The model's class and its full config (defaults written out; not the folder it was read from)."
+    return content_hash([type(model).__name__, config_content(model)])
 
 def _ids_hash(examples) -> str:
     h = hashlib.sha256()
