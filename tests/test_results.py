@@ -176,9 +176,10 @@ def test_measured_tool_joins_several_paper_runs_into_one_reference(tmp_path):
 
 
 def test_measured_tool_appends_new_seeds_to_a_reference(tmp_path):
-    "--append adds a later run's seeds to a measured file, keeps each part's provenance, and refuses a seed twice."
+    "--append adds a later run's seeds to a measured file, keeps each part's provenance, and refuses another value."
     import json, subprocess, sys
     from pathlib import Path
+    from xltnb.core import read_jsonl
     from xltnb.results import make_records, write_records, measured_records
     tool = Path(__file__).resolve().parents[1] / 'tools' / 'measured.py'
     def run(name, seed, de):
@@ -203,10 +204,23 @@ def test_measured_tool_appends_new_seeds_to_a_reference(tmp_path):
     assert [(p['measured'], p['params'], p.get('seeds')) for p in meta['parts']] == [
         ('monday', {'seeds': [0]}, None), ('tuesday', {'seeds': [1]}, [1])]
     assert {x['order'] for x in got} == {'mixed'}
-    again = ship(second, 'wednesday', '--append')  # seed 1 is there already: nothing is written
-    assert again.returncode == 2 and '2 record(s) measure what ref.jsonl already holds' in again.stderr
-    assert 'baseline seed 1 world-nli accuracy' in again.stderr
+    again = ship(second, 'wednesday', '--append')  # seed 1 is there already, with the same values: nothing new
+    assert again.returncode == 2 and 'every record is in ref.jsonl already (same values)' in again.stderr
+    other = run('s1b', 1, 0.4)  # seed 1 again with another value: refused, nothing written
+    clash = ship(other, 'thursday', '--append')
+    assert clash.returncode == 2
+    assert '1 record(s) measure what ref.jsonl already holds, with another value' in clash.stderr
+    assert 'baseline seed 1 world-nli accuracy: 0.4 there 0.5' in clash.stderr
     assert len(measured_records(str(tmp_path / 'm' / 'ref.jsonl'))[0]) == 4
+    both = run('s12', 1, 0.5)  # seed 1 measured again (same values) beside a new seed 2: seed 2 joins, seed 1 once
+    write_records(Path(both) / 'results.jsonl', read_jsonl(Path(both) / 'results.jsonl') + make_records(
+        {'en': 0.8, 'de': 0.7}, paper='salt', method='baseline', task='world-nli', model='m', preset='cpu', seed=2,
+        split='test'))
+    r = ship(both, 'friday', '--append')
+    assert r.returncode == 0 and '2 record(s) already in ref.jsonl with the same value' in r.stdout, r.stderr
+    got, meta = measured_records(str(tmp_path / 'm' / 'ref.jsonl'))
+    assert sorted((x['seed'], x['lang']) for x in got) == [(s, l) for s in (0, 1, 2) for l in ('de', 'en')]
+    assert meta['parts'][-1]['n_records'] == 2 and meta['seeds'] == [0, 1, 2]
     nothing = subprocess.run([sys.executable, str(tool), second, 'other', '--what', 'W', '--where', 'h', '--command',
                               'C', '--to', str(tmp_path / 'm'), '--append'], capture_output=True, text=True)
     assert nothing.returncode == 2 and 'other.jsonl (and its .json) must exist to append to' in nothing.stderr

@@ -65,13 +65,18 @@ def main(argv=None):
         if world and old_meta.get('world', {}) != world:
             ap.error(f"--append: --world {world} differs from {js.name}'s {old_meta.get('world')}: one world a file")
         ident = lambda r: tuple(sorted((k, repr(v)) for k, v in r.items() if k not in BOOKKEEPING))
-        there = {ident(r) for r in old}
-        if clash := [r for r in recs if ident(r) in there]:
+        there = {ident(r): r['value'] for r in old}
+        same = {id(r) for r in recs if ident(r) in there and abs(float(r['value']) - float(there[ident(r)])) <= 1e-6}
+        if clash := [r for r in recs if ident(r) in there and id(r) not in same]:
             r = clash[0]
-            ap.error(f"--append: {len(clash)} record(s) measure what {jl.name} already holds, e.g. {r.get('method')} "
-                     f"seed {r.get('seed')} {r.get('task')} {r.get('metric')}: append new seeds only")
+            ap.error(f"--append: {len(clash)} record(s) measure what {jl.name} already holds, with another value, e.g. "
+                     f"{r.get('method')} seed {r.get('seed')} {r.get('task')} {r.get('metric')}: {r['value']} there "
+                     f"{there[ident(r)]}; append new seeds of the same protocol only")
+        recs = [r for r in recs if ident(r) not in there]  # one measured again with its value: kept once
+        if not recs: ap.error(f"--append: every record is in {jl.name} already (same values): nothing to append")
+        if same: print(f"{len(same)} record(s) already in {jl.name} with the same value (measured again): kept once")
         parts = old_meta.get('parts') or [{k: v for k, v in old_meta.items() if k != 'parts'}]
-        part = {**meta, 'seeds': sorted({r['seed'] for r in recs if 'seed' in r}, key=str)}
+        part = {**meta, 'n_records': len(recs), 'seeds': sorted({r['seed'] for r in recs if 'seed' in r}, key=str)}
         recs = old + recs
         seeds = sorted({r['seed'] for r in recs if 'seed' in r}, key=str)
         meta = dict(what=f"{a.what}, seeds {','.join(map(str, seeds))}",
