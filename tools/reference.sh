@@ -11,8 +11,10 @@
 #
 # PARTS picks the parts to run, a comma list of encoders, mothello, metapretrain, langarith (default: all four);
 # APPEND=1 adds the new seeds' records to the shipped files instead of replacing them (tools/measured.py --append
-# refuses a seed a file already holds). The shipped reference-cpu is seeds 0-4 (2026-11-23) and seeds 5-9
-# (2026-11-24, the command above, about 70 minutes on 2 cores), by the same protocol.
+# refuses a record a file holds with another value). The shipped reference-cpu is seeds 0-4 (2026-11-23) and seeds 5-9
+# (2026-11-24, the command above, about 70 minutes on 2 cores), by the same protocol; reference-cpu-langarith has seeds
+# 5-9 appended (PARTS=langarith) and reference-cpu-mothello seeds 3-9 (MO_SEEDS=3,...,9 PARTS=mothello), about 45
+# minutes each beside each other.
 #
 # Then commit xltnb/assets/measured/reference-cpu*.{jsonl,json}; PROTOCOLS["cpu"].reference names them.
 set -euo pipefail
