@@ -289,9 +289,9 @@ def check_claims(records, claims: list[Claim] | None = None, paper: str | None =
                              stat=getattr(c.stat, '__name__', None) or f"{c.metric}.{c.stat}",
                              a=a[common].mean() if len(common) else np.nan,
                              b=b[common].mean() if len(common) else np.nan, delta=v['mean'], lo=v['lo'], hi=v['hi'],
-                             n=v['n'], verdict=v['verdict'], why=v['why'], source=c.source))
+                             n=v['n'], verdict=v['verdict'], why=v['why'], source=c.source, margin=c.margin))
     return pd.DataFrame(rows, columns=['paper', 'claim', 'task', 'model', 'stat', 'a', 'b', 'delta', 'lo', 'hi', 'n',
-                                       'verdict', 'why', 'source'])
+                                       'verdict', 'why', 'source', 'margin'])
 
 def verdict_text(row, scale: float = 100, unit: str = ' points') -> str:
     "One sentence stating a `check_claims` row's verdict with its interval (the only way notebooks state verdicts)."
@@ -299,8 +299,10 @@ def verdict_text(row, scale: float = 100, unit: str = ' points') -> str:
     if row['n'] == 0 or row['n'] != row['n']:
         return f"**{row['claim']}** ({where}): **{row['verdict']}**: {row['why']}."
     ci = (f"95% CI [{scale * row['lo']:+.1f}, {scale * row['hi']:+.1f}]" if np.isfinite(row['hi']) else 'no interval')
+    m = row.get('margin', 0) or 0  # a claim with a margin is judged against it, not against zero: say so
+    why = row['why'] + (f"; the claim's margin is {scale * m:+.1f}{unit}" if m and m == m else '')
     return (f"**{row['claim']}** ({where}, {row['stat']}): Δ = {scale * row['delta']:+.1f}{unit}, {ci}, "
-            f"{row['n']} paired seed(s): **{row['verdict']}** ({row['why']}).")
+            f"{row['n']} paired seed(s): **{row['verdict']}** ({why}).")
 
 # %% ../nbs/07_results.ipynb #e21fb34e
 MEASURED_DIR = (Path(__file__).parent if '__file__' in globals() else Path('../xltnb')) / 'assets' / 'measured'
