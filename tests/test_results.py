@@ -221,6 +221,8 @@ def test_measured_tool_appends_new_seeds_to_a_reference(tmp_path):
     got, meta = measured_records(str(tmp_path / 'm' / 'ref.jsonl'))
     assert sorted((x['seed'], x['lang']) for x in got) == [(s, l) for s in (0, 1, 2) for l in ('de', 'en')]
     assert meta['parts'][-1]['n_records'] == 2 and meta['seeds'] == [0, 1, 2]
+    assert ship(run('s10', 10, 0.5), 'saturday', '--append').returncode == 0  # seeds in number order, not as text
+    assert measured_records(str(tmp_path / 'm' / 'ref.jsonl'))[1]['seeds'] == [0, 1, 2, 10]
     nothing = subprocess.run([sys.executable, str(tool), second, 'other', '--what', 'W', '--where', 'h', '--command',
                               'C', '--to', str(tmp_path / 'm'), '--append'], capture_output=True, text=True)
     assert nothing.returncode == 2 and 'other.jsonl (and its .json) must exist to append to' in nothing.stderr

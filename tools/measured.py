@@ -11,8 +11,10 @@ go into one file, each record keeping its `paper`, and NAME.json keeps each run'
 `xltnb.results.measured_records` reads them back, each record tagged with the file it came from.
 
 With `--append`, the records join those already in NAME.jsonl (more seeds for a reference grid, measured later): a
-record that measures what one already there measures (same fields, bookkeeping aside) is refused, and NAME.json keeps
-each part's provenance under `parts`, the first part being what the file held before."""
+record that measures what one already there measures (same fields, bookkeeping aside) is kept once if it carries the
+same value and refused if not (the protocol is deterministic: another value is another protocol); NAME.json's `what`
+gains the seeds the file now holds, and it keeps each part's provenance under `parts`, the first being what the file
+held before."""
 import argparse, json, shutil, sys
 from pathlib import Path
 
@@ -31,7 +33,7 @@ def main(argv=None):
     ap.add_argument('--world', default='',
                     help='the world\'s options as JSON, e.g. \'{"order": "own", "paws_lexical": 1.0}\'')
     ap.add_argument('--to', type=Path, default=MEASURED_DIR, help='folder to write to (default: the package assets)')
-    ap.add_argument('--append', action='store_true', help="add these records to NAME's (new seeds only)")
+    ap.add_argument('--append', action='store_true', help="add to NAME's records (later seeds)")
     a = ap.parse_args(argv)
     if len(a.args) != (1 if a.runs else 2):
         ap.error(f"give RUN_DIR NAME, or NAME with --runs DIR [DIR ...]; got {a.args!r}")
@@ -76,9 +78,10 @@ def main(argv=None):
         if not recs: ap.error(f"--append: every record is in {jl.name} already (same values): nothing to append")
         if same: print(f"{len(same)} record(s) already in {jl.name} with the same value (measured again): kept once")
         parts = old_meta.get('parts') or [{k: v for k, v in old_meta.items() if k != 'parts'}]
-        part = {**meta, 'n_records': len(recs), 'seeds': sorted({r['seed'] for r in recs if 'seed' in r}, key=str)}
+        seeds_of = lambda rs: sorted({r['seed'] for r in rs if 'seed' in r}, key=lambda v: (isinstance(v, str), v))
+        part = {**meta, 'n_records': len(recs), 'seeds': seeds_of(recs)}
         recs = old + recs
-        seeds = sorted({r['seed'] for r in recs if 'seed' in r}, key=str)
+        seeds = seeds_of(recs)
         meta = dict(what=f"{a.what}, seeds {','.join(map(str, seeds))}",
                     measured='; '.join(p_['measured'] for p_ in parts + [part]),
                     command=' then '.join(p_['command'] for p_ in parts + [part]), n_records=len(recs),
