@@ -177,7 +177,8 @@ def test_every_preset_file_is_valid(preset, monkeypatch):
     if preset in ('smoke', 'cpu'):
         ns = _head_cells(**params)
         assert ns['seeds'] == list(PROTOCOLS[preset].seeds)  # the shared protocol's seeds
-        assert ns['P']['methods'] == ['baseline', 'salt', 'salt-cs', 'salt-mixup']
+        # the baseline, its compute-matched control, SALT (usage filter) and its lexicon-oracle ablation
+        assert ns['P']['methods'] == ['baseline', 'baseline-2x', 'salt', 'salt-oracle']
         assert ns['PR'].tasks == ('world-nli',) and ns['PR'].departures['why']  # a departure says why
     elif not torch.cuda.is_available():
         with pytest.raises(ResourceUnavailable, match=rf"preset '{preset}' needs .*presets that run here: smoke, cpu"):
@@ -195,7 +196,8 @@ def test_paper_preset_is_the_xtreme_protocol_with_both_backbones():
 def test_bad_parameters_fail_before_any_work():
     from xltnb.core import ParamError
     with pytest.raises(ParamError, match="unknown parameter"): _head_cells(ratioo=0.2)
-    with pytest.raises(ParamError, match="'salt-dict' is not allowed; allowed: baseline, salt, salt-cs, salt-mixup"):
+    with pytest.raises(ParamError, match="'salt-dict' is not allowed; allowed: baseline, baseline-2x, salt, salt-cs, "
+                                         "salt-mixup, salt-oracle, salt-cs-oracle, salt-mixup-oracle"):
         _head_cells(methods=['baseline', 'salt-dict'])
     with pytest.raises(ParamError, match="parameter 'k' must be int"): _head_cells(k='five')
     with pytest.raises(ParamError, match="'xnli' is not allowed; allowed: msg-topic, emoji-topic"):

@@ -9,7 +9,12 @@
 #     SEEDS=0,1,2,3,4,5,6,7,8,9 bash tools/reference.sh   # ten seeds (on a GPU: `--preset gpu` is the same protocol)
 #     SEEDS=5,6,7,8,9 PARTS=encoders APPEND=1 bash tools/reference.sh   # add seeds to the shipped reference-cpu
 #
-# PARTS picks the parts to run, a comma list of encoders, mothello, metapretrain, langarith (default: all four);
+#     SEEDS=0,1,2,3,4,5,6,7,8,9 PARTS=controls bash tools/reference.sh   # the controls, appended to reference-cpu
+#
+# PARTS picks the parts to run, a comma list of encoders, mothello, metapretrain, langarith, controls (default: the
+# first four; `controls` always appends to reference-cpu: SALT's headline arm with the usage filter and a substitute
+# table per seed, the compute-matched baseline `baseline-2x`, RS-DA drawn per seed, and the equal-update baseline,
+# whose records must equal the shipped ones: tools/measured.py refuses another value);
 # APPEND=1 adds the new seeds' records to the shipped files instead of replacing them (tools/measured.py --append
 # refuses a record a file holds with another value). The shipped reference-cpu is seeds 0-4 (2026-11-23) and seeds 5-9
 # (2026-11-24, the command above, about 70 minutes on 2 cores), by the same protocol; reference-cpu-langarith has seeds
@@ -25,8 +30,8 @@ SEEDS=${SEEDS:-0,1,2,3,4}
 PARTS=${PARTS:-encoders,mothello,metapretrain,langarith}
 APPEND=${APPEND:-}
 for p in ${PARTS//,/ }; do
-  [[ $p =~ ^(encoders|mothello|metapretrain|langarith)$ ]] ||
-    { echo "PARTS: unknown part '$p'; known: encoders, mothello, metapretrain, langarith" >&2; exit 2; }
+  [[ $p =~ ^(encoders|mothello|metapretrain|langarith|controls)$ ]] ||
+    { echo "PARTS: unknown part '$p'; known: encoders, mothello, metapretrain, langarith, controls" >&2; exit 2; }
 done
 want() { [[ ",$PARTS," == *",$1,"* ]]; }
 unless_append() { [[ -n $APPEND ]] || printf '%s' "$1"; }  # the seeds in a file's `what` (appending adds them itself)
@@ -48,6 +53,24 @@ if want encoders; then
   ship reference-cpu "the reference grid of the cpu protocol on world-nli: baseline and its no-pretraining floor, SALT\
  (3 arms), robust training (3 arms)$(unless_append ", seeds $SEEDS")" "SEEDS=$SEEDS PARTS=encoders bash tools/reference.sh" \
     "$OUT/baseline-run/baseline" "$OUT/methods-run/salt" "$OUT/methods-run/robust"
+fi
+
+# the controls a reviewer asks for, on world-nli (about 140 CPU-minutes for ten seeds, two kernels side by side, one
+# thread each): SALT's headline (usage filter, a table per seed) and the compute-matched baseline from the SALT notebook,
+# the equal-update baseline and RS-DA (per-seed draws) from the robust one; whichever reaches a seed's baseline-2x
+# first trains it, the other reads it. Renamed first (tools/rename_arm.py, in the file's provenance): the lexicon-
+# filtered SALT arms to salt-oracle, salt-cs-oracle, salt-mixup-oracle and RS-DA with the one draw seed 7 to rs-da-seed7.
+if want controls; then
+  .venv/bin/xltnb reproduce salt --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/controls-salt" \
+    --set 'methods=[salt, baseline-2x]' --set threads=1 &
+  salt=$!
+  .venv/bin/xltnb reproduce robust --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/controls-robust" \
+    --set 'methods=[baseline, rs-da, baseline-2x]' --set threads=1
+  wait $salt
+  APPEND=1 ship reference-cpu "the reference grid of the cpu protocol on world-nli: baseline and its no-pretraining\
+ floor, the compute-matched baseline (twice the batch), SALT (usage filter, a table per seed) and its lexicon-oracle\
+ rows, robust training (AT, RS-RP, RS-DA drawn per seed, RS-DA with one draw)" \
+    "SEEDS=$SEEDS PARTS=controls bash tools/reference.sh" "$OUT/controls-salt/salt" "$OUT/controls-robust/robust"
 fi
 
 # mOthello: its five claims over 3 seeds (the main job runs one), on the Table 1 row they read (atomic+atomic at 0

@@ -21,7 +21,7 @@ from .tasks import load_task, task_info
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'BASELINE_CLAIM', 'Protocol', 'protocol', 'train_data', 'test_sets', 'finetune_kw', 'Arm', 'run_arm',
-           'note_progress', 'arm_records', 'on_hub', 'needs_hub', 'paper_config']
+           'note_progress', 'arm_records', 'ComputeMatched', 'on_hub', 'needs_hub', 'paper_config']
 
 # %% ../nbs/07a_protocol.ipynb #e00d3e7a
 @dataclass(frozen=True)
@@ -143,12 +143,14 @@ def run_arm(P: Protocol, task: str, model, method: Method | None = None, seed: i
     "Fine-tune one arm under protocol `P` (once per store) and evaluate it on the protocol's test items (once)."
     method = method or Method()
     label = label or (model if isinstance(model, str) else type(model).__name__)
-    arm = dict(task=task, model=label, method=method.config(), seed=seed, ft=finetune_kw(task, P), n_train=P.n_train)
+    ft = finetune_kw(task, P)
+    ft['batch_size'] *= int(getattr(method, 'batch_factor', 1))  # a compute-matched control's larger batch
+    arm = dict(task=task, model=label, method=method.config(), seed=seed, ft=ft, n_train=P.n_train)
     with FileLock(str(run_dir('locks') / f"{content_hash(arm, n=16)}.lock")):
         verbosity = hf_logging.get_verbosity(); hf_logging.set_verbosity_error()  # "newly initialized head": expected
         try:
             t0 = time.time()
-            res = finetune(model, train_data(task, P), method=method, seed=seed, **finetune_kw(task, P))
+            res = finetune(model, train_data(task, P), method=method, seed=seed, **ft)
         finally: hf_logging.set_verbosity(verbosity)
         train_s = time.time() - t0
         ev = dict(test_size=P.test_size, pair_size=P.pair_size, pair_langs=list(P.pair_langs), max_length=P.max_length,
@@ -186,6 +188,15 @@ def note_progress(out_dir, done: int, total: int, what: str) -> None:
 def arm_records(arm: Arm, paper: str, preset: str, **extra) -> list[dict]:
     "An arm's records for `paper` at `preset`."
     return [dict(r, paper=paper, preset=preset, cached=arm.cached, **extra) for r in arm.records]
+
+# %% ../nbs/07a_protocol.ipynb #69b0bf1f
+class ComputeMatched(Method):
+    "Plain fine-tuning with `factor`× the protocol's batch: the forward/backward passes of a `factor`-pass method."
+    def __init__(self, factor: int = 2):  # passes per update of the method it controls for (SALT, AT: 2)
+        if isinstance(factor, bool) or not isinstance(factor, int) or factor < 2:
+            raise ValueError(f"factor must be an int >= 2 (the passes per update to match), got {factor!r}")
+        self.name, self.batch_factor = f'baseline-{factor}x', factor
+
 
 # %% ../nbs/07a_protocol.ipynb #ed5b8709
 BASELINE_CLAIM = add_claim(Claim('baseline',

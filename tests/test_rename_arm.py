@@ -1,0 +1,37 @@
+"tools/rename_arm.py: an arm of a measured file gets a new name, with the reason in its provenance; bad input fails."
+import json, subprocess, sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+def _file(d: Path):
+    recs = [dict(method=m, seed=s, value=0.5) for m in ('baseline', 'salt') for s in (0, 1)]
+    (d / 'ref.jsonl').write_text(''.join(json.dumps(r) + '\n' for r in recs))
+    (d / 'ref.json').write_text(json.dumps(dict(what='a grid', command='make it')))
+
+def _run(d, *args):
+    return subprocess.run([sys.executable, str(ROOT / 'tools/rename_arm.py'), 'ref', *args, '--to', str(d)],
+                          capture_output=True, text=True)
+
+def test_rename_keeps_values_and_says_why(tmp_path):
+    _file(tmp_path)
+    p = _run(tmp_path, 'salt=salt-oracle', '--why', 'the headline moved off the oracle')
+    assert p.returncode == 0, p.stderr
+    recs = [json.loads(l) for l in (tmp_path / 'ref.jsonl').read_text().splitlines()]
+    assert [(r['method'], r['seed'], r['value']) for r in recs] == [
+        ('baseline', 0, 0.5), ('baseline', 1, 0.5), ('salt-oracle', 0, 0.5), ('salt-oracle', 1, 0.5)]
+    meta = json.loads((tmp_path / 'ref.json').read_text())
+    assert meta['what'] == 'a grid' and meta['renamed'][0]['old'] == 'salt' and meta['renamed'][0]['new'] == 'salt-oracle'
+    assert meta['renamed'][0]['why'] == 'the headline moved off the oracle'
+
+@pytest.mark.parametrize('pair,msg', [('at=at-2', "holds no arm 'at'; it holds: baseline, salt"),
+                                      ('salt=baseline', "already holds an arm 'baseline'"),
+                                      ('salt', "each rename is OLD=NEW, got 'salt'")])
+def test_rename_refuses_bad_input(tmp_path, pair, msg):
+    _file(tmp_path)
+    before = (tmp_path / 'ref.jsonl').read_text()
+    p = _run(tmp_path, pair, '--why', 'x')
+    assert p.returncode == 2 and msg in p.stderr, p.stderr
+    assert (tmp_path / 'ref.jsonl').read_text() == before  # nothing written
