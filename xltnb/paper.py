@@ -17,7 +17,7 @@ from .tasks import TASKS, load_kw
 
 # %% auto #0
 __all__ = ['VERSIONED', 'Param', 'notebook_roots', 'find_notebook', 'parse_params', 'notebook_params', 'versions', 'PaperSetup',
-           'setup_paper', 'check_corpus', 'measured_note']
+           'setup_paper', 'check_corpus', 'measured_note', 'reference_verdicts']
 
 # %% ../nbs/08a_paper.ipynb #0bb66580
 @dataclass(frozen=True)
@@ -220,3 +220,17 @@ def measured_note(name: str,  # the measured run's name (its file)
     return Markdown(f"**{name}**{', ' + how if how else ''}: {meta.get('what', '(no provenance file)')} "
                     f"Measured {meta.get('measured', '?')}" + (f"; torch {torch}" if torch else '') + '.'
                     + (f" Command: `{cmd}`" if cmd else ''))
+
+# %% ../nbs/08a_paper.ipynb #b06f552f
+def reference_verdicts(paper: str,  # whose registered claims (`xltnb.results.REFERENCES`) to judge
+                       name: str,  # a shipped measured file, e.g. 'reference-cpu.jsonl'
+                       where: dict | None = None,  # keep only records with these values, e.g. {'task': ['world-nli']}
+                      ) -> tuple[Markdown, pd.DataFrame]:
+    "A paper's claims judged on a shipped reference: a note (its provenance, one sentence a claim) and the rows."
+    from xltnb.results import check_claims, measured_records, verdict_text
+    recs, meta = measured_records(name)
+    ok = lambda r: all(r.get(k) in (v if isinstance(v, (list, tuple, set)) else [v]) for k, v in (where or {}).items())
+    rows = check_claims([r for r in recs if ok(r)], paper=paper)
+    lines = '\n'.join('- ' + verdict_text(r) for _, r in rows.iterrows()) or f'(no claim of {paper} in {name})'
+    return Markdown(measured_note(name, meta, "the shipped reference, judged here").data + '\n\n' + lines), rows
+
