@@ -5,8 +5,8 @@ import json
 import pandas as pd
 import pytest
 
-from xltnb.results import (REFERENCES, Claim, add_claim, check_claims, check_record, load_records, make_records,
-                           pair_matrix, table, table_stats, write_records)
+from xltnb.results import (REFERENCES, Claim, ConflictingRecords, add_claim, check_claims, check_record, load_records,
+                           make_records, pair_matrix, table, table_stats, write_records)
 
 BASE = dict(paper='t', task='world-nli', model='m', preset='smoke', split='test')
 
@@ -226,3 +226,60 @@ def test_measured_tool_appends_new_seeds_to_a_reference(tmp_path):
     nothing = subprocess.run([sys.executable, str(tool), second, 'other', '--what', 'W', '--where', 'h', '--command',
                               'C', '--to', str(tmp_path / 'm'), '--append'], capture_output=True, text=True)
     assert nothing.returncode == 2 and 'other.jsonl (and its .json) must exist to append to' in nothing.stderr
+
+
+def floor_grid(model='world-small', gains=(0.20, 0.19, 0.21, 0.20, 0.20), shift=0.0, paper='baseline'):
+    "The baseline paper's records: `model` and its no-pretraining floor on world-nli, the baseline `gains[s]` above it."
+    from xltnb.protocol import floor_of
+    return [r for s, g in enumerate(gains) for m, lab, x in (('baseline', model, g), ('floor-scratch', floor_of(model), 0))
+            for r in make_records({'en': 0.9, 'de': 0.4 + s / 100 + x + shift, 'fr': 0.35 + x + shift}, paper=paper,
+                                  method=m, task='world-nli', model=lab, preset='cpu', seed=s, split='test')]
+
+
+def test_baseline_claim_known_answers():
+    "The baseline's claim (+10 points over the no-pretraining floor) on records whose answer is known."
+    from xltnb.protocol import BASELINE_CLAIM
+    gain = check_claims(floor_grid(), [BASELINE_CLAIM])
+    assert gain[['model', 'model_b', 'verdict', 'n']].values.tolist() == [['world-small', 'world-small-scratch', 'holds', 5]]
+    assert gain['delta'][0] == pytest.approx(0.20, abs=1e-12)
+    worse = check_claims(floor_grid(gains=(-0.05, -0.04, -0.06, -0.05, -0.05)), [BASELINE_CLAIM])
+    assert worse.verdict.tolist() == ['contradicted'] and worse['delta'][0] == pytest.approx(-0.05, abs=1e-12)
+    short = check_claims(floor_grid(gains=(0.05, 0.06, 0.04, 0.05, 0.05)), [BASELINE_CLAIM])  # 5 points: under the margin
+    assert short.verdict.tolist() == ['contradicted']
+
+
+def test_baseline_claim_takes_no_other_encoders_records():
+    "Another encoder's baseline (meta-pretraining's `bert-small`, also method 'baseline') never enters the claim."
+    from xltnb.protocol import BASELINE_CLAIM
+    one = check_claims(floor_grid(), [BASELINE_CLAIM])
+    other = [dict(r, paper='metapretrain', model='bert-small') for r in floor_grid(gains=(0.0,) * 5, shift=0.2)
+             if r['method'] == 'baseline']
+    both = check_claims(floor_grid() + other, [BASELINE_CLAIM])
+    assert both[['model', 'delta', 'lo', 'hi', 'n', 'verdict']].values.tolist() == \
+        one[['model', 'delta', 'lo', 'hi', 'n', 'verdict']].values.tolist()
+    # the same baseline runs read by SALT's and robust training's notebooks count once
+    shared = [dict(r, paper=p, cached=True) for p in ('salt', 'robust') for r in floor_grid() if r['method'] == 'baseline']
+    assert check_claims(floor_grid() + shared, [BASELINE_CLAIM])[['delta', 'n']].values.tolist() == \
+        one[['delta', 'n']].values.tolist()
+    stale = dict(floor_grid()[1], value=0.1, paper='salt')  # seed 0's German baseline with another value
+    with pytest.raises(ConflictingRecords, match=r"seed=0, lang='de'.*carry different values, 0.60+1 and 0.1 \(they differ in paper: 'baseline' / 'salt'\)"):
+        check_claims(floor_grid() + [stale], [BASELINE_CLAIM])
+
+
+def test_conflicting_records_are_refused_by_tables_and_pair_matrices():
+    rs = recs()
+    with pytest.raises(ConflictingRecords, match=r"seed=0, split='test', metric='accuracy', lang='de'\) carry different values, 0.5 and 0.7"):
+        table(rs + [dict(rs[1], value=0.7)])
+    assert table(rs + [dict(r, paper='other', cached=True) for r in rs]).equals(table(rs))  # copies count once
+    mat = make_records(pd.DataFrame([[0.9, 0.5], [0.6, 0.7]], index=['en', 'de'], columns=['en', 'de']),
+                       method='baseline', seed=0, **BASE)
+    with pytest.raises(ConflictingRecords, match="lang_a='de', lang_b='en'"):
+        pair_matrix(mat + [dict(mat[2], value=0.1)])
+
+
+def test_claims_must_be_scoped_by_model():
+    with pytest.raises(ValueError, match=r"claim 'x': scope \('task',\) lacks 'model'"):
+        Claim('t', 'x', 'here', {'method': 'a'}, {'method': 'b'}, scope=('task',))
+    with pytest.raises(ValueError, match="unit must be a record field such as 'seed' or 'pretrain_seed', got ''"):
+        Claim('t', 'x', 'here', {'method': 'a'}, {'method': 'b'}, unit='')
+    assert Claim('t', 'x', 'here', {'method': 'a'}, {'method': 'b'}, scope=('task',), where={'model': 'm'}).scope == ('task',)

@@ -17,11 +17,12 @@ from .core import read_jsonl, write_jsonl
 from .langs import SOURCE_LANG, canonical_order
 
 # %% auto #0
-__all__ = ['RECORD_KEYS', 'SUMMARY_KEYS', 'REFERENCES', 'VERDICTS', 'MIN_SEEDS', 'CONFIDENCE', 'MEASURED_DIR', 'BOOKKEEPING',
-           'check_record', 'make_records', 'frame_records', 'write_records', 'load_records', 'records_frame',
-           'lang_columns', 'table_stats', 'table', 'pair_matrix', 'pair_summary', 'Claim', 'Reference', 'add_claim',
-           'add_reference', 'verdict', 'source_gate', 'check_claims', 'verdict_text', 'measured_path',
-           'measured_records', 'step_costs', 'compare', 'method_claims', 'rerun_check', 'rerun_identity',
+__all__ = ['RECORD_KEYS', 'SUMMARY_KEYS', 'BOOKKEEPING', 'CLAIM_KEY', 'REFERENCES', 'VERDICTS', 'MIN_SEEDS', 'CONFIDENCE',
+           'UNIT_NAMES', 'COLUMNS', 'MEASURED_DIR', 'check_record', 'make_records', 'frame_records', 'write_records',
+           'load_records', 'ConflictingRecords', 'distinct', 'records_frame', 'lang_columns', 'table_stats', 'table',
+           'pair_matrix', 'pair_summary', 'Claim', 'Reference', 'add_claim', 'add_reference', 'unit_name', 'verdict',
+           'unit_mean', 'paired', 'source_gate', 'check_claims', 'verdict_text', 'measured_path', 'measured_records',
+           'step_costs', 'compare', 'method_claims', 'prediction_range', 'rerun_check', 'rerun_identity',
            'identity_text']
 
 # %% ../nbs/07_results.ipynb #8d16f621
@@ -74,6 +75,37 @@ def load_records(*paths) -> list[dict]:
     "Read and validate records from one or more JSON Lines files."
     return [check_record(r) for p in paths for r in read_jsonl(p)]
 
+# %% ../nbs/07_results.ipynb #15fa8a8a
+BOOKKEEPING = ('value', 'cached', 'run', 'train_s', 'paper', 'measured')  # not part of what a record measures
+CLAIM_KEY = ('task', 'model', 'method', 'seed', 'lang', 'lang_a', 'lang_b', 'metric', 'split')  # one measurement in a claim
+
+class ConflictingRecords(Exception):
+    "Two records of one measurement with different values."
+
+def _hashable(s: pd.Series) -> pd.Series:
+    return s.map(repr) if s.dtype == object and any(isinstance(v, (list, dict, set)) for v in s.values) else s
+
+def distinct(df: pd.DataFrame,  # records as a frame (`records_frame`)
+             key=None,  # the fields that name one measurement; default: every field but `BOOKKEEPING`
+            ) -> pd.DataFrame:
+    "`df` with each measurement once: copies with one value count once; two values raise `ConflictingRecords`."
+    key = [k for k in (key or [c for c in df.columns if c not in BOOKKEEPING]) if k in df.columns]
+    if df.empty or not key: return df
+    kf = df[key].apply(_hashable)
+    one = kf.assign(value=df['value'].astype(float).map(repr)).drop_duplicates()  # repr: exact, and NaN equals NaN
+    clash = one.duplicated(key, keep=False)
+    if clash.any():
+        rows = next(iter(one[clash].groupby(key, dropna=False, sort=False).indices.values()))[:2]
+        r1, r2 = ({k: getattr(v, 'item', lambda: v)() for k, v in df.loc[one[clash].index[i]].dropna().items()}
+                  for i in rows)
+        what = ', '.join(f"{k}={r1[k]!r}" for k in key if k in r1)
+        diff = ', '.join(f"{k}: {r1.get(k)!r} / {r2.get(k)!r}" for k in sorted(set(r1) | set(r2))
+                         if k not in key and k != 'value' and r1.get(k) != r2.get(k))
+        raise ConflictingRecords(f"two records of one measurement ({what}) carry different values, {r1['value']!r} and "
+                                 f"{r2['value']!r}" + (f" (they differ in {diff})" if diff else '')
+                                 + ": keep one, or tell them apart (a filter, a claim's scope, a table's `by`)")
+    return df[~kf.duplicated()]
+
 # %% ../nbs/07_results.ipynb #2740dee9
 def records_frame(records, **where) -> pd.DataFrame:
     "Records as a DataFrame, filtered by `where` (key=value or key=[values])."
@@ -111,7 +143,7 @@ def table_stats(records, metric: str = 'accuracy', split: str = 'test', by=('tas
     df = records_frame(records, metric=metric, split=split, **where)
     if 'lang' not in df.columns or df['lang'].isna().all():
         raise ValueError(f"no per-language records for metric {metric!r}, split {split!r}")
-    df, by = df[df['lang'].notna()], list(by)
+    df, by = distinct(df[df['lang'].notna()]), list(by)  # each measurement once
     per = _per_seed(df, by, source)
     g = per.groupby(level=by, sort=False)
     stats = pd.concat({'mean': g.mean(), 'std': g.std(ddof=1).fillna(0.0), 'n': g.count()}, axis=1)
@@ -141,7 +173,7 @@ def pair_matrix(records, metric: str = 'accuracy', split: str = 'test', stat: st
     "Mean (or std) over seeds of generalized-pair records: rows = lang_a, columns = lang_b, canonical order."
     df = records_frame(records, metric=metric, split=split, **where)
     if 'lang_a' not in df.columns: raise ValueError(f"no language-pair records for metric {metric!r}, split {split!r}")
-    df = df[df['lang_a'].notna()]
+    df = distinct(df[df['lang_a'].notna()])  # each measurement once
     m = df.groupby(['lang_a', 'lang_b'])['value'].agg(stat if stat == 'mean' else lambda v: v.std(ddof=1)).unstack()
     langs = lang_columns(list(m.index) + list(m.columns), df['task'].iloc[0] if df['task'].nunique() == 1 else None)
     return m.reindex(index=[l for l in langs if l in m.index], columns=[l for l in langs if l in m.columns])
@@ -159,7 +191,8 @@ class Claim:
     text: str  # the claim in words
     source: str  # where the paper says it
     a: dict  # record filter of the group that should win, e.g. {'method': 'salt'}
-    b: dict  # record filter of the group it is compared with (the baseline)
+    b: dict  # record filter of the group it is compared with (the baseline); a value may be a function of the scope's
+    #   value of its key (e.g. 'model': the encoder `a`'s records name -> the label of the one `b` is compared with)
     stat: Any = 'avg_xen'  # a language code, 'avg', 'avg_xen', 'same' / 'mixed' (pair matrix), or a function of
     #   one seed's records of the group (a DataFrame) to a number
     metric: str = 'accuracy'
@@ -169,7 +202,21 @@ class Claim:
     where: dict = field(default_factory=dict)  # filter applied to both groups (e.g. {'task': 'world-nli'})
     gate: Any = 'source'  # 'source': b must have learned the source language (see `source_gate`); '': no gate; or a
     #   function (records, where) -> why the claim cannot be judged in the scope `where` (task, model), or None
-    scope: tuple = ('task', 'model')  # a verdict per value of these keys (('task',): a and b may be other models)
+    scope: tuple = ('task', 'model')  # a verdict per value of these keys; 'model' always (or fixed by `where`)
+    unit: str = 'seed'  # the unit of replication: the record field the interval is over ('pretrain_seed': a claim
+    #   about pretraining); the paired differences of one unit value are averaged first
+
+    def __post_init__(self):
+        if 'model' not in self.scope and 'model' not in self.where:
+            raise ValueError(f"claim {self.text!r}: scope {self.scope} lacks 'model'; a claim is judged per encoder "
+                             f"(give scope=('task', 'model'), or fix the model in `where`)")
+        bad = [f'a.{k}' for k, v in self.a.items() if callable(v)] + \
+              [f'b.{k}' for k, v in self.b.items() if callable(v) and k not in self.scope]
+        if bad: raise ValueError(f"claim {self.text!r}: a function for {', '.join(bad)}; only `b` may name a value "
+                                 f"relative to the scope, and only of a scope key ({', '.join(self.scope)})")
+        if not isinstance(self.unit, str) or not self.unit:
+            raise ValueError(f"claim {self.text!r}: unit must be a record field such as 'seed' or 'pretrain_seed', "
+                             f"got {self.unit!r}")
 
 @dataclass
 class Reference:
@@ -196,14 +243,22 @@ def add_reference(r: Reference) -> Reference:
 
 # %% ../nbs/07_results.ipynb #c10574b5
 VERDICTS = ('holds', 'contradicted', 'inconclusive', 'not measurable')
-MIN_SEEDS = 3  # fewer paired seeds never decide
+MIN_SEEDS = 3  # fewer paired units (seeds, or the claim's unit) never decide
 CONFIDENCE = 0.95
+UNIT_NAMES = {'seed': 'seed', 'pretrain_seed': 'pretraining seed'}  # how a unit reads in a sentence
 
-def verdict(diffs,  # per-seed paired differences a − b (NaNs are dropped)
+def unit_name(unit: str, n: int = 2) -> str:
+    "A unit of replication in words, plural unless `n` is 1: 'seeds', 'pretraining seeds', ..."
+    name = UNIT_NAMES.get(unit, unit.replace('_', ' '))
+    return name if n == 1 else name + 's'
+
+def verdict(diffs,  # paired differences a − b, one per unit (NaNs are dropped)
             op: str = '>',  # the claim's direction: '>' (a higher) or '<' (a lower)
             margin: float = 0.0,  # the claim's margin, in the units of `diffs`
             gate: str | None = None,  # why the comparison cannot judge the claim (a failed gate), or None
-            min_seeds: int = MIN_SEEDS, confidence: float = CONFIDENCE) -> dict:
+            min_seeds: int = MIN_SEEDS, confidence: float = CONFIDENCE,
+            unit: str = 'seed',  # what one difference is a mean over (`Claim.unit`): named in the reason
+           ) -> dict:
     "The one verdict rule: mean of the paired differences, its Student-t interval, and the verdict with its reason."
     if op not in ('>', '>=', '<', '<='): raise ValueError(f"unknown op {op!r}; known: >, >=, <, <=")
     d = np.asarray([x for x in np.ravel(diffs) if x == x], dtype=float)
@@ -217,7 +272,7 @@ def verdict(diffs,  # per-seed paired differences a − b (NaNs are dropped)
     side = lo > margin if up else hi < margin  # the whole interval on the claim's side of its margin
     other = hi < margin if up else lo > margin
     if n < min_seeds:
-        return dict(out, verdict='inconclusive', why=f'{n} paired seed(s): fewer than {min_seeds} never decide')
+        return dict(out, verdict='inconclusive', why=f'{n} paired {unit_name(unit, n)}: fewer than {min_seeds} never decide')
     if side: return dict(out, verdict='holds', why=f'the {confidence:.0%} interval is wholly on the claim\'s side')
     if other: return dict(out, verdict='contradicted', why=f'the {confidence:.0%} interval is wholly on the other side')
     return dict(out, verdict='inconclusive', why=f'the {confidence:.0%} interval spans the margin')
@@ -225,24 +280,70 @@ def verdict(diffs,  # per-seed paired differences a − b (NaNs are dropped)
 # %% ../nbs/07_results.ipynb #b7adf050
 _OPS = {'>': operator.gt, '>=': operator.ge, '<': operator.lt, '<=': operator.le}
 
-def _stat_by_seed(records, c: Claim, group: dict) -> pd.Series:
-    where = {**c.where, **group}
-    if callable(c.stat):
-        df = records_frame(records, **where)
-        return pd.Series({s: float(c.stat(g)) for s, g in df.groupby('seed')} if len(df) else {}, dtype=float)
-    if c.stat in ('same', 'mixed'):
-        df = records_frame(records, metric=c.metric, split=c.split, **where)
-        if 'lang_a' not in df.columns or df['lang_a'].isna().all(): return pd.Series(dtype=float)
-        return pd.Series({s: pair_summary(pair_matrix(records, c.metric, c.split, seed=s, **where))[c.stat]
-                          for s in sorted(df['seed'].unique())})
-    df = records_frame(records, metric=c.metric, split=c.split, **where)
-    if 'lang' not in df.columns or df['lang'].isna().all(): return pd.Series(dtype=float)
-    per = _per_seed(df[df['lang'].notna()].assign(_g=0), ['_g'], SOURCE_LANG)
-    return per[c.stat].droplevel('_g') if c.stat in per.columns else pd.Series(dtype=float)
+def _resolve(group: dict, scope: dict) -> dict | None:
+    "A group's filter in one scope: a function value is called with the scope's value of its key (None: no such group)."
+    out = {k: v(scope[k]) if callable(v) else v for k, v in group.items()}
+    return None if any(v is None for v in out.values()) else out
 
-def source_gate(records, group: dict, margin: float = 0.10) -> str | None:
+def _group(records, c: Claim, where: dict) -> pd.DataFrame:
+    "The records of one group of claim `c` (filter `where`), each measurement once (`distinct`)."
+    if callable(c.stat): return distinct(records_frame(records, **where))  # a function reads whatever it needs
+    return distinct(records_frame(records, metric=c.metric, split=c.split, **where), CLAIM_KEY)
+
+def _stat_by_seed(df: pd.DataFrame, c: Claim) -> pd.Series:
+    "Claim `c`'s statistic of one group's records (`_group`), per seed."
+    none = pd.Series(dtype=float)
+    if df.empty: return none
+    if callable(c.stat): return pd.Series({s: float(c.stat(g)) for s, g in df.groupby('seed')}, dtype=float)
+    if c.stat in ('same', 'mixed'):
+        if 'lang_a' not in df.columns or df['lang_a'].isna().all(): return none
+        return pd.Series({s: pair_summary(pair_matrix(g, c.metric, c.split))[c.stat]
+                          for s, g in df[df['lang_a'].notna()].groupby('seed')}, dtype=float)
+    if 'lang' not in df.columns or df['lang'].isna().all(): return none
+    per = _per_seed(df[df['lang'].notna()].assign(_g=0), ['_g'], SOURCE_LANG)
+    return per[c.stat].droplevel('_g') if c.stat in per.columns else none
+
+def _unit_of(df: pd.DataFrame, unit: str, seeds) -> pd.Series | None:
+    "The value of `unit` of each of `seeds` in one group's records (None if some record lacks it)."
+    if unit == 'seed': return pd.Series(list(seeds), index=seeds)
+    if unit not in df.columns or df[unit].isna().any(): return None
+    u = df[df['seed'].isin(seeds)].groupby('seed')[unit].unique()
+    two = u[u.map(len) > 1]
+    if len(two): raise ValueError(f"seed {two.index[0]} has records of {unit} {sorted(two.iloc[0])}: one seed, one {unit}")
+    return u.map(lambda v: v[0]).reindex(seeds)
+
+def unit_mean(df: pd.DataFrame, unit: str = 'seed') -> float:
+    "The mean of `df`'s values over each seed's records, then over the seeds of each `unit` value, then over units."
+    per = df.groupby('seed')['value'].mean()
+    if unit != 'seed' and unit in df.columns and df[unit].notna().all():
+        per = per.groupby(df.groupby('seed')[unit].first()).mean()
+    return float(per.mean())
+
+def paired(records, c: Claim, where: dict) -> dict:
+    """Claim `c` in one scope (`where`: its filter and scope values): each group's statistic per seed, paired by
+    seed, averaged within each value of `c.unit`: `d`, `a`, `b` (Series by unit), `seeds` (the paired seeds), the
+    filter of group `b` (`b_where`), and `why` when the records cannot be paired by the unit."""
+    rb = _resolve(c.b, where)
+    if rb is None: raise ValueError(f"claim {c.text!r}: its group b {c.b} names no group for {where}")
+    bw = {**where, **rb}
+    fa, fb = _group(records, c, {**where, **c.a}), _group(records, c, bw)
+    a, b = _stat_by_seed(fa, c), _stat_by_seed(fb, c)
+    common = a.index.intersection(b.index)
+    ua, ub = _unit_of(fa, c.unit, common), _unit_of(fb, c.unit, common)
+    empty = pd.Series(dtype=float)
+    if ua is None or ub is None:
+        return dict(d=empty, a=empty, b=empty, seeds=len(common), b_where=bw,
+                    why=f"the records lack {c.unit!r}, the claim's unit: they cannot be averaged within it")
+    clash = [s for s in common if ua[s] != ub[s]]
+    if clash: raise ValueError(f"seed {clash[0]} pairs {c.unit} {ua[clash[0]]} of {c.a} with {ub[clash[0]]} of "
+                               f"{rb}: paired seeds must share their {c.unit}")
+    by = ua.values
+    return dict(d=(a[common] - b[common]).groupby(by).mean(), a=a[common].groupby(by).mean(),
+                b=b[common].groupby(by).mean(), seeds=len(common), b_where=bw, why=None)
+
+def source_gate(records, group: dict, margin: float = 0.10, unit: str = 'seed') -> str | None:
     "None if `group` learned the source language (English test accuracy ≥ majority class + `margin`), else why not."
-    en = records_frame(records, metric='accuracy', split='test', lang=SOURCE_LANG, **group)
+    en = distinct(records_frame(records, metric='accuracy', split='test', lang=SOURCE_LANG, **group), CLAIM_KEY)
     if en.empty: return 'no English test accuracy for the baseline: the learning gate cannot be checked'
     maj = records_frame(records, metric='majority', lang=SOURCE_LANG, **{k: v for k, v in group.items() if k == 'task'})
     if not maj.empty: floor = float(maj['value'].mean())
@@ -251,58 +352,68 @@ def source_gate(records, group: dict, margin: float = 0.10) -> str | None:
             from xltnb.tasks import task_info
             floor = 1 / int(task_info(str(en['task'].iloc[0]))['num_labels'])
         except Exception: return 'no majority-class record for the task: the learning gate cannot be checked'
-    acc = float(en['value'].mean())
+    acc = unit_mean(en, unit)
     if acc < floor + margin:
         return (f"the arm it is compared with has not learned the task: English {100 * acc:.1f}% < majority {100 * floor:.1f}% "
                 f"+ {100 * margin:.0f}")
     return None
 
 def _scopes(records, c: Claim) -> list[dict]:
-    "The (task, model) pairs the records hold for both groups of claim `c` (within `c.where`)."
+    "The values of `c.scope` (task, model) where the records hold both groups of claim `c` (within `c.where`)."
     df = records_frame(records, metric=c.metric, **c.where)
     keys = [k for k in c.scope if k not in c.where and k not in c.a and k in df.columns]
     if df.empty: return []
     if not keys: return [{}]
+    a = records_frame(df, **c.a)  # the scopes are those of the group that should win: `b` may be named from them
     out = []
-    for vals in dict.fromkeys(map(tuple, df[keys].values.tolist())):
-        s = dict(zip(keys, vals))
-        if all(not records_frame(records, metric=c.metric, **c.where, **s, **g).empty for g in (c.a, c.b)):
-            out.append(s)
+    for vals in dict.fromkeys(map(tuple, a[keys].values.tolist())):
+        s = dict(zip(keys, vals)); b = _resolve(c.b, {**c.where, **s})
+        if b is not None and not records_frame(df, **{**s, **b}).empty: out.append(s)
     return out
+
+COLUMNS = ['paper', 'claim', 'task', 'model', 'model_b', 'stat', 'a', 'b', 'delta', 'lo', 'hi', 'n', 'unit', 'n_seeds',
+           'units', 'unit_deltas', 'verdict', 'why', 'source', 'margin']
+
+def _judge(records, claims: list[Claim], gate: str | None = None):
+    "Each claim in each scope: its `check_claims` row."
+    for c in claims:
+        for s in _scopes(records, c):
+            where = {**c.where, **s}
+            p = paired(records, c, where)
+            g = gate or p['why'] or (None if not p['seeds'] else c.gate(records, where) if callable(c.gate) else
+                                     source_gate(records, p['b_where'], unit=c.unit) if c.gate == 'source' else None)
+            v = verdict(p['d'].values, c.op, c.margin, g, unit=c.unit)
+            yield dict(paper=c.paper, claim=c.text, task=where.get('task', ''), model=where.get('model', ''),
+                       model_b=p['b_where'].get('model', ''),
+                       stat=getattr(c.stat, '__name__', None) or f"{c.metric}.{c.stat}",
+                       a=p['a'].mean() if len(p['a']) else np.nan, b=p['b'].mean() if len(p['b']) else np.nan,
+                       delta=v['mean'], lo=v['lo'], hi=v['hi'], n=v['n'], unit=c.unit, n_seeds=p['seeds'],
+                       units=tuple(getattr(u, 'item', lambda: u)() for u in p['d'].index),
+                       unit_deltas=tuple(map(float, p['d'].values)), verdict=v['verdict'], why=v['why'],
+                       source=c.source, margin=c.margin)
 
 def check_claims(records, claims: list[Claim] | None = None, paper: str | None = None,
                  gate: str | None = None,  # a paper's own failed gate (why its comparison cannot judge), applied to all
                 ) -> pd.DataFrame:
     "Judge claims (default: all of `paper`'s, or all registered) per task and model with `verdict`: one row each."
     if claims is None: claims = [c for p, r in REFERENCES.items() if paper in (None, p) for c in r['claims']]
-    rows = []
-    for c in claims:
-        for s in _scopes(records, c):
-            cs = Claim(**{**vars(c), 'where': {**c.where, **s}})
-            a, b = _stat_by_seed(records, cs, cs.a), _stat_by_seed(records, cs, cs.b)
-            common = a.index.intersection(b.index)
-            g = gate or (c.gate(records, cs.where) if callable(c.gate) and len(common) else
-                         source_gate(records, {**cs.where, **cs.b}) if c.gate == 'source' and len(common) else None)
-            v = verdict((a[common] - b[common]).values, c.op, c.margin, g)
-            rows.append(dict(paper=c.paper, claim=c.text, task=cs.where.get('task', ''),
-                             model=cs.where.get('model', ''),
-                             stat=getattr(c.stat, '__name__', None) or f"{c.metric}.{c.stat}",
-                             a=a[common].mean() if len(common) else np.nan,
-                             b=b[common].mean() if len(common) else np.nan, delta=v['mean'], lo=v['lo'], hi=v['hi'],
-                             n=v['n'], verdict=v['verdict'], why=v['why'], source=c.source, margin=c.margin))
-    return pd.DataFrame(rows, columns=['paper', 'claim', 'task', 'model', 'stat', 'a', 'b', 'delta', 'lo', 'hi', 'n',
-                                       'verdict', 'why', 'source', 'margin'])
+    return pd.DataFrame(list(_judge(records, claims, gate)), columns=COLUMNS)
 
 def verdict_text(row, scale: float = 100, unit: str = ' points') -> str:
     "One sentence stating a `check_claims` row's verdict with its interval (the only way notebooks state verdicts)."
-    where = ', '.join(x for x in (row['task'], row['model']) if x)
+    model = row['model'] + (f" vs {row['model_b']}" if row.get('model_b') not in (None, '', row['model']) else '')
+    where = ', '.join(x for x in (row['task'], model) if x)
     if row['n'] == 0 or row['n'] != row['n']:
         return f"**{row['claim']}** ({where}): **{row['verdict']}**: {row['why']}."
     ci = (f"95% CI [{scale * row['lo']:+.1f}, {scale * row['hi']:+.1f}]" if np.isfinite(row['hi']) else 'no interval')
     m = row.get('margin', 0) or 0  # a claim with a margin is judged against it, not against zero: say so
     why = row['why'] + (f"; the claim's margin is {scale * m:+.1f}{unit}" if m and m == m else '')
+    u = row.get('unit', 'seed') or 'seed'
+    n = f"{row['n']} paired {unit_name(u, row['n'])}" + (
+        f" ({row['n_seeds']} paired {unit_name('seed', row['n_seeds'])}, averaged within each)"
+        if u != 'seed' and 'n_seeds' in row else '')
     return (f"**{row['claim']}** ({where}, {row['stat']}): Δ = {scale * row['delta']:+.1f}{unit}, {ci}, "
-            f"{row['n']} paired seed(s): **{row['verdict']}** ({why}).")
+            f"{n}: **{row['verdict']}** ({why}).")
 
 # %% ../nbs/07_results.ipynb #e21fb34e
 MEASURED_DIR = (Path(__file__).parent if '__file__' in globals() else Path('../xltnb')) / 'assets' / 'measured'
@@ -376,28 +487,35 @@ def method_claims(records, baseline: str = 'baseline') -> list[Claim]:
     ms = [m for m in dict.fromkeys(r['method'] for r in records) if m != baseline]
     return [Claim('', f'{m} beats {baseline}', 'this project', {'method': m}, {'method': baseline}) for m in ms]
 
+def prediction_range(d: pd.Series,  # the reference's paired differences, one per unit
+                     m: int,  # the number of units the rerun's mean is over
+                     confidence: float = CONFIDENCE) -> tuple[float, float]:
+    "The interval a mean of `m` new units should fall in, from the units `d` (nan, nan with fewer than 2 or m < 1)."
+    n = len(d)
+    if n < 2 or m < 1: return float('nan'), float('nan')
+    half = float(student_t.ppf(0.5 + confidence / 2, n - 1) * d.std(ddof=1) * np.sqrt(1 / n + 1 / m))
+    return float(d.mean()) - half, float(d.mean()) + half
+
 def rerun_check(records, reference, claims: list[Claim]) -> pd.DataFrame:
-    """Each claim judged on `reference` (Δ, 95% interval, verdict) beside the rerun's Δ and n: whether it is inside the
-    reference's interval, and whether it is inside the range a mean over the rerun's n seeds should fall in
-    (`expect_lo`, `expect_hi`, `consistent`)."""
+    """Each claim judged on `reference` (Δ, 95% interval, n and its unit, verdict) beside the rerun's Δ and n: whether it
+    is inside the reference's interval, and whether it is inside the range a mean over the rerun's n units should fall
+    in, from the reference's units the rerun does not share (`n_other`, `expect_lo`, `expect_hi`, `consistent`)."""
     key = ['paper', 'claim', 'task', 'model', 'stat']
     ref, run = check_claims(reference, claims), check_claims(records, claims)
-    out = ref[key + ['delta', 'lo', 'hi', 'n', 'verdict']].merge(run[key + ['delta', 'n', 'verdict']], on=key,
-                                                               how='left', suffixes=('_ref', '_rerun'))
-    ran = lambda d, hi: d == d and np.isfinite(hi)
-    out['inside'] = [bool(lo <= d <= hi) if ran(d, hi) else None
-                     for d, lo, hi in zip(out['delta_rerun'], out['lo'], out['hi'])]
-    # the prediction interval for a mean of m new seeds: the reference's half-width times sqrt(1 + n/m)
-    half = [(hi - lo) / 2 * np.sqrt(1 + n / m) if ran(d, hi) and m >= 1 else np.nan
-            for d, lo, hi, n, m in zip(out['delta_rerun'], out['lo'], out['hi'], out['n_ref'], out['n_rerun'])]
-    out['expect_lo'], out['expect_hi'] = out['delta_ref'] - half, out['delta_ref'] + half
-    out['consistent'] = [bool(lo <= d <= hi) if h == h else None
-                         for d, lo, hi, h in zip(out['delta_rerun'], out['expect_lo'], out['expect_hi'], half)]
-    return out
+    out = ref[key + ['delta', 'lo', 'hi', 'n', 'unit', 'units', 'unit_deltas', 'verdict']].merge(
+        run[key + ['delta', 'n', 'units', 'verdict']], on=key, how='left', suffixes=('_ref', '_rerun'))
+    ran = [d == d and np.isfinite(hi) for d, hi in zip(out['delta_rerun'], out['hi'])]
+    out['inside'] = [bool(lo <= d <= hi) if r else None for d, lo, hi, r in zip(out['delta_rerun'], out['lo'], out['hi'], ran)]
+    other = [pd.Series(d, index=list(u), dtype=float).drop(list(r) if isinstance(r, tuple) else [], errors='ignore')
+             for d, u, r in zip(out['unit_deltas'], out['units_ref'], out['units_rerun'])]
+    rng = [prediction_range(o, int(m)) if r else (np.nan, np.nan) for o, m, r in zip(other, out['n_rerun'], ran)]
+    out['n_other'] = [len(o) for o in other]
+    out['expect_lo'], out['expect_hi'] = [lo for lo, _ in rng], [hi for _, hi in rng]
+    out['consistent'] = [bool(lo <= d <= hi) if hi == hi else None
+                         for d, lo, hi in zip(out['delta_rerun'], out['expect_lo'], out['expect_hi'])]
+    return out.drop(columns='unit_deltas')
 
 # %% ../nbs/07_results.ipynb #49d1ed91
-BOOKKEEPING = ('value', 'cached', 'run', 'train_s', 'paper', 'measured')  # not part of what a record measures
-
 def rerun_identity(records, reference, tol: float = 1e-6) -> dict:
     """Seed by seed: the records `records` shares with `reference`, and how many carry the reference's value (within
     `tol`). Two records are the same measurement when every field both files use is equal, bookkeeping aside (the
@@ -426,4 +544,3 @@ def identity_text(ident: dict) -> str:
     w = ident['worst']
     return s + (f"; {ident['shared'] - ident['identical']:,} differ, the most by {ident['max_diff']:.4g} "
                 f"({w.get('method')}, {w.get('task')}, seed {w.get('seed')}, {w.get('metric')} {w.get('lang', '')}).")
-

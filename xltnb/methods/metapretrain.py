@@ -16,10 +16,10 @@ from ..encoders import WORLD_RECIPES
 from ..langs import SOURCE_LANG
 
 # %% auto #0
-__all__ = ['weights_hash', 'ARM_ASSETS', 'COLOURS', 'PHASE_DASH', 'ARM_RECIPES', 'SOURCE', 'CLAIMS', 'Phase', 'split_budget',
-           'plan', 'compute', 'check_equal_compute', 'vocab_hash', 'PretrainRun', 'one_schedule', 'run_phases',
-           'shipped_arm', 'arm_key', 'pretrain_arm', 'loss_curves', 'mlm_accuracy_curves', 'arm_name', 'recipe_arm',
-           'arm_encoder', 'ship_arm', 'ship_world_arm', 'ship_arms', 'transfer_gate']
+__all__ = ['weights_hash', 'ARM_ASSETS', 'COLOURS', 'PHASE_DASH', 'ARM_RECIPES', 'UNIT', 'SOURCE', 'CLAIMS', 'Phase',
+           'split_budget', 'plan', 'compute', 'check_equal_compute', 'vocab_hash', 'PretrainRun', 'one_schedule',
+           'run_phases', 'shipped_arm', 'arm_key', 'pretrain_arm', 'loss_curves', 'mlm_accuracy_curves', 'arm_name',
+           'recipe_arm', 'arm_encoder', 'ship_arm', 'ship_world_arm', 'ship_arms', 'transfer_gate']
 
 # %% ../../nbs/12_metapretrain.ipynb #209cbc1e
 @dataclass(frozen=True)
@@ -366,18 +366,21 @@ def ship_arms(recipe: str = 'cpu',  # a key of ARM_RECIPES
     return shipped
 
 # %% ../../nbs/12_metapretrain.ipynb #383e7563
-from ..results import Claim, add_claim, records_frame, source_gate
+from ..results import CLAIM_KEY, Claim, add_claim, distinct, records_frame, source_gate, unit_mean
+
+UNIT = 'pretrain_seed'  # the claims are about pretraining: its seeds are the unit of replication (xltnb.results)
 
 def transfer_gate(records, where: dict, margin: float = 0.10) -> str | None:
     "None if the baseline arm learned English and transfers: its avg_xen ≥ the no-pretraining arm's + `margin`; else why not."
-    df = records_frame(records, metric='accuracy', split='test', **{k: v for k, v in where.items() if k == 'model'})
+    df = distinct(records_frame(records, metric='accuracy', split='test', **{k: v for k, v in where.items() if k == 'model'}),
+                  CLAIM_KEY)
     if df.empty or 'lang' not in df: return None  # no fine-tuning in these records: nothing to check
     if 'task' in where and (df['task'] == where['task']).any(): df = df[df['task'] == where['task']]
     else: where = dict(where, task=df['task'].iloc[0])  # a claim on bitext: the fine-tuned task's arms
-    if (why := source_gate(records, dict(where, method='baseline'))): return why
-    def mean(arm):  # avg_xen per seed (the mean over the targets), then over seeds
+    if (why := source_gate(records, dict(where, method='baseline'), unit=UNIT)): return why
+    def mean(arm):  # avg_xen per seed (the mean over the targets), then within each pretraining seed, then over those
         g = df[(df['method'] == arm) & df['lang'].notna() & (df['lang'] != 'en') & (df['task'] == where['task'])]
-        return float(g.groupby('seed')['value'].mean().mean()) if len(g) else float('nan')
+        return unit_mean(g, UNIT) if len(g) else float('nan')
     base, floor = mean('baseline'), mean('scratch')
     if floor != floor or base >= floor + margin: return None  # no floor arm (it cannot be checked), or it transfers
     return (f"the baseline arm does not transfer beyond the no-pretraining arm (avg_xen {100 * base:.1f}% vs "
@@ -386,13 +389,12 @@ def transfer_gate(records, where: dict, margin: float = 0.10) -> str | None:
 
 SOURCE = 'Chi et al., 2021, abstract (arXiv 2109.11129)'
 CLAIMS = [add_claim(Claim('metapretrain', 'meta-pretraining improves source-language generalization', SOURCE,
-                          {'method': 'metapretrain'}, {'method': 'baseline'}, stat='en')),
+                          {'method': 'metapretrain'}, {'method': 'baseline'}, stat='en', unit=UNIT)),
           add_claim(Claim('metapretrain', 'meta-pretraining improves cross-lingual transfer', SOURCE,
-                          {'method': 'metapretrain'}, {'method': 'baseline'}, gate=transfer_gate)),
+                          {'method': 'metapretrain'}, {'method': 'baseline'}, gate=transfer_gate, unit=UNIT)),
           add_claim(Claim('metapretrain', 'meta-pretraining gives better-aligned representations (bitext retrieval)',
                           SOURCE, {'method': 'metapretrain'}, {'method': 'baseline'}, metric='retrieval',
-                          gate=transfer_gate)),
+                          gate=transfer_gate, unit=UNIT)),
           add_claim(Claim('metapretrain', 'meta-pretraining narrows the source-target gap', SOURCE,
                           {'method': 'metapretrain'}, {'method': 'baseline'}, metric='gap', op='<',
-                          gate=transfer_gate))]
-
+                          gate=transfer_gate, unit=UNIT))]
