@@ -411,7 +411,7 @@ def verdict_text(row, scale: float = 100, unit: str = ' points') -> str:
     u = row.get('unit', 'seed') or 'seed'
     n = f"{row['n']} paired {unit_name(u, row['n'])}" + (
         f" ({row['n_seeds']} paired {unit_name('seed', row['n_seeds'])}, averaged within each)"
-        if u != 'seed' and 'n_seeds' in row else '')
+        if u != 'seed' and row.get('n_seeds', row['n']) != row['n'] else '')
     return (f"**{row['claim']}** ({where}, {row['stat']}): Δ = {scale * row['delta']:+.1f}{unit}, {ci}, "
             f"{n}: **{row['verdict']}** ({why}).")
 
