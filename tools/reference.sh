@@ -73,19 +73,23 @@ if want controls; then
     "SEEDS=$SEEDS PARTS=controls bash tools/reference.sh" "$OUT/controls-salt/salt" "$OUT/controls-robust/robust"
 fi
 
-# mOthello: its five claims over 3 seeds (the main job runs one), on the Table 1 row they read (atomic+atomic at 0
-# and 4 anchors) and the three fine-tuning variants; the main job's finished experiments are reused when present
+# mOthello: its five claims over MO_SEEDS (the main job runs one), on the Table 1 row they read (atomic+atomic at 0
+# and 4 anchors), the three fine-tuning variants and the untrained model (the probe floor of the claims' gates);
+# MO_WORKERS models side by side (1: one core, beside other runs). The notebook trains seed by seed, so a run cut short
+# leaves whole seeds in its store: rerun with the finished MO_SEEDS to ship them (it reads them, it does not retrain).
+# The main job's finished experiments are reused when present.
 MO_SEEDS=${MO_SEEDS:-0,1,2}
+MO_WORKERS=${MO_WORKERS:-2}
 if want mothello; then
   mkdir -p "$OUT/mothello-run/mothello"
   if [[ -d _runs/reproduce/cpu/mothello/experiments && ! -e "$OUT/mothello-run/mothello/experiments" ]]; then
     cp -r _runs/reproduce/cpu/mothello/experiments "$OUT/mothello-run/mothello/"
   fi
   .venv/bin/xltnb reproduce mothello --preset cpu --seeds "$MO_SEEDS" --quiet --out "$OUT/mothello-run" \
-    --set 'table_pairs=[atomic+atomic]'
+    --set 'table_pairs=[atomic+atomic]' --set "workers=$MO_WORKERS"
   ship reference-cpu-mothello "mOthello's claims at the cpu preset$(unless_append " over seeds $MO_SEEDS"): atomic+atomic at 0 and 4\
- anchors, fine-tuning naive / anchors / unified, the untrained-model probe floor" \
-    "MO_SEEDS=$MO_SEEDS PARTS=mothello bash tools/reference.sh" "$OUT/mothello-run/mothello"
+ anchors, fine-tuning naive / anchors / unified, the untrained model; probes at every layer, the claims' at layer 1" \
+    "MO_SEEDS=$MO_SEEDS MO_WORKERS=$MO_WORKERS PARTS=mothello bash tools/reference.sh" "$OUT/mothello-run/mothello"
 fi
 
 # meta-pretraining: its claims over SEEDS fine-tuning seeds on the shipped arms (pretraining seeds 0, 1, 0, 1, 0), and

@@ -19,11 +19,11 @@ from ..core import atomic_write_text, content_hash, seed_everything
 from .engine import default_prefix, n_moves, playable, random_games, replay
 
 # %% auto #0
-__all__ = ['KINDS', 'PAD', 'EXPERIMENT_DEFAULTS', 'TRAINER_VERSION', 'SOURCE', 'CLAIMS', 'Languages', 'make_languages', 'Encoded',
-           'encode', 'lm_batch', 'Block', 'GPT', 'make_gpt', 'lr_schedule', 'make_optimizer', 'train_gpt',
-           'predict_moves', 'legal_move_accuracy', 'move_states', 'Probe', 'train_probe', 'probe_accuracy',
-           'alignment_matrix', 'transfer_curve', 'lang_names', 'run_experiment', 'load_experiment_model',
-           'run_experiments', 'cross_probe', 'target_gain']
+__all__ = ['KINDS', 'PAD', 'EXPERIMENT_DEFAULTS', 'TRAINER_VERSION', 'SOURCE', 'LEGAL_BAR', 'PROBE_GAIN', 'ALIGNED_GAP', 'CLAIMS',
+           'Languages', 'make_languages', 'Encoded', 'encode', 'lm_batch', 'Block', 'GPT', 'make_gpt', 'lr_schedule',
+           'make_optimizer', 'train_gpt', 'predict_moves', 'legal_move_accuracy', 'move_states', 'Probe', 'train_probe',
+           'probe_accuracy', 'alignment_matrix', 'probe_by_layer', 'transfer_curve', 'lang_names', 'run_experiment',
+           'load_experiment_model', 'run_experiments', 'probe_acc', 'target_acc', 'Learned']
 
 # %% ../../nbs/15_mothello.ipynb #9032ab59
 KINDS = ('atomic', 'split', 'compositional')
@@ -286,26 +286,35 @@ def alignment_matrix(model: GPT, langs: Languages, train_games: np.ndarray, test
         for b in range(K): out[a, b] = probe_accuracy(probe, Xte[b], test_games, te)
     return out
 
+def probe_by_layer(model: GPT, langs: Languages, train_games: np.ndarray, test_games: np.ndarray,
+                   layers=None,  # layers to probe (default: the embeddings, 0, and every block, 1..n_layer)
+                   **probe_kw) -> np.ndarray:
+    "`alignment_matrix` at each of `layers`: (len(layers), K, K)."
+    layers = range(len(model.blocks) + 1) if layers is None else layers
+    return np.stack([alignment_matrix(model, langs, train_games, test_games, l, **probe_kw) for l in layers])
+
 # %% ../../nbs/15_mothello.ipynb #d8c38feb
 def transfer_curve(model: GPT, langs: Languages,
                    ft_games: np.ndarray, test_games: np.ndarray, probe_games: np.ndarray,
-                   ft_lang: int = 0, steps: int = 100, evals: int = 4, layer: int = 2,
+                   ft_lang: int = 0, steps: int = 100, evals: int = 4, layer: int = 1,
                    batch_size: int = 128, lr: float = 1e-3, seed: int = 0, probe_kw: dict | None = None,
                    progress: bool = False) -> list[dict]:
-    "Fine-tune on `ft_lang`; at step 0 and `evals` checkpoints: accuracy per language and alignment."
+    "Fine-tune on `ft_lang`; at step 0, every `steps // evals` steps and the last: accuracy per language and alignment."
     states, probe_boards, rows = replay(test_games, langs.size), replay(probe_games, langs.size).boards, []
     def measure(step):
+        at = dict(step=step, checkpoint='start' if step == 0 else 'end' if step == steps else 'during')
         for b in range(len(langs)):
-            rows.append(dict(step=step, lang=b, metric='legal_move_acc',
+            rows.append(dict(at, lang=b, metric='legal_move_acc',
                              value=legal_move_accuracy(model, langs, test_games, b, states)))
         X = move_states(model, langs, probe_games, ft_lang, layer)
         probe = train_probe(X, probe_games, probe_boards, **(probe_kw or {}))
         for b in range(len(langs)):
             acc = probe_accuracy(probe, move_states(model, langs, test_games, b, layer), test_games, states.boards)
-            rows.append(dict(step=step, lang_a=ft_lang, lang_b=b, metric='probe_acc', value=acc))
-    measure(0)
+            rows.append(dict(at, lang_a=ft_lang, lang_b=b, layer=layer, metric='probe_acc', value=acc))
+    measure(0); every = max(1, steps // evals)
     train_gpt(model, langs, ft_games, steps, batch_size, lr, lang_ids=[ft_lang], seed=seed,
-              callback=measure, every=max(1, steps // evals), progress=progress)
+              callback=measure, every=every, progress=progress)
+    if steps % every: measure(steps)  # the end, when the checkpoints do not fall on it
     return rows
 
 # %% ../../nbs/15_mothello.ipynb #c6d6907b
@@ -314,7 +323,8 @@ EXPERIMENT_DEFAULTS = dict(
     n_layer=2, n_head=4, d=64, dropout=0.0,
     pool=20000, steps=200, batch_size=128, lr=3e-3,  # pretraining
     prefix=False,  # pretrain on prefix games only (the transfer protocol)
-    layer=2, probe_hidden=128, probe_steps=500, probe_train=500, probe_test=100, acc_games=200,
+    layer=1,  # the layer the fine-tuning curve probes (after pretraining every layer is probed)
+    probe_hidden=128, probe_steps=500, probe_train=500, probe_test=100, acc_games=200,
     ft_steps=0, ft_evals=4, ft_lr=1e-3, ft_lang=0,  # fine-tuning (0 steps: none)
     ft_pool=0,  # games in the fine-tuning pool (0: `pool`; the paper: 102,400, about 4 epochs)
     threads=1, save=None, device='cpu')  # torch threads; a path to save the model; torch device
@@ -322,6 +332,21 @@ EXPERIMENT_DEFAULTS = dict(
 def lang_names(kinds: list) -> list[str]:
     "Record names of the languages: kind + index, e.g. atomic0, split1."
     return [f'{k}{i}' for i, k in enumerate(kinds)]
+
+def _pretrained_records(model, langs, c, names, test, probe_tr, pk) -> list[dict]:
+    "Legal-move accuracy per language (random games; prefix games too if pretrained on them), probes at every layer."
+    s, recs = c['size'], []
+    sets = [('random', test[:c['acc_games']])]
+    if c['prefix']: sets.append(('prefix', random_games(c['acc_games'], seed=2500 + c['seed'], size=s,
+                                                        prefix=default_prefix(s))))
+    for kind, g in sets:
+        st = replay(g, s)
+        recs += [dict(metric='legal_move_acc', lang=nb, step=-1, games=kind,
+                      value=legal_move_accuracy(model, langs, g, b, st)) for b, nb in enumerate(names)]
+    A = probe_by_layer(model, langs, probe_tr, test[:c['probe_test']], None, **pk)
+    return recs + [dict(metric='probe_acc', lang_a=na, lang_b=nb, pair='same' if a == b else 'mixed', layer=l, step=-1,
+                        value=float(A[l, a, b])) for l in range(len(A)) for a, na in enumerate(names)
+                   for b, nb in enumerate(names)]
 
 def run_experiment(cfg: dict) -> dict:
     "Train and measure one configuration; returns records and timings."
@@ -336,22 +361,17 @@ def run_experiment(cfg: dict) -> dict:
     t_train = time.time() - t0
     test = random_games(max(c['acc_games'], c['probe_test']), seed=2000 + c['seed'], size=s)
     probe_tr = random_games(c['probe_train'], seed=3000 + c['seed'], size=s)
-    st = replay(test[:c['acc_games']], s); recs = []
-    for b, nb in enumerate(names):
-        recs.append(dict(metric='legal_move_acc', lang=nb, step=-1,
-                         value=legal_move_accuracy(model, langs, test[:c['acc_games']], b, st)))
     pk = dict(hidden=c['probe_hidden'], steps=c['probe_steps'], seed=c['seed'])
-    A = alignment_matrix(model, langs, probe_tr, test[:c['probe_test']], c['layer'], **pk)
-    recs += [dict(metric='probe_acc', lang_a=na, lang_b=nb, step=-1, value=float(A[a, b]))
-             for a, na in enumerate(names) for b, nb in enumerate(names)]
+    recs = _pretrained_records(model, langs, c, names, test, probe_tr, pk)
     if c['ft_steps']:
         ft = random_games(c['ft_pool'] or c['pool'], seed=4000 + c['seed'], size=s)
         rows = transfer_curve(model, langs, ft, test[:c['acc_games']], probe_tr, c['ft_lang'], c['ft_steps'],
                               c['ft_evals'], c['layer'], c['batch_size'], c['ft_lr'], c['seed'], pk)
         for r in rows:
-            r = {**r, 'phase': 'finetune'}
-            if 'lang' in r: r['lang'] = names[r['lang']]
-            else: r['lang_a'], r['lang_b'] = names[r['lang_a']], names[r['lang_b']]
+            r = {**r, 'phase': 'finetune', 'ft_lang': names[c['ft_lang']]}
+            if 'lang' in r: r.update(lang=names[r['lang']], games='random')
+            else: r.update(lang_a=names[r['lang_a']], lang_b=names[r['lang_b']],
+                           pair='same' if r['lang_a'] == r['lang_b'] else 'mixed')
             recs.append(r)
     if c['save']: torch.save(dict(cfg=c, state={k: v.cpu() for k, v in model.state_dict().items()}), c['save'])
     return dict(name=cfg.get('name', ''), cfg=c, records=recs,
@@ -365,7 +385,7 @@ def load_experiment_model(path) -> tuple[GPT, Languages, dict]:
     model = make_gpt(langs, c['n_layer'], c['n_head'], c['d'], c['dropout']); model.load_state_dict(ck['state'])
     return model.eval(), langs, c
 
-TRAINER_VERSION = 2  # bump when training changes what a configuration produces (part of the cache key)
+TRAINER_VERSION = 3  # bump when training or measuring changes what a configuration produces (part of the cache key)
 
 def _cached(c, cache_dir):
     key = {k: v for k, v in c.items() if k != 'threads'} | {'trainer': TRAINER_VERSION}
@@ -395,41 +415,101 @@ def run_experiments(cfgs: list[dict], workers: int = 2, progress: bool = True,
 
 # %% ../../nbs/15_mothello.ipynb #c12d46e7
 import pandas as pd
-from ..results import Claim, Reference, add_claim, add_reference
+from ..results import Claim, Reference, add_claim, add_reference, records_frame
 
-SOURCE = 'Hua, Yun, Pavlick, NAACL Findings 2024 (arXiv 2404.12444), abstract and Section 5'
+SOURCE = 'Hua, Yun, Pavlick, NAACL Findings 2024 (arXiv 2404.12444)'
+LEGAL_BAR = 0.8  # an arm learnt its languages: its top-1 move is legal this often in each, on its pretraining games
+PROBE_GAIN = 0.05  # ... and (alignment claims) its in-language probe beats the untrained model's by this much
+ALIGNED_GAP = 0.10  # a cross-lingual probe more than this below the same model's in-language probe: not aligned
 
-def cross_probe(df: pd.DataFrame) -> float:
-    """Cross-lingual probe accuracy after pretraining (probe on one language, read on the other); most anchors if
-    several."""
-    p = df[(df['metric'] == 'probe_acc') & (df.get('phase', 'pretrain') != 'finetune') & (df['lang_a'] != df['lang_b'])]
-    if 'n_anchors' in p: p = p[p['n_anchors'] == p['n_anchors'].max()]
+def _probed(df: pd.DataFrame) -> pd.DataFrame:
+    "Probe records after pretraining at the layer the claims read (`probe_layer`)."
+    p = df[(df['metric'] == 'probe_acc') & (df['phase'] == 'pretrain')]
+    if 'layer' in p and p['layer'].nunique() > 1:
+        if 'probe_layer' not in p:
+            raise ValueError("probe records of several layers but no `probe_layer`: which one do the claims read?")
+        p = p[p['layer'] == p['probe_layer']]
+    return p
+
+def probe_acc(df: pd.DataFrame) -> float:
+    "Mean probe accuracy after pretraining, at the probed layer, over the records given (the most anchors if several)."
+    p = _probed(df)
+    if 'n_anchors' in p and p['n_anchors'].notna().any(): p = p[p['n_anchors'] == p['n_anchors'].max()]
     return float(p['value'].mean())
 
-def target_gain(df: pd.DataFrame) -> float:
-    "Legal-move accuracy gained in the language not fine-tuned on (the second), from the first to the last checkpoint."
-    f = df[(df['metric'] == 'legal_move_acc') & (df.get('phase') == 'finetune') & df['lang'].str.endswith('1')]
-    by = f.groupby('step')['value'].mean()
-    return float(by.iloc[-1] - by.iloc[0])
+def target_acc(df: pd.DataFrame) -> float:
+    "Legal-move accuracy during fine-tuning in the languages not fine-tuned on, over the records given."
+    f = df[(df['metric'] == 'legal_move_acc') & (df['phase'] == 'finetune') & (df['lang'] != df['ft_lang'])]
+    return float(f['value'].mean())
 
-_floor, _naive_ft = {'method': 'untrained'}, {'method': 'naive', 'group': 'finetune'}
-_tab = lambda m: {'method': m, 'group': 'table', 'kinds': 'atomic+atomic'}
+# %% ../../nbs/15_mothello.ipynb #65e3fa04
+def _arm(arm: dict) -> str: return 'the ' + ' '.join(str(v) for v in arm.values()) + ' arm'
+
+def _unlearnt(records, where: dict, arm: dict, probe: bool, finetuned: bool) -> str | None:
+    "Why `arm` (in the scope `where`) has not learnt what a claim needs, or None."
+    w = {**where, **arm}
+    leg = records_frame(records, metric='legal_move_acc', phase='pretrain', **w)
+    if leg.empty: return f"{_arm(arm)} has no legal-move record after pretraining: the learning gate cannot be checked"
+    own = leg[leg['games'] == 'prefix'] if 'games' in leg and (leg['games'] == 'prefix').any() else leg
+    acc = own.groupby('lang')['value'].mean()  # on the games it was pretrained on, mean over seeds
+    if acc.min() < LEGAL_BAR:
+        return (f"{_arm(arm)} has not learnt its languages: its top-1 move is legal {100 * acc.min():.1f}% of the time "
+                f"in {acc.idxmin()} (its pretraining games, mean over seeds) < {100 * LEGAL_BAR:.0f}%")
+    if probe:
+        floor = probe_acc(records_frame(records, pair='same', method='untrained', **where))
+        mine = probe_acc(records_frame(records, pair='same', **w))
+        if floor != floor: return f"no untrained model's probe record: whether {_arm(arm)} reads the board is unknown"
+        if mine < floor + PROBE_GAIN:
+            return (f"{_arm(arm)} does not read the board at the probed layer: in-language probe {100 * mine:.1f}% < "
+                    f"the untrained model's {100 * floor:.1f}% + {100 * PROBE_GAIN:.0f}")
+    if finetuned:
+        end = records_frame(records, metric='legal_move_acc', phase='finetune', checkpoint='end', **w)
+        src = end[end['lang'] == end['ft_lang']]['value'].mean() if len(end) else float('nan')
+        if not src >= LEGAL_BAR:
+            return (f"{_arm(arm)}'s fine-tuned language ends at {100 * src:.1f}% legal moves "
+                    f"(< {100 * LEGAL_BAR:.0f}%): fine-tuning did not work")
+    return None
+
+@dataclass(frozen=True)
+class Learned:
+    "A claim's gate: None if each arm learnt its pretraining languages (and what `probe`, `finetuned` ask), else why."
+    arms: tuple  # record filters of the arms the claim compares, e.g. ({'method': 'naive', 'group': 'table'},)
+    probe: bool = False  # alignment claims: each arm's in-language probe ≥ the untrained model's + PROBE_GAIN
+    finetuned: bool = False  # transfer claims: the fine-tuned language reaches LEGAL_BAR by the end of fine-tuning
+
+    def __call__(self, records, where: dict) -> str | None:
+        return next((w for arm in self.arms if (w := _unlearnt(records, where, arm, self.probe, self.finetuned))), None)
+
+# %% ../../nbs/15_mothello.ipynb #7a962d26
+_tab = lambda m: {'method': m, 'group': 'table', 'kinds': 'atomic+atomic'}  # Table 1's first row
+_ft = lambda m: {'method': m, 'group': 'finetune'}  # the fine-tuning experiment's arms
+_FIGS = SOURCE + ', Section 5, fine-tuning figures'
 CLAIMS = [
-    add_claim(Claim('mothello', 'naive multilingual pretraining does not align the languages', SOURCE, _tab('naive'),
-                    _floor, stat=cross_probe, metric='probe_acc', op='<', margin=0.05, gate='')),
-    add_claim(Claim('mothello', 'anchor tokens align the languages', SOURCE, _tab('anchors'), _floor, stat=cross_probe,
-                    metric='probe_acc', margin=0.05, gate='')),
-    add_claim(Claim('mothello', 'anchor tokens do not give cross-lingual transfer', SOURCE,
-                    {'method': 'anchors', 'group': 'finetune'}, _naive_ft, stat=target_gain, metric='legal_move_acc',
-                    op='<', margin=0.02, gate='')),
-    add_claim(Claim('mothello', 'a unified output space aligns the languages', SOURCE,
-                    {'method': 'unified', 'group': 'finetune'}, _floor, stat=cross_probe, metric='probe_acc',
-                    margin=0.05, gate='')),
-    add_claim(Claim('mothello', 'a unified output space gives cross-lingual transfer', SOURCE,
-                    {'method': 'unified', 'group': 'finetune'}, _naive_ft, stat=target_gain, metric='legal_move_acc',
-                    margin=0.02, gate=''))]
+    add_claim(Claim('mothello', 'naive multilingual pretraining does not align the languages', SOURCE + ', Table 1',
+                    {**_tab('naive'), 'pair': 'mixed'}, {**_tab('naive'), 'pair': 'same'}, stat=probe_acc,
+                    metric='probe_acc', op='<', margin=-ALIGNED_GAP, gate=Learned((_tab('naive'),), probe=True))),
+    add_claim(Claim('mothello', 'anchor tokens align the languages', SOURCE + ', Table 1',
+                    {**_tab('anchors'), 'pair': 'mixed'}, {**_tab('naive'), 'pair': 'mixed'}, stat=probe_acc,
+                    metric='probe_acc', gate=Learned((_tab('anchors'), _tab('naive')), probe=True))),
+    add_claim(Claim('mothello', 'alignment by anchor tokens alone does not give transfer: the other language falls',
+                    _FIGS, {**_ft('anchors'), 'checkpoint': 'end'}, {**_ft('anchors'), 'checkpoint': 'start'},
+                    stat=target_acc, metric='legal_move_acc', op='<', gate=Learned((_ft('anchors'),), finetuned=True))),
+    add_claim(Claim('mothello', 'a unified output space aligns the languages', _FIGS,
+                    {**_ft('unified'), 'pair': 'mixed'}, {**_ft('naive'), 'pair': 'mixed'}, stat=probe_acc,
+                    metric='probe_acc', gate=Learned((_ft('unified'), _ft('naive')), probe=True))),
+    add_claim(Claim('mothello', 'a unified output space gives cross-lingual transfer: the other language rises', _FIGS,
+                    {**_ft('unified'), 'checkpoint': 'end'}, {**_ft('unified'), 'checkpoint': 'start'},
+                    stat=target_acc, metric='legal_move_acc', gate=Learned((_ft('unified'),), finetuned=True)))]
 for _k, _v in {'Atomic+Atomic': (0.53, 0.82, 0.97, 0.97), 'Atomic+Split': (0.47, 0.47, 0.73, 0.97),
                'Atomic+Compositional': (0.51, 0.59, 0.67, 0.97)}.items():
     add_reference(Reference('mothello', f'alignment probe accuracy, bilingual naive training, {_k}, by anchor tokens',
                             dict(zip((0, 1, 2, 4), _v)), 'Hua et al., NAACL Findings 2024, Table 1'))
+add_reference(Reference('mothello', 'fine-tuning on the other language, by arm (target: Split for naive, Atomic for '
+                        '8 anchors and unified): target legal-move accuracy at the start and end, alignment',
+                        dict(naive=dict(start=0.88, end=0.35, alignment=0.50),  # alignment: the middle of the range
+                             anchors=dict(start=0.899, end=0.707, alignment=0.84),  # the figure shows
+                             unified=dict(start=0.91, end=0.995, alignment=0.90)),
+                        'Hua et al., NAACL Findings 2024, fine-tuning figures (read by eye, approximate)'))
 add_reference(Reference('mothello', 'Othello-GPT legal-move rate on synthetic games', 0.9999, 'Li et al., ICLR 2023'))
+add_reference(Reference('mothello', 'Othello-GPT nonlinear board probe accuracy, trained and untrained model',
+                        {'trained': 0.983, 'untrained': 0.738}, 'Li et al., ICLR 2023 (error 1.7% and 26.2%)'))
