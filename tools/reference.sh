@@ -92,10 +92,12 @@ if want mothello; then
     "MO_SEEDS=$MO_SEEDS MO_WORKERS=$MO_WORKERS PARTS=mothello bash tools/reference.sh" "$OUT/mothello-run/mothello"
 fi
 
-# meta-pretraining: its claims over SEEDS fine-tuning seeds on the shipped arms (pretraining seeds 0, 1, 0, 1, 0), and
-# the phase-split sweep (the shipped 25% and 75% arms, pretraining seed 0, so fine-tuning seeds 0, 2, 4) that the main
-# job's notebook draws from these records; the main job's seeds are read from the run store, not retrained (about 15
-# CPU-minutes for the rest)
+# meta-pretraining: its claims on the shipped arms, fine-tuning seeds SEEDS taking the pretraining seeds in turn (0, 1,
+# 0, 1, 0); the claims' unit is the pretraining seed, so two decide nothing: pretrain more arms first
+# (`xltnb pretrain-arms --phase1 0.5 --seeds 2,3,4 --baseline-seeds 2,3,4`, about 65 CPU-minutes an arm on one core)
+# and add `--set 'pretrain_seeds=[0,1,2,3,4]'` below. And the phase-split sweep (the shipped 25% and 75% arms,
+# pretraining seed 0, so fine-tuning seeds 0, 2, 4) that the main job's notebook draws from these records; the main
+# job's seeds are read from the run store, not retrained (about 15 CPU-minutes for the rest)
 if want metapretrain; then
   .venv/bin/xltnb reproduce metapretrain --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/metapretrain-run" \
     --set 'sweep=[0.25, 0.5, 0.75]'
