@@ -450,11 +450,11 @@ def _unlearnt(records, where: dict, arm: dict, probe: bool, finetuned: bool) -> 
     w = {**where, **arm}
     leg = records_frame(records, metric='legal_move_acc', phase='pretrain', **w)
     if leg.empty: return f"{_arm(arm)} has no legal-move record after pretraining: the learning gate cannot be checked"
-    own = leg[leg['games'] == 'prefix'] if 'games' in leg and (leg['games'] == 'prefix').any() else leg
-    acc = own.groupby('lang')['value'].mean()  # on the games it was pretrained on, mean over seeds
+    prefix = 'games' in leg and (leg['games'] == 'prefix').any()  # pretrained on prefix games: judged on those
+    acc = (leg[leg['games'] == 'prefix'] if prefix else leg).groupby('lang')['value'].mean()  # mean over seeds
     if acc.min() < LEGAL_BAR:
         return (f"{_arm(arm)} has not learnt its languages: its top-1 move is legal {100 * acc.min():.1f}% of the time "
-                f"in {acc.idxmin()} (its pretraining games, mean over seeds) < {100 * LEGAL_BAR:.0f}%")
+                f"in {acc.idxmin()} (on {'the prefix' if prefix else 'random'} games) < {100 * LEGAL_BAR:.0f}%")
     if probe:
         floor = probe_acc(records_frame(records, pair='same', method='untrained', **where))
         mine = probe_acc(records_frame(records, pair='same', **w))
