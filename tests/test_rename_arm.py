@@ -12,8 +12,8 @@ def _file(d: Path):
     (d / 'ref.json').write_text(json.dumps(dict(what='a grid', command='make it')))
 
 def _run(d, *args):
-    return subprocess.run([sys.executable, str(ROOT / 'tools/rename_arm.py'), 'ref', *args, '--to', str(d)],
-                          capture_output=True, text=True)
+    cmd = [sys.executable, str(ROOT / 'tools/rename_arm.py'), 'ref', *args, '--to', str(d)]
+    return subprocess.run(cmd, capture_output=True, text=True)
 
 def test_rename_keeps_values_and_says_why(tmp_path):
     _file(tmp_path)
@@ -23,8 +23,9 @@ def test_rename_keeps_values_and_says_why(tmp_path):
     assert [(r['method'], r['seed'], r['value']) for r in recs] == [
         ('baseline', 0, 0.5), ('baseline', 1, 0.5), ('salt-oracle', 0, 0.5), ('salt-oracle', 1, 0.5)]
     meta = json.loads((tmp_path / 'ref.json').read_text())
-    assert meta['what'] == 'a grid' and meta['renamed'][0]['old'] == 'salt' and meta['renamed'][0]['new'] == 'salt-oracle'
-    assert meta['renamed'][0]['why'] == 'the headline moved off the oracle'
+    assert meta['what'] == 'a grid'
+    assert {k: meta['renamed'][0][k] for k in ('old', 'new', 'why')} == dict(
+        old='salt', new='salt-oracle', why='the headline moved off the oracle')
 
 @pytest.mark.parametrize('pair,msg', [('at=at-2', "holds no arm 'at'; it holds: baseline, salt"),
                                       ('salt=baseline', "already holds an arm 'baseline'"),

@@ -231,7 +231,8 @@ def test_measured_tool_appends_new_seeds_to_a_reference(tmp_path):
 def floor_grid(model='world-small', gains=(0.20, 0.19, 0.21, 0.20, 0.20), shift=0.0, paper='baseline'):
     "The baseline paper's records: `model` and its no-pretraining floor on world-nli, the baseline `gains[s]` above it."
     from xltnb.protocol import floor_of
-    return [r for s, g in enumerate(gains) for m, lab, x in (('baseline', model, g), ('floor-scratch', floor_of(model), 0))
+    return [r for s, g in enumerate(gains)
+            for m, lab, x in (('baseline', model, g), ('floor-scratch', floor_of(model), 0))
             for r in make_records({'en': 0.9, 'de': 0.4 + s / 100 + x + shift, 'fr': 0.35 + x + shift}, paper=paper,
                                   method=m, task='world-nli', model=lab, preset='cpu', seed=s, split='test')]
 
@@ -240,11 +241,12 @@ def test_baseline_claim_known_answers():
     "The baseline's claim (+10 points over the no-pretraining floor) on records whose answer is known."
     from xltnb.protocol import BASELINE_CLAIM
     gain = check_claims(floor_grid(), [BASELINE_CLAIM])
-    assert gain[['model', 'model_b', 'verdict', 'n']].values.tolist() == [['world-small', 'world-small-scratch', 'holds', 5]]
+    assert gain[['model', 'model_b', 'verdict', 'n']].values.tolist() == [
+        ['world-small', 'world-small-scratch', 'holds', 5]]
     assert gain['delta'][0] == pytest.approx(0.20, abs=1e-12)
     worse = check_claims(floor_grid(gains=(-0.05, -0.04, -0.06, -0.05, -0.05)), [BASELINE_CLAIM])
     assert worse.verdict.tolist() == ['contradicted'] and worse['delta'][0] == pytest.approx(-0.05, abs=1e-12)
-    short = check_claims(floor_grid(gains=(0.05, 0.06, 0.04, 0.05, 0.05)), [BASELINE_CLAIM])  # 5 points: under the margin
+    short = check_claims(floor_grid(gains=(0.05, 0.06, 0.04, 0.05, 0.05)), [BASELINE_CLAIM])  # under the margin
     assert short.verdict.tolist() == ['contradicted']
 
 
@@ -258,17 +260,20 @@ def test_baseline_claim_takes_no_other_encoders_records():
     assert both[['model', 'delta', 'lo', 'hi', 'n', 'verdict']].values.tolist() == \
         one[['model', 'delta', 'lo', 'hi', 'n', 'verdict']].values.tolist()
     # the same baseline runs read by SALT's and robust training's notebooks count once
-    shared = [dict(r, paper=p, cached=True) for p in ('salt', 'robust') for r in floor_grid() if r['method'] == 'baseline']
+    shared = [dict(r, paper=p, cached=True) for p in ('salt', 'robust')
+              for r in floor_grid() if r['method'] == 'baseline']
     assert check_claims(floor_grid() + shared, [BASELINE_CLAIM])[['delta', 'n']].values.tolist() == \
         one[['delta', 'n']].values.tolist()
     stale = dict(floor_grid()[1], value=0.1, paper='salt')  # seed 0's German baseline with another value
-    with pytest.raises(ConflictingRecords, match=r"seed=0, lang='de'.*carry different values, 0.60+1 and 0.1 \(they differ in paper: 'baseline' / 'salt'\)"):
+    with pytest.raises(ConflictingRecords, match=r"seed=0, lang='de'.*carry different values, 0.60+1 and 0.1 "
+                                                  r"\(they differ in paper: 'baseline' / 'salt'\)"):
         check_claims(floor_grid() + [stale], [BASELINE_CLAIM])
 
 
 def test_conflicting_records_are_refused_by_tables_and_pair_matrices():
     rs = recs()
-    with pytest.raises(ConflictingRecords, match=r"seed=0, split='test', metric='accuracy', lang='de'\) carry different values, 0.5 and 0.7"):
+    with pytest.raises(ConflictingRecords, match=r"seed=0, split='test', metric='accuracy', lang='de'\) "
+                                                  r"carry different values, 0.5 and 0.7"):
         table(rs + [dict(rs[1], value=0.7)])
     assert table(rs + [dict(r, paper='other', cached=True) for r in rs]).equals(table(rs))  # copies count once
     mat = make_records(pd.DataFrame([[0.9, 0.5], [0.6, 0.7]], index=['en', 'de'], columns=['en', 'de']),
@@ -282,4 +287,5 @@ def test_claims_must_be_scoped_by_model():
         Claim('t', 'x', 'here', {'method': 'a'}, {'method': 'b'}, scope=('task',))
     with pytest.raises(ValueError, match="unit must be a record field such as 'seed' or 'pretrain_seed', got ''"):
         Claim('t', 'x', 'here', {'method': 'a'}, {'method': 'b'}, unit='')
-    assert Claim('t', 'x', 'here', {'method': 'a'}, {'method': 'b'}, scope=('task',), where={'model': 'm'}).scope == ('task',)
+    c = Claim('t', 'x', 'here', {'method': 'a'}, {'method': 'b'}, scope=('task',), where={'model': 'm'})
+    assert c.scope == ('task',)

@@ -21,7 +21,8 @@ def main(argv=None):
     ap.add_argument('name', help='a measured file stem, e.g. reference-cpu')
     ap.add_argument('pairs', nargs='+', metavar='OLD=NEW')
     ap.add_argument('--why', required=True, help='why the name changes (kept in the provenance)')
-    ap.add_argument('--to', type=Path, default=MEASURED_DIR, help='the folder of the file (default: the package assets)')
+    ap.add_argument('--to', type=Path, default=MEASURED_DIR,
+                    help='the folder of the file (default: the package assets)')
     a = ap.parse_args(argv)
     jl, js = a.to / f'{a.name}.jsonl', a.to / f'{a.name}.json'
     if not (jl.is_file() and js.is_file()): ap.error(f"{jl} (and its .json) must exist")
@@ -30,16 +31,20 @@ def main(argv=None):
     ren = dict(p.split('=') for p in a.pairs)
     recs, meta = read_jsonl(jl), json.loads(js.read_text())
     have = {r['method'] for r in recs}
-    if missing := sorted(set(ren) - have): ap.error(f"{jl.name} holds no arm {missing[0]!r}; it holds: {', '.join(sorted(have))}")
+    if missing := sorted(set(ren) - have):
+        ap.error(f"{jl.name} holds no arm {missing[0]!r}; it holds: {', '.join(sorted(have))}")
     if taken := sorted((set(ren.values()) & have) - set(ren)):
         ap.error(f"{jl.name} already holds an arm {taken[0]!r}: renaming into it would merge two arms")
     for r in recs: r['method'] = ren.get(r['method'], r['method'])
-    try: commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    try: commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True,
+                                 text=True).stdout.strip()
     except OSError: commit = ''
     today = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d')
-    meta.setdefault('renamed', []).extend(dict(old=o, new=n, why=a.why, date=today, commit=commit) for o, n in ren.items())
+    meta.setdefault('renamed', []).extend(dict(old=o, new=n, why=a.why, date=today, commit=commit)
+                                          for o, n in ren.items())
     jl.write_text(''.join(json.dumps(r) + '\n' for r in recs))
     js.write_text(json.dumps(meta, indent=1, default=str) + '\n')
-    print(f"{jl.name}: " + ', '.join(f"{o} -> {n} ({sum(r['method'] == n for r in recs)} records)" for o, n in ren.items()))
+    print(f"{jl.name}: " + ', '.join(f"{o} -> {n} ({sum(r['method'] == n for r in recs)} records)"
+                                     for o, n in ren.items()))
 
 if __name__ == '__main__': main()

@@ -225,7 +225,7 @@ def measured_note(name: str,  # the measured run's name (its file)
 def reference_verdicts(paper: str,  # whose registered claims (`xltnb.results.REFERENCES`) to judge
                        name: str,  # a shipped measured file, e.g. 'reference-cpu.jsonl'
                        where: dict | None = None,  # keep only records with these values, e.g. {'task': ['world-nli']}
-                      ) -> tuple[Markdown, pd.DataFrame]:
+                      ) -> tuple:  # (Markdown, the `check_claims` rows)
     "A paper's claims judged on a shipped reference: a note (its provenance, one sentence a claim) and the rows."
     from xltnb.results import check_claims, measured_records, verdict_text
     recs, meta = measured_records(name)
