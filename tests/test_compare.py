@@ -155,3 +155,31 @@ def test_a_run_stopped_mid_way_resumes_from_its_checkpoint(tmp_path, store, monk
     assert {r['method'] for r in c.records} == {'flaky', 'baseline', 'baseline-2x'}
     written = load_records(Path(kw['out']) / 'results.jsonl')
     assert {r['method'] for r in written} == {'flaky', 'baseline', 'baseline-2x'}
+
+
+@pytest.fixture(scope='module')
+def docs(root):
+    "The offline docs (built here if the compare page is missing, as tests/test_docs.py does)."
+    if not all((root / '_docs' / p).exists() for p in ('index.html', 'compare.html')):
+        subprocess.run(['bash', str(root / 'tools' / 'docs.sh')], check=True, capture_output=True)
+    return root / '_docs'
+
+
+def test_compare_page_renders_the_shipped_cpu_result(browser, docs):
+    "The page shows the example's file and, computed by the docs build from the shipped records, its cpu verdicts."
+    page, errors = browser.new_page(), []
+    page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
+    page.on('pageerror', lambda e: errors.append(str(e)))
+    page.goto((docs / 'compare.html').resolve().as_uri()); page.wait_for_load_state('load')
+    assert page.title() == 'Compare your method'
+    heads = [h.strip() for h in page.locator('h2').all_inner_texts()]
+    for h in ('Your method, in one file', 'The first step', 'The test items', 'At cpu: word dropout beside the papers'):
+        assert h in heads, f'section {h!r} missing; h2 headings: {heads}'
+    assert 'compare_method' in [h.strip() for h in page.locator('h3').all_inner_texts()]  # its API doc
+    body = page.inner_text('body')
+    assert 'class WordDropout(Method)' in body  # the example's file, shown
+    assert 'word-dropout beats baseline (world-nli, world-small, accuracy.avg_xen)' in body  # the cpu verdicts
+    assert 'word-dropout beats baseline-2x (world-nli, world-small, accuracy.mixed)' in body
+    rows = page.locator('table tr').all_inner_texts()
+    assert any('word-dropout' in r for r in rows) and any('salt-oracle' in r for r in rows)  # beside the shipped rows
+    assert errors == []

@@ -214,7 +214,7 @@ def check_test_items(task: str, expected: dict,  # `test_fingerprint(task, P)` b
                              f"may not: only its English training set (prepare) and its loss. Nothing was written for "
                              f"it; restart Python (this process's data are changed)")
 
-# %% ../nbs/21_compare.ipynb #21e84a5f
+# %% ../nbs/21_compare.ipynb #1593e2d7
 def _arm(r: dict) -> tuple: return (r['method'], r['task'], r['model'], r['seed'])
 
 def reference_arms(records) -> set:
@@ -230,17 +230,22 @@ def reference_arms(records) -> set:
 def reference_records(P: Protocol, tasks=None, models=None,
                       names=None,  # measured files to read (default: the protocol's reference, `P.reference`)
                      ) -> tuple[list, list]:
-    "The records of the arms the shipped reference holds in full on `tasks` and `models` (default: `P`'s); their files."
+    "The accuracy records of the arms the shipped reference holds in full on `tasks` and `models`, and their files."
     tasks, models = set(tasks or P.tasks), set(models or P.models)
     recs, files = [], []
     for name in (P.reference if names is None else names):
         rs = [r for r in measured_records(name)[0] if r.get('task') in tasks and r.get('model') in models]
-        full = reference_arms(rs)
-        rs = [r for r in rs if _arm(r) in full]
+        full = reference_arms(rs)  # and of them, what a comparison reads: accuracy, the majority share (learning gate)
+        rs = [r for r in rs if _arm(r) in full and r['metric'] in ('accuracy', 'majority')]
         if rs: recs += rs; files.append(name)
-    return recs, files
+    return list({_measurement(r): r for r in reversed(recs)}.values())[::-1], files  # a run shared by papers: once
 
-# %% ../nbs/21_compare.ipynb #b03b0f68
+def _measurement(r: dict) -> tuple:
+    "What a record measures, with its value (copies of one run's record that several papers wrote are one)."
+    return tuple(repr(r.get(k)) for k in ('method', 'task', 'model', 'seed', 'lang', 'lang_a', 'lang_b', 'metric',
+                                          'split', 'value'))
+
+# %% ../nbs/21_compare.ipynb #adacee99
 def method_claims(method: str, baselines=BASELINES, stats=STATS) -> list:
     "The claims a new method is judged on: it beats each baseline on each statistic (paired by seed)."
     return [Claim('compare', f'{method} beats {b}', 'xltnb compare: the shared protocol', {'method': method},
@@ -270,9 +275,9 @@ def compare_table(records, method: str,  # the method the table is about: first 
         t.insert(0, 'against', b)
         t['records'] = [', '.join(sorted(src[m])) for m in t['method']]
         blocks.append(t.sort_values('method', key=lambda s: s.map(ms.index), kind='stable'))
-    return pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame()
+    return pd.concat(blocks, ignore_index=True).fillna('') if blocks else pd.DataFrame()  # '': no bench cost for it
 
-# %% ../nbs/21_compare.ipynb #46421588
+# %% ../nbs/21_compare.ipynb #d06e9962
 @dataclass
 class Comparison:
     "What `compare_method` made (or `load_comparison` read): records, the reference beside them, verdicts and table."
@@ -302,7 +307,14 @@ class Comparison:
         "One line per claim (`verdict_text`), as Markdown."
         return '\n'.join('- ' + verdict_text(r) for _, r in self.claims.iterrows()) or '(no paired seeds)'
 
-    def _repr_markdown_(self): return self.verdicts()
+    def run_costs(self) -> pd.DataFrame:
+        "Per method this run trained: its runs, and their training seconds in all and per run (the records' `train_s`)."
+        one = pd.DataFrame([r for r in self.records if r['metric'] == 'accuracy' and r['split'] == 'dev'])
+        g = one.groupby('method', sort=False)
+        return pd.DataFrame({'runs': g['seed'].nunique(), 'train_s': g['train_s'].sum().round(0),
+                             'train_s per run': g['train_s'].mean().round(0)})
+
+    def _repr_markdown_(self): return f"{self.verdicts()}\n\nBaselines: {_where_text(self)}."
 
 # %% ../nbs/21_compare.ipynb #2b725498
 def _seeds(seeds, P: Protocol) -> list:
