@@ -36,3 +36,23 @@ def test_rename_refuses_bad_input(tmp_path, pair, msg):
     p = _run(tmp_path, pair, '--why', 'x')
     assert p.returncode == 2 and msg in p.stderr, p.stderr
     assert (tmp_path / 'ref.jsonl').read_text() == before  # nothing written
+
+
+def test_a_rename_survives_a_later_append(tmp_path):
+    "tools/measured.py --append rewrites the provenance file: the renames stay in it."
+    from xltnb.results import make_records, write_records
+    def run(name, seed):
+        d = tmp_path / name; d.mkdir()
+        write_records(d / 'results.jsonl', make_records({'en': 0.9}, paper='salt', method='salt', task='world-nli',
+                                                        model='m', preset='cpu', seed=seed))
+        (d / 'config.json').write_text(json.dumps({'params': {'seeds': [seed]}}))
+        return str(d)
+    ship = lambda d, *more: subprocess.run([sys.executable, str(ROOT / 'tools/measured.py'), d, 'ref', '--what', 'W',
+                                            '--where', 'here', '--command', 'C', '--to', str(tmp_path), *more],
+                                           capture_output=True, text=True)
+    assert ship(run('a', 0)).returncode == 0
+    assert _run(tmp_path, 'salt=salt-oracle', '--why', 'renamed').returncode == 0
+    p = ship(run('b', 1), '--append')
+    assert p.returncode == 0, p.stderr
+    meta = json.loads((tmp_path / 'ref.json').read_text())
+    assert [(r['old'], r['new']) for r in meta['renamed']] == [('salt', 'salt-oracle')] and meta['seeds'] == [0, 1]
