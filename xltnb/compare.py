@@ -473,7 +473,7 @@ def load_comparison(src,  # a comparison's folder (results.jsonl + config.json),
     ref, _ = reference_records(protocol(p['preset']), p['tasks'], p['models'], p['reference'])
     return Comparison(p['name'], p['preset'], recs, ref, cfg)
 
-# %% ../nbs/21_compare.ipynb #712bdff3
+# %% ../nbs/21_compare.ipynb #2b1f8bc3
 _CSS = ('body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}'
         'table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}'
         'th{background:#f3f3f3}code{background:#f3f3f3;padding:0 3px}.note{color:#555}')
@@ -483,7 +483,7 @@ def _where_text(c: Comparison) -> str:
     p = c.config['params']
     lines = []
     for key, how in (('from_reference', f"from the shipped reference ({', '.join(p['reference']) or 'none'})"),
-                     ('trained_here', 'trained by this command (the reference lacks them)')):
+                     ('trained_here', 'trained by this command (the reference lacked them when it ran)')):
         arms = [(b, t, s) for b, per in p.get(key, {}).items() for t, ss in per.items() for s in ss]
         if arms: lines.append(f"{how}: {_arms_text(arms)}")
     return '; '.join(lines)
