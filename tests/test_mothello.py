@@ -99,7 +99,8 @@ def test_paper_notebook_smoke_writes_records(tmp_path):
     assert any(r.get('phase') == 'finetune' for r in recs)
     probes = [r for r in recs if r['metric'] == 'probe_acc' and r['phase'] == 'pretrain']
     assert {r['layer'] for r in probes} == {0, 1, 2} and {r['probe_layer'] for r in recs} == {1}  # every layer; reads 1
-    assert {r['games'] for r in recs if r['metric'] == 'legal_move_acc' and r['group'] == 'finetune'} == {'random', 'prefix'}
+    games = {r['games'] for r in recs if r['metric'] == 'legal_move_acc' and r['group'] == 'finetune'}
+    assert games == {'random', 'prefix'}
     assert {r['checkpoint'] for r in recs if r['phase'] == 'finetune'} == {'start', 'during', 'end'}
     cfg = json.loads((tmp_path / 'run/config.json').read_text())
     assert cfg['params']['preset'] == 'smoke' and 'torch' in cfg['versions']
