@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """The cost of one training update of every encoder method against plain fine-tuning, measured in one run, as the
 `cpu` protocol trains them: the shipped world encoder (world-small) as a world-nli classifier, a batch of 32 English
-training pairs at length 64 padded by the harness's `Collator`, each method built with its paper's `cpu` settings
+training pairs at length 64 padded by the harness's `Collator` (twice as many pairs for the compute-matched
+`baseline-2x`), each method built with its paper's `cpu` settings
 (`configs/salt/cpu.yaml`, `configs/robust/cpu.yaml`), one update = the method's loss + backward + clipping + AdamW.
 
 Methods are timed round-robin (each repetition runs every method once on the same batch, so load from other processes
@@ -26,7 +27,7 @@ from xltnb.encoders import load_encoder
 from xltnb.finetune import Collator, Method, encode
 from xltnb.methods.robust import RSDA, AdversarialTraining, RandomizedSmoothing
 from xltnb.methods.salt import Salt
-from xltnb.protocol import PROTOCOLS
+from xltnb.protocol import PROTOCOLS, ComputeMatched
 from xltnb.tasks import load_task
 from xltnb.world import make_world
 
@@ -35,7 +36,7 @@ def methods(P, cfg_salt: dict, cfg_robust: dict, world) -> dict:
     "name -> Method, with the papers' `cpu` settings."
     s = dict(mode=cfg_salt.get('mode', 'mlm'), ratio=cfg_salt.get('ratio', 0.3), k=cfg_salt.get('k', 5),
              alpha=cfg_salt.get('alpha', 0.5), w_kl=cfg_salt.get('w_kl', 0.0))
-    out = {'baseline': Method()}
+    out = {'baseline': Method(), 'baseline-2x': ComputeMatched(2)}  # the control: twice the batch, plain updates
     for v in ('salt', 'salt-cs', 'salt-mixup'):
         out[v] = Salt(v, mlm=P.models[0], world=world, max_length=P.max_length, **s)
     out['at'] = AdversarialTraining(eps=cfg_robust.get('at_eps', 0.02), steps=cfg_robust.get('at_steps', 1))
@@ -62,7 +63,8 @@ def main(argv=None):
         t0 = time.process_time()
         ds = m.prepare(model, tok, train)
         prep[name] = time.process_time() - t0
-        enc = encode(ds.select(range(P.batch_size)), tok, ('premise', 'hypothesis'), P.max_length)
+        n = P.batch_size * getattr(m, 'batch_factor', 1)  # the compute-matched control trains on a larger batch
+        enc = encode(ds.select(range(n)), tok, ('premise', 'hypothesis'), P.max_length)
         m._bench_batch = Collator(tok, m)([dict(r) for r in enc])
     opt = torch.optim.AdamW(model.parameters(), lr=1e-5)  # a tiny rate: the weights barely move between methods
     model.train()
