@@ -124,15 +124,15 @@ def test_arms_differ_only_in_data_one_schedule_and_optimizer(setup, spy, monkeyp
     (o1, s1), (o2, s2) = spy[0]['optimizers'], spy[1]['optimizers']  # the meta arm's two calls: the same objects
     assert o1 is o2 and s1 is s2
     assert [p['opt_step'] for p in meta.phases] == [4, 8] and [p['opt_step'] for p in base.phases] == [8]
-    assert mp.check_equal_compute({'meta': meta.phases, 'baseline': base.phases}) == 8 * 4 * 32  # equal tokens
+    assert mp.check_equal_compute({'meta': meta.phases, 'multilingual-only': base.phases}) == 8 * 4 * 32  # equal tokens
 
 
-# Shipped arms: the world encoder is the baseline arm, an arm is served by its key and only by it
+# Shipped arms: the world encoder is the multilingual-only arm, an arm is served by its key and only by it
 
 
 @pytest.fixture(scope='module')
 def shipped(tmp_path_factory):
-    "The smoke recipe's world encoder, and the baseline arm at its seed shipped as a pointer to it."
+    "The smoke recipe's world encoder, and the multilingual-only arm at its seed shipped as a pointer to it."
     torch.set_num_threads(1)
     d = tmp_path_factory.mktemp('shipped')
     we = enc.pretrain_world_encoder('smoke', out=d / 'we')
@@ -140,11 +140,12 @@ def shipped(tmp_path_factory):
     return d, we, got
 
 
-def test_world_encoder_is_the_baseline_arm(shipped):
+def test_world_encoder_is_the_multilingual_only_arm(shipped):
     "`pretrain_world_encoder` and `pretrain_arm(phase1=0)` on one recipe make the same weights (float16 on disk)."
     from safetensors.torch import load_file
     d, we, got = shipped
-    assert got == [d / 'assets' / 'baseline-ps0'] and not (got[0] / 'model.safetensors').exists()  # stored once
+    assert got == [d / 'assets' / 'multilingual-only-ps0']
+    assert not (got[0] / 'model.safetensors').exists()  # stored once
     run = mp.pretrain_arm(**mp.recipe_arm('smoke', 0.0, 0), out_dir=d / 'trained', assets='')
     assert run.shipped is None and (d / 'trained' / 'run.json').exists()  # trained here, not served
     world = load_file(str(we / 'model.safetensors'))

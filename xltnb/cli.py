@@ -93,7 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument('--recipe', default='cpu', help='a recipe of xltnb.methods.metapretrain.ARM_RECIPES (default cpu)')
     m.add_argument('--phase1', default='0.5', help='shares of the budget in the monolingual phase, e.g. 0.25,0.5,0.75')
     m.add_argument('--seeds', default='0,1', help='pretraining seeds of the meta-pretrained arms (default 0,1)')
-    m.add_argument('--baseline-seeds', default='0,1', help="pretraining seeds of the baseline arm ('' for none)")
+    m.add_argument('--multilingual-only-seeds', '--baseline-seeds', dest='baseline_seeds', default='0,1',
+                   help="pretraining seeds of the multilingual-only arm ('' for none; --baseline-seeds: its older name)")
     m.add_argument('--from', dest='src', default=None,
                    help='a folder of finished arms, DIR/p<percent>-ps<seed>: ship them, train none')
     m.add_argument('--assets', default=None, help='where to write them (default: xltnb/assets/metapretrain)')
@@ -109,11 +110,11 @@ def _pretrain_arms(a) -> None:
     try: mp = importlib.import_module('xltnb.methods.metapretrain')
     except ImportError: raise RuntimeError('xltnb.methods.metapretrain is not built yet in this checkout') from None
     phase1s, seeds = _numbers(a.phase1, float, '--phase1'), _numbers(a.seeds, int, '--seeds')
-    base = _numbers(a.baseline_seeds, int, '--baseline-seeds')
+    base = _numbers(a.baseline_seeds, int, '--multilingual-only-seeds')
     bad = [p for p in phase1s if not 0 < p < 1]
-    if bad: raise ValueError(f"--phase1 shares must be in (0, 1) (the baseline is --baseline-seeds); got {bad[0]}")
+    if bad: raise ValueError(f"--phase1 shares must be in (0, 1) (phase1=0 is --multilingual-only-seeds); got {bad[0]}")
     cmd = (f"xltnb pretrain-arms --recipe {a.recipe} --phase1 {a.phase1} --seeds {a.seeds} "
-           f"--baseline-seeds {a.baseline_seeds or repr('')}")  # what remakes the arms (`--from` only ships them)
+           f"--multilingual-only-seeds {a.baseline_seeds or repr('')}")  # what remakes the arms (`--from` only ships them)
     for d in mp.ship_arms(a.recipe, phase1s, seeds, base, src=a.src, assets=a.assets or mp.ARM_ASSETS,
                           threads=a.threads, command=cmd): print(d)
 

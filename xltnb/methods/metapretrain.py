@@ -16,10 +16,10 @@ from ..encoders import WORLD_RECIPES
 from ..langs import SOURCE_LANG
 
 # %% auto #0
-__all__ = ['weights_hash', 'ARM_ASSETS', 'COLOURS', 'PHASE_DASH', 'ARM_RECIPES', 'UNIT', 'SOURCE', 'CLAIMS', 'Phase',
-           'split_budget', 'plan', 'compute', 'check_equal_compute', 'vocab_hash', 'PretrainRun', 'one_schedule',
-           'run_phases', 'shipped_arm', 'arm_key', 'pretrain_arm', 'loss_curves', 'mlm_accuracy_curves', 'arm_name',
-           'recipe_arm', 'arm_encoder', 'ship_arm', 'ship_world_arm', 'ship_arms', 'transfer_gate']
+__all__ = ['weights_hash', 'ARM_ASSETS', 'COLOURS', 'PHASE_DASH', 'UNIT', 'SOURCE', 'CLAIMS', 'Phase', 'split_budget', 'plan',
+           'compute', 'check_equal_compute', 'vocab_hash', 'PretrainRun', 'one_schedule', 'run_phases', 'shipped_arm',
+           'arm_key', 'pretrain_arm', 'loss_curves', 'mlm_accuracy_curves', 'transfer_gate', 'ARM_RECIPES', 'arm_name',
+           'recipe_arm', 'arm_encoder', 'ship_arm', 'ship_world_arm', 'ship_arms']
 
 # %% ../../nbs/12_metapretrain.ipynb #209cbc1e
 @dataclass(frozen=True)
@@ -251,13 +251,53 @@ def mlm_accuracy_curves(run,  # a PretrainRun or its `curves` records
                       template='plotly_white', legend_title='language')
     return fig
 
-# %% ../../nbs/12_metapretrain.ipynb #d0f9d00f
+# %% ../../nbs/12_metapretrain.ipynb #383e7563
+from ..results import CLAIM_KEY, Claim, add_claim, distinct, records_frame, source_gate, unit_mean
+
+UNIT = 'pretrain_seed'  # the claims are about pretraining: its seeds are the unit of replication (xltnb.results)
+
+def transfer_gate(records, where: dict, margin: float = 0.10) -> str | None:
+    "None if the multilingual-only arm learned English and transfers (avg_xen ≥ no pretraining's + `margin`); else why."
+    df = distinct(records_frame(records, metric='accuracy', split='test', **{k: v for k, v in where.items() if k == 'model'}),
+                  CLAIM_KEY)
+    if df.empty or 'lang' not in df: return None  # no fine-tuning in these records: nothing to check
+    if 'task' in where and (df['task'] == where['task']).any(): df = df[df['task'] == where['task']]
+    else: where = dict(where, task=df['task'].iloc[0])  # a claim on bitext: the fine-tuned task's arms
+    if (why := source_gate(records, dict(where, method='multilingual-only'), unit=UNIT)): return why
+    def mean(arm):  # avg_xen per seed (the mean over the targets), then within each pretraining seed, then over those
+        g = df[(df['method'] == arm) & df['lang'].notna() & (df['lang'] != 'en') & (df['task'] == where['task'])]
+        return unit_mean(g, UNIT) if len(g) else float('nan')
+    base, floor = mean('multilingual-only'), mean('scratch')
+    if floor != floor or base >= floor + margin: return None  # no floor arm (it cannot be checked), or it transfers
+    return (f"the multilingual-only arm does not transfer beyond the no-pretraining arm (avg_xen {100 * base:.1f}% vs "
+            f"{100 * floor:.1f}%, below the floor + {100 * margin:.0f} points): pretraining taught the encoders nothing "
+            f"cross-lingual to compare")
+
+SOURCE = 'Chi et al., 2021, abstract (arXiv 2109.11129)'
+CLAIMS = [add_claim(Claim('metapretrain', 'meta-pretraining improves source-language generalization', SOURCE,
+                          {'method': 'metapretrain'}, {'method': 'multilingual-only'}, stat='en', unit=UNIT)),
+          add_claim(Claim('metapretrain', 'meta-pretraining improves cross-lingual transfer', SOURCE,
+                          {'method': 'metapretrain'}, {'method': 'multilingual-only'}, gate=transfer_gate, unit=UNIT)),
+          add_claim(Claim('metapretrain', 'meta-pretraining gives better-aligned representations (bitext retrieval)',
+                          SOURCE, {'method': 'metapretrain'}, {'method': 'multilingual-only'}, metric='retrieval',
+                          gate=transfer_gate, unit=UNIT)),
+          add_claim(Claim('metapretrain', 'meta-pretraining narrows the source-target gap', SOURCE,
+                          {'method': 'metapretrain'}, {'method': 'multilingual-only'}, metric='gap', op='<',
+                          gate=transfer_gate, unit=UNIT))]
+
+# %% ../../nbs/12_metapretrain.ipynb #a7e1c0d2
+# the public names that the shipped-arms page (12a_metapretrain_arms) adds to this module: its cells are exported
+# into it after this page's
+_all_ = ['ARM_RECIPES', 'arm_name', 'recipe_arm', 'arm_encoder', 'ship_arm', 'ship_world_arm', 'ship_arms']
+
+
+# %% ../../nbs/12a_metapretrain_arms.ipynb #d0f9d00f
 ARM_RECIPES = {'smoke': WORLD_RECIPES['smoke'],  # the world encoder's recipes, curves every 1,000 steps at cpu
                'cpu': WORLD_RECIPES['cpu'] | dict(eval_every=1000)}
 
 def arm_name(phase1: float, seed: int) -> str:
-    "A shipped arm's folder: 'baseline-ps<seed>' or 'meta<percent>-ps<seed>'."
-    return f"baseline-ps{seed}" if phase1 == 0 else f"meta{round(100 * phase1)}-ps{seed}"
+    "A shipped arm's folder: 'multilingual-only-ps<seed>' or 'meta<percent>-ps<seed>'."
+    return f"multilingual-only-ps{seed}" if phase1 == 0 else f"meta{round(100 * phase1)}-ps{seed}"
 
 def recipe_arm(recipe: str,  # a key of ARM_RECIPES
                phase1: float, seed: int,  # the arm's share of phase 1; the seed of its initialization and pretraining
@@ -278,7 +318,7 @@ def arm_encoder(run: PretrainRun) -> str:
     from xltnb.encoders import register_encoder
     from xltnb.folders import load_folder
     if not run.shipped: return str(run.model_dir)
-    if run.shipped.get('encoder'): return run.shipped['encoder']  # the world encoder: the baseline notebook's runs
+    if run.shipped.get('encoder'): return run.shipped['encoder']  # the world encoder: the baseline page's runs
     name, d = f"metapretrain-{run.out_dir.name}", run.model_dir
     register_encoder(name, lambda head=None, num_labels=None, seed=0: load_folder(d, head, num_labels, seed))
     return name
@@ -289,7 +329,7 @@ def _key_of(args: dict) -> str:
     phases = plan(a.pop('total_steps'), a.pop('phase1'), list(corpora), a.pop('batch_size'), a.pop('seq_len'))
     return arm_key(init, corpora, phases, a.pop('seed'), a)
 
-# %% ../../nbs/12_metapretrain.ipynb #fd20cb8d
+# %% ../../nbs/12a_metapretrain_arms.ipynb #fd20cb8d
 def ship_arm(run: PretrainRun, dest,  # a finished arm; its asset folder
              recipe: dict, command: str, threads: int | None = None) -> Path:
     "Write a finished arm as a shipped asset: float16 weights, a config that loads as float32, tokenizer, run.json."
@@ -306,7 +346,7 @@ def ship_arm(run: PretrainRun, dest,  # a finished arm; its asset folder
     return dest
 
 def ship_world_arm(recipe: str, world_dir, dest, command: str) -> Path | None:
-    "Ship the baseline arm at the recipe's seed as a pointer to the world encoder in `world_dir`, if it is that arm."
+    "Ship the multilingual-only arm at the recipe's seed as a pointer to the world encoder in `world_dir`, if it is that arm."
     from transformers import AutoTokenizer
     from xltnb.encoders import world_key
     r, world_dir, dest = ARM_RECIPES[recipe], Path(world_dir), Path(dest)
@@ -333,13 +373,13 @@ def ship_world_arm(recipe: str, world_dir, dest, command: str) -> Path | None:
     dest.mkdir(parents=True, exist_ok=True); atomic_write_text(dest / 'run.json', json.dumps(meta, indent=1))
     return dest
 
-# %% ../../nbs/12_metapretrain.ipynb #17a4c884
+# %% ../../nbs/12a_metapretrain_arms.ipynb #17a4c884
 def ship_arms(recipe: str = 'cpu',  # a key of ARM_RECIPES
               phase1s=(0.5,), seeds=(0, 1),  # meta-pretrained arms: shares of phase 1 x pretraining seeds
-              baseline_seeds=(0, 1),  # baseline arms (phase1=0)
+              baseline_seeds=(0, 1),  # multilingual-only arms (phase1=0): their pretraining seeds
               src=None,  # a folder of finished arms, <src>/p<percent>-ps<seed> (their out_dir): ship them, train none
               assets=ARM_ASSETS,  # where the arms are written, one folder each
-              world_dir='default',  # the world encoder that is the baseline arm at the recipe's seed (cpu: the shipped)
+              world_dir='default',  # the world encoder that is the multilingual-only arm at the recipe's seed (cpu: the shipped)
               threads: int | None = 1, command: str = '') -> list[Path]:
     "Pretrain (resuming from the cache) or take from `src` every arm asked for, and ship each into `assets`."
     from xltnb.encoders import ASSET_DIR, world_tokenizer
@@ -347,7 +387,7 @@ def ship_arms(recipe: str = 'cpu',  # a key of ARM_RECIPES
     r = ARM_RECIPES[recipe]
     world_dir = (ASSET_DIR if recipe == 'cpu' else None) if world_dir == 'default' else world_dir
     command = command or (f"xltnb pretrain-arms --recipe {recipe} --phase1 {','.join(map(str, phase1s))} --seeds "
-                          f"{','.join(map(str, seeds))} --baseline-seeds {','.join(map(str, baseline_seeds))}")
+                          f"{','.join(map(str, seeds))} --multilingual-only-seeds {','.join(map(str, baseline_seeds))}")
     w = r['world']; tok = world_tokenizer(w, r['vocab_size'], r['arch'])
     shipped = []
     for p, s in [(float(p), int(s)) for p in phase1s for s in seeds] + [(0.0, int(s)) for s in baseline_seeds]:
@@ -364,37 +404,3 @@ def ship_arms(recipe: str = 'cpu',  # a key of ARM_RECIPES
         shipped.append(ship_arm(run, dest, r, command, threads))
         print(f"shipped {dest}")
     return shipped
-
-# %% ../../nbs/12_metapretrain.ipynb #383e7563
-from ..results import CLAIM_KEY, Claim, add_claim, distinct, records_frame, source_gate, unit_mean
-
-UNIT = 'pretrain_seed'  # the claims are about pretraining: its seeds are the unit of replication (xltnb.results)
-
-def transfer_gate(records, where: dict, margin: float = 0.10) -> str | None:
-    "None if the baseline arm learned English and transfers: its avg_xen ≥ the no-pretraining arm's + `margin`; else why not."
-    df = distinct(records_frame(records, metric='accuracy', split='test', **{k: v for k, v in where.items() if k == 'model'}),
-                  CLAIM_KEY)
-    if df.empty or 'lang' not in df: return None  # no fine-tuning in these records: nothing to check
-    if 'task' in where and (df['task'] == where['task']).any(): df = df[df['task'] == where['task']]
-    else: where = dict(where, task=df['task'].iloc[0])  # a claim on bitext: the fine-tuned task's arms
-    if (why := source_gate(records, dict(where, method='baseline'), unit=UNIT)): return why
-    def mean(arm):  # avg_xen per seed (the mean over the targets), then within each pretraining seed, then over those
-        g = df[(df['method'] == arm) & df['lang'].notna() & (df['lang'] != 'en') & (df['task'] == where['task'])]
-        return unit_mean(g, UNIT) if len(g) else float('nan')
-    base, floor = mean('baseline'), mean('scratch')
-    if floor != floor or base >= floor + margin: return None  # no floor arm (it cannot be checked), or it transfers
-    return (f"the baseline arm does not transfer beyond the no-pretraining arm (avg_xen {100 * base:.1f}% vs "
-            f"{100 * floor:.1f}%, below the floor + {100 * margin:.0f} points): pretraining taught the encoders nothing "
-            f"cross-lingual to compare")
-
-SOURCE = 'Chi et al., 2021, abstract (arXiv 2109.11129)'
-CLAIMS = [add_claim(Claim('metapretrain', 'meta-pretraining improves source-language generalization', SOURCE,
-                          {'method': 'metapretrain'}, {'method': 'baseline'}, stat='en', unit=UNIT)),
-          add_claim(Claim('metapretrain', 'meta-pretraining improves cross-lingual transfer', SOURCE,
-                          {'method': 'metapretrain'}, {'method': 'baseline'}, gate=transfer_gate, unit=UNIT)),
-          add_claim(Claim('metapretrain', 'meta-pretraining gives better-aligned representations (bitext retrieval)',
-                          SOURCE, {'method': 'metapretrain'}, {'method': 'baseline'}, metric='retrieval',
-                          gate=transfer_gate, unit=UNIT)),
-          add_claim(Claim('metapretrain', 'meta-pretraining narrows the source-target gap', SOURCE,
-                          {'method': 'metapretrain'}, {'method': 'baseline'}, metric='gap', op='<',
-                          gate=transfer_gate, unit=UNIT))]
