@@ -3,18 +3,28 @@
 
 Quarto cannot be installed offline, so this replaces `nbdev_docs`' last step. nbdev's processing runs first (it
 executes the `show_doc` cells, so API docs are markdown outputs; see `process`); here each processed notebook loses its
-raw front matter (used for the page title) and Quarto-only attributes, `show_doc` cells become markdown, links to
-the docs host become relative, and every page gets a navigation bar. No page loads anything from the network.
+raw front matter (used for the page title), its nbdev directives (`#| ...` lines, obeyed: `echo: false` hides the
+code, `output: false` the outputs, `include: false` the cell) and Quarto-only attributes, links to the docs host
+become relative, and every page gets the site's navigation, grouped into guides, papers and library (`navigation`).
+No page loads anything from the network: a plotly figure becomes HTML that draws it with plotly.js inlined once per
+page, and a widget (it has no kernel in a static page) a line saying that it runs in JupyterLab (`static_outputs`).
+No page names a folder of the build machine: paths under the project are written relative to it (`scrub`).
 
 The top-level `_quarto.yml` is the one source of the site's Quarto settings; nbdev 2 reads `nbs/_quarto.yml`, which is
 a link to it (made again here, or a copy where links cannot be made: `sync_quarto_yml`).
 
-The paper pages (`papers/*.html`) show evidence, not only code: when a reproduction has run here (`make reproduce`
-writes `_runs/reproduce/cpu`; `XLTNB_DOCS_RUN` names another run folder), each paper page and the report are rendered
-from that run's executed notebook, and the page says which run it shows; otherwise the page says that no run was
-found and shows the notebook's code.
+Code cells tagged `reference` (cell metadata tags) are self-contained: they run in a fresh kernel with nothing else
+executed and read only the shipped measured files (`xltnb/assets/measured/`). The index's are executed at every build
+(and `tools/readme.py` writes their markdown into README.md). The paper pages (`papers/*.html`) show evidence, not only
+code: when a reproduction has run here (`make reproduce` writes `_runs/reproduce/cpu`; `XLTNB_DOCS_RUN` names another
+run folder), each paper page and the report are rendered from that run's executed notebook, and the page says which
+run it shows; otherwise the page's `reference` cells are executed here (`run_reference`) and the page shows their
+output (the shipped reference's verdicts, table, figure and what they mean) with the other cells as code, and says
+which shipped files it shows.
+
+    python tools/build_docs.py [--out DIR] [--only PAGE_GLOB ...]
 """
-import os, re, shutil, sys, time
+import argparse, fnmatch, json, os, re, shutil, sys, time
 from configparser import ConfigParser
 from pathlib import Path
 import nbformat, yaml
@@ -26,6 +36,18 @@ cfg = ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini'); cfg = cfg['
 HOST = f"{cfg['doc_host'].rstrip('/')}{cfg['doc_baseurl'].rstrip('/')}/"
 QUARTO_ATTR = re.compile(r'\{target="_blank"[^}]*\}')
 NB_LINK = re.compile(r'\]\((?!\w+://)([^)\s]*?/)?(?:\d+[a-z]?_)?(\w+)\.ipynb(#[^)]*)?\)')  # [e5](04b_e5.ipynb): e5.html
+DIRECTIVE = re.compile(r'^\s*#\|\s*([\w-]+)\s*:?\s*(.*?)\s*$')  # `#| echo: false`, `#|export`
+OFFLINE_ENV = dict(HF_HUB_OFFLINE='1', HF_DATASETS_OFFLINE='1', TRANSFORMERS_OFFLINE='1',
+                   TOKENIZERS_PARALLELISM='false', MPLBACKEND='Agg',
+                   PLOTLY_RENDERER='plotly_mimetype')  # figures as plotly's JSON: `static_outputs` makes them HTML
+PLOTLY = 'application/vnd.plotly.v1+json'
+WIDGET = 'application/vnd.jupyter.widget-view+json'
+
+# The site's navigation: three groups, each page once, named by its title (a guide may get a clearer name here).
+GUIDES = {'index.html': 'Overview', 'design.html': 'Design', 'defaults.html': None,
+          'reproduce.html': 'Reproduce the papers', 'cli.html': 'The xltnb command',
+          'compare.html': None}  # None: the page's title
+PAPERS = ('baseline', 'salt', 'robust', 'metapretrain', 'langarith', 'mothello', 'report')  # the index's order
 
 def page_links(md: str) -> str:
     "Markdown links to the project's notebooks become links to their pages (Quarto does this; nbconvert does not)."
@@ -36,52 +58,198 @@ def page_name(p: Path, proc: Path) -> str:
     rel = p.relative_to(proc).with_suffix('.html')
     return str(rel.with_name(re.sub(r'^\d+[a-z]?_', '', rel.name)))
 
-def clean(nb, nav_md: str, depth: int):
-    "Turn a processed notebook into a self-contained page."
-    title, desc = nb.metadata.get('title', ''), ''
+def front_matter(nb) -> dict:
+    "The page's front matter (nbdev's processing makes `# title\\n> description` a raw cell), or {}."
+    for c in nb.cells:
+        if c.cell_type == 'raw' and c.source.startswith('---'): return yaml.safe_load(c.source.strip().strip('-')) or {}
+    return {}
+
+def directives(source: str) -> tuple[dict, str]:
+    "A code cell's nbdev/Quarto directives (`#| key: value` lines) and its source without them."
+    found, keep = {}, []
+    for line in source.splitlines():
+        m = DIRECTIVE.match(line)
+        if m: found[m[1]] = m[2]
+        else: keep.append(line)
+    return found, '\n'.join(keep).strip('\n')
+
+def scrub(text: str, run: Path | None = None) -> str:
+    "No folder of the build machine on a page: the project's are relative to it, a run elsewhere named by its variable."
+    pairs = [(str(ROOT) + '/', ''), (str(ROOT), '.')]
+    if run is not None and not Path(run).resolve().is_relative_to(ROOT):
+        pairs = [(str(Path(run).resolve()), '$XLTNB_DOCS_RUN'), (str(run), '$XLTNB_DOCS_RUN')] + pairs
+    if len(str(Path.home())) > 1: pairs.append((str(Path.home()) + '/', '~/'))
+    for a, b in pairs: text = re.sub(re.escape(a) + r'(?![\w.-])' if not a.endswith('/') else re.escape(a), b, text)
+    return text
+
+def clean(nb, depth: int):
+    "Turn a processed notebook into a self-contained page (the navigation is added to its HTML: `add_navigation`)."
+    fm = front_matter(nb)
+    title, desc = fm.get('title', nb.metadata.get('title', '')), fm.get('description', '')
     cells = []
     for c in nb.cells:
-        if c.cell_type == 'raw' and c.source.startswith('---'):
-            fm = yaml.safe_load(c.source.strip().strip('-')) or {}
-            title, desc = fm.get('title', title), fm.get('description', '')
-            continue
+        if c.cell_type == 'raw' and c.source.startswith('---'): continue
         c.metadata.pop('execution', None)
-        if c.cell_type == 'code' and c.source.startswith('#| echo: false'):
-            md = ''.join(o.get('data', {}).get('text/markdown', '') for o in c.get('outputs', []))
-            c = nbformat.v4.new_markdown_cell(md)
+        if c.cell_type == 'code':
+            d, c.source = directives(c.source)
+            if 'hide' in d or d.get('include') == 'false': continue
+            if d.get('output') == 'false': c.outputs = []
+            if d.get('echo') == 'false':
+                outs = c.get('outputs', [])
+                if outs and all('text/markdown' in o.get('data', {}) for o in outs):
+                    c = nbformat.v4.new_markdown_cell('\n\n'.join(o['data']['text/markdown'] for o in outs))
+                elif not outs: continue
+                else: c.metadata.setdefault('transient', {})['remove_source'] = True
         if c.cell_type == 'markdown':
             c.source = page_links(QUARTO_ATTR.sub('', c.source)).replace(HOST, '../' * depth)
             if '<!-- WARNING: THIS FILE WAS AUTOGENERATED!' in c.source: continue
         cells.append(c)
-    head = [nbformat.v4.new_markdown_cell(nav_md),
-            nbformat.v4.new_markdown_cell(f'# {title}\n\n> {desc}' if desc else f'# {title}')]
-    nb.cells = head + cells
+    nb.cells = [nbformat.v4.new_markdown_cell(f'# {title}\n\n> {desc}' if desc else f'# {title}')] + cells
     nb.metadata['title'] = title
     return nb
+
+def static_outputs(nb, source: str = ''):
+    """Outputs a static page can show: a plotly figure becomes HTML drawing it (plotly.js inlined into the page's first
+    figure only), a widget a line saying it runs in JupyterLab (`source`: the notebook to open there)."""
+    import plotly.io as pio
+    first = True
+    for c in nb.cells:
+        if c.cell_type != 'code': continue
+        outs = []
+        for o in c.get('outputs', []):
+            data = o.get('data', {})
+            if PLOTLY in data:
+                fig = dict(data[PLOTLY]); config = fig.pop('config', None) or {}
+                html = pio.to_html(fig, config=config, full_html=False, include_plotlyjs=first, validate=False,
+                                   default_height=f"{(fig.get('layout') or {}).get('height') or 450}px")
+                first = False
+                o = nbformat.v4.new_output('display_data', data={'text/html': html})
+            elif WIDGET in data:
+                where = f" (open `{source}` there)" if source else ''
+                o = nbformat.v4.new_output('display_data', data={'text/markdown': (
+                    f"*The interactive inspector runs in JupyterLab{where}: a static page has no kernel to drive "
+                    "its controls.*")})
+            outs.append(o)
+        c.outputs = outs
+    nb.metadata.pop('widgets', None)
+    return nb
+
+def is_reference(c) -> bool: return c.cell_type == 'code' and 'reference' in c.metadata.get('tags', [])
+
+# Run first and last in the kernel that executes a page's reference cells: which shipped measured files they read.
+_AUDIT = ("import sys as _s, os as _o\n_xltnb_read = []\n"
+          "_s.addaudithook(lambda e, a: _xltnb_read.append(_o.fspath(a[0])) if e == 'open'\n"
+          "                and isinstance(a[0], (str, _o.PathLike)) and 'measured' in _o.fspath(a[0]) else None)")
+_READ = ("import json as _j\nprint(_j.dumps(sorted({'xltnb/assets/measured/' + _o.path.basename(p) for p in _xltnb_read"
+         " if '/assets/measured/' in _o.path.abspath(p).replace(_o.sep, '/')})))")
+
+def run_reference(nb, timeout: int = 600) -> tuple[object, list[str]]:
+    """Execute the code cells of `nb` tagged `reference` in a fresh kernel (the project's folder as working folder,
+    offline, nothing else executed); returns `nb` with their outputs (the other cells untouched) and the shipped
+    measured files they read. A reference cell that fails stops the build, naming the cell."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+    idx = [i for i, c in enumerate(nb.cells) if is_reference(c)]
+    if not idx: return nb, []
+    code = [nbformat.v4.new_code_cell(_AUDIT)] + [nbformat.v4.new_code_cell(nb.cells[i].source) for i in idx] \
+        + [nbformat.v4.new_code_cell(_READ)]
+    probe = nbformat.v4.new_notebook(cells=code, metadata=dict(kernelspec=dict(name='python3', language='python',
+                                                                                display_name='Python 3')))
+    client = NotebookClient(probe, timeout=timeout, kernel_name='python3', allow_errors=False,
+                            resources={'metadata': {'path': str(ROOT)}},
+                            extra_arguments=['--IPKernelApp.log_level=ERROR'])
+    try: client.execute(env={**os.environ, **OFFLINE_ENV})
+    except CellExecutionError as e:
+        raise SystemExit(f"a `reference` cell of {nb.metadata.get('xltnb_source', 'a page')} failed:\n{e}") from None
+    for i, c in zip(idx, probe.cells[1:-1]):
+        nb.cells[i].outputs, nb.cells[i].execution_count = c.outputs, c.execution_count
+    read = json.loads(''.join(o.get('text', '') for o in probe.cells[-1].outputs) or '[]')
+    return nb, read
 
 def docs_run() -> Path:
     "The reproduction whose executed notebooks the paper pages show: $XLTNB_DOCS_RUN, else the main job's folder."
     return Path(os.environ.get('XLTNB_DOCS_RUN') or ROOT/'_runs'/'reproduce'/'cpu')
 
-def executed_page(nb, name: str, run: Path):
-    "A paper page's notebook: its executed version from `run` when there is one, with a note saying which run it is."
+def where(p: Path, run: Path) -> str:
+    "A folder as a page may name it: relative to the project, else relative to the run folder named by XLTNB_DOCS_RUN."
+    p = Path(p).resolve()
+    if p.is_relative_to(ROOT): return str(p.relative_to(ROOT)) or '.'
+    if p.is_relative_to(Path(run).resolve()): return str(Path('$XLTNB_DOCS_RUN')/p.relative_to(Path(run).resolve()))
+    return p.name
+
+def executed_page(nb, name: str, run: Path, execute: bool = True):
+    """A paper page's notebook: its executed version from `run` when there is one, with a note saying which run it is;
+    otherwise the notebook with its `reference` cells executed here (`execute`) and the other cells as code, with a
+    note saying which shipped files it shows. Other pages: as they are."""
     if not name.startswith('papers/'): return nb
     paper = Path(name).stem
     f = run/('report.ipynb' if paper == 'report' else f'{paper}/executed.ipynb')
     front = [c for c in nb.cells if c.cell_type == 'raw' and c.source.startswith('---')]
+    rest = [c for c in nb.cells if c not in front]
     if not f.is_file():
-        note = (f"> *No executed run of this notebook was found in `{run}`: the page shows its code only. "
-                "`make reproduce` writes one, and the next `make docs` renders its tables, figures and verdicts "
-                "here.*")
-        nb.cells = front + [nbformat.v4.new_markdown_cell(note)] + [c for c in nb.cells if c not in front]
+        for c in rest:
+            if c.cell_type == 'code' and not is_reference(c): c.outputs, c.execution_count = [], None
+        nb.cells = front + rest
+        refs = any(is_reference(c) for c in rest)
+        read = run_reference(nb)[1] if refs and execute else []
+        files = ', '.join(f'`{p}`' for p in read) or 'the shipped reference in `xltnb/assets/measured/`'
+        looked = where(run, run) if Path(run).resolve().is_relative_to(ROOT) else '$XLTNB_DOCS_RUN'
+        note = (f"> *No executed run of this notebook was found (looked in `{looked}`). " + (
+            f"The outputs below are the shipped reference, measured once and shipped with the package ({files}), "
+            "executed when these docs were built; the other cells are shown as code. The run's own outputs appear "
+            "here after `make reproduce` and the next `make docs`.*" if refs else
+            "The page shows its code only: `make reproduce` writes a run, and the next `make docs` renders its "
+            "tables, figures and verdicts here.*"))
+        nb.cells = front + [nbformat.v4.new_markdown_cell(note)] + rest
         return nb
     ex = nbformat.read(f, as_version=4)
     when = time.strftime('%Y-%m-%d %H:%M', time.localtime(f.stat().st_mtime))
     params = ex.metadata.get('papermill', {}).get('parameters', {})
-    note = (f"> *Rendered from the executed run in `{f.parent}` (preset `{params.get('preset', '?')}`, written "
-            f"{when}): every table, figure and verdict below is that run's output.*")
+    note = (f"> *Rendered from the executed run in `{where(f.parent, run)}` (preset `{params.get('preset', '?')}`, "
+            f"written {when}): every table, figure and verdict below is that run's output.*")
     nb.cells = front + [nbformat.v4.new_markdown_cell(note)] + ex.cells
     return nb
+
+def navigation(pages: dict[str, str]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The site's navigation from {page: title}: guides (the pages a reader starts from), papers (the paper pages and
+    the report, by their titles), library (the numbered library notebooks, by their titles). Every page once; a name
+    that would appear twice is an error."""
+    guides = [(n, label or pages[n]) for n, label in GUIDES.items() if n in pages]
+    papers = [(f'papers/{p}.html', pages[f'papers/{p}.html']) for p in PAPERS if f'papers/{p}.html' in pages]
+    papers += [(n, t) for n, t in pages.items() if n.startswith('papers/') and n not in dict(papers)]
+    seen = {n for n, _ in guides + papers}
+    library = [(n, t) for n, t in pages.items() if n not in seen]
+    groups = [('Guides', guides), ('Papers', papers), ('Library', library)]
+    labels = [t for _, g in groups for _, t in g]
+    if dup := sorted({t for t in labels if labels.count(t) > 1}):
+        sys.exit(f'the navigation would name two pages alike: {dup} (give one a clearer title)')
+    return groups
+
+def add_navigation(html: str, groups, name: str, css: str) -> str:
+    "The grouped navigation as the page's first element (its own page marked), and the site's styles in its head."
+    import html as H
+    up = '../' * name.count('/')
+    parts = ['<nav class="xltnb-nav" aria-label="site">']
+    for head, items in groups:
+        parts.append(f'<div class="xltnb-nav-group"><p class="xltnb-nav-head">{head}</p><ul>')
+        for n, t in items:
+            cur = ' aria-current="page" class="xltnb-nav-current"' if n == name else ''
+            parts.append(f'<li><a href="{up}{n}"{cur}>{H.escape(t)}</a></li>')
+        parts.append('</ul></div>')
+    parts.append('</nav>')
+    html = html.replace('</head>', f'<style>\n{css}\n</style>\n</head>', 1)
+    return re.sub(r'(<body[^>]*>)', lambda m: m[1] + '\n' + '\n'.join(parts), html, count=1)
+
+def render(nb, name: str, run: Path, src: str = '', groups=()) -> str:
+    """One page's HTML from its processed notebook: `name` its page (`papers/salt.html`), `run` the run folder the
+    paper pages look in, `src` the notebook it comes from (`nbs/papers/salt.ipynb`), `groups` the navigation."""
+    nb.metadata['xltnb_source'] = src
+    if name == 'index.html': nb = run_reference(nb)[0]  # the verdict table, executed at every build
+    nb = clean(static_outputs(executed_page(nb, name, run), src), name.count('/'))
+    exp = HTMLExporter(template_name='lab', mathjax_url='', require_js_url='', jquery_url='', embed_images=True)
+    html, _ = exp.from_notebook_node(nb)
+    css = (ROOT/cfg['nbs_path']/'styles.css').read_text()
+    return scrub(add_navigation(offline_html(html), groups, name, css), run)  # nothing from the network
 
 def sync_quarto_yml(root: Path = ROOT) -> Path:
     """Make `nbs/_quarto.yml` (read by nbdev) the top-level `_quarto.yml`: a relative link, or a copy where the file
@@ -99,7 +267,8 @@ def sync_quarto_yml(root: Path = ROOT) -> Path:
 
 def process(n_workers: int = 2):
     """`nbdev_proc_nbs` without its first step, which downloads and installs Quarto when it is missing (a network
-    call, and `sudo`): refresh the Quarto config, the module index and the sidebar, then process into `_proc/`."""
+    call, and `sudo`): refresh the Quarto config, the module index and the sidebar, then process into `_proc/`
+    (only the notebooks changed since the last processing)."""
     import nbdev.doclinks
     from nbdev.config import get_config
     from nbdev.quarto import refresh_quarto_yml, nbdev_sidebar
@@ -108,20 +277,27 @@ def process(n_workers: int = 2):
     sync_quarto_yml(); refresh_quarto_yml(); nbdev.doclinks._build_modidx(); nbdev_sidebar.__wrapped__(path=nbs)
     proc_nbs(nbs, n_workers=n_workers)
 
-def main(proc: Path = ROOT/'_proc', out: Path = ROOT/cfg['doc_path']):
+def main(argv=None, proc: Path = ROOT/'_proc'):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--out', type=Path, default=ROOT/cfg['doc_path'], help='where the pages go (default: _docs)')
+    ap.add_argument('--only', action='append', default=[], metavar='GLOB',
+                    help="render only the pages whose names match (e.g. 'papers/*.html'); the navigation lists all")
+    a = ap.parse_args(argv)
     process()
-    nbs = sorted(p for p in proc.rglob('*.ipynb') if '.ipynb_checkpoints' not in p.parts)
+    src_dir = ROOT/cfg['nbs_path']  # a notebook deleted since the last processing has no page
+    nbs = sorted(p for p in proc.rglob('*.ipynb')
+                 if '.ipynb_checkpoints' not in p.parts and (src_dir/p.relative_to(proc)).is_file())
     if not nbs: sys.exit(f'no processed notebooks in {proc}: run nbdev_proc_nbs first')
-    pages = [(p, page_name(p, proc)) for p in nbs]
-    exp = HTMLExporter(template_name='lab', mathjax_url='', require_js_url='', jquery_url='', embed_images=True)
-    for p, name in pages:
-        depth = name.count('/')
-        nav = ' · '.join(f"[{Path(n).stem}]({'../' * depth}{n})" for _, n in pages)
-        nb = executed_page(nbformat.read(p, as_version=4), name, docs_run())
-        nb = clean(nb, f'<nav class="xltnb-nav">\n\n{nav}\n\n</nav>', depth)
-        html, _ = exp.from_notebook_node(nb)
-        html = offline_html(html)  # nothing from the network (static pages cannot run widgets anyway)
-        dst = out/name; dst.parent.mkdir(parents=True, exist_ok=True); dst.write_text(html, encoding='utf-8')
-    print(f'wrote {len(pages)} pages to {out}')
+    books = {page_name(p, proc): p for p in nbs}
+    titles = {n: str(front_matter(nbformat.read(p, as_version=4)).get('title') or Path(n).stem)
+              for n, p in books.items()}
+    groups = navigation(titles)
+    run, n = docs_run(), 0
+    for name, p in books.items():
+        if a.only and not any(fnmatch.fnmatch(name, g) for g in a.only): continue
+        src = str((src_dir/p.relative_to(proc)).relative_to(ROOT))
+        html = render(nbformat.read(p, as_version=4), name, run, src, groups)
+        dst = a.out/name; dst.parent.mkdir(parents=True, exist_ok=True); dst.write_text(html, encoding='utf-8'); n += 1
+    print(f'wrote {n} pages to {a.out}')
 
 if __name__ == '__main__': main()
