@@ -160,11 +160,21 @@ def test_fused_loss_equals_two_separate_passes(tok, ds, variant, w_kl):
 # ---- the paper notebook's parameters and presets (its first two code cells, as papermill would run them)
 from pathlib import Path
 import yaml
-from paper_head import paper_head
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _head_cells(**overrides): return paper_head('salt', **overrides)
+def _head_cells(**overrides):
+    """As `paper_head`: the parameters cell, `overrides`, the set-up cell; the page's `reference` cells (self-contained,
+    they read only the shipped reference) come first and are skipped."""
+    import nbformat
+    nb = nbformat.read(ROOT / 'nbs' / 'papers' / 'salt.ipynb', as_version=4)
+    code = [c for c in nb.cells if c.cell_type == 'code' and 'reference' not in c.metadata.get('tags', [])]
+    assert 'parameters' in code[0].metadata.get('tags', []), 'salt: first code cell is not tagged parameters'
+    ns = {}
+    exec(code[0].source, ns)
+    ns.update(overrides); ns.pop('__builtins__', None)
+    exec(code[1].source, ns)
+    return ns
 
 
 @pytest.mark.parametrize('preset', ['smoke', 'cpu', 'gpu', 'paper'])

@@ -379,7 +379,7 @@ CLAIMS = [add_claim(Claim('robust', 'robust training (RS-DA) beats plain fine-tu
 
 # %% ../../nbs/11_robust.ipynb #7fcf53f2
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 ROBUST_METHODS = ['baseline', 'baseline-2x', 'at', 'rs-rp', 'rs-da', 'rs-da-seed7']  # what `methods` may name
 
@@ -479,7 +479,8 @@ def msg_para_floor(sets: dict,  # lang -> the parallel test items of `msg-para` 
     from xltnb.realtext import _FILL
     fillers = {w for ws in _FILL.values() for w in ws}  # drop them, then call the pair one message when the rest is equal
     def strip(s): return ' '.join(w for w in re.findall(r'\w+', s.lower()) if w not in fillers)
-    def acc(d): return float(np.mean([(strip(a) == strip(b)) == bool(y) for a, b, y in zip(d['sentence1'], d['sentence2'], d['label'])]))
+    def acc(d):
+        return float(np.mean([(strip(a) == strip(b)) == bool(y) for a, b, y in zip(d['sentence1'], d['sentence2'], d['label'])]))
     return pd.DataFrame({l2: {l1: acc(pair_split(sets, l1, l2)) for l1 in sets} for l2 in sets})
 
 def _rt_model(task, mname, seed, p, load_kw):
@@ -551,8 +552,8 @@ def run_robust(S,  # the page's `PaperSetup` (`xltnb.paper.setup_paper(globals()
                     R.rt_records += make_records({l: mat.loc[l, l] for l in mat.index}, split=split, setting='standard', **base)
                     R.rt_records += make_records(mat, split=split, setting='generalized', **base)
                 else:
-                    acc = {l: float(np.mean(predict(r.model, r.tokenizer, ds, max_length=p['rt_max_length']) == np.array(ds['label'])))
-                           for l, ds in sets.items()}
+                    acc = {l: float(np.mean(predict(r.model, r.tokenizer, ds, max_length=p['rt_max_length'])
+                                            == np.array(ds['label']))) for l, ds in sets.items()}
                     R.rt_records += make_records(acc, split=split, setting='standard', **base)
                 R.rt_timing.append(dict(task=t, model=mname, method=mn, seed=seed, train_s=t1 - t0,
                                         eval_s=time.time() - t1, cached=r.cached))

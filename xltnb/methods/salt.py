@@ -14,7 +14,9 @@ from .salt_substitutes import (
     SubstituteTable, _vocab_hash, allowed_vocab, build_substitutes, text_langs, token_style, token_surface, vocab_langs)
 
 # %% auto #0
-__all__ = ['VARIANTS', 'SOURCE', 'CLAIMS', 'switch_plan', 'mix_embeds', 'salt_loss', 'Salt', 'get_device_of', 'substitute_shares']
+__all__ = ['VARIANTS', 'SOURCE', 'CLAIMS', 'SALT_METHODS', 'SALT_RT_METHODS', 'switch_plan', 'mix_embeds', 'salt_loss', 'Salt',
+           'get_device_of', 'substitute_shares', 'salt_setup', 'check_salt_params', 'LangFilters', 'salt_method',
+           'rt_subset', 'salt_rt_test', 'salt_rt_data', 'salt_rt_run', 'SaltRun', 'run_salt']
 
 # %% ../../nbs/10_salt.ipynb #0cd3dc8e
 def switch_plan(rows: list, ratio: float = 0.3, online: bool = True, generator: torch.Generator | None = None):
@@ -218,3 +220,153 @@ CLAIMS = [add_claim(Claim('salt', 'SALT beats plain fine-tuning in zero-shot tra
                           'this project: the compute-matched control of the claim above', {'method': 'salt'},
                           {'method': 'baseline-2x'}))]
 
+
+# %% ../../nbs/10_salt.ipynb #80e04e5e
+import time
+import numpy as np
+from .salt_substitutes import usage_texts
+from dataclasses import dataclass
+from pathlib import Path
+
+SALT_METHODS = ['baseline', 'baseline-2x', 'salt', 'salt-cs', 'salt-mixup', 'salt-oracle', 'salt-cs-oracle',
+                'salt-mixup-oracle']  # what the page's `methods` may name
+SALT_RT_METHODS = ['baseline', 'salt', 'salt-cs', 'salt-mixup']  # on real text: no oracle
+
+def salt_setup() -> dict:
+    "`setup_paper`'s keywords for the SALT page: allowed values, lower bounds, the parameter naming measured runs."
+    return dict(choices=dict(methods=SALT_METHODS, rt_methods=SALT_RT_METHODS, mode=['mlm', 'embed'],
+                             rt_tasks=['msg-topic', 'emoji-topic']),
+                at_least=dict(rt_n_test=0, rt_n_dev=0, rt_steps=1, rt_batch_size=1, rt_max_length=1), measured=['measured'])
+
+def check_salt_params(S,  # the page's `PaperSetup`
+                     ):
+    "Fail before any work on what the parameters cell cannot check: oracle rows off the world, measured runs it trains."
+    from xltnb.results import measured_records
+    p, tasks = S.params, list(S.protocol.tasks)
+    bad = [n for n in p['methods'] if n.endswith('-oracle') and not all(t.startswith('world-') for t in tasks)]
+    if bad: raise ValueError(f"methods {bad} need the world's lexicon (world tasks only); the protocol's tasks are "
+                             f"{tasks}: drop them or the real tasks")
+    for name in p['measured']:  # shown beside this run's records, never in place of a task it trains
+        if mt := {r['task'] for r in measured_records(name)[0]} & set(tasks):
+            raise ValueError(f"measured {name!r} holds {', '.join(sorted(mt))}, which this run also trains; "
+                             f"drop it from the protocol's tasks or from measured")
+
+class LangFilters:
+    "SALT's substitute-language filter per task: usage in unlabelled text (read once per task), or the world's lexicon."
+    def __init__(self, load_kw: Callable,  # task -> `load_task`'s keywords (`PaperSetup.load_kw`)
+                 world=None):  # the World object of the `-oracle` rows (None: no world task)
+        self.load_kw, self.world, self.usage = load_kw, world, {}
+    def __call__(self, task: str, oracle: bool = False) -> dict:
+        "`Salt`'s filter keywords for `task`: `texts` (the source's train texts, every other language's dev texts) or `world`."
+        if oracle: return dict(world=self.world)
+        if task not in self.usage: self.usage[task] = usage_texts(task, **self.load_kw(task))
+        return dict(texts=self.usage[task])
+
+def salt_method(name: str,  # one of SALT_METHODS
+                model: str,  # the encoder the arm fine-tunes (SALT's substitutes come from its MLM head)
+                seed: int,  # the fine-tuning seed (the substitute table's too, but for the -oracle rows: table seed 0)
+                task: str,  # the task it trains on
+                p: dict,  # the page's parameters: mode, ratio, k, alpha, w_kl
+                max_length: int,  # the protocol's max_length
+                lang_filter: LangFilters,  # the run's filters
+               ) -> Method:
+    "The arm `name` at fine-tuning seed `seed`: `-oracle` rows filter by the world's lexicon with one table (seed 0)."
+    from xltnb.protocol import ComputeMatched
+    if name == 'baseline': return Method()
+    if name == 'baseline-2x': return ComputeMatched(2)
+    oracle = name.endswith('-oracle')
+    return Salt(name.removesuffix('-oracle'), mlm=model, **lang_filter(task, oracle), mode=p['mode'], ratio=p['ratio'],
+                k=p['k'], alpha=p['alpha'], w_kl=p['w_kl'], max_length=max_length, seed=seed,
+                table_seed=0 if oracle else None, name=name)
+
+# %% ../../nbs/10_salt.ipynb #2ebe8622
+def rt_subset(ds, n: int, seed: int = 0):
+    "A fixed random subset of `n` rows of `ds` (all of it if n = 0 or it has fewer rows)."
+    return ds if not n or n >= len(ds) else ds.shuffle(seed=seed).select(range(n))
+
+def salt_rt_test(task: str,  # a real-text task
+                 langs: list,  # the languages to test ([]: every language of the task)
+                 n: int,  # test items per language (a fixed random subset, the same for every run; 0: all)
+                ) -> dict:
+    "lang -> its test subset, as `zero_shot` takes them."
+    from xltnb.tasks import load_task, task_languages
+    return {l: rt_subset(load_task(task, l, 'test'), n) for l in task_languages(task) if not langs or l in langs}
+
+def salt_rt_data(task: str, n_dev: int) -> dict:
+    "English train (all of it) and a fixed subset of `n_dev` English dev items (0: all), as `finetune` takes them."
+    from xltnb.tasks import load_task
+    return {'train': load_task(task, 'en', 'train'), 'dev': rt_subset(load_task(task, 'en', 'dev'), n_dev)}
+
+def salt_rt_run(task: str,  # a real-text task
+                name: str,  # one of SALT_RT_METHODS
+                seed: int,  # the fine-tuning seed
+                p: dict,  # the page's parameters (rt_*, ratio, k, alpha, w_kl, preset)
+                out: Path,  # the page's output folder: the run goes under out/runs
+                lang_filter: LangFilters,
+               ) -> list:
+    "Fine-tune e5-small on one real task with one method and seed, zero-shot on the test subsets: its records."
+    from xltnb.e5 import e5_for_task
+    from xltnb.evaluate import zero_shot
+    from xltnb.finetune import finetune
+    from xltnb.results import make_records
+    model, tok = e5_for_task(task, trim=p['rt_trim'], freeze=p['rt_freeze'], seed=seed)
+    meth = Method() if name == 'baseline' else Salt(name, **lang_filter(task), mode='embed', ratio=p['ratio'], k=p['k'],
+                                                    alpha=p['alpha'], w_kl=p['w_kl'], max_length=p['rt_max_length'], seed=seed)
+    t0 = time.perf_counter()
+    res = finetune((model, tok), salt_rt_data(task, p['rt_n_dev']), method=meth, seed=seed, lr=p['rt_lr'],
+                   batch_size=p['rt_batch_size'], max_steps=p['rt_steps'], max_length=p['rt_max_length'],
+                   eval_steps=p['rt_steps'], warmup_ratio=p['rt_warmup'], progress=False,
+                   out_dir=out / 'runs' / task / 'e5-small' / name / f'seed{seed}')
+    train_s = time.perf_counter() - t0
+    tests = salt_rt_test(task, p['rt_langs'], p['rt_n_test'])
+    acc = zero_shot(res.model, res.tokenizer, tests, max_length=p['rt_max_length'])
+    extra = dict(train_s=round(train_s, 2), steps=res.global_step, cached=res.cached, dev_en=res.dev_accuracy,
+                 n_test=p['rt_n_test'], trim=p['rt_trim'], freeze=p['rt_freeze'])
+    b = dict(paper='salt', method=name, task=task, model='e5-small', preset=p['preset'], seed=seed, **extra)
+    maj = {l: np.bincount(d['label']).max() / len(d) for l, d in tests.items()}  # for the verdict's learning gate
+    return make_records(acc, **b) + make_records(maj, metric='majority', **b)
+
+@dataclass
+class SaltRun:
+    "What `run_salt` leaves for the page."
+    records: list  # this run's records (the methods in the order given), the measured runs', then real text's
+    pairs: list  # the (task, model) pairs this run trains: a world task with the world encoders, a real one with the others
+    shown: list  # the (task, model) pairs of the tables: this run's, then the measured runs'
+    notes: list  # one note per measured run (`measured_note`)
+    lang_filter: LangFilters  # the filters the runs used (their usage tables read once)
+    world: object = None  # the World of the world tasks (None: none)
+
+def run_salt(S,  # the page's `PaperSetup` (`setup_paper(globals(), 'salt', **salt_setup())`)
+            ) -> SaltRun:
+    "Every arm on the protocol's tasks and seeds, the measured runs beside them, then the real-text grid; records written."
+    from xltnb.core import seed_everything
+    from xltnb.encoders import WORLD_ENCODERS
+    from xltnb.paper import measured_note
+    from xltnb.protocol import arm_records, note_progress, run_arm
+    from xltnb.results import measured_records, write_records
+    from xltnb.world import make_world
+    p, PR, seeds, out = S.params, S.protocol, S.seeds, S.out
+    tasks, models, methods = list(PR.tasks), list(PR.models), p['methods']
+    W = make_world(PR.world) if any(t.startswith('world-') for t in tasks) else None
+    pairs = [(t, m) for t in tasks for m in models if t.startswith('world-') == (m in WORLD_ENCODERS)]
+    S.write_config()
+    R = SaltRun([], pairs, list(pairs), [], LangFilters(S.load_kw, W), W)
+    # per seed, the baseline last: it is the shared run another paper may be training at this moment (run_arm waits)
+    grid = [(t, m, n, s) for t, m in pairs for s in seeds for n in sorted(methods, key=lambda n: n == 'baseline')]
+    for i, (t, m, n, s) in enumerate(grid):
+        note_progress(out, i, len(grid), f"{n} {t} seed {s}")
+        arm = run_arm(PR, t, m, salt_method(n, m, s, t, p, PR.max_length, R.lang_filter), seed=s)
+        R.records += arm_records(arm, 'salt', p['preset'])
+        write_records(out / 'results.jsonl', R.records)  # after every run: a crash keeps what is done
+    R.records.sort(key=lambda r: methods.index(r['method']))  # the tables list the methods in the order given
+    for name in p['measured']:
+        recs, meta = measured_records(name)
+        R.records += recs
+        R.shown += sorted({(r['task'], r['model']) for r in recs} - set(R.shown))
+        R.notes.append(measured_note(name, meta, 'shown below and not rerun here'))
+    write_records(out / 'results.jsonl', R.records)
+    for t, n, s in [(t, n, s) for t in p['rt_tasks'] for s in seeds for n in p['rt_methods']]:
+        seed_everything(s)
+        R.records += salt_rt_run(t, n, s, p, out, R.lang_filter)
+        write_records(out / 'results.jsonl', R.records)
+    return R

@@ -15,7 +15,8 @@ from .salt_substitutes import starts_word, token_style, token_surface
 from ..viz import show
 
 # %% auto #0
-__all__ = ['example_row', 'substitute_table', 'switched_versions', 'mixup_figure', 'SaltInspector']
+__all__ = ['example_row', 'substitute_table', 'switched_versions', 'mixup_figure', 'SaltInspector', 'salt_demo',
+           'translation_keys', 'translation_mass', 'salt_translation_mass', 'filter_shares']
 
 # %% ../../nbs/10b_salt_inspect.ipynb #3a655ae6
 def example_row(salt: Salt, ids: list[int]):
@@ -108,3 +109,116 @@ class SaltInspector:
         show(self.plot, self.figure)  # as data (a `with plot: display` capture can hang papermill)
 
     def _ipython_display_(self): from IPython.display import display; display(self.widget)
+
+# %% ../../nbs/10b_salt_inspect.ipynb #f19f1999
+from .salt import substitute_shares
+
+def _train_sample(task: str, P, load_kw: dict, n: int):
+    "The first `n` English training examples of `task` as the protocol `P` trains on them."
+    from xltnb.protocol import train_data
+    from xltnb.tasks import load_task
+    data = train_data(task, P)
+    train = data['train'] if isinstance(data, dict) else load_task(task, 'en', 'train', **load_kw)
+    return train.select(range(min(n, len(train))))
+
+def _classifier(model: str, task: str):
+    from xltnb.encoders import load_encoder
+    from xltnb.tasks import task_info
+    return load_encoder(model, head='seq-cls', num_labels=task_info(task)['num_labels'])
+
+def salt_demo(task: str,  # the task of the examples
+              model: str,  # the encoder (its MLM head gives the substitutes)
+              P,  # the shared protocol (`PaperSetup.protocol`)
+              p: dict,  # the page's parameters: mode, ratio, k, alpha
+              lang_filter,  # the run's `LangFilters`; on the world the inspector names languages from its lexicon
+              load_kw: dict | None = None,  # `load_task`'s keywords for the task
+              n: int = 8,  # training examples to inspect
+             ) -> SaltInspector:
+    "The inspector on the first `n` training examples of `task`, with SALT as the page's parameters build it."
+    clf, tok = _classifier(model, task)
+    demo = Salt('salt', mlm=model, **lang_filter(task, oracle=task.startswith('world-')), mode=p['mode'], ratio=p['ratio'],
+                k=p['k'], alpha=p['alpha'], max_length=P.max_length)
+    sample = _train_sample(task, P, load_kw or {}, n)
+    demo.prepare(clf, tok, sample)
+    return SaltInspector(demo, tok, sample)
+
+def translation_keys(w) -> dict:
+    "(lang, surface word) -> lexical keys, from the world's renderers (content words and function words)."
+    idx = {}
+    for l in w.languages():
+        r = w.renderers[l]
+        for key, forms in r.forms.items():
+            for x in forms.values(): idx.setdefault((l, x), set()).add(key)
+        for f, x in r.fw.items(): idx.setdefault((l, x), set()).add(('fw', f))
+    return idx
+
+def translation_mass(salt: Salt,  # a prepared Salt (its substitute table built)
+                     tok,  # its tokenizer
+                     examples: list,  # the tokenized examples it was prepared on (`_examples`)
+                     w,  # the World: every word's translations
+                    ) -> dict:
+    "Mean substitute mass on translations of the switched English word, hit@k, and the uniform-draw chance of it."
+    idx, style = translation_keys(w), token_style(tok)
+    starts = {}  # lexical key -> first-token ids of its target-language forms
+    for (l, x), keys in idx.items():
+        if l == 'en': continue
+        t = tok.tokenize(x)
+        if t:
+            for key in keys: starts.setdefault(key, set()).add(tok.convert_tokens_to_ids(t[0]))
+    allowed = set(salt._allowed.nonzero().flatten().tolist())
+    mass, chance, hit = [], [], []
+    for e in examples:
+        pos, sub, p = salt.table.get(e['input_ids'])
+        for j, ss, ps in zip(pos.tolist(), sub.tolist(), p.tolist()):
+            keys = idx.get(('en', token_surface(tok.convert_ids_to_tokens(e['input_ids'][j]), style)), set())
+            T = set().union(*[starts.get(key, set()) for key in keys]) & allowed
+            if not T: continue
+            mass.append(sum(q for i, q in zip(ss, ps) if i in T)); hit.append(any(i in T for i in ss))
+            chance.append(len(T) / len(allowed))
+    return dict(words=len(mass), mass=float(np.mean(mass)) if mass else float('nan'),
+                hit_at_k=float(np.mean(hit)) if hit else float('nan'),
+                chance=float(np.mean(chance)) if chance else float('nan'))
+
+def salt_translation_mass(task: str,  # a world task
+                          model: str,  # a world encoder
+                          P,  # the shared protocol
+                          p: dict,  # the page's parameters: mode, ratio, k, alpha
+                          lang_filter,  # the run's `LangFilters` (the usage filter: what the headline runs use)
+                          w,  # the World
+                          n: int = 200,  # training examples probed
+                         ) -> dict:
+    "`translation_mass` of SALT's substitutes (usage filter) on the first `n` English training examples of `task`."
+    clf, tok = _classifier(model, task)
+    probe = Salt('salt', mlm=model, **lang_filter(task), mode=p['mode'], ratio=p['ratio'], k=p['k'], alpha=p['alpha'],
+                 max_length=P.max_length)
+    sample = _train_sample(task, P, dict(world=P.world), n)
+    probe.prepare(clf, tok, sample)
+    return dict(task=task, model=model, **translation_mass(probe, tok, _examples(tok, sample, P.max_length), w))
+
+def filter_shares(task: str,  # a real-text task (rt_tasks) or a real task of the protocol
+                  P,  # the shared protocol
+                  p: dict,  # the page's parameters: rt_tasks, rt_trim, rt_freeze, rt_max_length, rt_n_dev, mode, ratio, k, alpha
+                  pairs: list,  # the run's (task, model) pairs (`SaltRun.pairs`)
+                  lang_filter,  # the run's `LangFilters`
+                  load_kw: dict | None = None,  # `load_task`'s keywords for the task
+                  n: int = 32,  # training examples
+                 ) -> pd.DataFrame:
+    "Substitute shares (English / other / unknown) of SALT with and without the usage filter on `n` training examples."
+    from xltnb.methods.salt_substitutes import text_langs
+    if task in p['rt_tasks']:
+        from xltnb.e5 import e5_for_task
+        from xltnb.methods.salt import salt_rt_data
+        clf, tok = e5_for_task(task, trim=p['rt_trim'], freeze=p['rt_freeze'], seed=0)
+        kw, data = dict(mode='embed', max_length=p['rt_max_length']), salt_rt_data(task, p['rt_n_dev'])
+        sample = data['train'].select(range(min(n, len(data['train']))))
+    else:
+        m = next(m for t, m in pairs if t == task)
+        clf, tok = _classifier(m, task)
+        kw, sample = dict(mlm=m, mode=p['mode'], max_length=P.max_length), _train_sample(task, P, load_kw or {}, n)
+    judge = text_langs(tok, lang_filter(task)['texts']).get
+    rows = {}
+    for name, f in (('with the usage filter', lang_filter(task)), ('without a language filter', {})):
+        s = Salt('salt', **f, ratio=p['ratio'], k=p['k'], alpha=p['alpha'], cache=False, **kw)
+        s.prepare(clf, tok, sample)
+        rows[name] = substitute_shares(s, tok, judge)
+    return pd.DataFrame(rows).T.rename(columns={'source': 'English', 'other': 'other language'})
