@@ -1,13 +1,30 @@
-"The offline docs (built by the test command's last step, or here if missing) render in headless Chromium."
-import base64, subprocess
+"""The offline docs (built by the test command's last step, or here if missing or older than the docs tools) render
+in headless Chromium."""
+import base64, os, re, subprocess, sys
+from html.parser import HTMLParser
 from pathlib import Path
-import pytest
+import nbformat, pytest
+
+DOCS_TOOLS = ('tools/build_docs.py', 'tools/readme.py', 'nbs/styles.css')
 
 @pytest.fixture(scope='module')
 def docs(root):
-    if not all((root/'_docs'/page).exists() for page in ('index.html', 'core.html', 'design.html')):
+    pages = [root/'_docs'/page for page in ('index.html', 'core.html', 'design.html')]
+    newest_tool = max((root/t).stat().st_mtime for t in DOCS_TOOLS)
+    if not all(p.exists() and p.stat().st_mtime >= newest_tool for p in pages):
         subprocess.run(['bash', str(root/'tools'/'docs.sh')], check=True, capture_output=True)
     return root/'_docs'
+
+@pytest.fixture(scope='module')
+def norun_docs(root, tmp_path_factory):
+    "The index and the paper pages built as on a machine where no reproduction has run (an empty run folder)."
+    d = tmp_path_factory.mktemp('norun'); (d/'runs').mkdir()
+    env = dict(os.environ, XLTNB_DOCS_RUN=str(d/'runs'))
+    r = subprocess.run([sys.executable, str(root/'tools'/'build_docs.py'), '--out', str(d/'docs'),
+                        '--only', 'index.html', '--only', 'papers/*.html'], env=env, capture_output=True, text=True,
+                       cwd=root)
+    assert r.returncode == 0, r.stderr[-4000:]
+    return d/'docs'
 
 def ink_fraction(page, png: bytes) -> float:
     "Fraction of non-white pixels in a PNG, decoded by the browser itself (no image library needed)."
@@ -42,7 +59,7 @@ def test_core_api_docs_render(browser, docs):
     for fn in ('seed_everything', 'get_device', 'run_dir', 'content_hash', 'hub_reachable', 'validate_params'):
         assert fn in heads, f'API doc of {fn} not rendered; h3 headings: {heads}'
     assert 'the seed for python, numpy and torch' in page.inner_text('body')  # docments rendered
-    page.click('text=langs'); page.wait_for_load_state('load')
+    page.click('nav.xltnb-nav >> text="langs"'); page.wait_for_load_state('load')
     assert page.title() == 'langs'
     assert errors == []
 
@@ -100,11 +117,152 @@ def test_paper_pages_show_the_executed_run_when_there_is_one(root, tmp_path):
                                           nbformat.v4.new_code_cell('x = 1')])
     none = bd.executed_page(nbformat.from_dict(src), 'papers/salt.html', tmp_path)
     assert 'No executed run of this notebook was found' in none.cells[1].source and none.cells[2].source == 'x = 1'
+    assert str(tmp_path) not in none.cells[1].source and '$XLTNB_DOCS_RUN' in none.cells[1].source  # no machine path
     ex = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x = 1', outputs=[nbformat.v4.new_output(
         'execute_result', data={'text/plain': '1'}, execution_count=1)])])
     ex.metadata['papermill'] = {'parameters': {'preset': 'cpu'}}
     (tmp_path/'salt').mkdir(); nbformat.write(ex, tmp_path/'salt'/'executed.ipynb')
     page = bd.executed_page(nbformat.from_dict(src), 'papers/salt.html', tmp_path)
     assert page.cells[0].source.startswith('---') and 'Rendered from the executed run in' in page.cells[1].source
+    assert '`$XLTNB_DOCS_RUN/salt`' in page.cells[1].source and str(tmp_path) not in page.cells[1].source
     assert "preset `cpu`" in page.cells[1].source and page.cells[2].outputs[0]['data']['text/plain'] == '1'
     assert bd.executed_page(nbformat.from_dict(src), 'core.html', tmp_path).cells == src.cells  # library pages: as is
+
+PAPERS = ('baseline', 'salt', 'robust', 'metapretrain', 'langarith', 'mothello')  # the paper pages with a reference
+
+class _Text(HTMLParser):
+    "A page's visible text (no script or style), line by line."
+    def __init__(self):
+        super().__init__(); self.parts, self.skip = [], 0
+    def handle_starttag(self, tag, attrs): self.skip += tag in ('script', 'style')
+    def handle_endtag(self, tag): self.skip -= tag in ('script', 'style') and self.skip > 0
+    def handle_data(self, data):
+        if not self.skip: self.parts.append(data)
+
+def page_text(html: str) -> str:
+    t = _Text(); t.feed(html); return ''.join(t.parts)
+
+MACHINE_PATH = re.compile(r'(?<![\w.~$/-])/(?:work|root|home|tmp|Users|private|var/folders)/[\w.-]')
+
+def leaks(html: str, root: Path, *more: Path) -> list[str]:
+    "nbdev directives and the build machine's folders on a rendered page (what it must never show)."
+    text = page_text(html)
+    out = [f'directive {l.strip()!r}' for l in text.splitlines() if re.match(r'\s*#\|\s*[\w-]+', l)]
+    out += [f'folder {p}' for p in (root, Path.home(), *more) if len(str(p)) > 1 and str(p) + '/' in html]
+    out += [f'path {m[0]}...' for m in MACHINE_PATH.finditer(text)]
+    return out
+
+def test_no_page_shows_a_directive_or_a_folder_of_the_build_machine(root, docs, norun_docs):
+    "Every rendered page, of the docs and of a build without a run: no `#| ...` line, no absolute path of this machine."
+    pages = sorted(docs.rglob('*.html')) + sorted(norun_docs.rglob('*.html'))
+    assert len(pages) > 30
+    bad = {str(p): found for p in pages if (found := leaks(p.read_text(encoding='utf-8'), root, norun_docs.parent))}
+    assert not bad, bad
+
+def title(nb: Path) -> str: return nbformat.read(nb, as_version=4).cells[0].source.splitlines()[0].lstrip('# ').strip()
+
+def test_navigation_is_grouped_and_names_each_page_once(browser, root, docs):
+    page, errors = open_page(browser, docs/'papers'/'salt.html')
+    heads = [h.strip() for h in page.locator('nav.xltnb-nav .xltnb-nav-head').all_inner_texts()]
+    assert heads == ['Guides', 'Papers', 'Library'], heads
+    links = page.locator('nav.xltnb-nav a')
+    names, hrefs = links.all_inner_texts(), [links.nth(i).get_attribute('href') for i in range(links.count())]
+    assert len(names) == len(set(names)), f'a name appears twice: {sorted(n for n in names if names.count(n) > 1)}'
+    targets = sorted(str((docs/'papers'/h).resolve().relative_to(docs.resolve())) for h in hrefs)
+    assert targets == sorted(str(p.relative_to(docs)) for p in docs.rglob('*.html')), 'every page linked, once'
+    group = lambda i: page.locator('nav.xltnb-nav .xltnb-nav-group').nth(i).locator('a').all_inner_texts()
+    titles = {p.stem: title(p) for p in (root/'nbs').glob('papers/*.ipynb')}
+    assert sorted(group(1)) == sorted(titles.values()), (group(1), titles)  # the paper pages by their titles
+    assert group(1)[0] == titles['baseline'] and group(1)[-1] == titles['report']
+    lib = group(2)
+    for nb in sorted((root/'nbs').glob('[0-9]*.ipynb')):
+        page_name = re.sub(r'^\d+[a-z]?_', '', nb.stem) + '.html'
+        if page_name in ('cli.html', 'reproduce.html', 'compare.html'): continue  # guides
+        assert title(nb) in lib, nb.name
+    assert 'Overview' in group(0) and 'Design' in group(0)
+    cur = page.locator('nav.xltnb-nav a[aria-current="page"]')
+    assert cur.count() == 1 and cur.inner_text() == titles['salt']
+    page.click(f'nav.xltnb-nav >> text="{titles["mothello"]}"'); page.wait_for_load_state('load')
+    assert page.url.endswith('/papers/mothello.html')
+    page.click('nav.xltnb-nav >> text="Overview"'); page.wait_for_load_state('load')
+    assert page.url.endswith('/_docs/index.html')
+    assert errors == []
+
+def reference_rows(paper=None):
+    from xltnb.verdicts import reference_rows
+    return reference_rows(paper)
+
+def test_without_a_run_the_index_shows_the_verdict_table(browser, norun_docs):
+    page, errors = open_page(browser, norun_docs/'index.html')
+    rows = reference_rows()
+    tables = [t for t in page.locator('table').all() if 'verdict' in t.locator('th').all_inner_texts()]
+    assert len(tables) == 1, 'the claim -> verdict table is missing from the index'
+    body = tables[0].locator('tbody tr')
+    assert body.count() == len(rows)
+    text = tables[0].inner_text()
+    for claim, verdict in zip(rows['claim'], rows['verdict']):
+        assert claim in text and verdict in text, claim
+    assert 'verdict_markdown' not in page.inner_text('body')  # the table, not the code that makes it
+    assert errors == []
+
+def test_readme_shows_the_verdict_table(root):
+    readme = (root/'README.md').read_text()
+    assert '| paper | claim | testbed |' in readme and 'verdict_markdown' not in readme
+    for claim in reference_rows()['claim']: assert claim in readme, claim
+    assert not re.search(r'^#\|', readme, re.M)
+
+@pytest.mark.parametrize('paper', PAPERS)
+def test_without_a_run_a_paper_page_shows_its_reference(browser, root, norun_docs, paper):
+    "Built with an empty run folder: the page's reference cells' output: a table, a drawn plotly figure, its verdicts."
+    nb = nbformat.read(root/'nbs'/'papers'/f'{paper}.ipynb', as_version=4)
+    assert any('reference' in c.metadata.get('tags', []) for c in nb.cells), f'{paper}.ipynb has no `reference` cell'
+    page, errors = open_page(browser, norun_docs/'papers'/f'{paper}.html')
+    note = page.locator('blockquote').filter(has_text='No executed run').first.inner_text()
+    assert 'xltnb/assets/measured/' in note and 'make reproduce' in note, note
+    out = page.locator('.jp-OutputArea-output')
+    assert out.locator('table').count() >= 1, 'no table'
+    page.wait_for_selector('.js-plotly-plot .main-svg', timeout=20000)
+    fig = page.locator('.js-plotly-plot').first
+    assert fig.bounding_box()['height'] > 100 and fig.locator('.plot .trace').count() >= 1, 'no figure drawn'
+    text = ' '.join(out.all_inner_texts())
+    for claim, verdict in zip(*map(list, (reference_rows(paper)['claim'], reference_rows(paper)['verdict']))):
+        assert claim in text and verdict in text, f'{paper}: reference verdict of {claim!r} not shown'
+    assert page.content().count('* plotly.js v') == 1  # plotly.js inlined once
+    assert errors == [], errors
+
+def test_reference_cells_run_alone_and_render_statically(browser, root, tmp_path):
+    """The mechanism on a page of this test's own: reference cells (only they) run in a fresh kernel in the project's
+    folder; the page shows their markdown table, their plotly figures (plotly.js inlined once), a line for a widget,
+    the other cells as code, and a note naming the shipped files they read."""
+    bd = build_docs_module(root)
+    ref = lambda src: nbformat.v4.new_code_cell(src, metadata={'tags': ['reference']})
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_raw_cell('---\ntitle: A paper of the test\n---'),
+        nbformat.v4.new_code_cell('raise SystemExit("not a reference cell, yet it ran")'),  # code only, never run
+        ref("from IPython.display import Markdown, display\nfrom xltnb.results import measured_records\n"
+            "recs, meta = measured_records('reference-cpu-langarith.jsonl')\n"
+            "display(Markdown('| claim | verdict |\\n|---|---|\\n| it transfers | holds |'))"),
+        ref("import plotly.graph_objects as go\n"
+            "go.Figure(go.Bar(x=['en', 'de', 'sw'], y=[3, 2, 1]), layout_title_text='three bars').show()\n"
+            "go.Figure(go.Bar(x=['en', 'de'], y=[1, 2]), layout_title_text='two bars').show()"),
+        ref("#| echo: false\nimport ipywidgets as w, os\nprint('working folder:', os.getcwd())\nw.IntSlider()")])
+    groups = bd.navigation({'index.html': 'x', 'papers/test.html': 'A paper of the test'})
+    html = bd.render(nb, 'papers/test.html', tmp_path/'runs', 'nbs/papers/test.ipynb', groups)
+    (tmp_path/'papers').mkdir(); (tmp_path/'papers'/'test.html').write_text(html, encoding='utf-8')
+    assert html.count('* plotly.js v') == 1 and not leaks(html, root, tmp_path)
+    page, errors = open_page(browser, tmp_path/'papers'/'test.html')
+    note = page.locator('blockquote').filter(has_text='No executed run').first.inner_text()
+    assert 'xltnb/assets/measured/reference-cpu-langarith.jsonl' in note, note
+    table = page.locator('.jp-OutputArea-output table').inner_text()
+    assert table.split() == 'claim verdict it transfers holds'.split()
+    page.wait_for_selector('.js-plotly-plot .main-svg', timeout=20000)
+    figs = page.locator('.js-plotly-plot')
+    assert figs.count() == 2 and figs.first.locator('.gtitle').text_content() == 'three bars'
+    assert figs.first.locator('.barlayer .point').count() == 3 and figs.nth(1).locator('.barlayer .point').count() == 2
+    body = page.inner_text('body')
+    assert 'The interactive inspector runs in JupyterLab (open nbs/papers/test.ipynb there)' in body
+    assert 'working folder: .' in body  # ran in the project's folder, which the page does not name
+    assert 'not a reference cell, yet it ran' in body  # its code
+    assert not any('SystemExit' in t for t in page.locator('.jp-OutputArea').all_inner_texts())  # never run
+    assert 'IntSlider' not in body and 'echo: false' not in body
+    assert errors == [], errors

@@ -1,5 +1,5 @@
-"""A real front end: JupyterLab on 127.0.0.1, a notebook opened in headless Chromium, a widget changed, its output
-updated."""
+"""A real front end: JupyterLab on 127.0.0.1, a paper page's reference cells and the project's results inspector
+opened in headless Chromium, a control changed, its plotly figure redrawn."""
 import os, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
 import nbformat, pytest
@@ -30,20 +30,29 @@ def write_nb(d: Path, name: str, cells: list[str]) -> str:
     nb.metadata['kernelspec'] = dict(name='python3', display_name='Python 3', language='python')
     nbformat.write(nb, d/name); return name
 
-def test_widget_updates_output_in_lab(lab, browser):
+def reference_notebook(root: Path, paper: str = 'baseline') -> list[str]:
+    "A paper page's `reference` cells (self-contained: they run in a fresh kernel) and its reference inspector."
+    nb = nbformat.read(root/'nbs'/'papers'/f'{paper}.ipynb', as_version=4)
+    refs = [c.source for c in nb.cells if c.cell_type == 'code' and 'reference' in c.metadata.get('tags', [])]
+    assert refs, f'nbs/papers/{paper}.ipynb has no `reference` cell'
+    return refs + [f"from xltnb.verdicts import reference_inspector; reference_inspector({paper!r})"]
+
+FIG_TITLE = "() => { const t = document.querySelector('.widget-output .js-plotly-plot .gtitle'); " \
+            "return t ? t.textContent : null; }"
+
+def test_reference_inspector_redraws_its_figure_in_lab(lab, browser, root):
+    """The baseline page's reference cells and its `ResultsInspector` over the shipped reference records, run in
+    JupyterLab: the inspector draws a plotly figure; choosing a seed redraws it for that seed."""
     d, url, token = lab
-    name = write_nb(d, 'widget.ipynb', [
-        "from xltnb.langs import XNLI_LANGS, lang_name\nimport ipywidgets as w\n"
-        "dd = w.Dropdown(options=list(XNLI_LANGS), value='en', description='lang')\n"
-        "out = w.HTML(value=lang_name('en'))\n"
-        "dd.observe(lambda ch: setattr(out, 'value', lang_name(ch['new'])), names='value')\nw.VBox([dd, out])"])
+    cells = reference_notebook(root)
+    name = write_nb(d, 'reference.ipynb', cells)
     page = browser.new_page(viewport={'width': 1300, 'height': 900}); errors = []
     page.on('pageerror', lambda e: errors.append(str(e)))
     page.goto(f'{url}/lab/tree/{name}?token={token}', timeout=60000)
     page.wait_for_selector('.jp-Notebook', timeout=60000)
     page.wait_for_function("() => [...document.querySelectorAll('span')]"
                            ".some(s => s.textContent.includes('Kernel status: Idle'))", timeout=180000)
-    sel = None
+    seed = None
     dialogs = []
     for attempt in range(4):  # the status bar can say Idle before the kernel connection takes requests: retry the run
         for dlg in page.locator('.jp-Dialog').all():  # a dialog (e.g. kernel selection) over the page takes the click:
@@ -53,14 +62,24 @@ def test_widget_updates_output_in_lab(lab, browser):
             if accept.count(): accept.first.click()
             else: page.keyboard.press('Escape')
         page.locator('.jp-Cell .jp-InputArea-editor').first.click()
-        page.keyboard.press('Shift+Enter')
-        try: sel = page.wait_for_selector('.widget-dropdown select', timeout=45000); break
+        for _ in cells: page.keyboard.press('Shift+Enter')  # run every cell, in order
+        try:
+            seed = page.wait_for_selector('.widget-dropdown:has(label:text-is("seed")) select', timeout=120000)
+            break
         except Exception: page.screenshot(path=str(d/f'lab-attempt{attempt}.png'))
-    assert sel is not None, f'the widget never rendered; screenshots in {d}; dialogs seen: {dialogs}'
-    out = page.locator('.widget-html-content').first
-    assert out.inner_text().strip() == 'English'
-    sel.select_option('sw')
-    page.wait_for_function("() => document.querySelector('.widget-html-content').innerText.trim() === 'Swahili'",
-                           timeout=20000)
-    assert out.inner_text().strip() == 'Swahili'
+    assert seed is not None, f'the inspector never rendered; screenshots in {d}; dialogs seen: {dialogs}'
+    page.wait_for_function(f"() => ({FIG_TITLE})() !== null", timeout=60000)
+    before = page.evaluate(FIG_TITLE)
+    assert 'mean ± std over' in before, before  # all seeds
+    bars = page.locator('.widget-output .js-plotly-plot .barlayer .point').count()
+    assert bars > 0, 'the inspector drew no bars'
+    options = seed.evaluate("s => [...s.options].map(o => o.textContent)")
+    assert options[0].startswith('all') and len(options) > 2, options
+    seed.select_option(label=options[1])
+    page.wait_for_function(f"() => (({FIG_TITLE})() || '').endsWith('seed {options[1]}')", timeout=30000)
+    after = page.evaluate(FIG_TITLE)
+    assert after != before and after.endswith(f'seed {options[1]}'), (before, after)
+    body = page.locator('.jp-Notebook').inner_text()
+    assert 'holds' in body or 'inconclusive' in body  # the reference cells' verdicts rendered above the inspector
+    seed.scroll_into_view_if_needed(); page.screenshot(path=str(d/'lab-inspector.png'))
     assert not errors, errors
