@@ -1,5 +1,5 @@
 """Run a paper notebook's first two code cells as papermill would: the parameters cell, the injected overrides, the
-checks."""
+checks. Cells tagged `reference` (self-contained: the shipped reference's section, wherever it sits) are skipped."""
 from pathlib import Path
 import nbformat
 
@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def paper_head(paper: str, **overrides) -> dict:
     "The namespace after `nbs/papers/<paper>.ipynb`'s parameters cell, `overrides`, and its validation cell."
     nb = nbformat.read(ROOT/'nbs'/'papers'/f'{paper}.ipynb', as_version=4)
-    code = [c for c in nb.cells if c.cell_type == 'code']
+    code = [c for c in nb.cells if c.cell_type == 'code' and 'reference' not in c.metadata.get('tags', [])]
     assert 'parameters' in code[0].metadata.get('tags', []), f'{paper}: first code cell is not tagged parameters'
     ns = {}
     exec(code[0].source, ns)

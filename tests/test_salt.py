@@ -164,17 +164,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _head_cells(**overrides):
-    """As `paper_head`: the parameters cell, `overrides`, the set-up cell; the page's `reference` cells (self-contained,
-    they read only the shipped reference) come first and are skipped."""
-    import nbformat
-    nb = nbformat.read(ROOT / 'nbs' / 'papers' / 'salt.ipynb', as_version=4)
-    code = [c for c in nb.cells if c.cell_type == 'code' and 'reference' not in c.metadata.get('tags', [])]
-    assert 'parameters' in code[0].metadata.get('tags', []), 'salt: first code cell is not tagged parameters'
-    ns = {}
-    exec(code[0].source, ns)
-    ns.update(overrides); ns.pop('__builtins__', None)
-    exec(code[1].source, ns)
-    return ns
+    "The parameters cell, `overrides` and the set-up cell, as papermill runs them (the `reference` cells skipped)."
+    from paper_head import paper_head
+    return paper_head('salt', **overrides)
 
 
 @pytest.mark.parametrize('preset', ['smoke', 'cpu', 'gpu', 'paper'])
