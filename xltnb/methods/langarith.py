@@ -21,11 +21,13 @@ from ..core import atomic_write_text, content_hash, weights_digest
 from ..viz import show
 
 # %% auto #0
-__all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'SOURCE', 'CLAIMS', 'lang_adapter_config', 'task_adapter_config', 'madx_model',
-           'adapter_state', 'add_language_adapter', 'adapter_mlm_loss', 'train_language_adapter', 'encoder_digest',
-           'ship_language_adapter', 'add_task_adapter', 'use_language', 'train_task_adapter', 'merge_adapters',
-           'lambda_curve', 'select_lambda', 'ties_merge', 'check_pairs', 'language_arithmetic', 'lambda_figure',
-           'lambda_inspector', 'adapter_matters', 'adapter_gate']
+__all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'LA_TASKS', 'SOURCE', 'CLAIMS', 'lang_adapter_config', 'task_adapter_config',
+           'madx_model', 'adapter_state', 'add_language_adapter', 'adapter_mlm_loss', 'train_language_adapter',
+           'encoder_digest', 'ship_language_adapter', 'add_task_adapter', 'use_language', 'train_task_adapter',
+           'merge_adapters', 'lambda_curve', 'select_lambda', 'ties_merge', 'check_pairs', 'language_arithmetic',
+           'lambda_figure', 'lambda_inspector', 'langarith_setup', 'adapter_languages', 'check_langarith_params',
+           'language_texts', 'AdapterTexts', 'adapter_corpora', 'LangarithRun', 'run_langarith', 'adapter_matters',
+           'adapter_gate']
 
 # %% ../../nbs/13_langarith.ipynb #f54d6c3c
 def lang_adapter_config(reduction: float = 2,  # bottleneck reduction factor (paper: 2)
@@ -412,6 +414,127 @@ def lambda_inspector(curve: pd.DataFrame, a: str = 'a', b: str = 'b'):
     slider.observe(draw, 'value'); menu.observe(draw, 'value'); draw()
     box.slider, box.menu = slider, menu
     return box
+
+# %% ../../nbs/13_langarith.ipynb #0d40ef55
+LA_TASKS = ['world-nli', 'xnli', 'wikiann', 'xquad']  # the page's `task` (the last two: the paper's, not in the harness)
+
+def langarith_setup(models: list,  # the page's `models` (hub ids need the hub)
+                    task: str,  # the page's `task`
+                    la_corpus: str,  # the page's `la_corpus` ('hub:...' needs the hub)
+                   ) -> dict:
+    "`setup_paper`'s keywords for the language-arithmetic page: allowed values, what may need the hub, versions."
+    return dict(choices=dict(task=LA_TASKS, world=['smoke', 'cpu', 'gpu']), models=models, tasks=[task],
+                corpora=[la_corpus], versioned=['adapters'])
+
+def adapter_languages(pairs: list,  # (target, related) pairs, as `check_pairs` returns them
+                      source: str = 'en',  # the language the task adapter is trained on
+                     ) -> tuple[list, list]:
+    "(the targets, every language that gets an adapter on its whole corpus: the source, the related ones, the targets)."
+    targets = [t for t, _ in pairs]
+    return targets, list(dict.fromkeys([source] + [r for _, r in pairs] + targets))
+
+def check_langarith_params(p: dict,  # the page's checked parameters (`PaperSetup.params`)
+                          ) -> tuple:  # (pairs as (target, related), the λ grid, the shipped adapters' folder or None)
+    "Fail before anything is trained on what the parameters cell cannot check; the pairs, the λ grid, `la_assets`."
+    from xltnb.paper import check_corpus
+    if p['task'] in ('wikiann', 'xquad'):
+        raise NotImplementedError(f"task {p['task']!r} (the paper's NER / QA) is not in the xltnb harness, which has "
+                                  f"sentence-pair classification only; run task='xnli' (paper preset) or 'world-nli' "
+                                  f"(smoke, cpu, gpu)")
+    pairs = check_pairs(p['pairs'])  # no merge of an adapter with itself (en ⊕ en)
+    check_corpus('la_corpus', p['la_corpus'], adapter_languages(pairs)[1])
+    grid = [round(float(x), 4) for x in p['grid']]
+    if not grid or any(not 0 <= x <= 1 for x in grid) or not {0.0, 1.0} <= set(grid):
+        raise ValueError(f"grid must lie in [0, 1] and include both ends 0 and 1 (the single adapters), got {p['grid']!r}")
+    shipped = (LA_ASSETS if p['la_assets'] == 'package' else Path(p['la_assets'])) if p['la_assets'] else None
+    if (p['la_ship'] or p['ta_ship']) and not shipped:
+        raise ValueError("la_ship / ta_ship need la_assets (where to write): 'package' or a folder")
+    return pairs, grid, shipped
+
+# %% ../../nbs/13_langarith.ipynb #2787cce5
+from dataclasses import dataclass
+
+def language_texts(spec: str,  # 'world', 'file:<path with {lang}>' (a sentence a line) or 'hub:<id>:<config with {lang}>'
+                   langs: list,  # the languages to read
+                   world: str = 'cpu',  # the world preset of 'world'
+                   n_docs: int = 1000,  # 'hub:': documents streamed, split into lines of more than 3 words
+                  ) -> dict:
+    "lang -> its whole monolingual text, held-out sentences included: what a language adapter's corpus is cut from."
+    if spec == 'world':
+        from xltnb.encoders import world_corpora
+        return world_corpora(world, langs)
+    out = {}
+    for lang in langs:
+        if spec.startswith('file:'):  # a stand-in for Wikipedia offline
+            out[lang] = [s for s in Path(spec[5:].format(lang=lang)).read_text(encoding='utf-8').splitlines() if s.strip()]
+        else:  # paper preset: Wikipedia through the hub (not reachable on the machines that build this project)
+            _, ds_id, cfg = spec.split(':', 2)
+            wiki = datasets.load_dataset(ds_id, cfg.format(lang=lang), split='train', streaming=True)
+            out[lang] = [s for d in wiki.take(n_docs) for s in d['text'].split('\n') if len(s.split()) > 3]
+    return out
+
+@dataclass
+class AdapterTexts:
+    "The language adapters' texts: what each trains on, and each language's held-out sentences."
+    train: dict  # adapter -> its training sentences: each language's, then '<target>_small' for each target
+    heldout: dict  # language -> its last sentences, never trained on (the adapters' held-out MLM loss)
+
+def adapter_corpora(texts: dict,  # lang -> its whole text (`language_texts`)
+                    targets: list,  # languages that also get a "little data" adapter '<target>_small'
+                    n: int = 0,  # training sentences per language: the first n before the held-out ones (0: all)
+                    heldout: int = 200,  # sentences at the end of each language's text kept out of training
+                    small_frac: float = 0.1,  # the share of a target's training sentences its small adapter gets
+                   ) -> AdapterTexts:
+    "Each language's training and held-out sentences, and each target's small share."
+    train, held = {}, {}
+    for lang, t in texts.items():
+        if len(t) <= heldout:
+            raise ValueError(f"the {lang} corpus has {len(t)} sentences: none left to train on after the "
+                             f"la_heldout={heldout} held out; give more text or a smaller la_heldout")
+        train[lang] = t[:-heldout][:n] if n else t[:-heldout]
+        held[lang] = t[-heldout:]
+    small = {f'{t}_small': train[t][:max(1, round(small_frac * len(train[t])))] for t in targets}
+    return AdapterTexts(train | small, held)
+
+# %% ../../nbs/13_langarith.ipynb #758f28e7
+@dataclass
+class LangarithRun:
+    "What the page's grid of runs made."
+    records: list  # test accuracy per method and target (results.jsonl)
+    curves: list  # λ-curve rows (curves.jsonl)
+    losses: list  # held-out MLM loss records (mlm_loss.jsonl)
+    la_curves: list  # the language adapters' loss curves while they trained, with model and seed (la_curves.jsonl)
+    timing: pd.DataFrame  # seconds per (model, seed): train_s (build), eval_s (evaluate and the losses)
+
+def run_langarith(models: list,  # the encoders
+                  seeds: list,  # seeds, each run on every model
+                  build,  # (model name, seed) -> (MAD-X model, tokenizer, run info, adapter loss-curve rows)
+                  evaluate,  # (model, tokenizer, model name, seed, run info) -> (records, λ-curve rows)
+                  mlm_losses,  # (model, tokenizer, model name, seed) -> held-out MLM loss records
+                  out,  # the folder of results.jsonl, curves.jsonl, mlm_loss.jsonl and la_curves.jsonl
+                  progress: bool = True,  # a progress bar over each model's seeds
+                 ) -> LangarithRun:
+    "Every model × seed built, evaluated and measured, in order; the page's files rewritten after each run."
+    import time
+    from tqdm.auto import tqdm
+    from xltnb.core import write_jsonl
+    from xltnb.results import write_records
+    out, R = Path(out), LangarithRun([], [], [], [], None)
+    timing = {}
+    for m in models:
+        for s in tqdm(seeds, desc=m, disable=not progress):
+            t0 = time.perf_counter()
+            model, tok, info, lc = build(m, s)
+            t1 = time.perf_counter()
+            r, c = evaluate(model, tok, m, s, info)
+            R.records += r; R.curves += c
+            R.losses += mlm_losses(model, tok, m, s); R.la_curves += [dict(row, model=m, seed=s) for row in lc]
+            timing[m, s] = dict(train_s=round(t1 - t0, 1), eval_s=round(time.perf_counter() - t1, 1))
+            write_records(out / 'results.jsonl', R.records)  # after every run: a crash keeps what is done
+            write_jsonl(out / 'curves.jsonl', R.curves)
+            write_records(out / 'mlm_loss.jsonl', R.losses); write_jsonl(out / 'la_curves.jsonl', R.la_curves)
+    R.timing = pd.DataFrame(timing).T
+    return R
 
 # %% ../../nbs/13_langarith.ipynb #2b1337fa
 from ..results import Claim, add_claim, check_claims, records_frame
