@@ -161,8 +161,8 @@ def run_reference(nb, timeout: int = 600) -> tuple[object, list[str]]:
     try: client.execute(env={**os.environ, **OFFLINE_ENV})
     except CellExecutionError as e:
         raise SystemExit(f"a `reference` cell of {nb.metadata.get('xltnb_source', 'a page')} failed:\n{e}") from None
-    for i, c in zip(idx, probe.cells[1:-1]):
-        nb.cells[i].outputs, nb.cells[i].execution_count = c.outputs, c.execution_count
+    for k, (i, c) in enumerate(zip(idx, probe.cells[1:-1]), 1):  # numbered as run: the page's reference cells alone
+        nb.cells[i].outputs, nb.cells[i].execution_count = c.outputs, k
     read = json.loads(''.join(o.get('text', '') for o in probe.cells[-1].outputs) or '[]')
     return nb, read
 
