@@ -14,7 +14,7 @@ PKG = 'xltnb'
 LAYERS = [
     ['core'], ['langs'], ['realtext', 'world'], ['tasks'], ['folders'], ['e5'], ['encoders'],
     ['finetune'], ['evaluate'], ['results'], ['protocol'], ['viz'], ['paper'],
-    ['methods.*', 'othello.*', 'examples.*'], ['compare', 'verdicts'],
+    ['methods.*', 'othello.*', 'examples.*', 'baseline'], ['compare', 'verdicts'],
     ['reproduce'], ['cli'],
 ]
 # module pattern -> modules it must not import, however low they sit: the world hands a method its synonym table

@@ -337,6 +337,8 @@ class SaltRun:
     world: object = None  # the World of the world tasks (None: none)
 
 def run_salt(S,  # the page's `PaperSetup` (`setup_paper(globals(), 'salt', **salt_setup())`)
+             world=None,  # the synthetic world of the protocol's world tasks (`make_world(S.protocol.world)`), for
+             #   the `-oracle` rows' lexicon filter and the inspector: the page builds it, a method module never does
             ) -> SaltRun:
     "Every arm on the protocol's tasks and seeds, the measured runs beside them, then the real-text grid; records written."
     from xltnb.core import seed_everything
@@ -344,10 +346,9 @@ def run_salt(S,  # the page's `PaperSetup` (`setup_paper(globals(), 'salt', **sa
     from xltnb.paper import measured_note
     from xltnb.protocol import arm_records, note_progress, run_arm
     from xltnb.results import measured_records, write_records
-    from xltnb.world import make_world
     p, PR, seeds, out = S.params, S.protocol, S.seeds, S.out
     tasks, models, methods = list(PR.tasks), list(PR.models), p['methods']
-    W = make_world(PR.world) if any(t.startswith('world-') for t in tasks) else None
+    W = world if any(t.startswith('world-') for t in tasks) else None
     pairs = [(t, m) for t in tasks for m in models if t.startswith('world-') == (m in WORLD_ENCODERS)]
     S.write_config()
     R = SaltRun([], pairs, list(pairs), [], LangFilters(S.load_kw, W), W)
