@@ -18,8 +18,10 @@ from ..langs import SOURCE_LANG
 # %% auto #0
 __all__ = ['weights_hash', 'ARM_ASSETS', 'COLOURS', 'PHASE_DASH', 'UNIT', 'SOURCE', 'CLAIMS', 'Phase', 'split_budget', 'plan',
            'compute', 'check_equal_compute', 'vocab_hash', 'PretrainRun', 'one_schedule', 'run_phases', 'shipped_arm',
-           'arm_key', 'pretrain_arm', 'loss_curves', 'mlm_accuracy_curves', 'transfer_gate', 'ARM_RECIPES', 'arm_name',
-           'recipe_arm', 'arm_encoder', 'ship_arm', 'ship_world_arm', 'ship_arms']
+           'arm_key', 'pretrain_arm', 'loss_curves', 'mlm_accuracy_curves', 'metapretrain_setup', 'page_arm', 'ArmPlan',
+           'check_metapretrain_params', 'file_corpora', 'hub_corpora', 'pretraining_corpora', 'scratch_arm',
+           'finetune_arms', 'write_metapretrain_run', 'transfer_gate', 'ARM_RECIPES', 'arm_name', 'recipe_arm',
+           'arm_encoder', 'ship_arm', 'ship_world_arm', 'ship_arms']
 
 # %% ../../nbs/12_metapretrain.ipynb #209cbc1e
 @dataclass(frozen=True)
@@ -250,6 +252,153 @@ def mlm_accuracy_curves(run,  # a PretrainRun or its `curves` records
     fig.update_layout(title=title, xaxis_title='tokens processed', yaxis_title='MLM accuracy (held out)',
                       template='plotly_white', legend_title='language')
     return fig
+
+# %% ../../nbs/12_metapretrain.ipynb #a2ed19ff
+from typing import Callable, NamedTuple
+
+def metapretrain_setup(tokenizer: str,  # the page's `tokenizer` ('world', or a hub id / folder: may need the hub)
+                       task: str,  # the page's `task`
+                       corpus: str,  # the page's `corpus` ('hub:...' needs the hub)
+                      ) -> dict:
+    "`setup_paper`'s keywords for the meta-pretraining page: allowed values, lower bounds, what may need the hub."
+    return dict(choices=dict(arch=['bert', 'xlmr'], size=['tiny', 'small'],
+                             task=['world-nli', 'world-paws', 'xnli', 'pawsx']),
+                at_least=dict(floor_seeds=0, sweep_pretrain_seeds=0),
+                models=[tokenizer] if tokenizer != 'world' else [], tasks=[task], corpora=[corpus])
+
+def page_arm(share: float,  # the arm's share of the budget in phase 1
+             phase1: float,  # the page's `phase1`: the share of the arm called 'metapretrain'
+            ) -> str:
+    "The page's name of an arm: 'multilingual-only' (share 0), 'metapretrain' (`phase1`), else 'metapretrain-<percent>'."
+    return ('multilingual-only' if share == 0 else 'metapretrain' if share == phase1 else
+            f'metapretrain-{round(100 * share)}')
+
+class ArmPlan(NamedTuple):
+    "The page's arms and seeds, from its checked parameters."
+    langs: list  # the languages of the multilingual phase and of testing
+    arms: dict  # arm -> its share of the budget in phase 1, the multilingual-only arm (0) first
+    pt_of: dict  # fine-tuning seed -> the pretraining seed whose arms it fine-tunes
+    has_arm: Callable  # (arm, pretraining seed) -> is that arm pretrained on that seed (the sweep's other shares may not be)
+
+def check_metapretrain_params(S,  # the page's `PaperSetup`
+                             ) -> ArmPlan:
+    "Fail before any work on what the parameters cell cannot check; the arms, the languages and the seed pairing."
+    from xltnb.paper import check_corpus
+    from xltnb.tasks import task_languages
+    p, P = S.params, S.protocol
+    bad = [x for x in [p['phase1']] + p['sweep'] if not (isinstance(x, (int, float)) and 0 < x < 1)]
+    if bad:
+        raise ValueError(f"phase1 and sweep shares must be in (0, 1) (0 = the multilingual-only arm is always run); "
+                         f"got {bad}")
+    pts = p['pretrain_seeds']
+    bad = [x for x in pts if not isinstance(x, int) or isinstance(x, bool) or x < 0]
+    if bad or not pts: raise ValueError(f"pretrain_seeds must be a non-empty list of ints >= 0; got {pts!r}")
+    if p['task'] not in P.tasks:
+        raise ValueError(f"task {p['task']!r} is not one of the {p['preset']} protocol's: {', '.join(P.tasks)}")
+    langs = p['langs'] or task_languages(p['task'])
+    check_corpus('corpus', p['corpus'], langs)
+    arms = {page_arm(x, p['phase1']): x for x in sorted({0.0, p['phase1'], *map(float, p['sweep'])})}
+    n = p['sweep_pretrain_seeds']
+    def has_arm(arm, ps):  # the sweep's other shares are pretrained on the first `sweep_pretrain_seeds` pretraining seeds
+        return arm in ('multilingual-only', 'metapretrain') or not n or ps in pts[:n]
+    return ArmPlan(langs, arms, {s: pts[s % len(pts)] for s in S.seeds}, has_arm)
+
+# %% ../../nbs/12_metapretrain.ipynb #bdc6b1f1
+def file_corpora(spec: str,  # 'file:<path with {lang}>'
+                 langs: list,  # languages to read
+                 n: int,  # lines per language (0: all)
+                ) -> dict:
+    "First `n` non-empty lines (0: all) of each language's text file 'file:<path with {lang}>'."
+    out = {}
+    for l in langs:
+        lines = [s for s in Path(spec[5:].format(lang=l)).read_text(encoding='utf-8').splitlines() if s.strip()]
+        out[l] = lines[:n] if n else lines
+    return out
+
+def hub_corpora(spec: str,  # 'hub:<dataset id>:<config with {lang}>'
+                langs: list,  # languages to read
+                n: int,  # lines per language
+               ) -> dict:
+    "First `n` non-empty lines of each language of a hub text dataset 'hub:<id>:<config with {lang}>' (streamed)."
+    import datasets
+    _, ds_id, cfg = spec.split(':', 2)
+    out = {}
+    for l in langs:
+        rows = datasets.load_dataset(ds_id, cfg.format(lang=l), split='train', streaming=True)
+        out[l] = [s for r in rows.take(n) for s in r['text'].split('\n') if s.strip()][:n]
+    return out
+
+def pretraining_corpora(S,  # the page's `PaperSetup`: `corpus`, `corpus_size`, `tokenizer`, `vocab_size`, `arch`
+                        langs: list,  # the languages of the multilingual phase (`ArmPlan.langs`)
+                       ) -> tuple:  # (lang -> sentences, the tokenizer)
+    "The corpora and the one tokenizer every arm and both phases share: the protocol's world's, or a file's / the hub's."
+    from xltnb.encoders import world_corpora, world_tokenizer
+    p = S.params
+    if p['corpus'] == 'world':
+        return world_corpora(S.protocol.world, langs), world_tokenizer(S.protocol.world, p['vocab_size'], p['arch'])
+    from transformers import AutoTokenizer
+    read = file_corpora if p['corpus'].startswith('file:') else hub_corpora
+    return read(p['corpus'], langs, p['corpus_size']), AutoTokenizer.from_pretrained(p['tokenizer'])
+
+# %% ../../nbs/12_metapretrain.ipynb #76ccbc69
+def scratch_arm(init,  # (model, tokenizer): the shared initialization every arm starts from
+               ) -> PretrainRun:
+    "The initialization as an arm with no pretraining (no phases, no curves), saved once as a model folder."
+    model, tok = init
+    d = cache_path('metapretrain-arm', dict(scratch=weights_digest(model), vocab=vocab_hash(tok)))
+    if not (d / 'model' / 'config.json').exists():
+        model.save_pretrained(d / 'model'); tok.save_pretrained(d / 'model')
+    return PretrainRun(model, tok, [], [], d, d / 'model')
+
+# %% ../../nbs/12_metapretrain.ipynb #9f5f9161
+def finetune_arms(S,  # the page's `PaperSetup`: protocol, seeds, output folder, `task`, `arch`, `size`, `floor`...
+                  plan: ArmPlan,  # the arms and the seed pairing (`check_metapretrain_params`)
+                  runs: dict,  # (arm, pretraining seed) -> PretrainRun; ('scratch', seed): the floor
+                  records: list = (),  # records made before (the alignment's): results.jsonl holds them first
+                  paper: str = 'metapretrain',  # the records' `paper`
+                  encoder_of=None,  # run -> what `finetune` loads it by (default: `arm_encoder`, on the shipped-arms page)
+                 ) -> list:  # `records` and the fine-tuning's
+    "Fine-tune every pretrained arm (and the floor) on English under the protocol; zero-shot accuracy and gap records."
+    from xltnb.protocol import arm_records, note_progress, run_arm
+    from xltnb.results import make_records, write_records
+    p, seeds, out, records, t0 = S.params, S.seeds, S.out, list(records), time.time()
+    encoder_of = encoder_of or arm_encoder
+    task, model = p['task'], f"{p['arch']}-{p['size']}"
+    ft_arms = plan.arms | ({'scratch': 0.0} if p['floor'] else {})
+    floor_of = seeds[:p['floor_seeds']] if p['floor_seeds'] else seeds  # the fine-tuning seeds the floor is run on
+    todo = [(a, s) for a in ft_arms for s in seeds if (a != 'scratch' or s in floor_of) and (a, plan.pt_of[s]) in runs]
+    for i, (a, s) in enumerate(todo):
+        ps = plan.pt_of[s]
+        note_progress(out, i, len(todo), f'{a} seed {s} (pretraining seed {ps})')
+        enc = encoder_of(runs[a, ps])  # a named encoder (the world encoder, a shipped arm) or the arm's model folder
+        arm = run_arm(S.protocol, task, enc, seed=s, label=enc if runs[a, ps].shipped else f'{a}-ps{ps}')
+        kw = dict(encoder=arm.records[0]['model'], phase1=ft_arms[a], pretrain_seed=ps)  # `model`: one label for all
+        recs = [dict(r, method=a, model=model, **kw) for r in arm_records(arm, paper, p['preset'])
+                if r['metric'] == 'accuracy']
+        acc = {r['lang']: r['value'] for r in recs if r['split'] == 'test' and r.get('lang')}  # not the pair matrix
+        records += recs + make_records({l: acc['en'] - v for l, v in acc.items() if l != 'en'}, metric='gap', paper=paper,
+                                       method=a, model=model, preset=p['preset'], seed=int(s), task=task, split='test', **kw)
+        xen = [v for l, v in acc.items() if l != 'en']
+        print(f"{a} seed {s} (pretraining seed {ps}): en {acc['en']:.3f}, avg_xen {sum(xen) / len(xen):.3f}"
+              f"{' (cached)' if arm.cached else ''} ({time.time() - t0:.0f} s fine-tuning so far)")
+        write_records(out / 'results.jsonl', records)  # after every run: a crash keeps what is done
+    write_records(out / 'results.jsonl', records)
+    return records
+
+# %% ../../nbs/12_metapretrain.ipynb #ebe989d7
+def write_metapretrain_run(S,  # the page's `PaperSetup`
+                           plan: ArmPlan,  # its arms
+                           runs: dict,  # (arm, pretraining seed) -> PretrainRun
+                           budget: int,  # tokens per arm (`check_equal_compute`)
+                           t0: float,  # when the run started (`time.time()`)
+                          ) -> None:
+    "The run's record (config.json, with the arms, their budget and the run's seconds) and every arm's pretraining curves."
+    from xltnb.core import write_jsonl
+    S.write_config(arms=plan.arms, pretrain_seeds=list(S.params['pretrain_seeds']), compute_tokens_per_arm=budget,
+                   seconds=round(time.time() - t0, 1))
+    write_jsonl(S.out / 'pretrain_curves.jsonl',
+                [dict(arm=a, pretrain_seed=ps, **c) for (a, ps), r in runs.items() for c in r.curves])
+    print(f'wrote {S.out}/config.json, pretrain_curves.jsonl in {time.time() - t0:.0f} s')
 
 # %% ../../nbs/12_metapretrain.ipynb #383e7563
 from ..results import CLAIM_KEY, Claim, add_claim, distinct, records_frame, source_gate, unit_mean
