@@ -29,7 +29,7 @@ def test_rename_keeps_values_and_says_why(tmp_path):
 
 @pytest.mark.parametrize('pair,msg', [('at=at-2', "holds no arm 'at'; it holds: baseline, salt"),
                                       ('salt=baseline', "already holds an arm 'baseline'"),
-                                      ('salt', "each rename is OLD=NEW, got 'salt'")])
+                                      ('salt', "each rename is OLD=NEW (split at the first '='), got 'salt'")])
 def test_rename_refuses_bad_input(tmp_path, pair, msg):
     _file(tmp_path)
     before = (tmp_path / 'ref.jsonl').read_text()
@@ -56,3 +56,18 @@ def test_a_rename_survives_a_later_append(tmp_path):
     assert p.returncode == 0, p.stderr
     meta = json.loads((tmp_path / 'ref.json').read_text())
     assert [(r['old'], r['new']) for r in meta['renamed']] == [('salt', 'salt-oracle')] and meta['seeds'] == [0, 1]
+
+def test_rename_an_encoder(tmp_path):
+    "--field model renames the encoder a record names (a machine's cache path -> what the encoder is), nothing else."
+    d = tmp_path
+    recs = [dict(method='baseline', model=m, seed=0, value=v) for m, v in (('/x/cache/enc1', 0.5), ('world-small', 0.6))]
+    (d / 'ref.jsonl').write_text(''.join(json.dumps(r) + '\n' for r in recs))
+    (d / 'ref.json').write_text(json.dumps(dict(what='a grid')))
+    p = _run(d, '/x/cache/enc1=world-small@order=en', '--field', 'model', '--why', 'portable')
+    assert p.returncode == 0, p.stderr
+    got = [json.loads(l) for l in (d / 'ref.jsonl').read_text().splitlines()]
+    assert [(r['method'], r['model'], r['value']) for r in got] == [
+        ('baseline', 'world-small@order=en', 0.5), ('baseline', 'world-small', 0.6)]
+    assert json.loads((d / 'ref.json').read_text())['renamed'][0]['field'] == 'model'
+    p = _run(d, 'nope=x', '--field', 'model', '--why', 'x')
+    assert p.returncode == 2 and "holds no encoder 'nope'" in p.stderr, p.stderr

@@ -13,6 +13,7 @@ import torch
 
 from .core import cache_path
 from .evaluate import accuracy_by, alignment, generalized_matrix, heuristic_predictions, predictions, task_langs
+from .encoders import model_label
 from .finetune import finetune
 from .protocol import arm_records, finetune_kw, note_progress, protocol as shared_protocol, run_arm
 from .results import frame_records, make_records, write_records
@@ -148,7 +149,7 @@ def _world_grid(B: BaselineRun):
                 B.runs.append(dict(task=task, method=name, seed=seed, cached=arm.cached, steps=res.global_step,
                                    best=res.best_checkpoint))
                 B.records += [dict(r, **B.base, method=name) for r in arm_records(arm, 'baseline', p['preset'])]
-                b = dict(B.base, method=name, task=task, model=encoder, seed=seed, split=split)
+                b = dict(B.base, method=name, task=task, model=model_label(encoder), seed=seed, split=split)
                 B.records += edit_records(preds, **b)
                 B.preds_by[(task, name, seed)] = preds
                 if p['bitext'] and B.world_tasks:
@@ -166,7 +167,7 @@ def _world_grid(B: BaselineRun):
     B.write()
     for task in tasks if B.world_tasks else []:  # what the pretrained encoder tells apart, before fine-tuning
         pc = pair_cosines(B.model, task, B.S.load_kw(task), PR.test_size, PR.max_length, B.langs or None, split)
-        B.records += [dict(B.base, method='baseline', task=task, model=B.model, seed=seeds[0], split=split,
+        B.records += [dict(B.base, method='baseline', task=task, model=model_label(B.model), seed=seeds[0], split=split,
                            metric='pair_cosine', lang=l, edit=e, value=float(v))
                       for e, row in pc.iterrows() for l, v in row.items()]
     B.write()
@@ -186,7 +187,7 @@ def _overlap_sweep(B: BaselineRun):
                 for name, encoder in arms:
                     res, preds = B.run_model(task, f"{name}@overlap{x}", encoder, seed, **wkw)
                     B.records += make_records(accuracy_by(preds).to_dict(), **B.base, method=f"{name} (overlap {x})",
-                                              task=task, model=encoder, seed=seed, split=split, overlap=float(x))
+                                              task=task, model=model_label(encoder), seed=seed, split=split, overlap=float(x))
             if p['heuristic']:
                 hp = heuristic_predictions(task, B.langs or None, split, **wkw)
                 n = B.PR.test_size
@@ -278,7 +279,7 @@ def run_baseline(S,  # the page's `PaperSetup` (`setup_paper(globals(), 'baselin
     model, world_tasks = PR.models[0], all(t.startswith('world-') for t in PR.tasks)
     if 'order' in world_opts and model == 'world-small':  # the shipped encoder was pretrained on the default world
         model = world_encoder(PR.world, world_arg, threads=p['threads'])
-        print(f"world_order={p['world_order']!r}: the world encoder pretrained on that world is {model}")
+        print(f"world_order={p['world_order']!r}: the world encoder pretrained on that world is {model_label(model)}")
     if world_opts:  # a calibration on another world: the protocol's settings on that world (and its encoder)
         S.protocol = shared_protocol(p['preset'], {**p['protocol'], 'world': world_arg, 'models': [model]},
                                      why=(p['why'] + '; ' if p['why'] else '') +

@@ -18,7 +18,7 @@ from .world import as_world
 __all__ = ['SPECIALS', 'TOKENIZER_TRAINER', 'SIZES', 'ASSET_DIR', 'ENCODERS', 'WORLD_ENCODERS', 'OFFLINE_ENCODERS',
            'WORLD_RECIPES', 'train_tokenizer', 'world_tokenizer', 'world_corpora', 'world_key', 'encoder_config',
            'build_encoder', 'register_encoder', 'load_encoder', 'pack_corpora', 'masked_batches', 'mlm_accuracy',
-           'pretrain_mlm', 'pretrain_world_encoder']
+           'pretrain_mlm', 'pretrain_world_encoder', 'model_label']
 
 # %% ../nbs/04_encoders.ipynb #98bae1d2
 SPECIALS = {'bert': dict(cls_token='[CLS]', sep_token='[SEP]', pad_token='[PAD]', mask_token='[MASK]',
@@ -367,3 +367,17 @@ def pretrain_world_encoder(preset: str = 'cpu',  # a recipe in WORLD_RECIPES
     recipe['weights_sha256'] = content_hash(out / 'model.safetensors', n=64)
     atomic_write_text(out / 'recipe.json', json.dumps(recipe, indent=1))
     return out
+
+# %% ../nbs/04_encoders.ipynb #73b0e6cd
+def model_label(model) -> str:
+    "How records name an encoder: a name as is; a world encoder's folder `world-<size>@<world options>`; a folder's name."
+    if not isinstance(model, (str, Path)): return type(model).__name__
+    p = Path(model)
+    if isinstance(model, str) and not p.is_dir(): return model  # a name or a hub id
+    if (p / 'recipe.json').is_file():
+        r = json.loads((p / 'recipe.json').read_text())['recipe']
+        w = r.get('world')
+        opts = ','.join(f"{k}={v}" for k, v in sorted(w.items()) if k != 'preset') if isinstance(w, dict) else ''
+        return f"world-{r['size']}" + (f"@{opts}" if opts else '')
+    return p.name
+

@@ -15,6 +15,7 @@ from transformers.utils import logging as hf_logging
 
 from .core import atomic_write_text, content_hash, run_dir
 from .evaluate import accuracy_by, generalized_matrix, predictions, task_langs
+from .encoders import model_label
 from .finetune import Method, finetune
 from .results import Claim, add_claim, make_records
 from .tasks import load_task, task_info
@@ -139,11 +140,11 @@ class Arm:
 def _is_pair(task: str) -> bool: return len(task_info(task)['text_fields']) == 2
 
 def run_arm(P: Protocol, task: str, model, method: Method | None = None, seed: int = 0,
-            label: str | None = None,  # the records' `model` (default: `model` if it is a name)
+            label: str | None = None,  # the records' `model` (default: `xltnb.encoders.model_label(model)`)
             ) -> Arm:
     "Fine-tune one arm under protocol `P` (once per store) and evaluate it on the protocol's test items (once)."
     method = method or Method()
-    label = label or (model if isinstance(model, str) else type(model).__name__)
+    label = label or model_label(model)
     ft = finetune_kw(task, P)
     ft['batch_size'] *= int(getattr(method, 'batch_factor', 1))  # a compute-matched control's larger batch
     arm = dict(task=task, model=label, method=method.config(), seed=seed, ft=ft, n_train=P.n_train)
@@ -206,6 +207,7 @@ FLOORS = {'world-small': 'world-small-scratch', 'world-tiny': 'world-tiny'}  # e
 def floor_of(model: str) -> str | None:
     "The label of encoder `model`'s no-pretraining floor (the same architecture, random weights); None if it has none."
     if model in FLOORS: return FLOORS[model]
+    if '@' in model: return FLOORS.get(model.split('@')[0])  # a world encoder on another world (`model_label`)
     recipe = Path(model) / 'recipe.json'  # a world encoder pretrained on another world (the baseline's `world_order`)
     return FLOORS.get(f"world-{json.loads(recipe.read_text())['recipe']['size']}") if recipe.is_file() else None
 
