@@ -341,7 +341,10 @@ WORLD_RECIPES = {
 def pretrain_world_encoder(preset: str = 'cpu',  # a recipe in WORLD_RECIPES
                            out: str | Path | None = None,  # default: the package's asset folder (cpu) or a cache folder
                            threads: int | None = 1, **overrides) -> Path:
-    "Pretrain the world encoder of a recipe and save it (float16 safetensors, tokenizer, recipe.json, curves.json)."
+    """Pretrain the world encoder of a recipe and save it (float16 safetensors, tokenizer, recipe.json, curves.json).
+    `holdout=('es',)` among the overrides leaves those languages out of pretraining (their corpora unread); the
+    tokenizer still covers every language of the world, as a large multilingual vocabulary covers languages its model
+    never saw."""
     import torch
     if preset not in WORLD_RECIPES: raise ValueError(f"unknown recipe {preset!r}; known: {', '.join(WORLD_RECIPES)}")
     r = WORLD_RECIPES[preset] | overrides
@@ -352,7 +355,11 @@ def pretrain_world_encoder(preset: str = 'cpu',  # a recipe in WORLD_RECIPES
     out = Path(out) if out else (ASSET_DIR if preset == 'cpu' else cache_path('world-encoder', key))
     work = cache_path('world-encoder-run', key)
     t0 = time.time()
-    curves = pretrain_mlm(model, tok, world_corpora(w), work, steps=r['steps'],
+    held = tuple(r.get('holdout', ()))  # languages the encoder never sees in pretraining (none by default)
+    if bad := [l for l in held if l not in w.languages()]:
+        raise ValueError(f"holdout {bad} not in the world; it has {', '.join(w.languages())}")
+    langs = [l for l in w.languages() if l not in held] if held else None
+    curves = pretrain_mlm(model, tok, world_corpora(w, langs), work, steps=r['steps'],
                           batch_size=r['batch_size'], lr=r['lr'], max_length=r['max_length'], alpha=r['alpha'],
                           heldout=r['heldout'], eval_every=r['eval_every'], seed=r['seed'], threads=threads)
     out.mkdir(parents=True, exist_ok=True)
@@ -378,6 +385,7 @@ def model_label(model) -> str:
         r = json.loads((p / 'recipe.json').read_text())['recipe']
         w = r.get('world')
         opts = ','.join(f"{k}={v}" for k, v in sorted(w.items()) if k != 'preset') if isinstance(w, dict) else ''
+        if r.get('holdout'): opts = ','.join(x for x in (opts, 'holdout=' + '+'.join(r['holdout'])) if x)
         return f"world-{r['size']}" + (f"@{opts}" if opts else '')
     return p.name
 
