@@ -163,7 +163,7 @@ def title(nb: Path) -> str: return nbformat.read(nb, as_version=4).cells[0].sour
 
 def test_navigation_is_grouped_and_names_each_page_once(browser, root, docs):
     page, errors = open_page(browser, docs/'papers'/'salt.html')
-    heads = [h.strip() for h in page.locator('nav.xltnb-nav .xltnb-nav-head').all_inner_texts()]
+    heads = [h.text_content().strip() for h in page.locator('nav.xltnb-nav .xltnb-nav-head').all()]
     assert heads == ['Guides', 'Papers', 'Library'], heads
     links = page.locator('nav.xltnb-nav a')
     names, hrefs = links.all_inner_texts(), [links.nth(i).get_attribute('href') for i in range(links.count())]
@@ -227,7 +227,7 @@ def test_without_a_run_a_paper_page_shows_its_reference(browser, root, norun_doc
     assert out.locator('table').count() >= 1, 'no table'
     page.wait_for_selector('.js-plotly-plot .main-svg', timeout=20000)
     fig = page.locator('.js-plotly-plot').first
-    assert fig.bounding_box()['height'] > 100 and fig.locator('.plot .trace').count() >= 1, 'no figure drawn'
+    assert fig.bounding_box()['height'] > 100 and fig.locator('.trace .point').count() >= 1, 'no figure drawn'
     text = ' '.join(out.all_inner_texts())
     for claim, verdict in zip(*map(list, (reference_rows(paper)['claim'], reference_rows(paper)['verdict']))):
         assert claim in text and verdict in text, f'{paper}: reference verdict of {claim!r} not shown'

@@ -265,39 +265,54 @@ def sync_quarto_yml(root: Path = ROOT) -> Path:
     except OSError: shutil.copyfile(src, dst)
     return dst
 
-def process(n_workers: int = 2):
+def process(n_workers: int = 2, only: list[Path] | None = None):
     """`nbdev_proc_nbs` without its first step, which downloads and installs Quarto when it is missing (a network
-    call, and `sudo`): refresh the Quarto config, the module index and the sidebar, then process into `_proc/`
-    (only the notebooks changed since the last processing)."""
-    import nbdev.doclinks
+    call, and `sudo`): refresh the Quarto config, the module index and the sidebar, then process into `_proc/` (only
+    the notebooks changed since the last processing). `only`: just these notebooks, always, and nothing site-wide."""
+    import nbdev.doclinks, nbdev.serve_drv
     from nbdev.config import get_config
     from nbdev.quarto import refresh_quarto_yml, nbdev_sidebar
-    from nbdev.serve import proc_nbs
+    from nbdev.serve import FilterDefaults, proc_nbs
     nbs = get_config().nbs_path
-    sync_quarto_yml(); refresh_quarto_yml(); nbdev.doclinks._build_modidx(); nbdev_sidebar.__wrapped__(path=nbs)
-    proc_nbs(nbs, n_workers=n_workers)
+    sync_quarto_yml(); refresh_quarto_yml()
+    if only is None:
+        nbdev.doclinks._build_modidx(); nbdev_sidebar.__wrapped__(path=nbs)
+        return proc_nbs(nbs, n_workers=n_workers)
+    for s in only:
+        d = get_config().config_path/'_proc'/s.relative_to(nbs); d.parent.mkdir(parents=True, exist_ok=True)
+        nbdev.serve_drv.main((s, d, FilterDefaults))
+
+def notebooks(src: Path = ROOT/cfg['nbs_path']) -> dict[str, Path]:
+    "{page: notebook} of every notebook nbdev renders (none whose name or folder starts with `_` or `.`)."
+    return {page_name(p, src): p for p in sorted(src.rglob('*.ipynb'))
+            if not any(part.startswith(('_', '.')) for part in p.relative_to(src).parts)}
+
+def source_title(p: Path) -> str:
+    "A notebook's title as nbdev's processing takes it: the `# heading` of its first markdown cell."
+    for c in nbformat.read(p, as_version=4).cells:
+        if c.cell_type == 'markdown':
+            m = re.match(r'#\s+(.+)', c.source.strip())
+            return m[1].strip() if m else ''
+    return ''
 
 def main(argv=None, proc: Path = ROOT/'_proc'):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--out', type=Path, default=ROOT/cfg['doc_path'], help='where the pages go (default: _docs)')
     ap.add_argument('--only', action='append', default=[], metavar='GLOB',
-                    help="render only the pages whose names match (e.g. 'papers/*.html'); the navigation lists all")
+                    help="build only the pages whose names match (e.g. 'papers/*.html'), processing only their "
+                         "notebooks; the navigation lists every page")
     a = ap.parse_args(argv)
-    process()
-    src_dir = ROOT/cfg['nbs_path']  # a notebook deleted since the last processing has no page
-    nbs = sorted(p for p in proc.rglob('*.ipynb')
-                 if '.ipynb_checkpoints' not in p.parts and (src_dir/p.relative_to(proc)).is_file())
-    if not nbs: sys.exit(f'no processed notebooks in {proc}: run nbdev_proc_nbs first')
-    books = {page_name(p, proc): p for p in nbs}
-    titles = {n: str(front_matter(nbformat.read(p, as_version=4)).get('title') or Path(n).stem)
-              for n, p in books.items()}
-    groups = navigation(titles)
-    run, n = docs_run(), 0
-    for name, p in books.items():
-        if a.only and not any(fnmatch.fnmatch(name, g) for g in a.only): continue
-        src = str((src_dir/p.relative_to(proc)).relative_to(ROOT))
-        html = render(nbformat.read(p, as_version=4), name, run, src, groups)
-        dst = a.out/name; dst.parent.mkdir(parents=True, exist_ok=True); dst.write_text(html, encoding='utf-8'); n += 1
-    print(f'wrote {n} pages to {a.out}')
+    src_dir, books = ROOT/cfg['nbs_path'], notebooks()
+    groups = navigation({n: source_title(p) or Path(n).stem for n, p in books.items()})
+    chosen = {n: p for n, p in books.items() if not a.only or any(fnmatch.fnmatch(n, g) for g in a.only)}
+    if not chosen: sys.exit(f'no page matches {a.only}')
+    process(only=list(chosen.values()) if a.only else None)
+    run = docs_run()
+    for name, p in chosen.items():
+        done = proc/p.relative_to(src_dir)
+        if not done.is_file(): sys.exit(f'{done} is missing: nbdev did not process {p}')
+        html = render(nbformat.read(done, as_version=4), name, run, str(p.relative_to(ROOT)), groups)
+        dst = a.out/name; dst.parent.mkdir(parents=True, exist_ok=True); dst.write_text(html, encoding='utf-8')
+    print(f'wrote {len(chosen)} pages to {a.out}')
 
 if __name__ == '__main__': main()
