@@ -313,6 +313,9 @@ def main(argv=None, proc: Path = ROOT/'_proc'):
         if not done.is_file(): sys.exit(f'{done} is missing: nbdev did not process {p}')
         html = render(nbformat.read(done, as_version=4), name, run, str(p.relative_to(ROOT)), groups)
         dst = a.out/name; dst.parent.mkdir(parents=True, exist_ok=True); dst.write_text(html, encoding='utf-8')
+    if not a.only:  # a page whose notebook is gone (renamed, split) goes too
+        for old in a.out.rglob('*.html'):
+            if str(old.relative_to(a.out)) not in chosen: old.unlink(); print(f'removed {old} (no notebook)')
     print(f'wrote {len(chosen)} pages to {a.out}')
 
 if __name__ == '__main__': main()
