@@ -60,7 +60,8 @@ def test_a_rename_survives_a_later_append(tmp_path):
 def test_rename_an_encoder(tmp_path):
     "--field model renames the encoder records name (a machine's cache path -> what the encoder is), nothing else."
     d = tmp_path
-    recs = [dict(method='baseline', model=m, seed=0, value=v) for m, v in (('/x/cache/enc1', 0.5), ('world-small', 0.6))]
+    recs = [dict(method='baseline', model=m, seed=0, value=v)
+            for m, v in (('/x/cache/enc1', 0.5), ('world-small', 0.6))]
     (d / 'ref.jsonl').write_text(''.join(json.dumps(r) + '\n' for r in recs))
     (d / 'ref.json').write_text(json.dumps(dict(what='a grid')))
     p = _run(d, '/x/cache/enc1=world-small@order=en', '--field', 'model', '--why', 'portable')
