@@ -1,12 +1,13 @@
 #!/usr/bin/env python
-"""Training-step cost of e5-small with full, frozen, trimmed and trimmed + frozen word embeddings, in one run.
+"""Training-step cost of e5-small with full, frozen, trimmed and trimmed + frozen word embeddings, and the last in
+bf16 autocast (the CPU's bfloat16 units, as `Trainer(bf16=True, use_cpu=True)` trains), in one run.
 
 One "step" = forward with labels + backward + gradient clipping + AdamW update of a sequence classifier on one fixed
 batch (16 English training texts of a task, ~32 tokens), as the harness's Trainer runs it. The vocabulary is trimmed
 (`xltnb.e5.trim_vocab`) to the pieces that every text of the task uses (train, dev and test, every language), as a
 run on that task would. Variants are timed round-robin (each repetition runs every variant once) so that load from
 other processes hits all of them alike; the ratio of medians to the full model is reported in process CPU time and
-in wall time. All four variants start from the same weights and see the same batch.
+in wall time. All five variants start from the same weights and see the same batch.
 
     .venv/bin/python bench/e5_step.py                         # msg-topic, batch 16, 2 threads
     .venv/bin/python bench/e5_step.py --task world-nli --threads 1 --reps 5 --json _runs/bench/e5_step.json
@@ -33,9 +34,11 @@ def make_batch(tok, train, fields, n, target, seed=0):
     return b
 
 
-def step(model, opt, batch):
+def step(model, opt, batch, bf16=False):
     opt.zero_grad(set_to_none=True)
-    model(**batch).loss.backward()
+    with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):  # what Trainer(bf16=True, use_cpu=True) runs
+        loss = model(**batch).loss
+    loss.backward()
     torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
     opt.step()
 
@@ -57,14 +60,15 @@ def main(argv=None):
     assert torch.equal(batch['attention_mask'], tbatch['attention_mask'])  # same texts, same segmentation
     fresh = lambda: load_e5('seq-cls', num_labels=n_labels)  # noqa: E731 (same weights and seeded head each time)
     variants = {'full': (full, batch), 'frozen': (freeze_embeddings(fresh()[0]), batch), 'trimmed': (trimmed, tbatch),
-                'trimmed+frozen': (freeze_embeddings(trim_vocab(*fresh(), texts)[0]), tbatch)}
+                'trimmed+frozen': (freeze_embeddings(trim_vocab(*fresh(), texts)[0]), tbatch),
+                'trimmed+frozen+bf16': (freeze_embeddings(trim_vocab(*fresh(), texts)[0]), tbatch)}
     opts = {k: torch.optim.AdamW([p for p in m.parameters() if p.requires_grad], lr=2e-5)
             for k, (m, _) in variants.items()}
     times = {k: [] for k in variants}
     for rep in range(args.warmup + args.reps):
         for k, (m, b) in variants.items():
             m.train(); t0, c0 = time.perf_counter(), time.process_time()
-            step(m, opts[k], b)
+            step(m, opts[k], b, bf16=k.endswith('bf16'))
             if rep >= args.warmup: times[k].append((time.process_time() - c0, time.perf_counter() - t0))
     base = [statistics.median(t[i] for t in times['full']) for i in (0, 1)]
     rows = []
