@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 import pandas as pd
 from filelock import FileLock
 from transformers.utils import logging as hf_logging
@@ -47,6 +48,7 @@ class Protocol:
     pair_langs: tuple = ()  # languages of the generalized matrix (empty: all)
     seeds: tuple = (0,)
     data_dir: str = ''  # local XTREME-layout files for xnli / pawsx ({task} in it: the task); '': the hub
+    bf16: bool = False  # bf16 autocast while training (and its dev checks): `bench/e5_step.py`; the test in fp32
     encoder: dict = field(default_factory=dict)  # how a named encoder is prepared for each task before fine-tuning
     #   (`prepare_encoder`): e5-small's {'trim': True, 'freeze': True, 'top': 4}; {}: loaded as it is
     reference: tuple = ()  # measured records (xltnb/assets/measured/) over more seeds: what a rerun is checked against
@@ -162,7 +164,8 @@ def finetune_kw(task: str, P: Protocol) -> dict:
     steps = P.per_task('steps', task)
     return dict(lr=P.per_task('lr', task), epochs=float(P.per_task('epochs', task)), max_steps=steps or None,
                 eval_steps=P.per_task('eval_steps', task) or None, batch_size=P.batch_size, max_length=P.max_length,
-                warmup_ratio=P.warmup_ratio, progress=False, **_kw(task, P))
+                warmup_ratio=P.warmup_ratio, progress=False, **_kw(task, P),
+                **({'bf16': True, 'use_cpu': not torch.cuda.is_available()} if P.bf16 else {}))
 
 # %% ../nbs/07a_protocol.ipynb #37778c0d
 @dataclass
