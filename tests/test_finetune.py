@@ -212,8 +212,8 @@ def test_baseline_draws_the_measured_dial_with_its_own_numbers(tmp_path):
             if 'dial_sources' in ''.join(c['source']) for o in c.get('outputs', [])]
     titles = [o['data']['application/vnd.plotly.v1+json']['layout']['title']['text'] for o in outs
               if 'application/vnd.plotly.v1+json' in o.get('data', {})]
-    assert titles == [f'world-nli: avg_xen vs the overlap dial (measured: {name}, order=mixed, paws_lexical=0.0; '
-                      'stars: this run)']  # the dial names its world, as the stars do
+    assert titles == [f'world-nli: avg_xen vs the overlap dial (measured: {name}, order=mixed, paws_lexical=0.0, '
+                      'another budget than this run; stars: this run)']  # its world and, when it differs, its budget
     names = [t['name'] for o in outs if 'application/vnd.plotly.v1+json' in o.get('data', {})
              for t in o['data']['application/vnd.plotly.v1+json']['data']]
     assert 'this run: smoke world, order=mixed, paws_lexical=0.0' in names
