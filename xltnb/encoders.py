@@ -377,7 +377,7 @@ def pretrain_world_encoder(preset: str = 'cpu',  # a recipe in WORLD_RECIPES
 
 # %% ../nbs/04_encoders.ipynb #73b0e6cd
 def model_label(model) -> str:
-    "How records name an encoder: a name as is; a world encoder's folder `world-<size>@<world options>`; a folder's name."
+    "How records name an encoder: a world encoder's cache folder `world-<size>@<world options>`; anything else as given."
     if not isinstance(model, (str, Path)): return type(model).__name__
     p = Path(model)
     if isinstance(model, str) and not p.is_dir(): return model  # a name or a hub id
@@ -387,5 +387,5 @@ def model_label(model) -> str:
         opts = ','.join(f"{k}={v}" for k, v in sorted(w.items()) if k != 'preset') if isinstance(w, dict) else ''
         if r.get('holdout'): opts = ','.join(x for x in (opts, 'holdout=' + '+'.join(r['holdout'])) if x)
         return f"world-{r['size']}" + (f"@{opts}" if opts else '')
-    return p.name
+    return str(model)  # a folder the user named: the pages filter records by the name they were given
 
