@@ -32,15 +32,6 @@ def parse(name: str) -> dict:
     if not m: raise SystemExit(f"setting {name!r}: expected <fp32|bf16>-<all|topK>-<lr>, e.g. bf16-top4-1e-3")
     return dict(bf16=m[1] == 'bf16', train_top=int(m[3]) if m[3] else None, lr=float(m[4]))
 
-def freeze_below(model, top: int | None):
-    "Train only the top `top` transformer layers (and the pooler and classifier); None: every layer."
-    if top is None: return model
-    layers = model.base_model.encoder.layer
-    if not 0 < top <= len(layers): raise SystemExit(f"top{top}: e5-small has {len(layers)} layers")
-    for l in layers[:len(layers) - top]: l.requires_grad_(False)
-    model.base_model.embeddings.requires_grad_(False)
-    return model
-
 class StepClock(TrainerCallback):
     "Process CPU and wall seconds spent in training updates only (not in evaluation or checkpointing)."
     def __init__(self): self.cpu = self.wall = 0.0; self.n = 0
@@ -64,8 +55,7 @@ def main(argv=None):
     for name in a.settings.split(','):
         s = parse(name)
         if (name, a.task, a.seed, a.steps) in done: print(f"{name}: done, skipped"); continue
-        model, tok = e5_for_task(a.task, trim=True, freeze=True, seed=a.seed)
-        freeze_below(model, s['train_top'])
+        model, tok = e5_for_task(a.task, trim=True, freeze=True, seed=a.seed, top=s['train_top'] or 0)
         trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
         clock = StepClock()
         res = finetune((model, tok), a.task, seed=a.seed, lr=s['lr'], batch_size=a.batch, max_steps=a.steps,
