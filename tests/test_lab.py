@@ -10,11 +10,16 @@ def free_port():
 @pytest.fixture(scope='module')
 def lab(tmp_path_factory):
     d = tmp_path_factory.mktemp('lab'); port = free_port(); token = 'xltnbtest'
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(d/'cfg'), JUPYTER_RUNTIME_DIR=str(d/'rt'), HOME=str(d))
+    settings = d/'settings'/'@jupyterlab'/'notebook-extension'  # every cell attached to the page, so what a
+    settings.mkdir(parents=True)                                # cell rendered can be read off the page
+    (settings/'tracker.jupyterlab-settings').write_text('{"windowingMode": "none"}')
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(d/'cfg'), JUPYTER_RUNTIME_DIR=str(d/'rt'), HOME=str(d),
+               JUPYTERLAB_SETTINGS_DIR=str(d/'settings'))
     p = subprocess.Popen([str(Path(sys.executable).parent/'jupyter-lab'), '--no-browser', '--ip=127.0.0.1',
                           f'--port={port}',
                           f'--IdentityProvider.token={token}', f'--ServerApp.root_dir={d}', '--allow-root',
-                          '--LabApp.news_url=None', '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate'],
+                          '--LabApp.news_url=None', '--LabApp.expose_app_in_browser=True',
+                          '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate'],
                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     url = f'http://127.0.0.1:{port}'
     for _ in range(120):
@@ -37,6 +42,15 @@ def reference_notebook(root: Path, paper: str = 'baseline') -> list[str]:
     assert refs, f'nbs/papers/{paper}.ipynb has no `reference` cell'
     return refs + [f"from xltnb.verdicts import reference_inspector; reference_inspector({paper!r})"]
 
+RUN_ALL = "() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); return true; }"  # not awaited
+KERNEL_READY = ("() => { const w = window.jupyterapp.shell.currentWidget; "
+                "const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel; "
+                "return !!k && k.connectionStatus === 'connected' && k.status === 'idle'; }")
+# every code cell of the open notebook has run: an execution count, and no cell still queued or running
+ALL_RAN = ("() => { const w = window.jupyterapp.shell.currentWidget; if (!w || !w.content) return false; "
+           "const cells = [...w.content.model.cells].filter(c => c.type === 'code'); "
+           "return cells.length > 0 && cells.every(c => c.executionCount !== null) "
+           "&& [...document.querySelectorAll('.jp-InputPrompt')].every(p => !p.textContent.includes('*')); }")
 FIG_TITLE = "() => { const t = document.querySelector('.widget-output .js-plotly-plot .gtitle'); " \
             "return t ? t.textContent : null; }"
 
@@ -50,23 +64,27 @@ def test_reference_inspector_redraws_its_figure_in_lab(lab, browser, root):
     page.on('pageerror', lambda e: errors.append(str(e)))
     page.goto(f'{url}/lab/tree/{name}?token={token}', timeout=60000)
     page.wait_for_selector('.jp-Notebook', timeout=60000)
-    page.wait_for_function("() => [...document.querySelectorAll('span')]"
-                           ".some(s => s.textContent.includes('Kernel status: Idle'))", timeout=180000)
-    seed = None
-    dialogs = []
-    for attempt in range(4):  # the status bar can say Idle before the kernel connection takes requests: retry the run
-        for dlg in page.locator('.jp-Dialog').all():  # a dialog (e.g. kernel selection) over the page takes the click:
-            if not dlg.is_visible(): continue          # note it, then accept its default (or close it)
-            dialogs.append(dlg.inner_text()[:200]); page.screenshot(path=str(d/f'lab-dialog{attempt}.png'))
-            accept = dlg.locator('.jp-mod-accept')
-            if accept.count(): accept.first.click()
-            else: page.keyboard.press('Escape')
-        page.locator('.jp-Cell .jp-InputArea-editor').first.click()
-        for _ in cells: page.keyboard.press('Shift+Enter')  # run every cell, in order
-        try:
-            seed = page.wait_for_selector('.widget-dropdown:has(label:text-is("seed")) select', timeout=120000)
+    seed, dialogs = None, []
+    def until(check: str, seconds: float) -> bool:
+        "Poll `check` in the page, accepting any dialog (e.g. kernel selection) that would take the run's place."
+        end = time.time() + seconds
+        while time.time() < end:
+            for dlg in page.locator('.jp-Dialog').all():
+                if not dlg.is_visible(): continue
+                dialogs.append(dlg.inner_text()[:200]); page.screenshot(path=str(d/f'lab-dialog{len(dialogs)}.png'))
+                accept = dlg.locator('.jp-mod-accept')
+                if accept.count(): accept.first.click()
+                else: page.keyboard.press('Escape')
+            if page.evaluate(check): return True
+            time.sleep(1)
+        return False
+    for attempt in range(3):  # the status bar says Idle before the kernel takes requests: ask the kernel itself
+        until(KERNEL_READY, 180)
+        page.evaluate(RUN_ALL)  # Run > Run All Cells, through the app's command registry
+        if until(ALL_RAN, 180):
+            seed = page.wait_for_selector('.widget-dropdown:has(label:text-is("seed")) select', timeout=60000)
             break
-        except Exception: page.screenshot(path=str(d/f'lab-attempt{attempt}.png'))
+        page.screenshot(path=str(d/f'lab-attempt{attempt}.png'))
     assert seed is not None, f'the inspector never rendered; screenshots in {d}; dialogs seen: {dialogs}'
     page.wait_for_function(f"() => ({FIG_TITLE})() !== null", timeout=60000)
     before = page.evaluate(FIG_TITLE)
@@ -79,7 +97,7 @@ def test_reference_inspector_redraws_its_figure_in_lab(lab, browser, root):
     page.wait_for_function(f"() => (({FIG_TITLE})() || '').endsWith('seed {options[1]}')", timeout=30000)
     after = page.evaluate(FIG_TITLE)
     assert after != before and after.endswith(f'seed {options[1]}'), (before, after)
-    body = page.locator('.jp-Notebook').inner_text()
+    body = page.locator('.jp-Notebook').text_content()
     assert 'holds' in body or 'inconclusive' in body  # the reference cells' verdicts rendered above the inspector
     seed.scroll_into_view_if_needed(); page.screenshot(path=str(d/'lab-inspector.png'))
     assert not errors, errors
