@@ -246,10 +246,10 @@ def test_gpu_presets_stop_with_a_clear_message_here(tmp_path, preset):
 
 
 @pytest.mark.parametrize('over, msg', [
-    (dict(rt_langs=['en', 'xx']), "rt_langs: 'xx' is not a language of 'msg-para'"),
-    (dict(rt_methods=['baseline', 'rs-da']), "real text needs a counter-fitted-neighbours JSON file"),
+    (dict(rt_methods=['baseline', 'rs-da'], synonyms='nope.json'), "real text needs 'wordnet' (WordNet 3.0, offline)"),
     (dict(rt_methods=['rs-rp']), "rt_methods ['rs-rp'] must include 'baseline'"),
-    (dict(rt_tasks={'msg-para': 'e5-small', 'msg-topik': 'e5-small'}), "msg-topik")])
+    (dict(rt_protocol={'tasks': ['msg-para']}), "need a reason"),
+    (dict(preset='cpu', realtext=True), "realtext: the realtext testbed has no protocol at preset 'cpu'")])
 def test_realtext_parameters_fail_clearly_before_any_work(tmp_path, over, msg):
     e = _run_notebook(tmp_path, dict(out_dir=str(tmp_path / 'out'), **over))
     assert msg in e.value.evalue

@@ -202,24 +202,26 @@ def test_bad_parameters_fail_before_any_work():
                                          "salt-mixup, salt-oracle, salt-cs-oracle, salt-mixup-oracle"):
         _head_cells(methods=['baseline', 'salt-dict'])
     with pytest.raises(ParamError, match="parameter 'k' must be int"): _head_cells(k='five')
-    with pytest.raises(ParamError, match="'xnli' is not allowed; allowed: msg-topic, emoji-topic"):
-        _head_cells(rt_tasks=['xnli'])
-    with pytest.raises(ValueError, match="rt_steps must be >= 1, got 0"): _head_cells(rt_steps=0)
-    with pytest.raises(ValueError, match="rt_n_test must be >= 0, got -1"): _head_cells(rt_n_test=-1)
+    with pytest.raises(ParamError, match="'salt-oracle' is not allowed; allowed: baseline, baseline-2x, salt, salt-cs, "
+                                         "salt-mixup"):
+        _head_cells(rt_methods=['baseline', 'salt-oracle'])  # no lexicon oracle on real text
+    with pytest.raises(ParamError, match="realtext: the realtext testbed has no protocol at preset 'cpu'; it has: "
+                                         "smoke, gpu"):
+        _head_cells(preset='cpu', realtext=True)
+    with pytest.raises(ValueError, match="need a reason"): _head_cells(rt_protocol={'tasks': ['msg-topic']})
 
 
-def test_realtext_slice_is_small_at_smoke_and_the_gpu_grid_runs_every_method():
+def test_realtext_runs_under_the_realtext_protocol_at_smoke_and_gpu():
     from xltnb.paper import notebook_params
+    from xltnb.protocol import REALTEXT
     defaults = {k: p.default for k, p in notebook_params('salt').items()}  # smoke.yaml: what differs from them
     smoke, cpu, gpu = ({**defaults, **yaml.safe_load((ROOT / 'configs' / 'salt' / f'{p}.yaml').read_text())}
                        for p in ('smoke', 'cpu', 'gpu'))
-    assert smoke['rt_tasks'] == ['msg-topic'] and len(smoke['rt_langs']) <= 3 and smoke['rt_steps'] <= 4
-    assert smoke['rt_n_test'] <= 16
-    assert cpu['rt_tasks'] == []  # real text runs at gpu: at the cpu budget e5-small did not learn msg-topic
-    assert gpu['rt_methods'] == ['baseline', 'salt', 'salt-cs', 'salt-mixup'] and not gpu['rt_freeze']
-    assert set(gpu['rt_tasks']) == {'msg-topic', 'emoji-topic'}
+    assert smoke['realtext'] and not cpu['realtext'] and gpu['realtext']  # cpu: no real-text protocol at cpu yet
+    assert gpu['rt_methods'] == ['baseline', 'baseline-2x', 'salt', 'salt-cs', 'salt-mixup']
+    assert not REALTEXT['gpu'].encoder  # gpu: e5-small fully fine-tuned
     ns = _head_cells(**smoke)
-    assert ns['P']['rt_tasks'] == ['msg-topic']
+    assert ns['RT'] == REALTEXT['smoke'] and ns['RT'].encoder == {'trim': True, 'freeze': True}
 
 
 def test_text_langs_tells_pieces_by_usage(tok):

@@ -114,11 +114,17 @@ class PaperSetup:
     out: Path  # the output folder (made)
     measured: dict = field(default_factory=dict)  # parameter -> the file(s) of the measured runs it names
     versioned: tuple = ()  # modules beyond VERSIONED whose versions the run record names
+    realtext: Protocol | None = None  # the real-text protocol at the preset with its departures (`realtext: true`)
 
     @property
     def seeds(self) -> list:
         "The `seeds` parameter, or the protocol's seeds when it is empty."
         return list(self.params.get('seeds') or (self.protocol.seeds if self.protocol else []))
+
+    @property
+    def rt_seeds(self) -> list:
+        "The real-text grid's seeds: the `seeds` parameter, or the real-text protocol's when it is empty ([]: none)."
+        return list(self.params.get('seeds') or self.realtext.seeds) if self.realtext else []
 
     @property
     def data_dir(self) -> str: return self.protocol.data_dir if self.protocol else self.params.get('data_dir', '')
@@ -130,9 +136,10 @@ class PaperSetup:
 
     def config(self, **extra) -> dict:
         "The run record: paper, parameters, protocol and departures, versions, python, platform, and `extra`."
-        P = self.protocol
+        P, RT = self.protocol, self.realtext
         return dict(paper=self.paper, params=self.params,
                     **(dict(protocol=dataclasses.asdict(P), departures=P.departures) if P else {}),
+                    **(dict(realtext=dataclasses.asdict(RT)) if RT else {}),
                     versions=versions(*self.versioned), python=platform.python_version(), platform=platform.platform(),
                     **extra)
 
@@ -171,6 +178,12 @@ def _need_hub(P: Protocol | None, data_dir: str, models, tasks, corpora) -> bool
     return ((P is not None and needs_hub(P)) or bool(hub_models) or any(c.startswith('hub:') for c in corpora)
             or bool(hub_tasks and not data_dir))
 
+def _realtext(params: dict) -> Protocol | None:
+    "The real-text protocol a page asks for (`realtext: true`, departures in `rt_protocol`), or None."
+    if not params.get('realtext'): return None
+    try: return shared_protocol(params['preset'], params.get('rt_protocol', {}), params.get('why', ''), testbed='realtext')
+    except ValueError as e: raise ParamError(f"realtext: {e} (set realtext: false to run the world only)") from None
+
 def setup_paper(ns: dict,  # the notebook's namespace, `globals()`: its parameters are checked and coerced in place
                 paper: str,  # the notebook's name in nbs/papers ('salt')
                 choices: dict | None = None,  # parameter -> allowed values (of each item, for a list); preset: PRESETS
@@ -188,13 +201,14 @@ def setup_paper(ns: dict,  # the notebook's namespace, `globals()`: its paramete
     params = validate_params(ns, {k: p.type for k, p in spec.items()}, {'preset': list(PRESETS), **(choices or {})})
     _check_bounds(params, at_least or {}, spec)
     P = shared_protocol(params['preset'], params['protocol'], params.get('why', '')) if 'protocol' in params else None
+    RT = _realtext(params)
     found = _measured(params, measured)
     data_dir = P.data_dir if P else params.get('data_dir', '')
-    hub = _need_hub(P, data_dir, models, tasks, corpora)
+    hub = _need_hub(P, data_dir, models, tasks, corpora) or bool(RT and needs_hub(RT))
     require_resources(params['preset'], gpu=PRESETS[params['preset']]['gpu'] or gpu, hub=hub)
     if threads or params.get('threads'): set_threads(threads or params['threads'])
     out = Path(params['out_dir']); out.mkdir(parents=True, exist_ok=True)
-    return PaperSetup(paper, params, P, out, found, tuple(versioned))
+    return PaperSetup(paper, params, P, out, found, tuple(versioned), RT)
 
 # %% ../nbs/08a_paper.ipynb #f12806ca
 def check_corpus(name: str,  # the parameter ('corpus', 'la_corpus')

@@ -22,9 +22,9 @@ from .results import Claim, add_claim, make_records
 from .tasks import load_task, task_info
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'REALTEXT_TASKS', 'REALTEXT', 'FLOORS', 'BASELINE_CLAIM', 'Protocol', 'protocol', 'train_data',
-           'prepare_encoder', 'test_sets', 'finetune_kw', 'Arm', 'run_arm', 'note_progress', 'arm_records',
-           'ComputeMatched', 'floor_of', 'on_hub', 'needs_hub', 'paper_config']
+__all__ = ['PROTOCOLS', 'REALTEXT_TASKS', 'REALTEXT', 'SURFACE_MODEL', 'FLOORS', 'BASELINE_CLAIM', 'Protocol', 'protocol',
+           'train_data', 'prepare_encoder', 'test_sets', 'finetune_kw', 'Arm', 'run_arm', 'note_progress',
+           'arm_records', 'surface_records', 'ComputeMatched', 'floor_of', 'on_hub', 'needs_hub', 'paper_config']
 
 # %% ../nbs/07a_protocol.ipynb #e00d3e7a
 @dataclass(frozen=True)
@@ -231,6 +231,39 @@ def note_progress(out_dir, done: int, total: int, what: str) -> None:
 def arm_records(arm: Arm, paper: str, preset: str, **extra) -> list[dict]:
     "An arm's records for `paper` at `preset`."
     return [dict(r, paper=paper, preset=preset, cached=arm.cached, **extra) for r in arm.records]
+
+# %% ../nbs/07a_protocol.ipynb #8723dfc7
+SURFACE_MODEL = {'pair': 'equal after dropping fillers', 'text': 'char 1-4-gram naive Bayes (English)'}
+
+def _same_message(d) -> np.ndarray:
+    "The pair heuristic: predict 'one message' (1) when the two texts are equal once the fill-in values are dropped."
+    import re
+    from xltnb.realtext import _FILL
+    fillers = {w for ws in _FILL.values() for w in ws}
+    key = lambda s: ' '.join(w for w in re.findall(r'\w+', s.lower()) if w not in fillers)
+    return np.array([int(key(x) == key(y)) for x, y in zip(d['sentence1'], d['sentence2'])])
+
+def surface_records(task: str, P: Protocol, seeds=None,  # the seeds to pair them with (default: P's)
+                   ) -> list[dict]:
+    "The surface floor of a real-text `task` on `P`'s test items, as records of method `floor-surface` per seed."
+    from xltnb.evaluate import pair_split
+    info = task_info(task)
+    y = lambda d: np.array(d['label'])
+    if len(info['text_fields']) == 2:
+        if tuple(info['text_fields']) != ('sentence1', 'sentence2'):
+            raise ValueError(f"the pair floor reads sentence1/sentence2; {task} has {info['text_fields']}")
+        model, sets = SURFACE_MODEL['pair'], test_sets(task, P, P.pair_size, P.pair_langs or None)
+        acc = lambda d: float(np.mean(_same_message(d) == y(d)))
+        mat = pd.DataFrame({l2: {l1: acc(pair_split(sets, l1, l2)) for l1 in sets} for l2 in sets})
+        values = [{l: acc(d) for l, d in test_sets(task, P).items()}, mat]  # each language alone, then the matrix
+    else:
+        from xltnb.realtext import CharNB
+        f, tr = info['text_fields'][0], load_task(task, 'en', 'train', **_kw(task, P))
+        model, nb = SURFACE_MODEL['text'], CharNB(tr[f], tr['label'], info['num_labels'])
+        values = [{l: float(np.mean(nb.predict(d[f]) == y(d))) for l, d in test_sets(task, P).items()}]
+    b = dict(paper='', preset='', method='floor-surface', task=task, model=model, split='test')
+    return [r for s in (P.seeds if seeds is None else seeds) for v in values for r in make_records(v, seed=s, **b)]
+
 
 # %% ../nbs/07a_protocol.ipynb #69b0bf1f
 class ComputeMatched(Method):

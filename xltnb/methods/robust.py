@@ -28,7 +28,7 @@ __all__ = ['FUNCTION_WORDS', 'NORMS', 'PERS', 'DISTS', 'SOURCE', 'CLAIMS', 'ROBU
            'project', 'ascent', 'carry_grads', 'AdversarialTraining', 'embed_noise', 'RandomizedSmoothing',
            'rsda_table', 'perturbation_sizes', 'perturbation_figure', 'RobustInspector', 'training_budget',
            'generalization_gap', 'robust_setup', 'check_robust_params', 'synonym_source', 'robust_method', 'RobustRun',
-           'rt_test_sets', 'rt_train_data', 'msg_para_floor', 'run_robust']
+           'run_robust']
 
 # %% ../../nbs/11_robust.ipynb #4450c9f8
 FUNCTION_WORDS = ('the', 'of', 'and', 'to', 'a', 'in', 'is', 'that', 'for', 'it', 'was', 'on', 'with', 'as',
@@ -378,48 +378,52 @@ CLAIMS = [add_claim(Claim('robust', 'robust training (RS-DA) beats plain fine-tu
 
 
 # %% ../../nbs/11_robust.ipynb #7fcf53f2
-import time
+import functools, time
 from dataclasses import dataclass
 
 ROBUST_METHODS = ['baseline', 'baseline-2x', 'at', 'rs-rp', 'rs-da', 'rs-da-seed7']  # what `methods` may name
 
-def robust_setup(preset: str,  # the page's `preset`
-                 rt_tasks: dict,  # the page's `rt_tasks`: real-text task -> model
-                ) -> dict:
-    "`setup_paper`'s keywords for the robust page: the allowed values, and the real-text models and tasks (none at paper)."
-    rt = rt_tasks if preset != 'paper' and isinstance(rt_tasks, dict) else {}  # paper: the paper's tasks only
-    return dict(choices=dict(methods=ROBUST_METHODS, rt_methods=['baseline', 'at', 'rs-rp', 'rs-da'], split=['dev', 'test'],
-                             rsda_drop=['function-words', 'none']),
-                models=list(rt.values()), tasks=list(rt))  # beyond the protocol's: the hub only for what is not here
+def robust_setup() -> dict:
+    "`setup_paper`'s keywords for the robust page: the allowed values of its parameters."
+    return dict(choices=dict(methods=ROBUST_METHODS, rt_methods=['baseline', 'baseline-2x', 'at', 'rs-rp', 'rs-da'],
+                             rsda_drop=['function-words', 'none']))
 
-def check_robust_params(p: dict,  # the page's checked parameters (`PaperSetup.params`)
+def check_robust_params(S,  # the page's `PaperSetup`
                        ) -> dict:
-    "The real-text tasks a run trains (`rt_tasks`; none at `paper`), after the checks the parameters cell cannot make."
-    from xltnb.tasks import task_info, task_languages
-    rt_run = p['rt_tasks'] if p['preset'] != 'paper' else {}  # the paper preset runs the paper's tasks only
-    for t, m in rt_run.items():
-        task_info(t)  # an unknown task fails here, naming the known ones
-        if not isinstance(m, str): raise ValueError(f"rt_tasks[{t!r}] = {m!r} must be a model name (e.g. 'e5-small')")
-        bad = [l for l in p['rt_langs'] if l not in task_languages(t)]
-        if bad:
-            raise ValueError(f"rt_langs: {bad[0]!r} is not a language of {t!r}; its languages: {', '.join(task_languages(t))}")
-    if rt_run and 'baseline' not in p['rt_methods']:
-        raise ValueError(f"rt_methods {p['rt_methods']!r} must include 'baseline': every method is compared with it")
+    "The real-text tasks a run trains (task -> encoder; none at `paper`), after the checks the parameters cell cannot make."
+    p, RT = S.params, S.realtext
     if 'baseline' not in p['methods']:
         raise ValueError(f"methods {p['methods']!r} must include 'baseline': every method is compared with it")
-    if rt_run and 'rs-da' in p['rt_methods'] and not Path(p['synonyms']).is_file():
-        raise FileNotFoundError(f"rt_methods has 'rs-da' but `synonyms` is {p['synonyms']!r}: real text needs a counter-"
-                                f"fitted-neighbours JSON file; drop 'rs-da' from rt_methods or give the file")
-    return rt_run
+    if p['preset'] == 'paper' or RT is None: return {}  # the paper preset runs the paper's tasks only
+    if 'baseline' not in p['rt_methods']:
+        raise ValueError(f"rt_methods {p['rt_methods']!r} must include 'baseline': every method is compared with it")
+    if 'rs-da' in p['rt_methods'] and p['synonyms'] != 'wordnet' and not Path(p['synonyms']).is_file():
+        raise FileNotFoundError(f"rt_methods has 'rs-da' but `synonyms` is {p['synonyms']!r}: real text needs 'wordnet' "
+                                f"(WordNet 3.0, offline) or a counter-fitted-neighbours JSON file")
+    if 'rs-da' in p['rt_methods'] and p['synonyms'] == 'wordnet':
+        from xltnb.methods.wordnet import wordnet_folder
+        wordnet_folder()  # fails now, naming the Debian package, rather than after the world's runs
+    return {t: m for t in RT.tasks for m in RT.models}
+
+@functools.lru_cache(maxsize=8)
+def _wordnet_table(task: str, load_kw: str) -> dict:
+    "WordNet 3.0 synonyms of every token of the task's English training texts (`xltnb.methods.wordnet`), once a task."
+    from xltnb.methods.wordnet import text_tokens, wordnet_synonyms
+    from xltnb.tasks import load_task, task_info
+    tr = load_task(task, 'en', 'train', **json.loads(load_kw))
+    return wordnet_synonyms(text_tokens(s for f in task_info(task)['text_fields'] for s in tr[f]))
 
 def synonym_source(task: str,  # the task RS-DA trains on
                    p: dict,  # the page's parameters (`synonyms`)
                    world: str = 'cpu',  # the protocol's world preset (world tasks)
-                  ) -> str:
-    "RS-DA's synonym sets for a task: the world's own on world tasks, else the counter-fitted-neighbours file."
+                   load_kw: dict | None = None,  # `load_task`'s keywords for a real task
+                  ):
+    "RS-DA's synonyms for a task: the world's own on world tasks; on real text WordNet's table or a neighbours file."
     if task.startswith('world-'): return f'world:{world}'
-    if p['synonyms'] == 'world' or not Path(p['synonyms']).is_file():
-        raise FileNotFoundError(f"task {task!r} needs a counter-fitted-neighbours JSON file as `synonyms`; got {p['synonyms']!r}")
+    if p['synonyms'] == 'wordnet': return _wordnet_table(task, json.dumps(load_kw or {}, sort_keys=True))
+    if not Path(p['synonyms']).is_file():
+        raise FileNotFoundError(f"task {task!r} needs `synonyms`: 'wordnet' or a counter-fitted-neighbours JSON file; "
+                                f"got {p['synonyms']!r}")
     return p['synonyms']
 
 def robust_method(name: str,  # one of ROBUST_METHODS
@@ -427,6 +431,7 @@ def robust_method(name: str,  # one of ROBUST_METHODS
                   p: dict,  # the page's parameters: copies, synonyms, rsda_drop, at_eps, at_steps, rs_radius, rs_draws
                   seed: int = 0,  # the fine-tuning seed: RS-DA draws its copies with it (rs-da-seed7: always 7)
                   world: str = 'cpu',  # the protocol's world preset
+                  load_kw: dict | None = None,  # `load_task`'s keywords for a real task (RS-DA's WordNet table)
                  ) -> Method:
     "The method `name` of the comparison for `task` at fine-tuning seed `seed`, from the page's parameters."
     from xltnb.protocol import ComputeMatched
@@ -435,8 +440,10 @@ def robust_method(name: str,  # one of ROBUST_METHODS
     if name == 'at': return AdversarialTraining(eps=p['at_eps'], steps=p['at_steps'])
     if name == 'rs-rp': return RandomizedSmoothing(radius=p['rs_radius'], draws=p['rs_draws'])
     drop = () if p['rsda_drop'] == 'none' else FUNCTION_WORDS  # on a neighbours file; the world's sets have none
-    rsda = RSDA(synonym_source(task, p, world), n=int(p['copies'].get(task, 3)), seed=7 if name == 'rs-da-seed7' else seed,
-                drop=drop)
+    rsda = RSDA(synonym_source(task, p, world, load_kw), n=int(p['copies'].get(task, 3)),
+                seed=7 if name == 'rs-da-seed7' else seed, drop=drop)
+    if p['synonyms'] == 'wordnet' and not task.startswith('world-'):  # the run key names the source
+        rsda.synonyms = rsda.synonyms.replace('table:', 'wordnet-3.0:')
     rsda.name = name  # rs-da-seed7: the official scripts' one seed for every fine-tuning seed
     return rsda
 
@@ -445,118 +452,43 @@ def robust_method(name: str,  # one of ROBUST_METHODS
 class RobustRun:
     "What `run_robust` leaves for the page: the records it wrote and what the figures read."
     records: list  # the world tasks' records (the shared protocol)
-    rt_records: list  # the real-text tasks' records
+    rt_records: list  # the real-text tasks' records (the real-text protocol), with the surface floor's
     timing: list  # one row per world run: task, method, seed, cached, its budgets
-    rt_timing: list  # one row per real-text run: task, model, method, seed, seconds, cached
-    rt_run: dict  # the real-text tasks that ran: task -> model
-    rt_sets: dict  # task -> lang -> its test items
+    rt_timing: list  # one row per real-text run: task, model, method, seed, cached, its budgets
+    rt_run: dict  # the real-text tasks that ran: task -> encoder
     last: object = None  # the last world run's `FinetuneResult` (the inspector's model)
     last_method: str = ''  # its method
 
-def rt_test_sets(task: str,  # a real-text task
-                 p: dict,  # the page's parameters: split, rt_langs, rt_test_size
-                 load_kw: dict | None = None,  # `load_task`'s keywords for it
-                ) -> dict:
-    "lang -> the first `rt_test_size` parallel test items of each language of `task` that `rt_langs` names (all: [])."
-    from xltnb.tasks import load_task, task_languages
-    ls = [l for l in task_languages(task) if l in p['rt_langs']] if p['rt_langs'] else task_languages(task)
-    sets = {l: load_task(task, l, p['split'], **(load_kw or {})) for l in ls}
-    n = p['rt_test_size']
-    return {l: ds.select(range(min(n, len(ds)))) for l, ds in sets.items()} if n else sets
-
-def rt_train_data(task: str, p: dict, load_kw: dict | None = None) -> dict:
-    "English train and the first `rt_dev_size` English dev items (0: all), as `finetune` takes them."
-    from xltnb.tasks import load_task
-    dev = load_task(task, 'en', 'dev', **(load_kw or {}))
-    return dict(train=load_task(task, 'en', 'train', **(load_kw or {})),
-                dev=dev.select(range(min(p['rt_dev_size'], len(dev)))) if p['rt_dev_size'] else dev)
-
-def msg_para_floor(sets: dict,  # lang -> the parallel test items of `msg-para` (e.g. `RobustRun.rt_sets['msg-para']`)
-                  ) -> pd.DataFrame:
-    "The surface heuristic's accuracy (0-1) on every ordered language pair (rows: sentence 1, columns: sentence 2)."
-    import re
-    from xltnb.evaluate import pair_split
-    from xltnb.realtext import _FILL
-    fillers = {w for ws in _FILL.values() for w in ws}  # drop them, then call the pair one message when the rest is equal
-    def strip(s): return ' '.join(w for w in re.findall(r'\w+', s.lower()) if w not in fillers)
-    def acc(d):
-        return float(np.mean([(strip(a) == strip(b)) == bool(y) for a, b, y in zip(d['sentence1'], d['sentence2'], d['label'])]))
-    return pd.DataFrame({l2: {l1: acc(pair_split(sets, l1, l2)) for l1 in sets} for l2 in sets})
-
-def _rt_model(task, mname, seed, p, load_kw):
-    "e5-small trimmed and/or frozen as a (model, tokenizer) pair (`e5_for_task`); else the name, for `finetune`."
-    if mname == 'e5-small' and (p['rt_trim'] or p['rt_freeze']):
-        from xltnb.e5 import e5_for_task
-        return e5_for_task(task, trim=p['rt_trim'], freeze=p['rt_freeze'], seed=seed, **load_kw)
-    return mname
-
-def _rt_folder(out, task, mname, meth, seed, p) -> Path:
-    key = dict(model=mname, method=meth.config(), lr=p['rt_lr'], epochs=p['rt_epochs'].get(task, 1),
-               batch_size=p['rt_batch_size'], max_steps=p['rt_max_steps'], eval_steps=p['rt_eval_steps'],
-               max_length=p['rt_max_length'], trim=p['rt_trim'], freeze=p['rt_freeze'], dev_size=p['rt_dev_size'])
-    return out / 'runs' / task / mname.replace('/', '--') / f'{meth.name}-{content_hash(key, n=8)}' / f'seed{seed}'
-
-def _generalized(res, test_sets, key) -> pd.DataFrame:
-    "The generalized matrix of a finished real-text run, cached in its run folder (a re-run only evaluates new runs)."
-    from xltnb.core import atomic_write_text
-    from xltnb.evaluate import generalized_matrix
-    f = Path(res.out_dir) / f'generalized-{content_hash(key)}.json'
-    if f.exists(): return pd.read_json(f, orient='split')
-    mat = generalized_matrix(res.model, res.tokenizer, test_sets)
-    atomic_write_text(f, mat.to_json(orient='split'))
-    return mat
-
 def run_robust(S,  # the page's `PaperSetup` (`xltnb.paper.setup_paper(globals(), 'robust', ...)`)
               ) -> RobustRun:
-    "Every method of the comparison on the protocol's tasks and seeds, then on the real-text tasks; records written."
-    from xltnb.evaluate import predict
-    from xltnb.finetune import finetune
-    from xltnb.protocol import arm_records, note_progress, run_arm
-    from xltnb.results import make_records, write_records
-    from xltnb.tasks import task_info
-    p, PR, seeds, out = S.params, S.protocol, S.seeds, S.out
-    rt_run = check_robust_params(p)
+    "Every method of the comparison on the protocol's tasks and seeds, then on the real-text protocol's; records written."
+    from xltnb.protocol import arm_records, note_progress, run_arm, surface_records
+    from xltnb.results import write_records
+    p, PR, RT, seeds, out = S.params, S.protocol, S.realtext, S.seeds, S.out
+    rt_run = check_robust_params(S)
     tasks, model, methods = list(PR.tasks), PR.models[0], p['methods']
-    R = RobustRun([], [], [], [], rt_run, {})
-    t_start = time.time()
-    for seed in seeds:  # seed-major: every finished seed gives a complete picture
-        for task in tasks:
-            for name in methods:
-                note_progress(out, len(R.timing), len(seeds) * len(tasks) * len(methods), f"{name} {task} seed {seed}")
-                arm = run_arm(PR, task, model, robust_method(name, task, p, seed, PR.world), seed=seed)
-                # both budgets of this run, and the one the protocol holds equal across methods
-                budget = dict(budget='updates' if PR.per_task('steps', task) else 'epochs', **training_budget(arm.result))
-                R.records += arm_records(arm, 'robust', p['preset'], **budget)
-                R.timing.append(dict(task=task, method=name, seed=seed, cached=arm.cached, **budget))
-                write_records(out / 'results.jsonl', R.records)
-                R.last, R.last_method = arm.result, name
-    S.write_config(wall_s=time.time() - t_start, timing=R.timing)
-    rt_data = {}
-    for t in rt_run:  # test sets (parallel: the first N items of every language) and English train + dev, loaded once
-        R.rt_sets[t], rt_data[t] = rt_test_sets(t, p, S.load_kw(t)), rt_train_data(t, p, S.load_kw(t))
-    t_rt = time.time()
-    for seed in seeds:
-        for t, mname in rt_run.items():
-            for mn in p['rt_methods']:
-                t0, meth = time.time(), robust_method(mn, t, p, seed, PR.world)
-                r = finetune(_rt_model(t, mname, seed, p, S.load_kw(t)), rt_data[t], method=meth, seed=seed,
-                             out_dir=_rt_folder(out, t, mname, meth, seed, p), lr=p['rt_lr'],
-                             epochs=float(p['rt_epochs'].get(t, 1)), batch_size=p['rt_batch_size'],
-                             max_steps=p['rt_max_steps'] or None, eval_steps=p['rt_eval_steps'] or None,
-                             max_length=p['rt_max_length'], progress=False)
-                t1, sets, split = time.time(), R.rt_sets[t], p['split']
-                base = dict(paper='robust', method=mn, task=t, model=mname, preset=p['preset'], seed=seed)
-                R.rt_records += make_records({'en': r.dev_accuracy}, split='dev', **base)
-                if len(task_info(t)['text_fields']) == 2:  # a pair task: the generalized matrix, its diagonal standard
-                    mat = _generalized(r, sets, dict(split=split, test_size=p['rt_test_size'], langs=list(sets)))
-                    R.rt_records += make_records({l: mat.loc[l, l] for l in mat.index}, split=split, setting='standard', **base)
-                    R.rt_records += make_records(mat, split=split, setting='generalized', **base)
-                else:
-                    acc = {l: float(np.mean(predict(r.model, r.tokenizer, ds, max_length=p['rt_max_length'])
-                                            == np.array(ds['label']))) for l, ds in sets.items()}
-                    R.rt_records += make_records(acc, split=split, setting='standard', **base)
-                R.rt_timing.append(dict(task=t, model=mname, method=mn, seed=seed, train_s=t1 - t0,
-                                        eval_s=time.time() - t1, cached=r.cached))
-    write_records(out / 'results.jsonl', R.records + R.rt_records)
-    S.write_config(timing=R.timing, rt_wall_s=time.time() - t_rt, rt_timing=R.rt_timing, wall_s=time.time() - t_start)
+    R = RobustRun([], [], [], [], rt_run)
+    grid = [(s, t, model, n, PR) for s in seeds for t in tasks for n in methods]  # seed-major: each seed a full picture
+    grid += [(s, t, m, n, RT) for s in S.rt_seeds for t, m in rt_run.items() for n in p['rt_methods']]
+    t_start, n_world = time.time(), len(seeds) * len(tasks) * len(methods)
+    for i, (seed, task, m, name, P) in enumerate(grid):
+        if i == n_world: S.write_config(wall_s=time.time() - t_start, timing=R.timing); t_rt = time.time()
+        note_progress(out, i, len(grid), f"{name} {task} seed {seed}")
+        arm = run_arm(P, task, m, robust_method(name, task, p, seed, P.world, S.load_kw(task)), seed=seed)
+        # both budgets of this run, and the one the protocol holds equal across methods
+        budget = dict(budget='updates' if P.per_task('steps', task) else 'epochs', **training_budget(arm.result))
+        recs = arm_records(arm, 'robust', p['preset'], **budget)
+        if P is PR:
+            R.records += recs; R.last, R.last_method = arm.result, name
+            R.timing.append(dict(task=task, method=name, seed=seed, cached=arm.cached, **budget))
+        else:
+            R.rt_records += recs
+            R.rt_timing.append(dict(task=task, model=m, method=name, seed=seed, cached=arm.cached, **budget))
+        write_records(out / 'results.jsonl', R.records + R.rt_records)  # after every run: a crash keeps what is done
+    if rt_run:  # the floor the real-text tables read against: what shared strings get on the same items
+        R.rt_records += [dict(r, paper='robust', preset=p['preset']) for t in rt_run for r in surface_records(t, RT, S.rt_seeds)]
+        write_records(out / 'results.jsonl', R.records + R.rt_records)
+        S.write_config(timing=R.timing, rt_wall_s=time.time() - t_rt, rt_timing=R.rt_timing, wall_s=time.time() - t_start)
+    else: S.write_config(wall_s=time.time() - t_start, timing=R.timing)
     return R
+

@@ -16,7 +16,7 @@ from .salt_substitutes import (
 # %% auto #0
 __all__ = ['VARIANTS', 'SOURCE', 'CLAIMS', 'SALT_METHODS', 'SALT_RT_METHODS', 'switch_plan', 'mix_embeds', 'salt_loss', 'Salt',
            'get_device_of', 'substitute_shares', 'salt_setup', 'check_salt_params', 'LangFilters', 'salt_method',
-           'rt_subset', 'salt_rt_test', 'salt_rt_data', 'salt_rt_run', 'SaltRun', 'run_salt']
+           'SaltRun', 'run_salt']
 
 # %% ../../nbs/10_salt.ipynb #0cd3dc8e
 def switch_plan(rows: list, ratio: float = 0.3, online: bool = True, generator: torch.Generator | None = None):
@@ -222,21 +222,17 @@ CLAIMS = [add_claim(Claim('salt', 'SALT beats plain fine-tuning in zero-shot tra
 
 
 # %% ../../nbs/10_salt.ipynb #80e04e5e
-import time
-import numpy as np
 from .salt_substitutes import usage_texts
 from dataclasses import dataclass
-from pathlib import Path
 
 SALT_METHODS = ['baseline', 'baseline-2x', 'salt', 'salt-cs', 'salt-mixup', 'salt-oracle', 'salt-cs-oracle',
                 'salt-mixup-oracle']  # what the page's `methods` may name
-SALT_RT_METHODS = ['baseline', 'salt', 'salt-cs', 'salt-mixup']  # on real text: no oracle
+SALT_RT_METHODS = ['baseline', 'baseline-2x', 'salt', 'salt-cs', 'salt-mixup']  # on real text: no oracle
 
 def salt_setup() -> dict:
     "`setup_paper`'s keywords for the SALT page: allowed values, lower bounds, the parameter naming measured runs."
-    return dict(choices=dict(methods=SALT_METHODS, rt_methods=SALT_RT_METHODS, mode=['mlm', 'embed'],
-                             rt_tasks=['msg-topic', 'emoji-topic']),
-                at_least=dict(rt_n_test=0, rt_n_dev=0, rt_steps=1, rt_batch_size=1, rt_max_length=1), measured=['measured'])
+    return dict(choices=dict(methods=SALT_METHODS, rt_methods=SALT_RT_METHODS, mode=['mlm', 'embed']),
+                measured=['measured'])
 
 def check_salt_params(S,  # the page's `PaperSetup`
                      ):
@@ -280,52 +276,6 @@ def salt_method(name: str,  # one of SALT_METHODS
                 table_seed=0 if oracle else None, name=name)
 
 # %% ../../nbs/10_salt.ipynb #2ebe8622
-def rt_subset(ds, n: int, seed: int = 0):
-    "A fixed random subset of `n` rows of `ds` (all of it if n = 0 or it has fewer rows)."
-    return ds if not n or n >= len(ds) else ds.shuffle(seed=seed).select(range(n))
-
-def salt_rt_test(task: str,  # a real-text task
-                 langs: list,  # the languages to test ([]: every language of the task)
-                 n: int,  # test items per language (a fixed random subset, the same for every run; 0: all)
-                ) -> dict:
-    "lang -> its test subset, as `zero_shot` takes them."
-    from xltnb.tasks import load_task, task_languages
-    return {l: rt_subset(load_task(task, l, 'test'), n) for l in task_languages(task) if not langs or l in langs}
-
-def salt_rt_data(task: str, n_dev: int) -> dict:
-    "English train (all of it) and a fixed subset of `n_dev` English dev items (0: all), as `finetune` takes them."
-    from xltnb.tasks import load_task
-    return {'train': load_task(task, 'en', 'train'), 'dev': rt_subset(load_task(task, 'en', 'dev'), n_dev)}
-
-def salt_rt_run(task: str,  # a real-text task
-                name: str,  # one of SALT_RT_METHODS
-                seed: int,  # the fine-tuning seed
-                p: dict,  # the page's parameters (rt_*, ratio, k, alpha, w_kl, preset)
-                out: Path,  # the page's output folder: the run goes under out/runs
-                lang_filter: LangFilters,
-               ) -> list:
-    "Fine-tune e5-small on one real task with one method and seed, zero-shot on the test subsets: its records."
-    from xltnb.e5 import e5_for_task
-    from xltnb.evaluate import zero_shot
-    from xltnb.finetune import finetune
-    from xltnb.results import make_records
-    model, tok = e5_for_task(task, trim=p['rt_trim'], freeze=p['rt_freeze'], seed=seed)
-    meth = Method() if name == 'baseline' else Salt(name, **lang_filter(task), mode='embed', ratio=p['ratio'], k=p['k'],
-                                                    alpha=p['alpha'], w_kl=p['w_kl'], max_length=p['rt_max_length'], seed=seed)
-    t0 = time.perf_counter()
-    res = finetune((model, tok), salt_rt_data(task, p['rt_n_dev']), method=meth, seed=seed, lr=p['rt_lr'],
-                   batch_size=p['rt_batch_size'], max_steps=p['rt_steps'], max_length=p['rt_max_length'],
-                   eval_steps=p['rt_steps'], warmup_ratio=p['rt_warmup'], progress=False,
-                   out_dir=out / 'runs' / task / 'e5-small' / name / f'seed{seed}')
-    train_s = time.perf_counter() - t0
-    tests = salt_rt_test(task, p['rt_langs'], p['rt_n_test'])
-    acc = zero_shot(res.model, res.tokenizer, tests, max_length=p['rt_max_length'])
-    extra = dict(train_s=round(train_s, 2), steps=res.global_step, cached=res.cached, dev_en=res.dev_accuracy,
-                 n_test=p['rt_n_test'], trim=p['rt_trim'], freeze=p['rt_freeze'])
-    b = dict(paper='salt', method=name, task=task, model='e5-small', preset=p['preset'], seed=seed, **extra)
-    maj = {l: np.bincount(d['label']).max() / len(d) for l, d in tests.items()}  # for the verdict's learning gate
-    return make_records(acc, **b) + make_records(maj, metric='majority', **b)
-
 @dataclass
 class SaltRun:
     "What `run_salt` leaves for the page."
@@ -340,11 +290,10 @@ def run_salt(S,  # the page's `PaperSetup` (`setup_paper(globals(), 'salt', **sa
              world=None,  # the synthetic world of the protocol's world tasks (`make_world(S.protocol.world)`), for
              #   the `-oracle` rows' lexicon filter and the inspector: the page builds it, a method module never does
             ) -> SaltRun:
-    "Every arm on the protocol's tasks and seeds, the measured runs beside them, then the real-text grid; records written."
-    from xltnb.core import seed_everything
+    "Every arm on the protocol's tasks and seeds, the measured runs beside them, then the real-text grid and its floor."
     from xltnb.encoders import WORLD_ENCODERS
     from xltnb.paper import measured_note
-    from xltnb.protocol import arm_records, note_progress, run_arm
+    from xltnb.protocol import arm_records, note_progress, run_arm, surface_records
     from xltnb.results import measured_records, write_records
     p, PR, seeds, out = S.params, S.protocol, S.seeds, S.out
     tasks, models, methods = list(PR.tasks), list(PR.models), p['methods']
@@ -366,8 +315,17 @@ def run_salt(S,  # the page's `PaperSetup` (`setup_paper(globals(), 'salt', **sa
         R.shown += sorted({(r['task'], r['model']) for r in recs} - set(R.shown))
         R.notes.append(measured_note(name, meta, 'shown below and not rerun here'))
     write_records(out / 'results.jsonl', R.records)
-    for t, n, s in [(t, n, s) for t in p['rt_tasks'] for s in seeds for n in p['rt_methods']]:
-        seed_everything(s)
-        R.records += salt_rt_run(t, n, s, p, out, R.lang_filter)
+    RT = S.realtext  # real text: the same arms under the real-text protocol (its encoder, budget, test items)
+    if RT is not None:
+        rp = {**p, 'mode': 'embed'}  # e5-small has no MLM head: substitutes from its input embeddings (see above)
+        rt_grid = [(t, m, n, s) for t in RT.tasks for m in RT.models for s in S.rt_seeds
+                   for n in sorted(p['rt_methods'], key=lambda n: n == 'baseline')]
+        for i, (t, m, n, s) in enumerate(rt_grid):
+            note_progress(out, len(grid) + i, len(grid) + len(rt_grid), f"{n} {t} seed {s}")
+            arm = run_arm(RT, t, m, salt_method(n, m, s, t, rp, RT.max_length, R.lang_filter), seed=s)
+            R.records += arm_records(arm, 'salt', p['preset'])
+            write_records(out / 'results.jsonl', R.records)
+        R.records += [dict(r, paper='salt', preset=p['preset']) for t in RT.tasks
+                      for r in surface_records(t, RT, S.rt_seeds)]  # the floor every real-text table reads against
         write_records(out / 'results.jsonl', R.records)
     return R

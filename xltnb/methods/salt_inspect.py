@@ -195,22 +195,21 @@ def salt_translation_mass(task: str,  # a world task
     probe.prepare(clf, tok, sample)
     return dict(task=task, model=model, **translation_mass(probe, tok, _examples(tok, sample, P.max_length), w))
 
-def filter_shares(task: str,  # a real-text task (rt_tasks) or a real task of the protocol
+def filter_shares(task: str,  # a task of the real-text protocol or a real task of the shared protocol
                   P,  # the shared protocol
-                  p: dict,  # the page's parameters: rt_tasks, rt_trim, rt_freeze, rt_max_length, rt_n_dev, mode, ratio, k, alpha
+                  p: dict,  # the page's parameters: mode, ratio, k, alpha
                   pairs: list,  # the run's (task, model) pairs (`SaltRun.pairs`)
                   lang_filter,  # the run's `LangFilters`
                   load_kw: dict | None = None,  # `load_task`'s keywords for the task
                   n: int = 32,  # training examples
+                  RT=None,  # the real-text protocol (`PaperSetup.realtext`; None: the page runs no real text)
                  ) -> pd.DataFrame:
     "Substitute shares (English / other / unknown) of SALT with and without the usage filter on `n` training examples."
     from xltnb.methods.salt_substitutes import text_langs
-    if task in p['rt_tasks']:
+    if RT is not None and task in RT.tasks:  # e5-small as the real-text protocol prepares it (seed 0's head)
         from xltnb.e5 import e5_for_task
-        from xltnb.methods.salt import salt_rt_data
-        clf, tok = e5_for_task(task, trim=p['rt_trim'], freeze=p['rt_freeze'], seed=0)
-        kw, data = dict(mode='embed', max_length=p['rt_max_length']), salt_rt_data(task, p['rt_n_dev'])
-        sample = data['train'].select(range(min(n, len(data['train']))))
+        clf, tok = e5_for_task(task, seed=0, **RT.encoder)
+        kw, sample = dict(mode='embed', max_length=RT.max_length), _train_sample(task, RT, load_kw or {}, n)
     else:
         m = next(m for t, m in pairs if t == task)
         clf, tok = _classifier(m, task)
