@@ -142,7 +142,7 @@ def test_baseline_gpu_presets_stop_with_a_clear_message_here(tmp_path, preset):
 def test_baseline_runs_with_a_preset_file_and_overrides(tmp_path):
     r, _ = _papermill(tmp_path, '-f', str(ROOT / 'configs' / 'baseline' / 'smoke.yaml'), '-p', 'seeds', '0,1',
                       '-y', 'protocol: {tasks: [world-paws], steps: {world-paws: 4}, pair_langs: [en, sw]}',
-                      '-p', 'why', 'a quick test', '-p', 'rt_tasks', '', '-p', 'rt_bitext', '',
+                      '-p', 'why', 'a quick test', '-y', 'realtext: false', '-p', 'rt_bitext', '',
                          '-p', 'out_dir', str(tmp_path / 'run'))  # world only
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     from xltnb.results import load_records
@@ -171,7 +171,7 @@ def test_baseline_runs_on_another_world(tmp_path):
     world-paws with its lexical items: the defaults before 2026-11-23), and the records say so."""
     r, _ = _papermill(tmp_path, '-p', 'world_order', 'own', '-p', 'paws_lexical', '1',
                       '-y', 'protocol: {tasks: [world-paws], steps: {world-paws: 2}, models: [world-small]}',
-                      '-p', 'why', 'a quick test', '-p', 'floor_model', '', '-p', 'bitext', '', '-p', 'rt_tasks', '',
+                      '-p', 'why', 'a quick test', '-p', 'floor_model', '', '-p', 'bitext', '', '-y', 'realtext: false',
                       '-p', 'rt_bitext', '', '-p', 'dial_records', '')
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     from xltnb.results import load_records
@@ -193,7 +193,7 @@ def test_baseline_draws_the_measured_dial_with_its_own_numbers(tmp_path):
     "The measured dial the presets draw is drawn from its records: avg_xen per arm and overlap, and the gap."
     r, _ = _papermill(tmp_path, '-y', 'protocol: {tasks: [world-nli], steps: {world-nli: 2}}', '-p', 'why', 'quick',
                       '-p', 'floor_model', '',
-                      '-p', 'bitext', '', '-p', 'rt_tasks', '', '-p', 'rt_bitext', '')
+                      '-p', 'bitext', '', '-y', 'realtext: false', '-p', 'rt_bitext', '')
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     import yaml
     from xltnb.core import read_jsonl

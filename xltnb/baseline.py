@@ -7,12 +7,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 import torch
 
 from .core import cache_path
-from .evaluate import accuracy_by, alignment, generalized_matrix, heuristic_predictions, predictions, task_langs
+from .evaluate import accuracy_by, alignment, heuristic_predictions, predictions, task_langs
 from .encoders import model_label
 from .finetune import finetune
 from .protocol import arm_records, finetune_kw, note_progress, protocol as shared_protocol, run_arm
@@ -21,29 +20,21 @@ from .tasks import load_task, task_info, task_languages
 
 # %% auto #0
 __all__ = ['baseline_setup', 'check_baseline_params', 'world_encoder', 'world_options', 'first', 'edit_records', 'pair_cosines',
-           'BaselineRun', 'rt_languages', 'rt_bitext_languages', 'run_baseline', 'measured_budget']
+           'BaselineRun', 'run_baseline', 'measured_budget']
 
 # %% ../nbs/08c_baseline.ipynb #f675bf82
 def baseline_setup(floor_model: str,  # the page's `floor_model`
-                   rt_models: list,  # the page's `rt_models`
                   ) -> dict:
     "`setup_paper`'s keywords for the baseline page: allowed values, bounds, measured runs, models beyond the protocol's."
-    return dict(choices=dict(world_order=['mixed', 'en', 'own'], bitext=['world-bitext', ''],
-                             rt_tasks=['msg-topic', 'emoji-topic'], rt_bitext=['msg-bitext', ''], rt_pair_task=['msg-para', '']),
-                at_least=dict(paws_lexical=0, floor_seeds=0), measured=['dial_records', 'world_records'],
-                models=[floor_model, *rt_models])  # beyond the protocol's: the hub only for what is not here
+    return dict(choices=dict(world_order=['mixed', 'en', 'own'], bitext=['world-bitext', ''], rt_bitext=['msg-bitext', '']),
+                at_least=dict(paws_lexical=0, floor_seeds=0, rt_bitext_size=0), measured=['dial_records', 'world_records'],
+                models=[floor_model])  # beyond the protocol's: the hub only for what is not here
 
 def check_baseline_params(p: dict,  # the page's checked parameters
                          ):
-    "Fail before any work on what the parameters cell cannot check: overlap values, real-text languages."
+    "Fail before any work on what the parameters cell cannot check: the overlap values."
     bad = [x for x in p['overlap_sweep'] if not (isinstance(x, (int, float)) and 0 <= x <= 1)]
     if bad: raise ValueError(f"overlap_sweep values must be in [0, 1]; got {bad}")
-    rt = [t for t in [*p['rt_tasks'], p['rt_bitext'], p['rt_pair_task']] if t]  # the real-text tasks that run
-    pair = [p['rt_pair_task']] if p['rt_pair_task'] else []
-    for k, ls, ts in (('rt_langs', p['rt_langs'], rt), ('rt_pair_langs', p['rt_pair_langs'], pair)):
-        ok = sorted({l for t in ts for l in task_languages(t)})
-        bad = [l for l in ls if l not in ok]
-        if ts and bad: raise ValueError(f"{k}: {bad[0]!r} is in none of the real tasks; allowed: {', '.join(ok)}")
 
 def world_encoder(world: str,  # the protocol's world preset ('cpu' pretrains with the cpu recipe, else smoke's)
                   wkw: dict,  # `make_world`'s keywords of the world to pretrain on
@@ -198,75 +189,32 @@ def _overlap_sweep(B: BaselineRun):
     if p['overlap_sweep']: B.write()
 
 # %% ../nbs/08c_baseline.ipynb #8d021f9e
-def rt_languages(task: str, rt_langs: list) -> list:
-    "The test languages of a real task: those of `rt_langs` that the task has, or all of them ([])."
-    return [l for l in task_languages(task) if not rt_langs or l in rt_langs]
-
-def _rt_run(B: BaselineRun, task: str, name: str, seed: int):
-    "Fine-tune `name` on the real task `task` (English) with the real-text settings; checkpointed under out_dir/runs."
-    from xltnb.e5 import e5_for_task
-    p, t0 = B.p, time.time()
-    data = task if not p['rt_dev_size'] else dict(train=load_task(task, 'en', 'train'),
-                                                  dev=first(load_task(task, 'en', 'dev'), p['rt_dev_size']))
-    enc = e5_for_task(task, trim=p['rt_trim'], freeze=p['rt_trim'], seed=seed) if name == 'e5-small' else name
-    res = finetune(enc, data, seed=seed, out_dir=B.S.out / 'runs' / task / name / f"seed{seed}", lr=p['rt_lr'],
-                   epochs=p['rt_epochs'], max_steps=p['rt_max_steps'] or None, eval_steps=p['rt_eval_steps'] or None,
-                   batch_size=p['rt_batch_size'], max_length=p['rt_max_length'], warmup_ratio=0.1, progress=False)
-    B.runs.append(dict(task=task, method='baseline', model=name, seed=seed, seconds=round(time.time() - t0, 1),
-                       cached=res.cached, steps=res.global_step, best=res.best_checkpoint))
-    return res
-
 def _realtext(B: BaselineRun):
-    "Real text: each encoder on each real task and seed, the majority and surface floors, alignment, the pair matrix."
+    "Real text under the real-text protocol: each encoder on each task and seed (`run_arm`), the floors, alignment."
     from xltnb.encoders import load_encoder
-    from xltnb.realtext import CharNB
-    p, seeds, split, base = B.p, B.S.seeds, B.eval_split, B.base
-    for task in p['rt_tasks']:
-        tests = {l: first(load_task(task, l, split), p['rt_test_size']) for l in rt_languages(task, p['rt_langs'])}
-        for name in p['rt_models']:
-            for seed in seeds:
-                res = _rt_run(B, task, name, seed)
-                preds = predictions(res.model, res.tokenizer, tests, None, split, max_length=p['rt_max_length'], text=True)
-                b = dict(base, method='baseline', task=task, model=name, seed=seed, split=split)
-                B.records += make_records(accuracy_by(preds).to_dict(), **b)
-                B.records += make_records({'en': res.dev_accuracy}, **{**b, 'split': 'dev'})
-                B.preds_by[(task, f"baseline {name}", seed)] = preds
-        train, k = load_task(task, 'en', 'train'), task_info(task)['num_labels']
-        nb = CharNB(train['sentence'], np.array(train['label']), k)
-        maj, surf = {}, {}
-        for l, d in tests.items():
-            y = np.array(d['label'])
-            maj[l], surf[l] = np.bincount(y, minlength=k).max() / len(y), float(np.mean(nb.predict(d['sentence']) == y))
-        for seed in seeds:
-            b = dict(base, task=task, seed=seed, split=split)
-            B.records += make_records(maj, **b, method='floor-majority', model='majority class') + \
-                         make_records(surf, **b, method='floor-surface', model='char 1-4-gram naive Bayes (English)')
+    from xltnb.protocol import surface_records
+    RT, p, seeds, split = B.S.realtext, B.p, B.S.rt_seeds, B.eval_split
+    if RT is None: return
+    grid = [(t, m, s) for t in RT.tasks for m in RT.models for s in seeds]
+    for i, (task, m, seed) in enumerate(grid):
+        note_progress(B.S.out, i, len(grid), f"baseline {task} {m} seed {seed}")
+        arm = run_arm(RT, task, m, seed=seed)  # the shared real-text baseline: the SALT and robust pages' too
+        B.runs.append(dict(task=task, method='baseline', model=m, seed=seed, cached=arm.cached,
+                           steps=arm.result.global_step, best=arm.result.best_checkpoint))
+        B.records += arm_records(arm, 'baseline', p['preset'])
+        B.preds_by[(task, f"baseline {m}", seed)] = arm.preds
+        B.write()
+    B.records += [dict(r, paper='baseline', preset=p['preset']) for t in RT.tasks for r in surface_records(t, RT, seeds)]
     B.write()
     if p['rt_bitext']:  # alignment of each pretrained encoder by layer, on parallel messages
-        bt = {l: first(load_task(p['rt_bitext'], l, split), p['rt_bitext_size']) for l in rt_bitext_languages(p)}
-        for name in p['rt_models']:
+        bt = {l: first(load_task(p['rt_bitext'], l, split), p['rt_bitext_size']) for l in task_languages(p['rt_bitext'])}
+        for name in RT.models:
             enc, tok = load_encoder(name)
-            al = alignment(enc, tok, bt, None, split, max_length=p['rt_max_length'])
-            B.records += frame_records(al, value_cols=('retrieval', 'cosine', 'cosine_random'), **base, method='pretrained',
+            al = alignment(enc, tok, bt, None, split, max_length=RT.max_length)
+            B.records += frame_records(al, value_cols=('retrieval', 'cosine', 'cosine_random'), **B.base, method='pretrained',
                                        task=p['rt_bitext'], model=name, seed=seeds[0], split=split)
             del enc
         B.write()
-    if p['rt_pair_task']:  # the generalized matrix on translation pairs
-        t = p['rt_pair_task']
-        ptest = {l: first(load_task(t, l, split), p['rt_pair_size'])
-                 for l in task_languages(t) if not p['rt_pair_langs'] or l in p['rt_pair_langs']}
-        for name in p['rt_models']:
-            for seed in seeds:
-                res = _rt_run(B, t, name, seed)
-                b = dict(base, method='baseline', task=t, model=name, seed=seed, split=split)
-                B.records += make_records({'en': res.dev_accuracy}, **{**b, 'split': 'dev'})
-                mat = generalized_matrix(res.model, res.tokenizer, ptest, None, split, max_length=2 * p['rt_max_length'])
-                B.records += make_records(mat, **b)
-        B.write()
-
-def rt_bitext_languages(p: dict) -> list:
-    "The languages of `rt_bitext` the alignment reads: English and those of `rt_langs` ([]: all)."
-    return [l for l in task_languages(p['rt_bitext']) if not p['rt_langs'] or l in p['rt_langs'] or l == 'en']
 
 def run_baseline(S,  # the page's `PaperSetup` (`setup_paper(globals(), 'baseline', **baseline_setup(...))`)
                 ) -> BaselineRun:
