@@ -92,19 +92,26 @@ if want mothello; then
     "MO_SEEDS=$MO_SEEDS MO_WORKERS=$MO_WORKERS PARTS=mothello bash tools/reference.sh" "$OUT/mothello-run/mothello"
 fi
 
-# meta-pretraining: its claims on the shipped arms, fine-tuning seeds SEEDS taking the pretraining seeds in turn (0, 1,
-# 0, 1, 0); the claims' unit is the pretraining seed, so two decide nothing: pretrain more arms first
-# (`xltnb pretrain-arms --phase1 0.5 --seeds 2,3,4 --baseline-seeds 2,3,4`, about 65 CPU-minutes an arm on one core)
-# and add `--set 'pretrain_seeds=[0,1,2,3,4]'` below. And the phase-split sweep (the shipped 25% and 75% arms,
-# pretraining seed 0, so fine-tuning seeds 0, 2, 4) that the main job's notebook draws from these records; the main
-# job's seeds are read from the run store, not retrained (about 15 CPU-minutes for the rest)
+# meta-pretraining: its claims over the pretraining seeds MP_PRETRAIN (the claims' unit: each pretraining seed's
+# fine-tuning seeds are averaged first), fine-tuning seeds SEEDS taking them in turn (seed s uses pretraining seed
+# MP_PRETRAIN[s mod k]: SEEDS=0-9 over five gives two fine-tuning seeds each). Every pretraining seed needs its shipped
+# arms (xltnb/assets/metapretrain/meta50-ps<s> and multilingual-only-ps<s>): `xltnb pretrain-arms --phase1 0.5
+# --seeds S --multilingual-only-seeds S`, about 65 CPU-minutes an arm on one core. And the phase-split sweep (the
+# shipped 25% and 75% arms, pretraining seed 0) that the main job's notebook draws from these records; the main job's
+# seeds are read from the run store, not retrained
+MP_PRETRAIN=${MP_PRETRAIN:-0,1,2,3,4}
 if want metapretrain; then
+  for s in ${MP_PRETRAIN//,/ }; do
+    for arm in meta50 multilingual-only; do
+      [[ -f xltnb/assets/metapretrain/$arm-ps$s/model.safetensors ]] || { echo "MP_PRETRAIN: no shipped arm $arm-ps$s; pretrain it first: .venv/bin/xltnb pretrain-arms --phase1 0.5 --seeds $s --multilingual-only-seeds $s" >&2; exit 2; }
+    done
+  done
   .venv/bin/xltnb reproduce metapretrain --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/metapretrain-run" \
-    --set 'sweep=[0.25, 0.5, 0.75]'
+    --set 'sweep=[0.25, 0.5, 0.75]' --set "pretrain_seeds=[$MP_PRETRAIN]"
   ship reference-cpu-metapretrain "meta-pretraining's claims at the cpu preset$(unless_append " over fine-tuning seeds $SEEDS"), on\
- the shipped arms (pretraining seeds 0 and 1, taken in turn); the no-pretraining arm on seed 0; the phase-split sweep\
- (25, 50, 75%) with its 25% and 75% arms on pretraining seed 0" \
-    "SEEDS=$SEEDS PARTS=metapretrain bash tools/reference.sh" "$OUT/metapretrain-run/metapretrain"
+ the shipped arms of pretraining seeds $MP_PRETRAIN (taken in turn; the claims' unit is the pretraining seed); the\
+ no-pretraining arm on seed 0; the phase-split sweep (25, 50, 75%) with its 25% and 75% arms on pretraining seed 0" \
+    "SEEDS=$SEEDS MP_PRETRAIN=$MP_PRETRAIN PARTS=metapretrain bash tools/reference.sh" "$OUT/metapretrain-run/metapretrain"
 fi
 
 # language arithmetic: its claims over SEEDS (the main job runs 0-2). The language adapters of seeds 0-2 ship (the
