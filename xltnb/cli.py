@@ -113,7 +113,7 @@ def _pretrain_arms(a) -> None:
     base = _numbers(a.baseline_seeds, int, '--multilingual-only-seeds')
     bad = [p for p in phase1s if not 0 < p < 1]
     if bad: raise ValueError(f"--phase1 shares must be in (0, 1) (phase1=0 is --multilingual-only-seeds); got {bad[0]}")
-    cmd = (f"xltnb pretrain-arms --recipe {a.recipe} --phase1 {a.phase1} --seeds {a.seeds} "
+    cmd = (f"xltnb pretrain-arms --recipe {a.recipe} --phase1 {a.phase1} --seeds {a.seeds or repr('')} "
            f"--multilingual-only-seeds {a.baseline_seeds or repr('')}")  # what remakes the arms (`--from` only ships them)
     for d in mp.ship_arms(a.recipe, phase1s, seeds, base, src=a.src, assets=a.assets or mp.ARM_ASSETS,
                           threads=a.threads, command=cmd): print(d)
