@@ -23,16 +23,14 @@ from ..viz import show
 if TYPE_CHECKING: import datasets  # annotations only; imported where used
 
 # %% auto #0
-__all__ = ['FUNCTION_WORDS', 'NORMS', 'PERS', 'DISTS', 'SOURCE', 'CLAIMS', 'ROBUST_METHODS', 'check_neighbors', 'load_neighbors',
-           'world_synonyms', 'perturb_sentence', 'rsda_augment', 'RSDA', 'embed_batch', 'embeds_loss', 'embed_scale',
-           'project', 'ascent', 'carry_grads', 'AdversarialTraining', 'embed_noise', 'RandomizedSmoothing',
-           'rsda_table', 'perturbation_sizes', 'perturbation_figure', 'RobustInspector', 'training_budget',
-           'generalization_gap', 'robust_setup', 'check_robust_params', 'synonym_source', 'robust_method', 'RobustRun',
-           'run_robust']
+__all__ = ['NORMS', 'PERS', 'DISTS', 'SOURCE', 'CLAIMS', 'ROBUST_METHODS', 'check_neighbors', 'load_neighbors', 'world_synonyms',
+           'perturb_sentence', 'rsda_augment', 'RSDA', 'embed_batch', 'embeds_loss', 'embed_scale', 'project', 'ascent',
+           'carry_grads', 'AdversarialTraining', 'embed_noise', 'RandomizedSmoothing', 'rsda_table',
+           'perturbation_sizes', 'perturbation_figure', 'RobustInspector', 'training_budget', 'generalization_gap',
+           'robust_setup', 'check_robust_params', 'synonym_source', 'robust_method', 'RobustRun', 'run_robust']
 
 # %% ../../nbs/11_robust.ipynb #4450c9f8
-FUNCTION_WORDS = ('the', 'of', 'and', 'to', 'a', 'in', 'is', 'that', 'for', 'it', 'was', 'on', 'with', 'as',
-                  'be', 'by', 'at', 'this', 'are', 'from', 'or', 'an', 'not', 'but', 'have')
+from .wordnet import FUNCTION_WORDS  # the 25 words (there: WordNet's table drops them too)
 
 def check_neighbors(nb, source: str = 'neighbours') -> dict:
     "Check a synonym table is a dict str -> list[str]; return it with each word dropped from its own list."

@@ -10,10 +10,16 @@ from pathlib import Path
 from typing import Iterable
 
 from ..core import cache_dir
-from .robust import FUNCTION_WORDS
+
+# the English function words RS-DA neither replaces nor introduces (robust training's drop list; 25 of the most
+# frequent: articles, prepositions, conjunctions, auxiliaries), here so that both modules read one list
+FUNCTION_WORDS = ('the', 'of', 'and', 'to', 'a', 'in', 'is', 'that', 'for', 'it', 'was', 'on', 'with', 'as',
+                  'be', 'by', 'at', 'this', 'are', 'from', 'or', 'an', 'not', 'but', 'have')
+
 
 # %% auto #0
-__all__ = ['WORDNET_DIR', 'LEXNAMES_MAN', 'lexnames_from_man', 'wordnet_folder', 'wordnet', 'wordnet_synonyms', 'text_tokens']
+__all__ = ['FUNCTION_WORDS', 'WORDNET_DIR', 'LEXNAMES_MAN', 'lexnames_from_man', 'wordnet_folder', 'wordnet', 'wordnet_synonyms',
+           'text_tokens']
 
 # %% ../../nbs/11a_wordnet.ipynb #7c20547d
 WORDNET_DIR = Path('/usr/share/wordnet')  # Debian's wordnet-base: WordNet 3.0's database files
