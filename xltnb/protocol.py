@@ -24,7 +24,8 @@ from .tasks import load_task, task_info
 # %% auto #0
 __all__ = ['PROTOCOLS', 'REALTEXT_TASKS', 'REALTEXT', 'SURFACE_MODEL', 'FLOORS', 'BASELINE_CLAIM', 'Protocol', 'protocol',
            'train_data', 'prepare_encoder', 'test_sets', 'finetune_kw', 'Arm', 'run_arm', 'note_progress',
-           'arm_records', 'surface_records', 'ComputeMatched', 'floor_of', 'on_hub', 'needs_hub', 'paper_config']
+           'arm_records', 'same_message', 'surface_records', 'ComputeMatched', 'floor_of', 'on_hub', 'needs_hub',
+           'paper_config']
 
 # %% ../nbs/07a_protocol.ipynb #e00d3e7a
 @dataclass(frozen=True)
@@ -235,13 +236,13 @@ def arm_records(arm: Arm, paper: str, preset: str, **extra) -> list[dict]:
 # %% ../nbs/07a_protocol.ipynb #8723dfc7
 SURFACE_MODEL = {'pair': 'equal after dropping fillers', 'text': 'char 1-4-gram naive Bayes (English)'}
 
-def _same_message(d) -> np.ndarray:
+def same_message(texts1, texts2) -> np.ndarray:
     "The pair heuristic: predict 'one message' (1) when the two texts are equal once the fill-in values are dropped."
     import re
     from xltnb.realtext import _FILL
     fillers = {w for ws in _FILL.values() for w in ws}
     key = lambda s: ' '.join(w for w in re.findall(r'\w+', s.lower()) if w not in fillers)
-    return np.array([int(key(x) == key(y)) for x, y in zip(d['sentence1'], d['sentence2'])])
+    return np.array([int(key(x) == key(y)) for x, y in zip(texts1, texts2)])
 
 def surface_records(task: str, P: Protocol, seeds=None,  # the seeds to pair them with (default: P's)
                    ) -> list[dict]:
@@ -253,7 +254,7 @@ def surface_records(task: str, P: Protocol, seeds=None,  # the seeds to pair the
         if tuple(info['text_fields']) != ('sentence1', 'sentence2'):
             raise ValueError(f"the pair floor reads sentence1/sentence2; {task} has {info['text_fields']}")
         model, sets = SURFACE_MODEL['pair'], test_sets(task, P, P.pair_size, P.pair_langs or None)
-        acc = lambda d: float(np.mean(_same_message(d) == y(d)))
+        acc = lambda d: float(np.mean(same_message(d['sentence1'], d['sentence2']) == y(d)))
         mat = pd.DataFrame({l2: {l1: acc(pair_split(sets, l1, l2)) for l1 in sets} for l2 in sets})
         values = [{l: acc(d) for l, d in test_sets(task, P).items()}, mat]  # each language alone, then the matrix
     else:
