@@ -469,6 +469,7 @@ def run_robust(S,  # the page's `PaperSetup` (`xltnb.paper.setup_paper(globals()
     grid = [(s, t, model, n, PR) for s in seeds for t in tasks for n in methods]  # seed-major: each seed a full picture
     grid += [(s, t, m, n, RT) for s in S.rt_seeds for t, m in rt_run.items() for n in p['rt_methods']]
     t_start, n_world = time.time(), len(seeds) * len(tasks) * len(methods)
+    t_rt = t_start  # reset when the real-text runs start
     for i, (seed, task, m, name, P) in enumerate(grid):
         if i == n_world: S.write_config(wall_s=time.time() - t_start, timing=R.timing); t_rt = time.time()
         note_progress(out, i, len(grid), f"{name} {task} seed {seed}")
