@@ -161,7 +161,8 @@ def test_a_run_stopped_mid_way_resumes_from_its_checkpoint(tmp_path, store, monk
 def docs(root):
     "The offline docs (built here if the compare page is missing, as tests/test_docs.py does)."
     if not all((root / '_docs' / p).exists() for p in ('index.html', 'compare.html')):
-        subprocess.run(['bash', str(root / 'tools' / 'docs.sh')], check=True, capture_output=True)
+        r = subprocess.run(['bash', str(root / 'tools' / 'docs.sh')], capture_output=True, text=True)
+        assert r.returncode == 0, f'tools/docs.sh failed:\n{r.stderr[-4000:]}'  # the cause, not only the exit code
     return root / '_docs'
 
 

@@ -12,7 +12,8 @@ def docs(root):
     pages = [root/'_docs'/page for page in ('index.html', 'core.html', 'design.html')]
     newest_tool = max((root/t).stat().st_mtime for t in DOCS_TOOLS)
     if not all(p.exists() and p.stat().st_mtime >= newest_tool for p in pages):
-        subprocess.run(['bash', str(root/'tools'/'docs.sh')], check=True, capture_output=True)
+        r = subprocess.run(['bash', str(root / 'tools' / 'docs.sh')], capture_output=True, text=True)
+        assert r.returncode == 0, f'tools/docs.sh failed:\n{r.stderr[-4000:]}'  # the cause, not only the exit code
     return root/'_docs'
 
 @pytest.fixture(scope='module')
