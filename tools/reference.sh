@@ -11,7 +11,7 @@
 #
 #     SEEDS=0,1,2,3,4,5,6,7,8,9 PARTS=controls bash tools/reference.sh   # the controls, appended to reference-cpu
 #
-# PARTS picks the parts to run, a comma list of encoders, mothello, metapretrain, langarith, controls (default: the
+# PARTS picks the parts to run, a comma list of encoders, mothello, metapretrain, langarith, controls, realtext (default: the
 # first four; `controls` always appends to reference-cpu: SALT's headline arm with the usage filter and a substitute
 # table per seed, the compute-matched baseline `baseline-2x`, RS-DA drawn per seed, and the equal-update baseline,
 # whose records must equal the shipped ones: tools/measured.py refuses another value);
@@ -30,8 +30,8 @@ SEEDS=${SEEDS:-0,1,2,3,4}
 PARTS=${PARTS:-encoders,mothello,metapretrain,langarith}
 APPEND=${APPEND:-}
 for p in ${PARTS//,/ }; do
-  [[ $p =~ ^(encoders|mothello|metapretrain|langarith|controls)$ ]] ||
-    { echo "PARTS: unknown part '$p'; known: encoders, mothello, metapretrain, langarith, controls" >&2; exit 2; }
+  [[ $p =~ ^(encoders|mothello|metapretrain|langarith|controls|realtext)$ ]] ||
+    { echo "PARTS: unknown part '$p'; known: encoders, mothello, metapretrain, langarith, controls, realtext" >&2; exit 2; }
 done
 want() { [[ ",$PARTS," == *",$1,"* ]]; }
 unless_append() { [[ -n $APPEND ]] || printf '%s' "$1"; }  # the seeds in a file's `what` (appending adds them itself)
@@ -122,4 +122,26 @@ if want langarith; then
   ship reference-cpu-langarith "language arithmetic's claims at the cpu preset$(unless_append " over seeds $SEEDS"): the source,\
  related and own language adapters, their lambda-merges and TIES, on world-nli" \
     "SEEDS=$SEEDS PARTS=langarith bash tools/reference.sh" "$OUT/langarith-run/langarith"
+fi
+
+# real text (xltnb.protocol.REALTEXT["cpu"]: e5-small on msg-topic and msg-para, the protocol's budget and test items):
+# every encoder arm over SEEDS, shipped as reference-cpu-realtext. SALT's page (baseline, baseline-2x, SALT and its two
+# ablations) and robust training's (AT, RS-RP, RS-DA with WordNet synonyms) run side by side, one thread each, with no
+# world task (the world grid is reference-cpu); the baseline and baseline-2x arms are shared: whichever page reaches
+# one first trains it, the other reads it. Seeds run one after another in each page, so a run cut short leaves whole
+# arms in the store: add seeds to the shipped file with APPEND=1 (`SEEDS=2,3 APPEND=1 PARTS=realtext ...`).
+if want realtext; then
+  rt_why='the real-text reference trains real text only; the world grid is reference-cpu'  # no colon: YAML
+  .venv/bin/xltnb reproduce salt --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/realtext-salt" \
+    --set realtext=true --set 'protocol={tasks: []}' --set "why=$rt_why" --set threads=1 \
+    --set 'rt_methods=[baseline, baseline-2x, salt, salt-cs, salt-mixup]' &
+  salt=$!
+  .venv/bin/xltnb reproduce robust --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/realtext-robust" \
+    --set realtext=true --set 'protocol={tasks: []}' --set "why=$rt_why" --set threads=1 \
+    --set 'rt_methods=[baseline, baseline-2x, at, rs-rp, rs-da]'
+  wait $salt
+  ship reference-cpu-realtext "the real-text reference of the cpu protocol: e5-small (trimmed, word embeddings frozen) on\
+ msg-topic and msg-para, baseline, the compute-matched baseline, SALT and its two ablations (usage filter), AT, RS-RP,\
+ RS-DA (WordNet synonyms), and the surface floor$(unless_append ", seeds $SEEDS")" \
+    "SEEDS=$SEEDS PARTS=realtext bash tools/reference.sh" "$OUT/realtext-salt/salt" "$OUT/realtext-robust/robust"
 fi

@@ -17,9 +17,9 @@ from .core import atomic_write_text, config_content, content_hash, run_dir, seed
 from .langs import SOURCE_LANG
 
 # %% auto #0
-__all__ = ['MODEL_KEYS', 'PAIR_FIELDS', 'model_inputs', 'Method', 'text_fields', 'num_labels_of', 'task_splits', 'encode',
-           'pad_features', 'Collator', 'MethodTrainer', 'accuracy', 'last_checkpoint', 'FinetuneResult',
-           'training_args', 'finetune']
+__all__ = ['MODEL_KEYS', 'PAIR_FIELDS', 'HEAD_PARTS', 'SET_ONLY', 'model_inputs', 'Method', 'text_fields', 'num_labels_of',
+           'task_splits', 'encode', 'pad_features', 'Collator', 'is_head', 'MethodTrainer', 'accuracy',
+           'last_checkpoint', 'FinetuneResult', 'training_args', 'finetune']
 
 # %% ../nbs/05_finetune.ipynb #1cfd19c5
 MODEL_KEYS = ('input_ids', 'attention_mask', 'token_type_ids', 'labels')
@@ -124,11 +124,32 @@ class Collator:
         return batch
 
 # %% ../nbs/05_finetune.ipynb #dd9b6eb9
+HEAD_PARTS = ('classifier', 'pooler')  # a parameter whose dotted name has one of these parts belongs to the head
+
+def is_head(name: str) -> bool:
+    "Is the parameter `name` (e.g. 'bert.pooler.dense.weight') part of the classification head?"
+    return any(part in HEAD_PARTS for part in name.split('.'))
+
 class MethodTrainer(Trainer):
     "`Trainer` whose training loss is `method.loss(model, batch)`; evaluation is a clean forward pass."
-    def __init__(self, *args, method: Method | None = None, **kwargs):
+    def __init__(self, *args, method: Method | None = None,
+                 head_lr: float | None = None,  # the head's learning rate (`HEAD_PARTS`); None: the encoder's
+                 **kwargs):
         super().__init__(*args, **kwargs)
-        self.method = method or Method()
+        self.method, self.head_lr = method or Method(), head_lr
+
+    def create_optimizer(self):
+        "Trainer's optimizer; with `head_lr`, each parameter group split into encoder and head, the head at `head_lr`."
+        fresh = self.optimizer is None
+        opt = super().create_optimizer()
+        if self.head_lr is None or not fresh: return opt
+        head = {id(p) for n, p in self.model.named_parameters() if is_head(n)}
+        groups = [{**{k: v for k, v in g.items() if k != 'params'}, 'params': ps, **({'lr': self.head_lr} if h else {})}
+                  for g in opt.param_groups for h in (False, True)
+                  if (ps := [p for p in g['params'] if (id(p) in head) == h])]
+        opt.param_groups.clear()
+        for g in groups: opt.add_param_group(g)
+        return opt
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if return_outputs or not model.training:
@@ -161,11 +182,14 @@ def _clear(out_dir: Path, partial_only: bool):
             shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
     return keep
 
+SET_ONLY = ('head_lr',)  # run settings recorded only when given (a run without one keeps its old key)
+
 def _check_run(out_dir: Path, run: dict, resume: bool):
     f = out_dir / 'run.json'
     if resume and f.exists():
         old, new = json.loads(f.read_text()), json.loads(json.dumps(run, default=str))
         diff = sorted(k for k in set(old) & set(new) if k != 'key' and old[k] != new[k])  # fields both record
+        diff += [k for k in SET_ONLY if (k in old) != (k in new)]  # recorded only when set: absent is a value
         if diff: raise ValueError(f"{out_dir} holds a different run (differs in: {', '.join(diff)}); "
                                   f"use another out_dir or resume=False to overwrite it")
     else: _clear(out_dir, partial_only=False)
@@ -244,6 +268,7 @@ def finetune(model_name_or_model,  # encoder name for `load_encoder`, a (model, 
              eval_steps: int | None = None,  # evaluate + checkpoint every N updates (default: each epoch)
              data_dir=None, world: str = 'cpu',  # passed to `load_task`
              progress: bool = True, callbacks: list | None = None, keep_checkpoints: bool = False,
+             head_lr: float | None = None,  # the new head's learning rate (`MethodTrainer`); None: `lr`
              **kw,  # more `TrainingArguments` (weight_decay, warmup_ratio, gradient_accumulation_steps, ...)
             ) -> FinetuneResult:
     "Fine-tune on `train_lang` train, select the best checkpoint on `train_lang` dev; resumable."
@@ -256,6 +281,7 @@ def finetune(model_name_or_model,  # encoder name for `load_encoder`, a (model, 
                model=_model_id(model_name_or_model, model), model_hash=_model_hash(model_name_or_model, model),
                method=method.config(), seed=seed, lr=lr, epochs=epochs, batch_size=batch_size, max_steps=max_steps,
                max_length=max_length, train_lang=train_lang, eval_steps=eval_steps, world=world,
+               **({'head_lr': head_lr} if head_lr is not None else {}),  # absent: the same key as before
                **{k: v for k, v in kw.items() if isinstance(v, (int, float, str))})
     run['key'] = content_hash(run)
     out = Path(out_dir) if out_dir else run_dir('finetune', task_id, method.name, run['model'].replace('/', '--'),
@@ -270,7 +296,7 @@ def finetune(model_name_or_model,  # encoder name for `load_encoder`, a (model, 
                             data_collator=Collator(tokenizer, method), train_dataset=train_ds,
                             eval_dataset=encode(splits['dev'], tokenizer, fields, max_length),
                             processing_class=tokenizer, compute_metrics=accuracy, preprocess_logits_for_metrics=_argmax,
-                            callbacks=callbacks, method=method)
+                            callbacks=callbacks, method=method, head_lr=head_lr)
     if not progress: trainer.remove_callback(PrinterCallback)
     with warnings.catch_warnings():  # checkpoints are rotated by number when mtimes are coarse: not a problem here
         warnings.filterwarnings('ignore', message='mtime may not be reliable')
