@@ -10,7 +10,8 @@ word embeddings are frozen in every setting (`xltnb.e5.e5_for_task`).
     python tools/pilot_realtext.py --task msg-topic --settings fp32-all-1e-4,bf16-all-3e-4 --steps 900 \
         --eval-every 100 --out _runs/pilot/realtext
 
-A setting name reads `<fp32|bf16>-<all|topK>-<lr>[-h<head lr>]` (the head: classifier and pooler, `xltnb.finetune.HEAD_PARTS`). Each run writes its curve as records (split dev, lang en,
+A setting name reads `<fp32|bf16>-<all|topK>-<lr>[-h<head lr>]` (the head: classifier and pooler,
+`xltnb.finetune.HEAD_PARTS`). Each run writes its curve as records (split dev, lang en,
 metric accuracy, `step`) and its cost (metric cpu_s_per_update) into OUT/results.jsonl, appended run by run, so a run
 cut short keeps the finished settings; `tools/measured.py` ships the folder.
 """
@@ -29,8 +30,8 @@ SETTING = re.compile(r'^(fp32|bf16)-(all|top(\d+))-([0-9.e-]+?)(?:-h([0-9.e-]+))
 
 def parse(name: str) -> dict:
     m = SETTING.match(name)
-    if not m: raise SystemExit(f"setting {name!r}: expected <fp32|bf16>-<all|topK>-<lr>[-h<head lr>], e.g. bf16-top4-1e-3 "
-                               f"or bf16-all-1e-4-h2e-3")
+    if not m: raise SystemExit(f"setting {name!r}: expected <fp32|bf16>-<all|topK>-<lr>[-h<head lr>], "
+                               f"e.g. bf16-top4-1e-3 or bf16-all-1e-4-h2e-3")
     return dict(bf16=m[1] == 'bf16', train_top=int(m[3]) if m[3] else None, lr=float(m[4]),
                 **({'head_lr': float(m[5])} if m[5] else {}))
 
@@ -60,7 +61,8 @@ def main(argv=None):
         model, tok = e5_for_task(a.task, trim=True, freeze=True, seed=a.seed, top=s['train_top'] or 0)
         trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
         clock = StepClock()
-        res = finetune((model, tok), a.task, seed=a.seed, lr=s['lr'], head_lr=s.get('head_lr'), batch_size=a.batch, max_steps=a.steps,
+        res = finetune((model, tok), a.task, seed=a.seed, lr=s['lr'], head_lr=s.get('head_lr'), batch_size=a.batch,
+                       max_steps=a.steps,
                        max_length=a.max_length, eval_steps=a.eval_every, warmup_ratio=a.warmup,
                        **(dict(bf16=True, use_cpu=True) if s['bf16'] else {}),  # bf16 autocast on the CPU
                        out_dir=out / 'runs' / a.task / f"{name}-s{a.seed}-n{a.steps}", progress=False,
