@@ -37,6 +37,8 @@ class Protocol:
     tasks: tuple  # the tasks every encoder paper runs
     steps: dict  # task -> the budget in updates (0: train `epochs`)
     lr: dict  # task -> learning rate
+    head_lr: float | dict | None = None  # the new head's learning rate (`xltnb.finetune.MethodTrainer`; a dict: per
+    #   task); None: `lr` for every parameter
     epochs: float | dict = 1.0  # used where `steps` is 0 (a dict: per task)
     warmup_ratio: float = 0.0
     batch_size: int = 32
@@ -166,6 +168,7 @@ def finetune_kw(task: str, P: Protocol) -> dict:
     return dict(lr=P.per_task('lr', task), epochs=float(P.per_task('epochs', task)), max_steps=steps or None,
                 eval_steps=P.per_task('eval_steps', task) or None, batch_size=P.batch_size, max_length=P.max_length,
                 warmup_ratio=P.warmup_ratio, progress=False, **_kw(task, P),
+                **({'head_lr': h} if (h := P.per_task('head_lr', task)) is not None else {}),  # none: the key as before
                 **({'bf16': True, 'use_cpu': not torch.cuda.is_available()} if P.bf16 else {}))
 
 # %% ../nbs/07a_protocol.ipynb #37778c0d

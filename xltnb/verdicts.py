@@ -15,8 +15,8 @@ from .results import check_claims, measured_records, records_frame, table, unit_
 
 # %% auto #0
 __all__ = ['GRIDS', 'PAPER_TITLES', 'VERDICT_COLOURS', 'NOTES', 'Grid', 'grids', 'grid_records', 'reference_rows',
-           'verdict_table', 'verdict_markdown', 'claims_figure', 'reference_section', 'claim_sentence', 'what_it_means',
-           'reference_inspector']
+           'verdict_table', 'verdict_markdown', 'claims_figure', 'testbed_table', 'testbed_figure', 'reference_section',
+           'claim_sentence', 'what_it_means', 'reference_inspector']
 
 # %% ../nbs/08b_verdicts.ipynb #61fe0b61
 @dataclass(frozen=True)
@@ -114,6 +114,45 @@ def claims_figure(rows: pd.DataFrame, title: str = 'claims on the shipped refere
                       legend_title='verdict', margin=dict(l=20))
     fig.update_yaxes(autorange='reversed')
     return fig
+
+# %% ../nbs/08b_verdicts.ipynb #b1d2e3f5
+def _on_two_testbeds(rows: pd.DataFrame) -> pd.DataFrame:
+    "The rows of claims judged on more than one testbed, with a finite Δ."
+    multi = rows.groupby(['paper', 'claim'])['testbed'].transform('nunique') > 1
+    return rows[multi & np.isfinite(rows['delta'].astype(float))]
+
+def testbed_table(rows: pd.DataFrame | None = None) -> pd.DataFrame:
+    "Each claim judged on more than one testbed: Δ (points) and verdict per testbed and task; do the signs agree?"
+    r = _on_two_testbeds(reference_rows() if rows is None else rows)
+    out = []
+    for (p, c), g in r.groupby(['paper', 'claim'], sort=False):
+        signs = {np.sign(d) for d in g['delta'] if d != 0}
+        out.append({'paper': PAPER_TITLES.get(p, p), 'claim': c,
+                    **{f"{tb}: {t}": f"{_pts(d)} ({v})" for tb, t, d, v in zip(g['testbed'], g['task'], g['delta'],
+                                                                              g['verdict'])},
+                    'signs agree': 'yes' if len(signs) <= 1 else 'no'})
+    return pd.DataFrame(out).set_index(['paper', 'claim']).fillna('') if out else pd.DataFrame()
+
+def testbed_figure(rows: pd.DataFrame | None = None, title: str = 'each claim on the world and on real text'):
+    "`testbed_table` as a figure: each claim's Δ with its 95% interval, one colour per testbed and task (None: none)."
+    r = _on_two_testbeds(reference_rows() if rows is None else rows)
+    if r.empty: return None
+    wrap = lambda s: '<br>'.join(s[i:i + 60] for i in range(0, len(s), 60))
+    fig = go.Figure()
+    for (tb, t), g in r.groupby(['testbed', 'task'], sort=False):
+        d, lo, hi = 100 * g['delta'].values, 100 * g['lo'].values, 100 * g['hi'].values
+        fin = np.isfinite(hi)
+        fig.add_scatter(x=d, y=[wrap(f"{PAPER_TITLES.get(p, p)}: {c}") for p, c in zip(g['paper'], g['claim'])],
+                        mode='markers', name=f"{tb}: {t}", marker=dict(size=10),
+                        error_x=dict(type='data', symmetric=False, array=np.where(fin, hi - d, 0),
+                                     arrayminus=np.where(fin, d - lo, 0), visible=True))
+    fig.add_vline(x=0, line_dash='dot', line_color='black')
+    n = r.groupby(['paper', 'claim']).ngroups
+    fig.update_layout(title=title, xaxis_title='Δ (points), 95% interval', scattermode='group', height=160 + 90 * n,
+                      legend_title='testbed: task', margin=dict(l=20))
+    fig.update_yaxes(autorange='reversed')
+    return fig
+
 
 # %% ../nbs/08b_verdicts.ipynb #28e0d095
 def _lang_table(g: Grid, recs: list[dict]):
@@ -216,12 +255,14 @@ def what_it_means(paper: str,  # a paper of `GRIDS`
     "What the shipped reference's verdicts mean for the paper, in words generated from its rows (and this run's)."
     rows = reference_rows(paper)
     if rows.empty: return Markdown(f"*No claim of {paper} is registered.*")
-    g = grids(paper)[0]
-    lines = [f"On the {g.testbed} (`cpu` preset, the shipped reference `{g.name}`), {PAPER_TITLES[paper]}: "
-             f"{len(rows)} registered claim{'s' if len(rows) > 1 else ''}, {_tally(rows)}."]
-    lines += ['- ' + claim_sentence(r) for _, r in rows.iterrows()]
-    recs = [r for g in grids(paper) for r in grid_records(g)]
-    lines += NOTES.get(paper, lambda *_: [])(rows, recs)
+    lines = []
+    for g in grids(paper):  # one paragraph per testbed: its grid's claims, then the notes read from its records
+        gr = rows[(rows['reference'] == g.name) & (rows['testbed'] == g.testbed)]
+        if gr.empty: continue
+        lines.append(f"On the {g.testbed} (`cpu` preset, the shipped reference `{g.name}`), {PAPER_TITLES[paper]}: "
+                     f"{len(gr)} registered claim{'s' if len(gr) > 1 else ''}, {_tally(gr)}.")
+        lines += ['- ' + claim_sentence(r) for _, r in gr.iterrows()]
+        lines += NOTES.get(paper, lambda *_: [])(gr, grid_records(g))
     if run is not None and len(run):
         key = ['claim', 'task', 'model']
         both = run.merge(rows, on=key, suffixes=('_run', '_ref'))
