@@ -15,15 +15,16 @@ A setting name reads `<fp32|bf16>-<all|topK>-<lr>[-h<head lr>]` (the head: class
 metric accuracy, `step`) and its cost (metric cpu_s_per_update) into OUT/results.jsonl, appended run by run, so a run
 cut short keeps the finished settings; `tools/measured.py` ships the folder.
 """
-import argparse, re, sys, time
+import argparse, json, platform, re, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from transformers import TrainerCallback
-from xltnb.core import set_threads
+from xltnb.core import atomic_write_text, set_threads
 from xltnb.e5 import e5_for_task
 from xltnb.finetune import finetune
+from xltnb.paper import versions
 from xltnb.results import make_records, write_records, load_records
 
 SETTING = re.compile(r'^(fp32|bf16)-(all|top(\d+))-([0-9.e-]+?)(?:-h([0-9.e-]+))?$')
@@ -53,6 +54,10 @@ def main(argv=None):
     a = ap.parse_args(argv)
     set_threads(a.threads)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    # what tools/measured.py ships beside the records: the shared settings and the versions (per-run knobs are in them)
+    cfg = dict(params=dict(task=a.task, batch=a.batch, max_length=a.max_length, warmup=a.warmup, seed=a.seed,
+                           threads=a.threads), versions=versions(), python=platform.python_version())
+    atomic_write_text(out / 'config.json', json.dumps(cfg, indent=1))
     done = {(r['setting'], r['task'], r['seed'], r['max_steps']) for r in load_records(out / 'results.jsonl')} \
         if (out / 'results.jsonl').exists() else set()
     for name in a.settings.split(','):
