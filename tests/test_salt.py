@@ -205,9 +205,9 @@ def test_bad_parameters_fail_before_any_work():
     with pytest.raises(ParamError, match="'salt-oracle' is not allowed; allowed: baseline, baseline-2x, salt, salt-cs, "
                                          "salt-mixup"):
         _head_cells(rt_methods=['baseline', 'salt-oracle'])  # no lexicon oracle on real text
-    with pytest.raises(ParamError, match="realtext: the realtext testbed has no protocol at preset 'cpu'; it has: "
-                                         "smoke, gpu"):
-        _head_cells(preset='cpu', realtext=True)
+    with pytest.raises(ParamError, match="realtext: the realtext testbed has no protocol at preset 'paper'; it has: "
+                                         "smoke, cpu, gpu"):
+        _head_cells(preset='paper', realtext=True)
     with pytest.raises(ValueError, match="need a reason"): _head_cells(rt_protocol={'tasks': ['msg-topic']})
 
 
@@ -217,7 +217,7 @@ def test_realtext_runs_under_the_realtext_protocol_at_smoke_and_gpu():
     defaults = {k: p.default for k, p in notebook_params('salt').items()}  # smoke.yaml: what differs from them
     smoke, cpu, gpu = ({**defaults, **yaml.safe_load((ROOT / 'configs' / 'salt' / f'{p}.yaml').read_text())}
                        for p in ('smoke', 'cpu', 'gpu'))
-    assert smoke['realtext'] and not cpu['realtext'] and gpu['realtext']  # cpu: no real-text protocol at cpu yet
+    assert smoke['realtext'] and not cpu['realtext'] and gpu['realtext']  # cpu: the main job runs none
     assert gpu['rt_methods'] == ['baseline', 'baseline-2x', 'salt', 'salt-cs', 'salt-mixup']
     assert not REALTEXT['gpu'].encoder  # gpu: e5-small fully fine-tuned
     ns = _head_cells(**smoke)
