@@ -225,7 +225,8 @@ def validate_params(ns: dict,  # the notebook's namespace, usually `globals()`
 # %% ../nbs/00_core.ipynb #6c6d971d
 PRESETS = {'smoke': dict(gpu=False, hub=False, what='every code path end to end, seconds per notebook'),
            'cpu': dict(gpu=False, hub=False, what="each paper's claim on the synthetic world, 2 cores, offline"),
-           'gpu': dict(gpu=True, hub=False, what='larger world and models, one GPU, offline'),
+           'gpu': dict(gpu=True, hub=False, what='more seeds, the runs cpu leaves out, full real-text fine-tuning: one GPU, '
+                                          'offline'),
            'paper': dict(gpu=True, hub=True, what="the papers' own models, data and settings: GPU + model hub")}
 
 class ResourceUnavailable(RuntimeError):
