@@ -14,8 +14,9 @@ The top-level `_quarto.yml` is the one source of the site's Quarto settings; nbd
 a link to it (made again here, or a copy where links cannot be made: `sync_quarto_yml`).
 
 Code cells tagged `reference` (cell metadata tags) are self-contained: they run in a fresh kernel with nothing else
-executed and read only the shipped measured files (`xltnb/assets/measured/`). The index's are executed at every build
-(and `tools/readme.py` writes their markdown into README.md). The paper pages (`papers/*.html`) show evidence, not only
+executed and read only the shipped measured files (`xltnb/assets/measured/`). A guide's (the index's verdict table,
+the defaults page's tables) are executed at every build (and `tools/readme.py` writes the index's markdown into
+README.md). The paper pages (`papers/*.html`) show evidence, not only
 code: when a reproduction has run here (`make reproduce` writes `_runs/reproduce/cpu`; `XLTNB_DOCS_RUN` names another
 run folder), each paper page and the report are rendered from that run's executed notebook, and the page says which
 run it shows; otherwise the page's `reference` cells are executed here (`run_reference`) and the page shows their
@@ -244,7 +245,8 @@ def render(nb, name: str, run: Path, src: str = '', groups=()) -> str:
     """One page's HTML from its processed notebook: `name` its page (`papers/salt.html`), `run` the run folder the
     paper pages look in, `src` the notebook it comes from (`nbs/papers/salt.ipynb`), `groups` the navigation."""
     nb.metadata['xltnb_source'] = src
-    if name == 'index.html': nb = run_reference(nb)[0]  # the verdict table, executed at every build
+    if not name.startswith('papers/'):  # a guide's `reference` cells, executed at every build: the index's verdict
+        nb = run_reference(nb)[0]       # table, the defaults page's tables and findings from the shipped records
     nb = clean(static_outputs(executed_page(nb, name, run), src), name.count('/'))
     exp = HTMLExporter(template_name='lab', mathjax_url='', require_js_url='', jquery_url='', embed_images=True)
     html, _ = exp.from_notebook_node(nb)
