@@ -131,13 +131,14 @@ fi
 # one first trains it, the other reads it. Seeds run one after another in each page, so a run cut short leaves whole
 # arms in the store: add seeds to the shipped file with APPEND=1 (`SEEDS=2,3 APPEND=1 PARTS=realtext ...`).
 if want realtext; then
+  # every task and seed of the real-text protocol (rt_protocol {}: the main job's configs rerun msg-para's seed 0 only)
   rt_why='the real-text reference trains real text only; the world grid is reference-cpu'  # no colon: YAML
   .venv/bin/xltnb reproduce salt --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/realtext-salt" \
-    --set realtext=true --set 'protocol={tasks: []}' --set "why=$rt_why" --set threads=1 \
+    --set realtext=true --set 'protocol={tasks: []}' --set 'rt_protocol={}' --set "why=$rt_why" --set threads=1 \
     --set 'rt_methods=[baseline, baseline-2x, salt, salt-cs, salt-mixup]' &
   salt=$!
   .venv/bin/xltnb reproduce robust --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/realtext-robust" \
-    --set realtext=true --set 'protocol={tasks: []}' --set "why=$rt_why" --set threads=1 \
+    --set realtext=true --set 'protocol={tasks: []}' --set 'rt_protocol={}' --set "why=$rt_why" --set threads=1 \
     --set 'rt_methods=[baseline, baseline-2x, at, rs-rp, rs-da]'
   wait $salt
   ship reference-cpu-realtext "the real-text reference of the cpu protocol: e5-small (trimmed, word embeddings frozen) on\

@@ -232,12 +232,22 @@ def load_encoder(name_or_path: str,  # a name in ENCODERS (OFFLINE_ENCODERS), a 
 # %% ../nbs/04_encoders.ipynb #22538339
 def pack_corpora(tokenizer, corpora: dict,  # lang -> list of sentences
                  n_seq: int,  # sequences to make
-                 max_length: int = 64, alpha: float = 0.5, seed: int = 0) -> list[dict]:
+                 max_length: int = 64, alpha: float = 0.5, seed: int = 0,
+                 shares: dict | None = None,  # lang -> its fixed share of the sequences (a language the model sees
+                 #   little of); the other languages share the rest ∝ n^alpha
+                ) -> list[dict]:
     "Packed MLM sequences: `{'input_ids', 'lang'}`, one language per sequence, languages drawn ∝ n^alpha."
     rng = random.Random(seed)
     langs = list(corpora)
     ids = {l: tokenizer(corpora[l], add_special_tokens=False)['input_ids'] for l in langs}
     w = [len(corpora[l]) ** alpha for l in langs]
+    if shares:
+        if bad := [l for l in shares if l not in corpora]:
+            raise ValueError(f"shares: {bad[0]!r} is not among the corpora; they are {', '.join(langs)}")
+        if not (all(0 < v for v in shares.values()) and sum(shares.values()) < 1):
+            raise ValueError(f"shares {shares} must be positive and sum below 1 (the other languages share the rest)")
+        free = sum(x for l, x in zip(langs, w) if l not in shares)
+        w = [shares[l] if l in shares else (1 - sum(shares.values())) * x / free for l, x in zip(langs, w)]
     pos = {l: rng.randrange(len(ids[l])) for l in langs}
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
     out = []
@@ -289,6 +299,7 @@ def pretrain_mlm(model, tokenizer, corpora: dict,  # lang -> sentences
                  threads: int | None = 1,  # torch CPU threads, set explicitly
                  resume: bool = True,  # continue from the last checkpoint in out_dir
                  optimizers: tuple = (None, None),  # (optimizer, lr scheduler) carried over from an earlier call
+                 shares: dict | None = None,  # lang -> a fixed share of the training sequences (`pack_corpora`)
                 ) -> list[dict]:
     "MLM-pretrain `model` on the corpora with `Trainer`; returns the curves (step, lang, mlm_acc, loss)."
     import torch
@@ -297,7 +308,7 @@ def pretrain_mlm(model, tokenizer, corpora: dict,  # lang -> sentences
     set_threads(threads)
     train = {l: s[:-heldout] for l, s in corpora.items()}
     held = {l: s[-heldout:] for l, s in corpora.items()}
-    ds = Dataset.from_list(pack_corpora(tokenizer, train, steps * batch_size, max_length, alpha, seed))
+    ds = Dataset.from_list(pack_corpora(tokenizer, train, steps * batch_size, max_length, alpha, seed, shares))
     ds = ds.remove_columns('lang')
     # the curves live beside the checkpoints, so a resumed (or already finished) run keeps the points measured before
     log = Path(out_dir) / 'curves.jsonl'
@@ -344,7 +355,8 @@ def pretrain_world_encoder(preset: str = 'cpu',  # a recipe in WORLD_RECIPES
     """Pretrain the world encoder of a recipe and save it (float16 safetensors, tokenizer, recipe.json, curves.json).
     `holdout=('es',)` among the overrides leaves those languages out of pretraining (their corpora unread); the
     tokenizer still covers every language of the world, as a large multilingual vocabulary covers languages its model
-    never saw."""
+    never saw. `shares={'es': 0.005}` gives those languages a fixed share of the pretraining sequences (drawn from their
+    whole corpus), a sliver, as a large multilingual model sees a low-resource language; the others share the rest."""
     import torch
     if preset not in WORLD_RECIPES: raise ValueError(f"unknown recipe {preset!r}; known: {', '.join(WORLD_RECIPES)}")
     r = WORLD_RECIPES[preset] | overrides
@@ -361,7 +373,8 @@ def pretrain_world_encoder(preset: str = 'cpu',  # a recipe in WORLD_RECIPES
     langs = [l for l in w.languages() if l not in held] if held else None
     curves = pretrain_mlm(model, tok, world_corpora(w, langs), work, steps=r['steps'],
                           batch_size=r['batch_size'], lr=r['lr'], max_length=r['max_length'], alpha=r['alpha'],
-                          heldout=r['heldout'], eval_every=r['eval_every'], seed=r['seed'], threads=threads)
+                          heldout=r['heldout'], eval_every=r['eval_every'], seed=r['seed'], threads=threads,
+                          shares=r.get('shares'))
     out.mkdir(parents=True, exist_ok=True)
     tok.backend_tokenizer.no_padding()  # the collator padded during training; the saved tokenizer does not pad
     model.half().save_pretrained(out); tok.save_pretrained(out)  # float16 on disk: half the size
@@ -386,6 +399,8 @@ def model_label(model) -> str:
         w = r.get('world')
         opts = ','.join(f"{k}={v}" for k, v in sorted(w.items()) if k != 'preset') if isinstance(w, dict) else ''
         if r.get('holdout'): opts = ','.join(x for x in (opts, 'holdout=' + '+'.join(r['holdout'])) if x)
+        if r.get('shares'):
+            opts = ','.join(x for x in (opts, 'shares=' + '+'.join(f'{l}:{v:g}' for l, v in sorted(r['shares'].items()))) if x)
         return f"world-{r['size']}" + (f"@{opts}" if opts else '')
     return str(model)  # a folder the user named: the pages filter records by the name they were given
 

@@ -5,7 +5,7 @@
 # %% ../nbs/07_results.ipynb #3cf92412
 from __future__ import annotations
 import json, operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +18,12 @@ from .langs import SOURCE_LANG, canonical_order
 
 # %% auto #0
 __all__ = ['RECORD_KEYS', 'SUMMARY_KEYS', 'BOOKKEEPING', 'CLAIM_KEY', 'REFERENCES', 'VERDICTS', 'MIN_SEEDS', 'CONFIDENCE',
-           'UNIT_NAMES', 'COLUMNS', 'MEASURED_DIR', 'check_record', 'make_records', 'frame_records', 'write_records',
-           'load_records', 'ConflictingRecords', 'distinct', 'records_frame', 'lang_columns', 'table_stats', 'table',
-           'pair_matrix', 'pair_summary', 'Claim', 'Reference', 'add_claim', 'add_reference', 'unit_name', 'verdict',
-           'unit_mean', 'paired', 'source_gate', 'check_claims', 'verdict_text', 'measured_path', 'measured_records',
-           'step_costs', 'compare', 'method_claims', 'prediction_range', 'rerun_check', 'rerun_identity',
-           'identity_text']
+           'UNIT_NAMES', 'CEILING_FLOORS', 'CEILING_TIE', 'COLUMNS', 'MEASURED_DIR', 'check_record', 'make_records',
+           'frame_records', 'write_records', 'load_records', 'ConflictingRecords', 'distinct', 'records_frame',
+           'lang_columns', 'table_stats', 'table', 'pair_matrix', 'pair_summary', 'Claim', 'Reference', 'add_claim',
+           'add_reference', 'unit_name', 'verdict', 'unit_mean', 'paired', 'source_gate', 'ceiling_gate',
+           'check_claims', 'verdict_text', 'measured_path', 'measured_records', 'step_costs', 'compare',
+           'method_claims', 'prediction_range', 'rerun_check', 'rerun_identity', 'identity_text']
 
 # %% ../nbs/07_results.ipynb #8d16f621
 RECORD_KEYS = ('paper', 'method', 'task', 'model', 'preset', 'seed', 'split', 'metric', 'value')
@@ -341,21 +341,49 @@ def paired(records, c: Claim, where: dict) -> dict:
     return dict(d=(a[common] - b[common]).groupby(by).mean(), a=a[common].groupby(by).mean(),
                 b=b[common].groupby(by).mean(), seeds=len(common), b_where=bw, why=None)
 
+def _majority(records, task) -> float | None:
+    "The majority class's share of `task`'s English test items: its `metric='majority'` records, else 1 / its classes."
+    maj = records_frame(records, metric='majority', lang=SOURCE_LANG, **({'task': task} if task is not None else {}))
+    if not maj.empty: return float(maj['value'].mean())
+    try:
+        from xltnb.tasks import task_info
+        return 1 / int(task_info(str(task))['num_labels'])
+    except Exception: return None
+
 def source_gate(records, group: dict, margin: float = 0.10, unit: str = 'seed') -> str | None:
     "None if `group` learned the source language (English test accuracy ≥ majority class + `margin`), else why not."
     en = distinct(records_frame(records, metric='accuracy', split='test', lang=SOURCE_LANG, **group), CLAIM_KEY)
     if en.empty: return 'no English test accuracy for the baseline: the learning gate cannot be checked'
-    maj = records_frame(records, metric='majority', lang=SOURCE_LANG, **{k: v for k, v in group.items() if k == 'task'})
-    if not maj.empty: floor = float(maj['value'].mean())
-    else:
-        try:
-            from xltnb.tasks import task_info
-            floor = 1 / int(task_info(str(en['task'].iloc[0]))['num_labels'])
-        except Exception: return 'no majority-class record for the task: the learning gate cannot be checked'
+    floor = _majority(records, group.get('task', en['task'].iloc[0] if 'task' in en else None))
+    if floor is None: return 'no majority-class record for the task: the learning gate cannot be checked'
     acc = unit_mean(en, unit)
     if acc < floor + margin:
         return (f"the arm it is compared with has not learned the task: English {100 * acc:.1f}% < majority {100 * floor:.1f}% "
                 f"+ {100 * margin:.0f}")
+    return None
+
+CEILING_FLOORS = ('floor-surface', 'floor-heuristic')  # floors that need no encoder (strings, hand-made features)
+CEILING_TIE = 0.02  # a floor within 2 points of group b on the claim's statistic: the task is at its ceiling there
+#   (reconstructed: the size of a difference one seed's test items can show, about one item in fifty)
+
+def ceiling_gate(records, c: Claim, where: dict, tie: float = CEILING_TIE, solved: float = 0.10) -> str | None:
+    """Why claim `c` cannot be judged in scope `where`: a floor that needs no encoder (`CEILING_FLOORS`) solves the
+    task (the majority class + `solved`) and comes within `tie` of group b on the claim's statistic, so the test items
+    do not need what the claim is about; None if no floor does. The floor's records (a model of their own, the same
+    under every seed) are paired with b's seed by seed. A floor and b both near chance is not a ceiling (a method may
+    still lift b); a statistic that is a function (a difference of differences) is not gated, nor a claim whose b is
+    itself a floor (`floor-…`: the claim is then about beating floors)."""
+    if callable(c.stat) or str(c.b.get('method', '')).startswith('floor-'): return None
+    task = where.get('task')
+    majority = _majority(records, task)
+    for fm in CEILING_FLOORS:
+        fl = [dict(r, **where) for r in records if r.get('method') == fm and task in (None, r.get('task'))]
+        if not fl: continue
+        p = paired(records + fl, replace(c, a={'method': fm}, gate=''), where)
+        if p['why'] or not len(p['d']) or abs(float(p['d'].mean())) > tie: continue
+        if majority is None or float(p['a'].mean()) < majority + solved: continue
+        return (f"the task is at its ceiling on {c.stat}: {fm} (no encoder) gets {100 * p['a'].mean():.1f}%, within "
+                f"{100 * tie:.0f} points of the {100 * p['b'].mean():.1f}% of the arm it is compared with")
     return None
 
 def _scopes(records, c: Claim) -> list[dict]:
@@ -381,7 +409,8 @@ def _judge(records, claims: list[Claim], gate: str | None = None):
             where = {**c.where, **s}
             p = paired(records, c, where)
             g = gate or p['why'] or (None if not p['seeds'] else c.gate(records, where) if callable(c.gate) else
-                                     source_gate(records, p['b_where'], unit=c.unit) if c.gate == 'source' else None)
+                                     (source_gate(records, p['b_where'], unit=c.unit) or ceiling_gate(records, c, where))
+                                     if c.gate == 'source' else None)
             v = verdict(p['d'].values, c.op, c.margin, g, unit=c.unit)
             yield dict(paper=c.paper, claim=c.text, task=where.get('task', ''), model=where.get('model', ''),
                        model_b=p['b_where'].get('model', ''),
