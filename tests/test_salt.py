@@ -217,12 +217,7 @@ def test_realtext_runs_under_the_realtext_protocol_at_smoke_and_gpu():
     defaults = {k: p.default for k, p in notebook_params('salt').items()}  # smoke.yaml: what differs from them
     smoke, cpu, gpu = ({**defaults, **yaml.safe_load((ROOT / 'configs' / 'salt' / f'{p}.yaml').read_text())}
                        for p in ('smoke', 'cpu', 'gpu'))
-    assert smoke['realtext'] and cpu['realtext'] and gpu['realtext']
-    # cpu: the main job reruns seed 0 of msg-para, every real-text arm, for the report's check against the reference
-    assert cpu['rt_protocol'] == {'tasks': ['msg-para'], 'seeds': [0]}
-    assert cpu['rt_methods'] == gpu['rt_methods']
-    rt_cpu = _head_cells(**cpu)['RT']
-    assert rt_cpu.tasks == ('msg-para',) and rt_cpu.seeds == (0,) and rt_cpu.reference == REALTEXT['cpu'].reference
+    assert smoke['realtext'] and not cpu['realtext'] and gpu['realtext']  # cpu: the main job runs none
     assert gpu['rt_methods'] == ['baseline', 'baseline-2x', 'salt', 'salt-cs', 'salt-mixup']
     assert not REALTEXT['gpu'].encoder  # gpu: e5-small fully fine-tuned
     ns = _head_cells(**smoke)

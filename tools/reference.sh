@@ -131,7 +131,7 @@ fi
 # one first trains it, the other reads it. Seeds run one after another in each page, so a run cut short leaves whole
 # arms in the store: add seeds to the shipped file with APPEND=1 (`SEEDS=2,3 APPEND=1 PARTS=realtext ...`).
 if want realtext; then
-  # every task and seed of the real-text protocol (rt_protocol {}: the main job's configs rerun msg-para's seed 0 only)
+  # every task and seed of the real-text protocol (rt_protocol {}); it trains in bf16 autocast: a CPU with bfloat16 units
   rt_why='the real-text reference trains real text only; the world grid is reference-cpu'  # no colon: YAML
   .venv/bin/xltnb reproduce salt --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/realtext-salt" \
     --set realtext=true --set 'protocol={tasks: []}' --set 'rt_protocol={}' --set "why=$rt_why" --set threads=1 \

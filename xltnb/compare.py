@@ -401,7 +401,7 @@ def _run_grid(name: str, grid, P: Protocol, method, kw: dict, taken, fps: dict, 
 def _setup(method, preset: str, seeds, tasks, kw: dict) -> dict:
     "The checked inputs of a comparison: protocol, method class (or instance), seeds, tasks, reference, taken names."
     P = protocol(preset)
-    require_resources(preset, hub=needs_hub(P))
+    require_resources(preset, hub=needs_hub(P), bf16=P.bf16)
     if isinstance(method, str): spec, cls = method, load_method(method)
     elif isinstance(method, Method) or (inspect.isclass(method) and issubclass(method, Method)
                                         and method is not Method):

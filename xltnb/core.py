@@ -16,7 +16,7 @@ import platformdirs, yaml
 __all__ = ['DEVICES', 'HUB_HOST', 'PRESETS', 'seed_everything', 'available_devices', 'get_device', 'keep_freed_memory',
            'set_threads', 'runs_root', 'run_dir', 'atomic_write_text', 'write_jsonl', 'read_jsonl', 'cache_dir',
            'config_content', 'content_hash', 'cache_path', 'hub_reachable', 'ParamError', 'validate_params',
-           'ResourceUnavailable', 'runnable_presets', 'require_resources', 'weights_digest']
+           'ResourceUnavailable', 'cpu_bf16', 'runnable_presets', 'require_resources', 'weights_digest']
 
 # %% ../nbs/00_core.ipynb #8a02afd1
 def seed_everything(seed: int,  # the seed for python, numpy and torch
@@ -230,7 +230,12 @@ PRESETS = {'smoke': dict(gpu=False, hub=False, what='every code path end to end,
            'paper': dict(gpu=True, hub=True, what="the papers' own models, data and settings: GPU + model hub")}
 
 class ResourceUnavailable(RuntimeError):
-    "A preset needs a GPU or the model hub that this machine does not have."
+    "A preset needs a GPU, the model hub or a CPU with bfloat16 units that this machine does not have."
+
+def cpu_bf16() -> bool:
+    "Does this CPU compute in bfloat16 natively (AVX512-BF16 or AMX, as oneDNN sees it)? If not, torch emulates it."
+    import torch
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 def runnable_presets(gpu: bool | None = None, hub: bool | None = None) -> list[str]:
     "Presets whose needs this machine meets (probes the GPU and the hub unless told)."
@@ -241,14 +246,23 @@ def runnable_presets(gpu: bool | None = None, hub: bool | None = None) -> list[s
 def require_resources(preset: str,  # one of PRESETS
                       gpu: bool | None = None,  # does the preset need a GPU? default: as PRESETS says
                       hub: bool | None = None,  # does it need the model hub? default: as PRESETS says
+                      bf16: bool = False,  # does it train in bf16 autocast (on the CPU when no GPU is here)?
                      ) -> None:
-    "Stop with a clear message if `preset` needs a GPU or the hub that is not here."
+    """Stop with a clear message if `preset` needs a GPU or the hub that is not here, or trains in bf16 on a CPU
+    that has no bfloat16 units (`cpu_bf16`)."""
     if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
     need_gpu = PRESETS[preset]['gpu'] if gpu is None else gpu
     need_hub = PRESETS[preset]['hub'] if hub is None else hub
     allow_cpu = os.environ.get('XLTNB_ALLOW_CPU', '0') == '1'
     lacks = (['a CUDA GPU'] if need_gpu and not allow_cpu and 'cuda' not in available_devices() else []) + \
             (['the model hub (offline or HF_HUB_OFFLINE=1)'] if need_hub and not hub_reachable() else [])
+    if bf16 and 'cuda' not in available_devices() and not cpu_bf16() and os.environ.get('XLTNB_ALLOW_SLOW_BF16') != '1':
+        import torch
+        raise ResourceUnavailable(
+            f"preset {preset!r} trains in bf16 autocast, and this CPU ({torch.backends.cpu.get_cpu_capability()}) has no "
+            "bfloat16 units (AVX512-BF16 or AMX): torch emulates them, over ten times slower than float32 "
+            "(`bench/e5_step.py` measures it), and a run would take hours; run it on a CPU with AVX512-BF16 or AMX or "
+            "on a GPU, set realtext: false to run the world only, or set XLTNB_ALLOW_SLOW_BF16=1 to run it anyway")
     if lacks:
         here = runnable_presets(gpu='cuda' in available_devices(), hub=not any('hub' in l for l in lacks))
         raise ResourceUnavailable(f"preset {preset!r} needs {' and '.join(lacks)}, which this machine lacks; "

@@ -205,7 +205,7 @@ def setup_paper(ns: dict,  # the notebook's namespace, `globals()`: its paramete
     found = _measured(params, measured)
     data_dir = P.data_dir if P else params.get('data_dir', '')
     hub = _need_hub(P, data_dir, models, tasks, corpora) or bool(RT and needs_hub(RT))
-    require_resources(params['preset'], gpu=PRESETS[params['preset']]['gpu'] or gpu, hub=hub)
+    require_resources(params['preset'], gpu=PRESETS[params['preset']]['gpu'] or gpu, hub=hub, bf16=bool(RT and RT.bf16))
     if threads or params.get('threads'): set_threads(threads or params['threads'])
     out = Path(params['out_dir']); out.mkdir(parents=True, exist_ok=True)
     return PaperSetup(paper, params, P, out, found, tuple(versioned), RT)
