@@ -18,10 +18,10 @@ from .langs import SOURCE_LANG, canonical_order
 
 # %% auto #0
 __all__ = ['RECORD_KEYS', 'SUMMARY_KEYS', 'BOOKKEEPING', 'CLAIM_KEY', 'REFERENCES', 'VERDICTS', 'MIN_SEEDS', 'CONFIDENCE',
-           'UNIT_NAMES', 'CEILING_FLOORS', 'CEILING_TIE', 'COLUMNS', 'MEASURED_DIR', 'check_record', 'make_records',
-           'frame_records', 'write_records', 'load_records', 'ConflictingRecords', 'distinct', 'records_frame',
-           'lang_columns', 'table_stats', 'table', 'pair_matrix', 'pair_summary', 'Claim', 'Reference', 'add_claim',
-           'add_reference', 'unit_name', 'verdict', 'unit_mean', 'paired', 'source_gate', 'ceiling_gate',
+           'UNIT_NAMES', 'CEILING_FLOORS', 'CEILING_TIE', 'CEILING_SOLVED', 'COLUMNS', 'MEASURED_DIR', 'check_record',
+           'make_records', 'frame_records', 'write_records', 'load_records', 'ConflictingRecords', 'distinct',
+           'records_frame', 'lang_columns', 'table_stats', 'table', 'pair_matrix', 'pair_summary', 'Claim', 'Reference',
+           'add_claim', 'add_reference', 'unit_name', 'verdict', 'unit_mean', 'paired', 'source_gate', 'ceiling_gate',
            'check_claims', 'verdict_text', 'measured_path', 'measured_records', 'step_costs', 'compare',
            'method_claims', 'prediction_range', 'rerun_check', 'rerun_identity', 'identity_text']
 
@@ -365,8 +365,9 @@ def source_gate(records, group: dict, margin: float = 0.10, unit: str = 'seed') 
 CEILING_FLOORS = ('floor-surface', 'floor-heuristic')  # floors that need no encoder (strings, hand-made features)
 CEILING_TIE = 0.02  # a floor within 2 points of group b on the claim's statistic: the task is at its ceiling there
 #   (reconstructed: the size of a difference one seed's test items can show, about one item in fifty)
+CEILING_SOLVED = 0.10  # ... and the floor solves the task: at least the majority class + 10 points (the learning gate's margin)
 
-def ceiling_gate(records, c: Claim, where: dict, tie: float = CEILING_TIE, solved: float = 0.10) -> str | None:
+def ceiling_gate(records, c: Claim, where: dict, tie: float = CEILING_TIE, solved: float = CEILING_SOLVED) -> str | None:
     """Why claim `c` cannot be judged in scope `where`: a floor that needs no encoder (`CEILING_FLOORS`) solves the
     task (the majority class + `solved`) and comes within `tie` of group b on the claim's statistic, so the test items
     do not need what the claim is about; None if no floor does. The floor's records (a model of their own, the same

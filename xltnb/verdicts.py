@@ -11,7 +11,8 @@ import numpy as np, pandas as pd
 import plotly.graph_objects as go
 from IPython.display import Markdown, display
 
-from .results import CEILING_TIE, check_claims, measured_records, records_frame, table, table_stats, unit_name, verdict_text
+from .results import (CEILING_SOLVED, CEILING_TIE, _majority, check_claims, measured_records, records_frame, table,
+                           table_stats, unit_name, verdict_text)
 
 # %% auto #0
 __all__ = ['GRIDS', 'PAPER_TITLES', 'VERDICT_COLOURS', 'FLOOR_TIE', 'NOTES', 'Grid', 'grids', 'grid_records', 'reference_rows',
@@ -268,11 +269,16 @@ def _floor_notes(rows: pd.DataFrame, recs: list) -> list:
         if (t, 'floor-surface') not in xen or (t, 'baseline') not in xen: continue
         f, b = xen[(t, 'floor-surface')], xen[(t, 'baseline')]
         pairs = any(r.get('lang_a') is not None for r in recs if r.get('task') == t)
+        tie = abs(b - f) <= FLOOR_TIE
+        ceiling = tie and (m := _majority(recs, t)) is not None and f >= m + CEILING_SOLVED  # as the gate decides
         out.append(f"On {t}, the surface floor (shared strings, no training) reaches {100 * f:.1f}% avg_xen, plain "
                    f"fine-tuning {100 * b:.1f}%" + (
                        ": the floor matches the encoder, so standard transfer on this task cannot tell methods apart "
                        "(the ceiling gate makes its claims not measurable there)" +
-                       ("; its mixed-language pairs can." if pairs else ".") if abs(b - f) <= FLOOR_TIE else
+                       ("; its mixed-language pairs can." if pairs else ".") if ceiling else
+                       ": the floor matches fine-tuning without solving the task (below the majority class + "
+                       f"{100 * CEILING_SOLVED:.0f} points), so the ceiling gate does not apply: a method may still lift "
+                       "the encoder above it." if tie else
                        f": the floor is {100 * (f - b):.1f} points above fine-tuning." if f > b else
                        f": fine-tuning transfers {100 * (b - f):.1f} points beyond it."))
     return out
