@@ -21,13 +21,13 @@ from ..core import atomic_write_text, content_hash, weights_digest
 from ..viz import show
 
 # %% auto #0
-__all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'LA_TASKS', 'SOURCE', 'CLAIMS', 'lang_adapter_config', 'task_adapter_config',
-           'madx_model', 'adapter_state', 'add_language_adapter', 'adapter_mlm_loss', 'train_language_adapter',
-           'encoder_digest', 'ship_language_adapter', 'add_task_adapter', 'use_language', 'train_task_adapter',
-           'merge_adapters', 'lambda_curve', 'select_lambda', 'ties_merge', 'check_pairs', 'language_arithmetic',
-           'lambda_figure', 'lambda_inspector', 'langarith_setup', 'adapter_languages', 'check_langarith_params',
-           'language_texts', 'AdapterTexts', 'adapter_corpora', 'LangarithRun', 'run_langarith', 'adapter_matters',
-           'adapter_gate']
+__all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'LA_TASKS', 'SOURCE', 'TIES_SOURCE', 'CLAIMS', 'lang_adapter_config',
+           'task_adapter_config', 'madx_model', 'adapter_state', 'add_language_adapter', 'adapter_mlm_loss',
+           'train_language_adapter', 'encoder_digest', 'ship_language_adapter', 'adapter_to_safetensors',
+           'add_task_adapter', 'use_language', 'train_task_adapter', 'merge_adapters', 'lambda_curve', 'select_lambda',
+           'ties_merge', 'check_pairs', 'language_arithmetic', 'lambda_figure', 'lambda_inspector', 'langarith_setup',
+           'adapter_languages', 'check_langarith_params', 'language_texts', 'AdapterTexts', 'adapter_corpora',
+           'LangarithRun', 'run_langarith', 'adapter_matters', 'adapter_gate', 'merge_gain']
 
 # %% ../../nbs/13_langarith.ipynb #f54d6c3c
 def lang_adapter_config(reduction: float = 2,  # bottleneck reduction factor (paper: 2)
@@ -142,7 +142,7 @@ def train_language_adapter(model, tokenizer, lang: str,  # adapter name
     for src, d in (('shipped', Path(shipped) / f'{lang}-{key}' if shipped else None),
                    ('reloaded', Path(out_dir) if out_dir else None)):
         if d and (d / 'info.json').exists() and json.loads((d / 'info.json').read_text())['key'] == key:
-            model.load_adapter(str(d / 'adapter'), load_as=lang, set_active=False)
+            model.load_adapter(str(d / 'adapter'), load_as=lang, set_active=False, use_safetensors=True)
             return json.loads((d / 'info.json').read_text()) | dict(source=src, folder=str(d))
     done = Path(out_dir) / 'info.json' if out_dir else None
     add_language_adapter(model, lang, init_seed)
@@ -161,7 +161,7 @@ def train_language_adapter(model, tokenizer, lang: str,  # adapter name
     info |= dict(key=key, train_loss=res.training_loss,
                  log=[l for l in trainer.state.log_history if 'loss' in l], curve=curve.rows)
     if done:
-        model.save_adapter(str(Path(out_dir) / 'adapter'), lang)
+        model.save_adapter(str(Path(out_dir) / 'adapter'), lang, use_safetensors=True)  # safetensors, not a pickle
         atomic_write_text(done, json.dumps(info, indent=1))
     return info | dict(source='trained')
 
@@ -180,8 +180,20 @@ def ship_language_adapter(out_dir,  # a folder `train_language_adapter` saved an
     dest = Path(assets) / f"{info['lang']}-{info['key']}"
     if dest.exists(): shutil.rmtree(dest)
     shutil.copytree(out_dir / 'adapter', dest / 'adapter')
+    adapter_to_safetensors(dest / 'adapter')  # an adapter saved as a pickle (an older run) ships as safetensors
     atomic_write_text(dest / 'info.json', json.dumps(info, indent=1))
     return dest
+
+def adapter_to_safetensors(folder) -> bool:
+    """Rewrite a saved adapter's pickled weights (`pytorch_adapter.bin`) as safetensors (`adapter.safetensors`), the
+    same tensors, in place; True if there was a pickle. Unpickled with `weights_only=True`: tensors only."""
+    from adapters.utils import SAFE_WEIGHTS_NAME, WEIGHTS_NAME
+    pkl = Path(folder) / WEIGHTS_NAME
+    if not pkl.is_file(): return False
+    state = torch.load(pkl, map_location='cpu', weights_only=True)
+    save_file({k: v.contiguous() for k, v in state.items()}, str(Path(folder) / SAFE_WEIGHTS_NAME))
+    pkl.unlink()
+    return True
 
 # %% ../../nbs/13_langarith.ipynb #91455291
 def add_task_adapter(model, task_name: str,  # adapter and head name, e.g. 'nli'
@@ -565,6 +577,26 @@ def adapter_gate(records, where: dict, margin: float = 0.10) -> str | None:
             + '; '.join(f"{r['model']}: Δ {100 * r['delta']:+.1f} [{100 * r['lo']:+.1f}, {100 * r['hi']:+.1f}], n={r['n']}"
                         for _, r in still.iterrows()) + ')')
 
+def merge_gain(df: pd.DataFrame) -> float:
+    "One seed's merge − better single adapter (chosen on dev), test accuracy averaged over the targets, of one scenario."
+    df = df[(df['metric'] == 'accuracy') & (df['split'] == 'test')]
+    merge = df[df['method'].str.startswith('langarith')].groupby('lang')['value'].mean()
+    single = df[df['method'].str.startswith('single-adapter')].groupby('lang')['value'].mean()
+    return float((merge - single).mean()) if len(merge) and len(single) else float('nan')
+
+TIES_SOURCE = ("Klimaszewski et al., COLING 2025: TIES-merging is the paper's comparison baseline (its code implements it); "
+               "the direction (language arithmetic ahead) is reconstructed")
 CLAIMS = [add_claim(Claim('langarith', 'language arithmetic beats the single-adapter baseline in zero-shot', SOURCE,
-                          {'method': 'langarith'}, {'method': 'single-adapter'}, gate=adapter_gate))]
+                          {'method': 'langarith'}, {'method': 'single-adapter'}, gate=adapter_gate)),
+          add_claim(Claim('langarith', 'language arithmetic beats the better single adapter in enhancement', SOURCE,
+                          {'method': 'langarith-enh'}, {'method': 'single-adapter-enh'}, gate=adapter_gate)),
+          add_claim(Claim('langarith', 'language arithmetic beats the better single adapter when the target has little '
+                          'data (enhancement, small adapter)', SOURCE.replace('abstract', 'abstract of arXiv v1'),
+                          {'method': 'langarith-enh-small'}, {'method': 'single-adapter-enh-small'}, gate=adapter_gate)),
+          add_claim(Claim('langarith', 'language arithmetic beats TIES-merging in zero-shot', TIES_SOURCE,
+                          {'method': 'langarith'}, {'method': 'ties'}, gate=adapter_gate)),
+          # "especially in ... zero-shot": the merge's gain over the better single adapter, zero-shot minus enhancement
+          add_claim(Claim('langarith', 'language arithmetic gains more in zero-shot than in enhancement', SOURCE,
+                          {'method': ['langarith', 'single-adapter']}, {'method': ['langarith-enh', 'single-adapter-enh']},
+                          stat=merge_gain, gate=adapter_gate))]
 
