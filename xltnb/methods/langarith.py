@@ -26,8 +26,9 @@ __all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'LA_TASKS', 'SOURCE', 'TIES_S
            'train_language_adapter', 'encoder_digest', 'ship_language_adapter', 'adapter_to_safetensors',
            'add_task_adapter', 'use_language', 'train_task_adapter', 'merge_adapters', 'lambda_curve', 'select_lambda',
            'ties_merge', 'check_pairs', 'language_arithmetic', 'lambda_figure', 'lambda_inspector', 'langarith_setup',
-           'adapter_languages', 'check_langarith_params', 'language_texts', 'AdapterTexts', 'adapter_corpora',
-           'LangarithRun', 'run_langarith', 'adapter_matters', 'adapter_gate', 'merge_gain']
+           'adapter_languages', 'model_adapters', 'pairs_by_model', 'check_langarith_params', 'language_texts',
+           'AdapterTexts', 'adapter_corpora', 'LangarithRun', 'run_langarith', 'adapter_matters', 'adapter_gate',
+           'merge_gain']
 
 # %% ../../nbs/13_langarith.ipynb #f54d6c3c
 def lang_adapter_config(reduction: float = 2,  # bottleneck reduction factor (paper: 2)
@@ -445,6 +446,20 @@ def adapter_languages(pairs: list,  # (target, related) pairs, as `check_pairs` 
     targets = [t for t, _ in pairs]
     return targets, list(dict.fromkeys([source] + [r for _, r in pairs] + targets))
 
+def model_adapters(pairs: list, source: str = 'en') -> list:
+    "Every language adapter a model with these (target, related) pairs gets: whole corpora first, then `<target>_small`."
+    targets, full = adapter_languages(pairs, source)
+    return full + [f'{t}_small' for t in targets]
+
+def pairs_by_model(p: dict,  # the page's parameters: `models`, and `model_pairs` (model -> its own pairs)
+                   pairs: list,  # the checked `pairs` (`check_pairs`): every model not in `model_pairs` takes them
+                  ) -> dict:
+    "model -> its checked (target, related) pairs; a testbed whose encoder knows other languages names its own."
+    own = p.get('model_pairs') or {}
+    if bad := [m for m in own if m not in p['models']]:
+        raise ValueError(f"model_pairs names {', '.join(map(repr, bad))}, not among models ({', '.join(p['models'])})")
+    return {m: check_pairs(own[m]) if m in own else pairs for m in p['models']}
+
 def check_langarith_params(p: dict,  # the page's checked parameters (`PaperSetup.params`)
                           ) -> tuple:  # (pairs as (target, related), the λ grid, the shipped adapters' folder or None)
     "Fail before anything is trained on what the parameters cell cannot check; the pairs, the λ grid, `la_assets`."
@@ -454,7 +469,8 @@ def check_langarith_params(p: dict,  # the page's checked parameters (`PaperSetu
                                   f"sentence-pair classification only; run task='xnli' (paper preset) or 'world-nli' "
                                   f"(smoke, cpu, gpu)")
     pairs = check_pairs(p['pairs'])  # no merge of an adapter with itself (en ⊕ en)
-    check_corpus('la_corpus', p['la_corpus'], adapter_languages(pairs)[1])
+    every = [q for ps in pairs_by_model(p, pairs).values() for q in ps] if 'models' in p else pairs
+    check_corpus('la_corpus', p['la_corpus'], adapter_languages(every)[1])
     grid = [round(float(x), 4) for x in p['grid']]
     if not grid or any(not 0 <= x <= 1 for x in grid) or not {0.0, 1.0} <= set(grid):
         raise ValueError(f"grid must lie in [0, 1] and include both ends 0 and 1 (the single adapters), got {p['grid']!r}")
