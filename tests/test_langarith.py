@@ -242,3 +242,13 @@ def test_paper_task_adapter_epochs_are_the_classification_setting():
     from xltnb.protocol import PROTOCOLS
     cfg = yaml.safe_load((Path(__file__).resolve().parents[1] / 'configs' / 'langarith' / 'paper.yaml').read_text())
     assert cfg['task'] == 'xnli' and cfg['ta_epochs'] == PROTOCOLS['paper'].per_task('epochs', 'xnli') == 5.0
+
+
+def test_shipped_adapters_are_safetensors():
+    "Every shipped language adapter's weights are safetensors: a pickle can run code when it is loaded."
+    from xltnb.methods.langarith import LA_ASSETS
+    folders = sorted(LA_ASSETS.glob('*/adapter'))
+    assert folders, f'no shipped language adapters in {LA_ASSETS}'
+    pickled = [str(d) for d in folders if any(d.glob('*.bin')) or any(d.glob('*.pt'))]
+    assert not pickled, f'pickled adapter weights ship: {pickled}; convert them with adapter_to_safetensors'
+    assert all((d / 'adapter.safetensors').is_file() for d in folders)
