@@ -283,7 +283,27 @@ def _floor_notes(rows: pd.DataFrame, recs: list) -> list:
                        f": fine-tuning transfers {100 * (b - f):.1f} points beyond it."))
     return out
 
-NOTES = {'salt': _salt_notes, 'robust': _robust_notes}  # paper -> (its rows, its records) -> more sentences
+def _langarith_notes(rows, recs) -> list[str]:
+    "The adapter gate of each encoder in words: does the choice of language adapter move target accuracy there?"
+    from xltnb.methods.langarith import adapter_matters
+    out = []
+    for m in dict.fromkeys(rows['model']):
+        g = adapter_matters(recs, {'model': m})
+        if g.empty or not g['n'].iloc[0]: continue
+        r = g.iloc[0]
+        d = (f"own − source adapter on target accuracy {100 * r['delta']:+.1f} points [{100 * r['lo']:+.1f}, "
+             f"{100 * r['hi']:+.1f}] over {r['n']} seeds")
+        out.append(f"On `{m}` the choice of language adapter " + (
+            f"moves target accuracy ({d}): the gate passes, so the merges can be judged." if r['verdict'] == 'holds' else
+            f"moves target accuracy the other way ({d}): the source adapter serves the target better than its own, "
+            "and the merges are judged against that." if r['verdict'] == 'contradicted' else
+            f"does not move target accuracy beyond the seed noise ({d}): there is nothing for a merge to move, so every "
+            "merge claim is not measurable on it. That is a finding of its own: an encoder pretrained on the target "
+            "leaves its language adapter little to add."))
+    return out
+
+NOTES = {'salt': _salt_notes, 'robust': _robust_notes,  # paper -> (its rows, its records) -> more sentences
+         'langarith': _langarith_notes}
 
 # %% ../nbs/08b_verdicts.ipynb #d775f3c8
 def what_it_means(paper: str,  # a paper of `GRIDS`
