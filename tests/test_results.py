@@ -147,6 +147,16 @@ def test_measured_tool_ships_a_run_with_its_provenance(tmp_path):
     assert notjson.returncode == 2 and "--world is not JSON" in notjson.stderr and "'order=own'" in notjson.stderr
     unknown = subprocess.run(args + ['--world', '{"colour": 1}'], capture_output=True, text=True)
     assert unknown.returncode == 2 and "--world takes the world options order and paws_lexical" in unknown.stderr
+    # --also: another record file of the run (language arithmetic's held-out losses) joins the same file
+    loss = make_records({'es': 1.5}, paper='langarith', method='mlm-loss', adapter='es', task='world-nli', model='m',
+                        preset='cpu', seed=0, split='heldout', metric='mlm_loss')
+    write_records(run / 'mlm_loss.jsonl', loss)
+    both = subprocess.run(args[:3] + ['both'] + args[4:] + ['--also', 'mlm_loss.jsonl'], capture_output=True, text=True)
+    assert both.returncode == 0, both.stderr
+    got, meta = measured_records(str(tmp_path / 'm' / 'both.jsonl'))
+    assert [dict(x, measured=None) for x in got] == [dict(x, measured=None) for x in recs + loss] and meta['n_records'] == 3
+    gone = subprocess.run(args + ['--also', 'nope.jsonl'], capture_output=True, text=True)
+    assert gone.returncode == 2 and 'nope.jsonl is missing' in gone.stderr
 
 
 def test_measured_tool_joins_several_paper_runs_into_one_reference(tmp_path):

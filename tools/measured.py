@@ -7,7 +7,8 @@
 copies RUN_DIR/results.jsonl to xltnb/assets/measured/NAME.jsonl and writes NAME.json beside it: what was measured,
 where and when, the exact command, and the versions, parameters and timings from RUN_DIR/config.json. With `--runs`,
 the records of several paper runs (e.g. one `xltnb reproduce ... --out DIR` of several papers: a reference grid)
-go into one file, each record keeping its `paper`, and NAME.json keeps each run's parameters under `runs`.
+go into one file, each record keeping its `paper`, and NAME.json keeps each run's parameters under `runs`. `--also
+FILE ...` adds more record files of each run folder (language arithmetic's held-out losses, mlm_loss.jsonl).
 `xltnb.results.measured_records` reads them back, each record tagged with the file it came from.
 
 With `--append`, the records join those already in NAME.jsonl (more seeds for a reference grid, measured later): a
@@ -34,6 +35,8 @@ def main(argv=None):
                     help='the world\'s options as JSON, e.g. \'{"order": "own", "paws_lexical": 1.0}\'')
     ap.add_argument('--to', type=Path, default=MEASURED_DIR, help='folder to write to (default: the package assets)')
     ap.add_argument('--append', action='store_true', help="add to NAME's records (later seeds)")
+    ap.add_argument('--also', nargs='+', default=[], metavar='FILE',
+                    help="more record files of each run folder into the same file (e.g. mlm_loss.jsonl)")
     a = ap.parse_args(argv)
     if len(a.args) != (1 if a.runs else 2):
         ap.error(f"give RUN_DIR NAME, or NAME with --runs DIR [DIR ...]; got {a.args!r}")
@@ -47,6 +50,9 @@ def main(argv=None):
             if not f.is_file(): ap.error(f"{f} is missing: give the out_dir of a finished paper-notebook run")
         rs = read_jsonl(res)
         if not rs: ap.error(f"{res} holds no records")
+        for extra in a.also:
+            if not (d / extra).is_file(): ap.error(f"--also: {d / extra} is missing")
+            rs += read_jsonl(d / extra)
         recs += rs; cfgs[d.name] = json.loads(cfg.read_text())
     n, c = len(recs), cfgs[dirs[0].name]
     try: world = json.loads(a.world) if a.world else {}
@@ -90,7 +96,7 @@ def main(argv=None):
                     versions=meta.get('versions'), python=meta.get('python'), parts=parts + [part],
                     **{k: v for k, v in old_meta.items() if k == 'renamed'})  # the file's renames stay in its record
         jl.write_text(''.join(json.dumps(r) + '\n' for r in recs))
-    elif len(dirs) == 1: shutil.copyfile(dirs[0] / 'results.jsonl', jl)
+    elif len(dirs) == 1 and not a.also: shutil.copyfile(dirs[0] / 'results.jsonl', jl)
     else: jl.write_text(''.join(json.dumps(r) + '\n' for r in recs))
     js.write_text(json.dumps(meta, indent=1, default=str) + '\n')
     print(f"{len(recs)} records -> {a.to / a.name}.jsonl (+ .json){' (appended)' if a.append else ''}")
