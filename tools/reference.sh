@@ -11,8 +11,8 @@
 #
 #     SEEDS=0,1,2,3,4,5,6,7,8,9 PARTS=controls bash tools/reference.sh   # the controls, appended to reference-cpu
 #
-# PARTS picks the parts to run, a comma list of encoders, mothello, metapretrain, langarith, langarith-regime, controls,
-# realtext (default: the first four; `controls` always appends to reference-cpu: SALT's headline arm with the usage
+# PARTS picks the parts to run, a comma list of encoders, mothello, metapretrain, langarith, controls, realtext
+# (default: the first four; `controls` always appends to reference-cpu: SALT's headline arm with the usage
 # filter and a substitute table per seed, the compute-matched baseline `baseline-2x`, RS-DA drawn per seed, and the equal-update baseline,
 # whose records must equal the shipped ones: tools/measured.py refuses another value);
 # APPEND=1 adds the new seeds' records to the shipped files instead of replacing them (tools/measured.py --append
@@ -30,8 +30,8 @@ SEEDS=${SEEDS:-0,1,2,3,4}
 PARTS=${PARTS:-encoders,mothello,metapretrain,langarith}
 APPEND=${APPEND:-}
 for p in ${PARTS//,/ }; do
-  [[ $p =~ ^(encoders|mothello|metapretrain|langarith|langarith-regime|controls|realtext)$ ]] ||
-    { echo "PARTS: unknown part '$p'; known: encoders, mothello, metapretrain, langarith, langarith-regime, controls, realtext" >&2; exit 2; }
+  [[ $p =~ ^(encoders|mothello|metapretrain|langarith|controls|realtext)$ ]] ||
+    { echo "PARTS: unknown part '$p'; known: encoders, mothello, metapretrain, langarith, controls, realtext" >&2; exit 2; }
 done
 want() { [[ ",$PARTS," == *",$1,"* ]]; }
 unless_append() { [[ -n $APPEND ]] || printf '%s' "$1"; }  # the seeds in a file's `what` (appending adds them itself)
@@ -122,36 +122,6 @@ if want langarith; then
   ship reference-cpu-langarith "language arithmetic's claims at the cpu preset$(unless_append " over seeds $SEEDS"): the source,\
  related and own language adapters, their lambda-merges and TIES, on world-nli" \
     "SEEDS=$SEEDS PARTS=langarith bash tools/reference.sh" "$OUT/langarith-run/langarith"
-fi
-
-# language arithmetic in MAD-X's regime: the world encoder that saw es only as a sliver of its pretraining
-# (world-small-sliver-es, xltnb/assets/world_encoder_sliver_es/recipe.json), target es with its relative fr, the page's
-# cpu settings. Two processes side by side, one thread each: the even seeds of SEEDS in one, the odd in the other (about
-# ten CPU-minutes a seed: four language adapters and the task adapter are trained). The pilot was this part's seeds 0-4
-# before the reference existed; with SHIP=1 the language and task adapters of seeds 0-2 (the main job's) are copied into
-# xltnb/assets/langarith from the run store, not retrained
-if want langarith-regime; then
-  la_regime() {  # la_regime SEEDS DIR [more --set]
-    local seeds=$1 dir=$2; shift 2
-    .venv/bin/xltnb reproduce langarith --preset cpu --seeds "$seeds" --quiet --out "$dir" --set threads=1 \
-      --set 'models=[world-small-sliver-es]' --set 'model_pairs={}' --set 'pairs=["es:fr"]' --set 'la_assets=package' "$@"
-  }
-  evens=$(tr , '\n' <<<"$SEEDS" | awk 'NR % 2 == 1' | paste -sd,)
-  odds=$(tr , '\n' <<<"$SEEDS" | awk 'NR % 2 == 0' | paste -sd,)
-  la_regime "$evens" "$OUT/la-regime-a" & a=$!
-  [[ -z $odds ]] || la_regime "$odds" "$OUT/la-regime-b"
-  wait $a
-  dirs=("$OUT/la-regime-a/langarith"); [[ -z $odds ]] || dirs+=("$OUT/la-regime-b/langarith")
-  ship reference-cpu-langarith-regime "language arithmetic in MAD-X's regime at the cpu preset$(unless_append " over seeds\
- $SEEDS"): the world encoder that saw es only as a sliver of its pretraining (world-small-sliver-es), target es with its\
- relative fr; the source, related and own language adapters, their lambda-merges and TIES, on world-nli; held-out MLM\
- loss adapter x language" "SEEDS=$SEEDS PARTS=langarith-regime bash tools/reference.sh" "${dirs[@]}"
-  if [[ -n ${SHIP:-} ]]; then  # the main job's seeds: their adapters into the package, from the run store
-    for s in 0 1 2; do
-      d="$OUT/la-regime-a"; (( s % 2 == 0 )) || d="$OUT/la-regime-b"
-      la_regime "$s" "$d" --set la_ship=true --set ta_ship=true
-    done
-  fi
 fi
 
 # real text (xltnb.protocol.REALTEXT["cpu"]: e5-small on msg-topic and msg-para, the protocol's budget and test items):

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The pilot for a language-arithmetic testbed in MAD-X's regime: the language-arithmetic page's cpu settings on a world
+# encoder that covers the target poorly, target es with its relative fr (which the encoder knows), SEEDS (default 0-4).
+# Two processes side by side, one thread each (the even-placed seeds of SEEDS in one, the others in the other); about
+# 12 CPU-minutes a seed, since every language adapter (en, fr, es, es on 200 sentences) and the task adapter train.
+# Shipped as the measured records NAME with the adapters' held-out MLM losses (tools/measured.py --also).
+#
+#     bash tools/la_regime_pilot.sh   # the sliver pilot: world-small-sliver-es (es 1% of pretraining), pilot-cpu-la-sliver
+#     MODEL=xltnb/assets/world_encoder_holdout_es NAME=pilot-cpu-la-regime bash tools/la_regime_pilot.sh   # es never seen
+#
+# The testbed is built out (a reference of ten seeds, its claims judged) only when its gate passes decisively: the
+# target's own adapter against the source adapter on target accuracy, by the project's rule (the defaults page).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/setup.sh
+export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+SEEDS=${SEEDS:-0,1,2,3,4}
+MODEL=${MODEL:-world-small-sliver-es}
+NAME=${NAME:-pilot-cpu-la-sliver}
+OUT=${OUT:-_runs/reference/cpu}
+pilot() {  # pilot SEEDS DIR
+  .venv/bin/xltnb reproduce langarith --preset cpu --seeds "$1" --quiet --out "$2" --set threads=1 \
+    --set "models=[$MODEL]" --set 'model_pairs={}' --set 'pairs=["es:fr"]' --set 'la_assets=package'
+}
+evens=$(tr , '\n' <<<"$SEEDS" | awk 'NR % 2 == 1' | paste -sd,)
+odds=$(tr , '\n' <<<"$SEEDS" | awk 'NR % 2 == 0' | paste -sd,)
+pilot "$evens" "$OUT/la-regime-a" & a=$!
+[[ -z $odds ]] || pilot "$odds" "$OUT/la-regime-b"
+wait $a
+dirs=("$OUT/la-regime-a/langarith"); [[ -z $odds ]] || dirs+=("$OUT/la-regime-b/langarith")
+.venv/bin/python tools/measured.py "$NAME" --runs "${dirs[@]}" --also mlm_loss.jsonl \
+  --what "the language-arithmetic pilot in MAD-X's regime on $MODEL: language adapters en, fr (related), es and es on\
+ 200 sentences (es_small) trained on it, the task adapter on English; target es, seeds $SEEDS: test accuracy per adapter\
+ and merge, held-out MLM loss adapter x language" \
+  --where "$(nproc) cores, $(uname -m), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
+  --command "SEEDS=$SEEDS MODEL=$MODEL NAME=$NAME bash tools/la_regime_pilot.sh" --world '{"order": "mixed", "paws_lexical": 0}'
