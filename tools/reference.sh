@@ -13,8 +13,8 @@
 #
 # PARTS picks the parts to run, a comma list of encoders, mothello, metapretrain, langarith, controls, realtext
 # (default: the first four; `controls` always appends to reference-cpu: SALT's headline arm with the usage
-# filter and a substitute table per seed, the compute-matched baseline `baseline-2x`, RS-DA drawn per seed, and the equal-update baseline,
-# whose records must equal the shipped ones: tools/measured.py refuses another value);
+# filter and a substitute table per seed, the compute-matched baseline `baseline-2x`, RS-DA drawn per seed, and the
+# equal-update baseline, whose records must equal the shipped ones: tools/measured.py refuses another value);
 # APPEND=1 adds the new seeds' records to the shipped files instead of replacing them (tools/measured.py --append
 # refuses a record a file holds with another value). The shipped reference-cpu is seeds 0-4 (2026-11-23) and seeds 5-9
 # (2026-11-24, the command above, about 70 minutes on 2 cores), by the same protocol; reference-cpu-langarith has seeds

@@ -298,8 +298,8 @@ def _langarith_notes(rows, recs) -> list[str]:
             f"moves target accuracy the other way ({d}): the source adapter serves the target better than its own, "
             "and the merges are judged against that." if r['verdict'] == 'contradicted' else
             f"does not move target accuracy beyond the seed noise ({d}): there is nothing for a merge to move, so every "
-            "merge claim is not measurable on it. That is a finding of its own: an encoder pretrained on the target "
-            "leaves its language adapter little to add."))
+            "merge claim is not measurable on it. Where the encoder was pretrained on the target, that is a finding of "
+            "its own: the language adapter has little left to add."))
     return out
 
 NOTES = {'salt': _salt_notes, 'robust': _robust_notes,  # paper -> (its rows, its records) -> more sentences

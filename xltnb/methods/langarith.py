@@ -458,6 +458,8 @@ def pairs_by_model(p: dict,  # the page's parameters: `models`, and `model_pairs
     own = p.get('model_pairs') or {}
     if bad := [m for m in own if m not in p['models']]:
         raise ValueError(f"model_pairs names {', '.join(map(repr, bad))}, not among models ({', '.join(p['models'])})")
+    if bad := {m: v for m, v in own.items() if not isinstance(v, (list, tuple))}:
+        raise ValueError(f"model_pairs gives each model a list of 'target:related' pairs, got {bad}")
     return {m: check_pairs(own[m]) if m in own else pairs for m in p['models']}
 
 def check_langarith_params(p: dict,  # the page's checked parameters (`PaperSetup.params`)
