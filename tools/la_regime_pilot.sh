@@ -7,6 +7,8 @@
 #
 #     bash tools/la_regime_pilot.sh   # the sliver pilot: world-small-sliver-es (es 1% of pretraining), pilot-cpu-la-sliver
 #     MODEL=xltnb/assets/world_encoder_holdout_es NAME=pilot-cpu-la-regime bash tools/la_regime_pilot.sh   # es never seen
+#     SET='la_lr=1e-4' NAME=pilot-cpu-la-sliver-lr bash tools/la_regime_pilot.sh   # a page setting changed (SET: a
+#         semicolon list of `--set` values), here the language adapters at the paper's rate
 #
 # The testbed is built out (a reference of ten seeds, its claims judged) only when its gate passes decisively: the
 # target's own adapter against the source adapter on target accuracy, by the project's rule (the defaults page).
@@ -14,23 +16,32 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+cpu_name() {  # the CPU's model and whether it has bfloat16 units (bf16 kernels differ by instruction set)
+  local m; m=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
+  if grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo 2>/dev/null; then echo "${m:-unknown CPU} with bf16 units"
+  else echo "${m:-unknown CPU} without bf16 units"; fi
+}
 SEEDS=${SEEDS:-0,1,2,3,4}
 MODEL=${MODEL:-world-small-sliver-es}
 NAME=${NAME:-pilot-cpu-la-sliver}
 OUT=${OUT:-_runs/reference/cpu}
+SET=${SET:-}
+extra=()
+IFS=';' read -ra sets <<<"$SET"
+for s in "${sets[@]}"; do [[ -z ${s// /} ]] || extra+=(--set "$s"); done
 pilot() {  # pilot SEEDS DIR
   .venv/bin/xltnb reproduce langarith --preset cpu --seeds "$1" --quiet --out "$2" --set threads=1 \
-    --set "models=[$MODEL]" --set 'model_pairs={}' --set 'pairs=["es:fr"]' --set 'la_assets=package'
+    --set "models=[$MODEL]" --set 'model_pairs={}' --set 'pairs=["es:fr"]' --set 'la_assets=package' "${extra[@]}"
 }
 evens=$(tr , '\n' <<<"$SEEDS" | awk 'NR % 2 == 1' | paste -sd,)
 odds=$(tr , '\n' <<<"$SEEDS" | awk 'NR % 2 == 0' | paste -sd,)
-pilot "$evens" "$OUT/la-regime-a" & a=$!
-[[ -z $odds ]] || pilot "$odds" "$OUT/la-regime-b"
+pilot "$evens" "$OUT/$NAME-a" & a=$!
+[[ -z $odds ]] || pilot "$odds" "$OUT/$NAME-b"
 wait $a
-dirs=("$OUT/la-regime-a/langarith"); [[ -z $odds ]] || dirs+=("$OUT/la-regime-b/langarith")
+dirs=("$OUT/$NAME-a/langarith"); [[ -z $odds ]] || dirs+=("$OUT/$NAME-b/langarith")
 .venv/bin/python tools/measured.py "$NAME" --runs "${dirs[@]}" --also mlm_loss.jsonl \
-  --what "the language-arithmetic pilot in MAD-X's regime on $MODEL: language adapters en, fr (related), es and es on\
+  --what "the language-arithmetic pilot in MAD-X's regime on $MODEL${SET:+ ($SET)}: language adapters en, fr (related), es and es on\
  200 sentences (es_small) trained on it, the task adapter on English; target es, seeds $SEEDS: test accuracy per adapter\
  and merge, held-out MLM loss adapter x language" \
-  --where "$(nproc) cores, $(uname -m), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
-  --command "SEEDS=$SEEDS MODEL=$MODEL NAME=$NAME bash tools/la_regime_pilot.sh" --world '{"order": "mixed", "paws_lexical": 0}'
+  --where "$(nproc) cores, $(uname -m), $(cpu_name), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
+  --command "SEEDS=$SEEDS MODEL=$MODEL NAME=$NAME${SET:+ SET='$SET'} bash tools/la_regime_pilot.sh" --world '{"order": "mixed", "paws_lexical": 0}'
