@@ -129,6 +129,8 @@ def test_measured_tool_ships_a_run_with_its_provenance(tmp_path):
     assert {x['measured'] for x in got} == {'grid.jsonl'}
     assert ((meta['what'], meta['measured'], meta['command'], meta['params'], meta['n_records'])
             == ('W', 'here', 'C', {'max_steps': 7}, 2))
+    from xltnb.core import cpu_bf16  # the shipping machine's CPU, with whether it has bf16 units (kernels differ by it)
+    assert meta['cpu'].endswith(', with bf16 units' if cpu_bf16() else ', without bf16 units'), meta['cpu']
     bad = subprocess.run(args[:3] + ['grid.jsonl'] + args[4:], capture_output=True, text=True)
     assert bad.returncode == 2
     assert "NAME is a bare file stem such as 'salt-cpu-world-paws', got 'grid.jsonl'" in bad.stderr
@@ -214,6 +216,7 @@ def test_measured_tool_appends_new_seeds_to_a_reference(tmp_path):
             == ('W, seeds 0,1', 'monday; tuesday', 'Cmonday then Ctuesday', 4, [0, 1]))
     assert [(p['measured'], p['params'], p.get('seeds')) for p in meta['parts']] == [
         ('monday', {'seeds': [0]}, None), ('tuesday', {'seeds': [1]}, [1])]
+    assert all(p['cpu'].endswith('bf16 units') for p in meta['parts']), meta['parts']  # each part names its CPU
     assert {x['order'] for x in got} == {'mixed'}
     again = ship(second, 'wednesday', '--append')  # seed 1 is there already, with the same values: nothing new
     assert again.returncode == 2 and 'every record is in ref.jsonl already (same values)' in again.stderr

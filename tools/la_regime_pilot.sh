@@ -16,11 +16,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
-cpu_name() {  # the CPU's model and whether it has bfloat16 units (bf16 kernels differ by instruction set)
-  local m; m=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
-  if grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo 2>/dev/null; then echo "${m:-unknown CPU} with bf16 units"
-  else echo "${m:-unknown CPU} without bf16 units"; fi
-}
 SEEDS=${SEEDS:-0,1,2,3,4}
 MODEL=${MODEL:-world-small-sliver-es}
 NAME=${NAME:-pilot-cpu-la-sliver}
@@ -43,5 +38,5 @@ dirs=("$OUT/$NAME-a/langarith"); [[ -z $odds ]] || dirs+=("$OUT/$NAME-b/langarit
   --what "the language-arithmetic pilot in MAD-X's regime on $MODEL${SET:+ ($SET)}: language adapters en, fr (related), es and es on\
  200 sentences (es_small) trained on it, the task adapter on English; target es, seeds $SEEDS: test accuracy per adapter\
  and merge, held-out MLM loss adapter x language" \
-  --where "$(nproc) cores, $(uname -m), $(cpu_name), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
+  --where "$(nproc) cores, $(uname -m), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
   --command "SEEDS=$SEEDS MODEL=$MODEL NAME=$NAME${SET:+ SET='$SET'} bash tools/la_regime_pilot.sh" --world '{"order": "mixed", "paws_lexical": 0}'

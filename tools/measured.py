@@ -15,14 +15,24 @@ With `--append`, the records join those already in NAME.jsonl (more seeds for a 
 record that measures what one already there measures (same fields, bookkeeping aside) is kept once if it carries the
 same value and refused if not (the protocol is deterministic: another value is another protocol); NAME.json's `what`
 gains the seeds the file now holds, and it keeps each part's provenance under `parts`, the first being what the file
-held before."""
+held before. NAME.json (and each appended part) names the CPU of the machine that ships it (`cpu`: its model and
+whether it has bfloat16 units), as every script here ships right where it ran: bf16 kernels differ by CPU kind, so a
+real-text rerun reproduces a seed only on the CPU kind that measured it."""
 import argparse, json, shutil, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from xltnb.core import read_jsonl
+from xltnb.core import cpu_bf16, read_jsonl
 from xltnb.results import BOOKKEEPING, MEASURED_DIR
+
+
+def cpu_description() -> str:
+    "This machine's CPU model (from /proc/cpuinfo where there is one) and whether it has bfloat16 units."
+    import platform
+    try: model = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), '')
+    except OSError: model = ''
+    return f"{model or platform.processor() or 'unknown CPU'}, {'with' if cpu_bf16() else 'without'} bf16 units"
 
 
 def main(argv=None):
@@ -61,7 +71,8 @@ def main(argv=None):
         ap.error(f"--world takes the world options order and paws_lexical as a JSON object, got {a.world!r}")
     a.to.mkdir(parents=True, exist_ok=True)
     keys = ('versions', 'python', 'platform', 'params', 'protocol', 'departures', 'seconds', 'runs')
-    meta = dict(what=a.what, measured=a.where, command=a.command, n_records=n, **({'world': world} if world else {}),
+    meta = dict(what=a.what, measured=a.where, cpu=cpu_description(), command=a.command, n_records=n,
+                **({'world': world} if world else {}),
                 **({k: c[k] for k in keys if k in c} if len(dirs) == 1 else
                    {'versions': c.get('versions'), 'python': c.get('python'),
                     'runs': {p: {k: v[k] for k in keys if k in v and k not in ('versions', 'python')}

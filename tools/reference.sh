@@ -26,11 +26,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
-cpu_name() {  # the CPU's model and whether it has bfloat16 units (bf16 kernels differ by instruction set)
-  local m; m=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
-  if grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo 2>/dev/null; then echo "${m:-unknown CPU} with bf16 units"
-  else echo "${m:-unknown CPU} without bf16 units"; fi
-}
 SEEDS=${SEEDS:-0,1,2,3,4}
 PARTS=${PARTS:-encoders,mothello,metapretrain,langarith}
 APPEND=${APPEND:-}
@@ -43,7 +38,7 @@ unless_append() { [[ -n $APPEND ]] || printf '%s' "$1"; }  # the seeds in a file
 ship() {  # ship RUN_DIR(s) as measured records NAME: ship NAME WHAT COMMAND DIR [DIR ...]
   local name=$1 what=$2 cmd=$3; shift 3
   .venv/bin/python tools/measured.py "$name" ${APPEND:+--append} --runs "$@" --what "$what" \
-    --where "$(nproc) cores, $(uname -m), $(cpu_name), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
+    --where "$(nproc) cores, $(uname -m), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
     --command "$cmd${APPEND:+ (APPEND=1)}" --world '{"order": "mixed", "paws_lexical": 0}'
 }
 OUT=${OUT:-_runs/reference/cpu}
