@@ -230,9 +230,11 @@ class Reference:
 REFERENCES: dict[str, dict] = {}
 
 def add_claim(c: Claim) -> Claim:
-    "Register a claim under its paper in `REFERENCES` (once: registering an equal claim again is a no-op)."
+    "Register a claim under its paper in `REFERENCES`; a claim of the same paper and words replaces the earlier one."
     claims = REFERENCES.setdefault(c.paper, {'claims': [], 'numbers': []})['claims']
-    if c not in claims: claims.append(c)
+    same = [i for i, x in enumerate(claims) if x.text == c.text]
+    if same: claims[same[0]] = c  # a re-run cell, or a notebook beside its exported module: new function objects
+    else: claims.append(c)
     return c
 
 def add_reference(r: Reference) -> Reference:
