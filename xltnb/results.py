@@ -574,5 +574,7 @@ def identity_text(ident: dict) -> str:
          f"{ident['identical']:,} of them carry the reference's value")
     if ident['identical'] == ident['shared']: return s + ' exactly: the rerun reproduces the reference.'
     w = ident['worst']
+    where = w.get('lang') or (f"{w['lang_a']}→{w['lang_b']}" if w.get('lang_a') else '')  # a language, or a pair
+    what = ' '.join(filter(None, (w.get('metric'), where)))
     return s + (f"; {ident['shared'] - ident['identical']:,} differ, the most by {ident['max_diff']:.4g} "
-                f"({w.get('method')}, {w.get('task')}, seed {w.get('seed')}, {w.get('metric')} {w.get('lang', '')}).")
+                f"({w.get('method')}, {w.get('task')}, seed {w.get('seed')}, {what}).")
