@@ -162,25 +162,42 @@ def test_corrupt_results_are_not_trusted(smoke_run, tmp_path, xltnb_bin):
 
 def test_the_cpu_report_checks_a_rerun_against_the_reference_seed_by_seed(tmp_path):
     """A cpu run whose language-arithmetic records are the reference's own seeds 0-2 reproduces it exactly; the same
-    run with one value changed is reported as differing, by how much and where."""
+    run with one value changed is reported as differing, by how much and where. The baseline page's real-text rerun
+    (msg-para seed 0, here the shipped rerun of that seed on an AMD EPYC) is checked against the real-text reference,
+    and against that shipped rerun where the CPU kinds differ; where the page left real text out, the report says
+    why."""
+    from xltnb.core import cpu_description
     from xltnb.reproduce import build_report
-    from xltnb.results import MEASURED_DIR
+    from xltnb.results import MEASURED_DIR, measured_records
     ref = [json.loads(l) for l in (MEASURED_DIR/'reference-cpu-langarith.jsonl').read_text().splitlines() if l.strip()]
     rerun = [r for r in ref if r['seed'] in (0, 1, 2)]
-    status = [dict(paper='langarith', preset='cpu', ok=True, error=None, wall_s=1.0, seeds=[0, 1, 2])]
+    rt0, rt_meta = measured_records('rerun-cpu-realtext-seed0.jsonl')
+    rt0 = [{k: v for k, v in dict(r, paper='baseline').items() if k != 'measured'} for r in rt0]  # as the page has them
+    status = [dict(paper=p, preset='cpu', ok=True, error=None, wall_s=1.0, seeds=[0, 1, 2])
+              for p in ('baseline', 'langarith')]
 
-    def report_text(recs, name):
-        d = tmp_path/name; (d/'langarith').mkdir(parents=True)
+    def report_text(recs, name, baseline=(), skipped=''):
+        d = tmp_path/name; (d/'langarith').mkdir(parents=True); (d/'baseline').mkdir()
         (d/'langarith'/'results.jsonl').write_text(''.join(json.dumps(r) + '\n' for r in recs))
+        if baseline: (d/'baseline'/'results.jsonl').write_text(''.join(json.dumps(r) + '\n' for r in baseline))
+        (d/'baseline'/'config.json').write_text(json.dumps(dict(realtext_skipped=skipped) if skipped else {}))
         (d/'status.json').write_text(json.dumps(status))
         assert 'FAILED' not in (build_report(d, 'cpu', progress=False) or '')
         nb = json.loads((d/'report.ipynb').read_text())
         return '\n'.join(''.join(o.get('data', {}).get('text/markdown', ''))
                          for c in nb['cells'] for o in c.get('outputs', []))
 
-    same = report_text(rerun, 'same')
+    same = report_text(rerun, 'same', baseline=rt0)
     assert f'shares {len(rerun)} records with the reference (seeds 0, 1, 2), and {len(rerun)} of them carry' in same
     assert 'exactly: the rerun reproduces the reference' in same
+    n_rt = sum(1 for r in rt0 if r.get('run'))  # the fine-tuned arm's records (the surface floor is no run)
+    assert f'shares {n_rt} records with the reference (seed 0)' in same  # real text: the baseline page's seed 0
+    if cpu_description() == rt_meta['cpu']:  # this machine's CPU kind measured the shipped rerun: the check is on it
+        assert f"{n_rt} records with `rerun-cpu-realtext-seed0.jsonl` (seed 0), and {n_rt} of them carry" in same
+    else:
+        assert f"`rerun-cpu-realtext-seed0.jsonl`, measured on {rt_meta['cpu']}, carries the reference's value" in same
+    left = report_text(rerun, 'left', skipped='real text left out: its cpu protocol trains in bf16 autocast')
+    assert 'The baseline page: real text left out: its cpu protocol trains in bf16 autocast.' in left
     i = next(k for k, r in enumerate(rerun) if r['method'] == 'langarith' and r['metric'] == 'accuracy')
     changed = [dict(r, value=r['value'] + 0.05) if k == i else r for k, r in enumerate(rerun)]
     text = report_text(changed, 'changed')

@@ -217,7 +217,7 @@ def test_realtext_runs_under_the_realtext_protocol_at_smoke_and_gpu():
     defaults = {k: p.default for k, p in notebook_params('salt').items()}  # smoke.yaml: what differs from them
     smoke, cpu, gpu = ({**defaults, **yaml.safe_load((ROOT / 'configs' / 'salt' / f'{p}.yaml').read_text())}
                        for p in ('smoke', 'cpu', 'gpu'))
-    assert smoke['realtext'] and not cpu['realtext'] and gpu['realtext']  # cpu: the main job runs none
+    assert smoke['realtext'] and not cpu['realtext'] and gpu['realtext']  # cpu: real text on the baseline page
     assert gpu['rt_methods'] == ['baseline', 'baseline-2x', 'salt', 'salt-cs', 'salt-mixup']
     assert not REALTEXT['gpu'].encoder  # gpu: e5-small fully fine-tuned
     ns = _head_cells(**smoke)

@@ -23,16 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from xltnb.core import cpu_bf16, read_jsonl
+from xltnb.core import cpu_description, read_jsonl
 from xltnb.results import BOOKKEEPING, MEASURED_DIR
-
-
-def cpu_description() -> str:
-    "This machine's CPU model (from /proc/cpuinfo where there is one) and whether it has bfloat16 units."
-    import platform
-    try: model = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), '')
-    except OSError: model = ''
-    return f"{model or platform.processor() or 'unknown CPU'}, {'with' if cpu_bf16() else 'without'} bf16 units"
 
 
 def main(argv=None):

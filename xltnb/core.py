@@ -16,7 +16,8 @@ import platformdirs, yaml
 __all__ = ['DEVICES', 'HUB_HOST', 'PRESETS', 'seed_everything', 'available_devices', 'get_device', 'keep_freed_memory',
            'set_threads', 'runs_root', 'run_dir', 'atomic_write_text', 'write_jsonl', 'read_jsonl', 'cache_dir',
            'config_content', 'content_hash', 'cache_path', 'hub_reachable', 'ParamError', 'validate_params',
-           'ResourceUnavailable', 'cpu_bf16', 'runnable_presets', 'require_resources', 'weights_digest']
+           'ResourceUnavailable', 'cpu_bf16', 'cpu_description', 'bf16_emulated', 'runnable_presets',
+           'require_resources', 'weights_digest']
 
 # %% ../nbs/00_core.ipynb #8a02afd1
 def seed_everything(seed: int,  # the seed for python, numpy and torch
@@ -237,6 +238,18 @@ def cpu_bf16() -> bool:
     import torch
     return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
+def cpu_description() -> str:
+    """This machine's CPU model (from /proc/cpuinfo where there is one) and whether it has bfloat16 units: the CPU kind
+    a measured file names, since bf16 kernels round differently on different kinds."""
+    import platform
+    try: model = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), '')
+    except OSError: model = ''
+    return f"{model or platform.processor() or 'unknown CPU'}, {'with' if cpu_bf16() else 'without'} bf16 units"
+
+def bf16_emulated() -> bool:
+    "Would bf16 autocast training be emulated here: no GPU, a CPU without bfloat16 units, no `XLTNB_ALLOW_SLOW_BF16=1`?"
+    return 'cuda' not in available_devices() and not cpu_bf16() and os.environ.get('XLTNB_ALLOW_SLOW_BF16') != '1'
+
 def runnable_presets(gpu: bool | None = None, hub: bool | None = None) -> list[str]:
     "Presets whose needs this machine meets (probes the GPU and the hub unless told)."
     gpu = ('cuda' in available_devices()) if gpu is None else gpu
@@ -256,7 +269,7 @@ def require_resources(preset: str,  # one of PRESETS
     allow_cpu = os.environ.get('XLTNB_ALLOW_CPU', '0') == '1'
     lacks = (['a CUDA GPU'] if need_gpu and not allow_cpu and 'cuda' not in available_devices() else []) + \
             (['the model hub (offline or HF_HUB_OFFLINE=1)'] if need_hub and not hub_reachable() else [])
-    if bf16 and 'cuda' not in available_devices() and not cpu_bf16() and os.environ.get('XLTNB_ALLOW_SLOW_BF16') != '1':
+    if bf16 and bf16_emulated():
         import torch
         raise ResourceUnavailable(
             f"preset {preset!r} trains in bf16 autocast, and this CPU ({torch.backends.cpu.get_cpu_capability()}) has no "

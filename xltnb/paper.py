@@ -10,7 +10,8 @@ from pathlib import Path
 
 from IPython.display import Markdown
 
-from .core import PRESETS, ParamError, atomic_write_text, require_resources, set_threads, validate_params
+from .core import (PRESETS, ParamError, atomic_write_text, bf16_emulated, cpu_description, require_resources,
+                        set_threads, validate_params)
 from .protocol import Protocol, needs_hub, on_hub, protocol as shared_protocol
 from .results import measured_path
 from .tasks import TASKS, load_kw
@@ -115,6 +116,7 @@ class PaperSetup:
     measured: dict = field(default_factory=dict)  # parameter -> the file(s) of the measured runs it names
     versioned: tuple = ()  # modules beyond VERSIONED whose versions the run record names
     realtext: Protocol | None = None  # the real-text protocol at the preset with its departures (`realtext: true`)
+    rt_skipped: str = ''  # why real text was asked for and left out on this machine (`rt_skip_slow: true`); '': not
 
     @property
     def seeds(self) -> list:
@@ -140,6 +142,7 @@ class PaperSetup:
         return dict(paper=self.paper, params=self.params,
                     **(dict(protocol=dataclasses.asdict(P), departures=P.departures) if P else {}),
                     **(dict(realtext=dataclasses.asdict(RT)) if RT else {}),
+                    **(dict(realtext_skipped=self.rt_skipped) if self.rt_skipped else {}),
                     versions=versions(*self.versioned), python=platform.python_version(), platform=platform.platform(),
                     **extra)
 
@@ -184,6 +187,16 @@ def _realtext(params: dict) -> Protocol | None:
     try: return shared_protocol(params['preset'], params.get('rt_protocol', {}), params.get('why', ''), testbed='realtext')
     except ValueError as e: raise ParamError(f"realtext: {e} (set realtext: false to run the world only)") from None
 
+def _rt_skipped(params: dict, RT: Protocol | None, emulated: bool | None = None) -> str:
+    """Why a page given `rt_skip_slow: true` leaves its real text out here ('': it runs): the protocol trains in bf16
+    autocast and this machine would emulate it (`emulated`; default `bf16_emulated()`). Without `rt_skip_slow`,
+    `require_resources` stops the page instead."""
+    if not (RT and RT.bf16 and params.get('rt_skip_slow')): return ''
+    if not (bf16_emulated() if emulated is None else emulated): return ''
+    return (f"real text left out: its {params['preset']} protocol trains in bf16 autocast, which this CPU "
+            f"({cpu_description()}) would emulate, over ten times slower than float32 (`bench/e5_step.py`); it runs on a CPU "
+            "with AVX512-BF16 or AMX, or on a GPU")
+
 def setup_paper(ns: dict,  # the notebook's namespace, `globals()`: its parameters are checked and coerced in place
                 paper: str,  # the notebook's name in nbs/papers ('salt')
                 choices: dict | None = None,  # parameter -> allowed values (of each item, for a list); preset: PRESETS
@@ -202,6 +215,8 @@ def setup_paper(ns: dict,  # the notebook's namespace, `globals()`: its paramete
     _check_bounds(params, at_least or {}, spec)
     P = shared_protocol(params['preset'], params['protocol'], params.get('why', '')) if 'protocol' in params else None
     RT = _realtext(params)
+    skipped = _rt_skipped(params, RT)
+    if skipped: RT = None  # the page goes on without it and says why (`PaperSetup.rt_skipped`, the run record)
     found = _measured(params, measured)
     data_dir = P.data_dir if P else params.get('data_dir', '')
     hub = _need_hub(P, data_dir, models, tasks, corpora) or bool(RT and needs_hub(RT))

@@ -136,7 +136,7 @@ REALTEXT: dict[str, Protocol] = {
                     eval_steps={'msg-topic': 150, 'msg-para': 25, 'emoji-topic': 0}, test_size=200, pair_size=50,
                     pair_langs=('en', 'de', 'ru', 'tr', 'zh', 'ko'), seeds=(0, 1, 2, 3, 4), bf16=True,
                     encoder=dict(trim=True, freeze=True),
-                    reference=('reference-cpu-realtext.jsonl',)),  # a real-text rerun is checked on it (the main job runs none)
+                    reference=('reference-cpu-realtext.jsonl',)),  # a rerun is checked on it (the main job: msg-para seed 0)
     # one GPU: e5-small fully fine-tuned, every item, ten seeds (XTREME's rate and length; reconstructed epochs)
     'gpu': Protocol('gpu', models=('e5-small',), world='cpu', tasks=REALTEXT_TASKS, steps={t: 0 for t in REALTEXT_TASKS},
                     lr={t: 2e-5 for t in REALTEXT_TASKS}, epochs=3.0, batch_size=32, max_length=128, warmup_ratio=0.1,

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import t as student_t
 
-from .core import read_jsonl, write_jsonl
+from .core import cpu_description, read_jsonl, write_jsonl
 from .langs import SOURCE_LANG, canonical_order
 
 # %% auto #0
@@ -23,7 +23,8 @@ __all__ = ['RECORD_KEYS', 'SUMMARY_KEYS', 'BOOKKEEPING', 'CLAIM_KEY', 'REFERENCE
            'records_frame', 'lang_columns', 'table_stats', 'table', 'pair_matrix', 'pair_summary', 'Claim', 'Reference',
            'add_claim', 'add_reference', 'unit_name', 'verdict', 'unit_mean', 'paired', 'source_gate', 'ceiling_gate',
            'check_claims', 'verdict_text', 'measured_path', 'measured_records', 'step_costs', 'compare',
-           'method_claims', 'prediction_range', 'rerun_check', 'rerun_identity', 'identity_text']
+           'method_claims', 'prediction_range', 'rerun_check', 'rerun_identity', 'identity_text', 'cpu_reruns',
+           'cross_cpu_text']
 
 # %% ../nbs/07_results.ipynb #8d16f621
 RECORD_KEYS = ('paper', 'method', 'task', 'model', 'preset', 'seed', 'split', 'metric', 'value')
@@ -566,15 +567,46 @@ def rerun_identity(records, reference, tol: float = 1e-6) -> dict:
                 seeds=sorted({r.get('seed') for _, r in shared}, key=str), max_diff=worst[0],
                 worst={k: v for k, v in (worst[1] or {}).items() if k not in BOOKKEEPING} if worst[0] > tol else None)
 
-def identity_text(ident: dict) -> str:
+def identity_text(ident: dict,
+                  ref: str = 'the reference',  # what the run was checked against, as the sentence names it
+                 ) -> str:
     "One sentence on `rerun_identity`'s result, for a report."
-    if not ident['shared']: return 'This run shares no record with the reference (no seed, task or arm in common).'
+    if not ident['shared']: return f'This run shares no record with {ref} (no seed, task or arm in common).'
     seeds = f"seed{'s' if len(ident['seeds']) > 1 else ''} {', '.join(map(str, ident['seeds']))}"
-    s = (f"Seed by seed: this run shares {ident['shared']:,} records with the reference ({seeds}), and "
-         f"{ident['identical']:,} of them carry the reference's value")
-    if ident['identical'] == ident['shared']: return s + ' exactly: the rerun reproduces the reference.'
+    s = (f"Seed by seed: this run shares {ident['shared']:,} records with {ref} ({seeds}), and "
+         f"{ident['identical']:,} of them carry its value")
+    if ident['identical'] == ident['shared']: return s + f' exactly: the rerun reproduces {ref}.'
     w = ident['worst']
     where = w.get('lang') or (f"{w['lang_a']}→{w['lang_b']}" if w.get('lang_a') else '')  # a language, or a pair
     what = ' '.join(filter(None, (w.get('metric'), where)))
     return s + (f"; {ident['shared'] - ident['identical']:,} differ, the most by {ident['max_diff']:.4g} "
                 f"({w.get('method')}, {w.get('task')}, seed {w.get('seed')}, {what}).")
+
+def cpu_reruns(reference: str) -> list[str]:
+    "Shipped measured files that rerun seeds of `reference` on another CPU kind (their provenance's `rerun_of`)."
+    return sorted(p.with_suffix('.jsonl').name for p in MEASURED_DIR.glob('*.json')
+                  if json.loads(p.read_text()).get('rerun_of') == reference and p.with_suffix('.jsonl').is_file())
+
+def cross_cpu_text(records,  # the rerun's records
+                   reference: str,  # the shipped reference it was checked against (a measured file's name)
+                   ident: dict,  # `rerun_identity(records, <the reference's records>)`
+                   cpu: str = '',  # this machine's CPU kind ('': `cpu_description()`)
+                  ) -> str:
+    """Where a rerun of a bf16 protocol does not reproduce `reference` exactly, what the shipped reruns of its seeds on
+    other CPU kinds (`cpu_reruns`) say: one measured on this CPU kind is the seed-by-seed check instead; the others
+    show how far two CPU kinds differ ('' when the rerun reproduces the reference, or there is no such file)."""
+    if not ident['shared'] or ident['identical'] == ident['shared']: return ''
+    cpu, out = cpu or cpu_description(), []
+    ref_recs = measured_records(reference)[0]
+    for name in cpu_reruns(reference):
+        recs, meta = measured_records(name)
+        if meta.get('cpu') == cpu:
+            out.append(f"bf16 kernels round differently on different CPU kinds, and `{name}` reruns the reference's seed(s) "
+                       f"on this machine's kind ({cpu}). " + identity_text(rerun_identity(records, recs), f"`{name}`"))
+        else:
+            d = rerun_identity(recs, ref_recs)
+            out.append(f"bf16 kernels round differently on different CPU kinds: `{name}`, measured on {meta.get('cpu', '?')}, "
+                       f"carries the reference's value in {d['identical']:,} of its {d['shared']:,} shared records "
+                       f"(the most apart by {d['max_diff']:.4g}), so a difference here need not mean other code.")
+    return ' '.join(out)
+
