@@ -22,13 +22,13 @@ from ..viz import show
 
 # %% auto #0
 __all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'LA_TASKS', 'SOURCE', 'TIES_SOURCE', 'CLAIMS', 'lang_adapter_config',
-           'task_adapter_config', 'madx_model', 'adapter_state', 'add_language_adapter', 'adapter_mlm_loss',
-           'train_language_adapter', 'encoder_digest', 'ship_language_adapter', 'adapter_to_safetensors',
-           'add_task_adapter', 'use_language', 'train_task_adapter', 'merge_adapters', 'lambda_curve', 'select_lambda',
-           'ties_merge', 'check_pairs', 'language_arithmetic', 'lambda_figure', 'lambda_inspector', 'langarith_setup',
-           'adapter_languages', 'model_adapters', 'pairs_by_model', 'check_langarith_params', 'language_texts',
-           'AdapterTexts', 'adapter_corpora', 'LangarithRun', 'run_langarith', 'adapter_matters', 'adapter_gate',
-           'merge_gain']
+           'task_adapter_config', 'madx_model', 'adapter_state', 'add_language_adapter', 'carries_embeddings',
+           'use_embeddings', 'adapter_embeddings', 'set_embeddings', 'adapter_mlm_loss', 'train_language_adapter',
+           'encoder_digest', 'ship_language_adapter', 'adapter_to_safetensors', 'add_task_adapter', 'use_language',
+           'train_task_adapter', 'merge_adapters', 'lambda_curve', 'select_lambda', 'ties_merge', 'check_pairs',
+           'language_arithmetic', 'lambda_figure', 'lambda_inspector', 'langarith_setup', 'adapter_languages',
+           'model_adapters', 'pairs_by_model', 'check_langarith_params', 'language_texts', 'AdapterTexts',
+           'adapter_corpora', 'LangarithRun', 'run_langarith', 'adapter_matters', 'adapter_gate', 'merge_gain']
 
 # %% ../../nbs/13_langarith.ipynb #f54d6c3c
 def lang_adapter_config(reduction: float = 2,  # bottleneck reduction factor (paper: 2)
@@ -77,6 +77,34 @@ def add_language_adapter(model, lang: str,  # adapter name, usually the language
         torch.manual_seed(init_seed)
         model.add_adapter(lang, config=config or lang_adapter_config(), overwrite_ok=True)
 
+def carries_embeddings(model, name: str) -> bool:
+    "Does adapter `name` carry its own input embeddings (`train_language_adapter(..., embeddings=True)`, or a merge)?"
+    return name != 'default' and name in getattr(model, 'loaded_embeddings', {})
+
+def use_embeddings(model, name: str | None) -> None:
+    """Activate the input embeddings adapter `name` carries, else the base encoder's ('default'); the masked-LM
+    decoder is tied to the active ones, as the base's is to its own."""
+    name = name if name and carries_embeddings(model, name) else 'default'
+    if model.active_embeddings != name: model.set_active_embeddings(name)
+    model.tie_weights()
+
+def adapter_embeddings(model, name: str | None) -> torch.Tensor:
+    "The input embedding matrix adapter `name` runs with: its own, else the base encoder's."
+    key = name if name and carries_embeddings(model, name) else 'default'
+    return model.get_input_embeddings().weight if model.active_embeddings == key else model.loaded_embeddings[key].weight
+
+def set_embeddings(model, name: str,  # the adapter that carries them
+                   weight: torch.Tensor | None,  # its embedding matrix (None: it carries none)
+                  ) -> None:
+    "Give adapter `name` its own input embeddings (a frozen copy of `weight`), or drop them (None)."
+    if model.active_embeddings == name: use_embeddings(model, 'default')  # the active module is written back on a switch
+    if weight is None:
+        getattr(model, 'loaded_embeddings', {}).pop(name, None); return
+    if 'default' not in model.loaded_embeddings: model.loaded_embeddings['default'] = model.get_input_embeddings()
+    emb = torch.nn.Embedding(*weight.shape, padding_idx=model.get_input_embeddings().padding_idx)
+    with torch.no_grad(): emb.weight.copy_(weight.detach())
+    model.loaded_embeddings[name] = emb.requires_grad_(False).to(weight.device)
+
 # %% ../../nbs/13_langarith.ipynb #1b80bb37
 def _mlm_dataset(tokenizer, texts, max_length: int):
     ds = datasets.Dataset.from_dict({'text': list(texts)})
@@ -95,15 +123,17 @@ def adapter_mlm_loss(model, tokenizer, adapter: str | None,  # the language adap
     "Mean masked-LM cross-entropy on `sentences` with language adapter `adapter` under the MLM head (fixed masks)."
     from xltnb.encoders import masked_batches
     tot, n = 0.0, 0
-    was = model.training, model.active_adapters, model.active_head
+    was = model.training, model.active_adapters, model.active_head, model.active_embeddings
     model.eval(); model.active_head = MLM_HEAD
     model.active_adapters = adapter  # `set_active_adapters`: no change to which parameters train
+    use_embeddings(model, adapter)  # its own input embeddings where it carries them
     dev = next(model.parameters()).device
     with torch.no_grad():
         for x, att, m, ids in masked_batches(tokenizer, sentences, prob, seed, batch_size, max_length):
             logits = model(input_ids=x.to(dev), attention_mask=att.to(dev)).logits
             tot += torch.nn.functional.cross_entropy(logits.cpu()[m], ids[m], reduction='sum').item(); n += m.sum().item()
     model.active_adapters, model.active_head = was[1], was[2]
+    use_embeddings(model, was[3])
     model.train(was[0])
     return tot / max(n, 1)
 
@@ -133,21 +163,29 @@ def train_language_adapter(model, tokenizer, lang: str,  # adapter name
                            heldout: dict | None = None,  # lang -> held-out sentences: the loss curves (`adapter_mlm_loss`)
                            eval_every: int = 0,  # steps between curve points (0: only before and after training)
                            shipped=None,  # a folder of shipped adapters (`ship_language_adapter`), read by key first
+                           embeddings: bool = False,  # the adapter also carries its own input embeddings, trained
+                           #   with it (from the base's): for a language the base encoder covers poorly
                            progress: bool = False) -> dict:
     """Train language adapter `lang` with MLM on `texts`, encoder and heads frozen, or reload it: from `shipped` (the
-    adapter with this key), else from `out_dir`. Returns its run info; `source` says which of the three it was."""
+    adapter with this key), else from `out_dir`. Returns its run info; `source` says which of the three it was.
+    With `embeddings`, the adapter trains its own copy of the input embeddings too (tied to the masked-LM decoder
+    while it is active), saved beside it as `embeddings.safetensors`; `use_language` activates them."""
     info = dict(lang=lang, n_texts=len(texts), init_seed=init_seed, seed=seed, max_steps=max_steps, lr=lr,
                 batch_size=batch_size, max_length=max_length, data=content_hash(list(texts)),
-                encoder=encoder_digest(model))
+                encoder=encoder_digest(model)) | (dict(embeddings=True) if embeddings else {})
     key = content_hash(info)
     for src, d in (('shipped', Path(shipped) / f'{lang}-{key}' if shipped else None),
                    ('reloaded', Path(out_dir) if out_dir else None)):
         if d and (d / 'info.json').exists() and json.loads((d / 'info.json').read_text())['key'] == key:
             model.load_adapter(str(d / 'adapter'), load_as=lang, set_active=False, use_safetensors=True)
+            set_embeddings(model, lang, load_file(d / 'embeddings.safetensors')['weight'] if embeddings else None)
             return json.loads((d / 'info.json').read_text()) | dict(source=src, folder=str(d))
     done = Path(out_dir) / 'info.json' if out_dir else None
     add_language_adapter(model, lang, init_seed)
-    model.train_adapter(lang); _freeze_heads(model); model.active_head = MLM_HEAD
+    set_embeddings(model, lang, adapter_embeddings(model, None) if embeddings else None)  # from the base's
+    model.active_head = MLM_HEAD; use_embeddings(model, lang)  # the decoder tied to them: the MLM head first
+    model.train_adapter(lang, train_embeddings=embeddings); _freeze_heads(model)
+    if embeddings: model.get_input_embeddings().weight.requires_grad = True  # tied to the decoder _freeze_heads froze
     args = TrainingArguments(output_dir=str(out_dir or tempfile.mkdtemp()), seed=seed, data_seed=seed, learning_rate=lr,
                              max_steps=max_steps, per_device_train_batch_size=batch_size, report_to='none',
                              save_strategy='no', logging_steps=max(1, max_steps // 10), label_names=['labels'],
@@ -159,10 +197,15 @@ def train_language_adapter(model, tokenizer, lang: str,  # adapter name
     curve = _LossCurve(model, tokenizer, lang, heldout or {}, eval_every, max_length, seed)
     if heldout: trainer.add_callback(curve)
     res = trainer.train(); model.eval()
+    if embeddings: model.get_input_embeddings().requires_grad_(False)
+    use_embeddings(model, None)  # the base's embeddings again (the trained ones kept under `lang`)
     info |= dict(key=key, train_loss=res.training_loss,
                  log=[l for l in trainer.state.log_history if 'loss' in l], curve=curve.rows)
     if done:
         model.save_adapter(str(Path(out_dir) / 'adapter'), lang, use_safetensors=True)  # safetensors, not a pickle
+        if embeddings:
+            save_file({'weight': adapter_embeddings(model, lang).detach().contiguous()},
+                      str(Path(out_dir) / 'embeddings.safetensors'))
         atomic_write_text(done, json.dumps(info, indent=1))
     return info | dict(source='trained')
 
@@ -181,6 +224,7 @@ def ship_language_adapter(out_dir,  # a folder `train_language_adapter` saved an
     dest = Path(assets) / f"{info['lang']}-{info['key']}"
     if dest.exists(): shutil.rmtree(dest)
     shutil.copytree(out_dir / 'adapter', dest / 'adapter')
+    if (out_dir / 'embeddings.safetensors').is_file(): shutil.copy2(out_dir / 'embeddings.safetensors', dest)
     adapter_to_safetensors(dest / 'adapter')  # an adapter saved as a pickle (an older run) ships as safetensors
     atomic_write_text(dest / 'info.json', json.dumps(info, indent=1))
     return dest
@@ -217,6 +261,7 @@ def use_language(model, lang: str, task_name: str) -> None:
         raise ValueError(f"no adapter {missing[0]!r}; the model has: {', '.join(model.adapters_config.adapters)}")
     model.active_adapters = Stack(lang, task_name)
     model.active_head = task_name
+    use_embeddings(model, lang)  # its own input embeddings where it carries them, else the base's
 
 # %% ../../nbs/13_langarith.ipynb #33b21861
 def _task_state(model, name: str) -> dict:
@@ -301,6 +346,9 @@ def merge_adapters(model, name: str,  # the new adapter
     if name in model.adapters_config: _delete_adapter(model, name)
     # on base_model: the AdapterModel's own average_adapter drops the invertible adapter (adapters 1.3.0)
     model.base_model.average_adapter(name, [a, b], weights=[lam, 1 - lam], normalize_weights=False)
+    # an adapter that carries its own input embeddings merges them by the same λ (the other's: the base's)
+    set_embeddings(model, name, lam * adapter_embeddings(model, a) + (1 - lam) * adapter_embeddings(model, b)
+                   if carries_embeddings(model, a) or carries_embeddings(model, b) else None)
 
 # %% ../../nbs/13_langarith.ipynb #13e10ae3
 LAMBDA_GRID = tuple(round(0.1 * i, 1) for i in range(11))  # reconstructed: the paper's grid is unknown
@@ -348,6 +396,8 @@ def ties_merge(model, name: str, a: str, b: str,  # the new adapter, the two lan
     if name in model.adapters_config: _delete_adapter(model, name)
     add_language_adapter(model, name, init_seed, config=model.adapters_config.get(a))
     theta0, sa, sb = adapter_state(model, name), adapter_state(model, a), adapter_state(model, b)
+    if emb := carries_embeddings(model, a) or carries_embeddings(model, b):  # input embeddings: their vector from the base's
+        theta0['<emb>'], sa['<emb>'], sb['<emb>'] = (adapter_embeddings(model, x).detach().clone() for x in (None, a, b))
     keys = sorted(theta0)
     tau = torch.stack([torch.cat([(s[x] - theta0[x]).flatten() for x in keys]) for s in (sa, sb)])
     keep = max(1, int(round(k * tau.shape[1])))
@@ -360,6 +410,7 @@ def ties_merge(model, name: str, a: str, b: str,  # the new adapter, the two lan
     for x in keys:
         n = theta0[x].numel(); out[x] = theta0[x] + lam * tau_m[i:i + n].view_as(theta0[x]); i += n
     _set_adapter_state(model, name, out)
+    set_embeddings(model, name, out['<emb>'] if emb else None)
 
 # %% ../../nbs/13_langarith.ipynb #3c184571
 def check_pairs(pairs: list, source: str = 'en') -> list[tuple[str, str]]:
@@ -473,6 +524,9 @@ def check_langarith_params(p: dict,  # the page's checked parameters (`PaperSetu
     pairs = check_pairs(p['pairs'])  # no merge of an adapter with itself (en ⊕ en)
     every = [q for ps in pairs_by_model(p, pairs).values() for q in ps] if 'models' in p else pairs
     check_corpus('la_corpus', p['la_corpus'], adapter_languages(every)[1])
+    if bad := [l for l in p.get('la_embeddings', []) if l not in {t for t, _ in every}]:
+        raise ValueError(f"la_embeddings names {', '.join(map(repr, bad))}, not a target of the pairs "
+                         f"({', '.join(sorted({t for t, _ in every}))}): only a target's adapters carry their own embeddings")
     grid = [round(float(x), 4) for x in p['grid']]
     if not grid or any(not 0 <= x <= 1 for x in grid) or not {0.0, 1.0} <= set(grid):
         raise ValueError(f"grid must lie in [0, 1] and include both ends 0 and 1 (the single adapters), got {p['grid']!r}")
