@@ -9,6 +9,8 @@
 #     MODEL=xltnb/assets/world_encoder_holdout_es NAME=pilot-cpu-la-regime bash tools/la_regime_pilot.sh   # es never seen
 #     SET='la_lr=1e-4' NAME=pilot-cpu-la-sliver-lr bash tools/la_regime_pilot.sh   # a page setting changed (SET: a
 #         semicolon list of `--set` values), here the language adapters at the paper's rate
+#     MODEL=xltnb/assets/world_encoder_holdout_es NAME=pilot-cpu-la-holdout-emb SET='la_embeddings=[es]' \
+#       bash tools/la_regime_pilot.sh   # es never seen, its adapters with their own input embeddings
 #
 # The testbed is built out (a reference of ten seeds, its claims judged) only when its gate passes decisively: the
 # target's own adapter against the source adapter on target accuracy, by the project's rule (the defaults page).
