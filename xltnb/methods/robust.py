@@ -294,7 +294,8 @@ def perturbation_sizes(model, tokenizer, example: dict, at: AdversarialTraining,
     "The adversarial perturbation's ℓ2 size on each token of one example, next to the token's embedding norm."
     fields = fields or next(f for f in PAIR_FIELDS if all(c in example for c in f))
     enc = tokenizer(*[example[f] for f in fields], return_tensors='pt', truncation=True, max_length=128)
-    batch = dict(enc, labels=torch.tensor([int(example.get('label', 0))]))
+    dev = next(model.parameters()).device  # a model Trainer left on a GPU
+    batch = {k: v.to(dev) for k, v in dict(enc, labels=torch.tensor([int(example.get('label', 0))])).items()}
     was = model.training; model.eval()
     p = at.perturb(model, batch)
     model.train(was)

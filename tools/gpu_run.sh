@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The GPU checks, run on a lent GPU machine by the device tool, in the project's root there. Steps, in the order given:
+#   install   the pinned wheels carried in .gpu/whl (tools/gpu_carry.py whl) into a scratch folder ahead of the machine's
+#             own packages (it has torch with CUDA, but transformers 5 and no Jupyter)
+#   world     `xltnb reproduce ... --preset smoke` of every paper with real text off (metapretrain, langarith and
+#             mOthello have none): every world code path on CUDA
+#   bench     bench/gpu_throughput.py: harness vs bare Trainer, tokens/s and MFU
+#   rtdata    the real-text testbed carried in .gpu/rt (tools/gpu_carry.py rt): the Debian files unpacked at their own
+#             paths, e5-small's trimmed weight file through $XLTNB_E5_WEIGHTS
+#   realtext  the smoke of the three real-text papers with real text on, then the report of all six (--resume)
+#   rtprobe   one run of the real-text `gpu` protocol (e5-small fully fine-tuned, baseline, msg-para, seed 0), timed:
+#             what a seed of the gpu real-text reference costs
+# Two calls to one warm machine, since wheels and testbed together exceed what one call carries (64 MiB):
+#   carry [.gpu/whl]: bash tools/gpu_run.sh install world bench
+#   carry [.gpu/rt]:  bash tools/gpu_run.sh install rtdata realtext rtprobe    (install: a no-op when still installed)
+# Logs and results land in $OUT (the device tool brings them back); runs in /tmp/xltnb_runs survive between calls.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-_runs/gpu_out}; mkdir -p "$OUT"
+SITE=/tmp/xltnb_site RUNS=/tmp/xltnb_runs
+export PYTHONPATH=$SITE:$PWD XLTNB_CACHE=/tmp/xltnb_cache PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false \
+       HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 MPLBACKEND=Agg \
+       JUPYTER_PATH=/tmp/xltnb_site/share/jupyter  # nbconvert's templates, installed with its wheel
+xltnb() { python3 -c 'import sys; from xltnb.cli import main; sys.exit(main())' "$@"; }
+step() { echo "== $1 $(date -u +%H:%M:%S)"; }
+ok=0
+for s in "$@"; do
+  step "$s"
+  case $s in
+    install)
+      if [[ -d .gpu/whl ]] && [[ ! -f $SITE/.done ]]; then
+        python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target $SITE .gpu/whl/*.whl \
+          && touch $SITE/.done || { echo "install failed"; exit 1; }
+      fi
+      [[ -f $SITE/.done ]] || { echo "no wheels installed: carry .gpu/whl first"; exit 1; }
+      nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+      python3 -c 'import torch, transformers, adapters, papermill, sys; print(sys.version.split()[0], "torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name(), "transformers", transformers.__version__, "adapters", adapters.__version__)' ;;
+    world)
+      xltnb reproduce baseline salt robust --preset smoke --jobs 3 --quiet --set realtext=false --out $RUNS/world \
+        > "$OUT/world.log" 2>&1; ok=$((ok | $?))
+      xltnb reproduce metapretrain langarith mothello --preset smoke --jobs 3 --quiet --out $RUNS/smoke \
+        >> "$OUT/world.log" 2>&1; ok=$((ok | $?))
+      tail -25 "$OUT/world.log" ;;
+    bench)
+      python3 bench/gpu_throughput.py --json "$OUT/gpu_throughput.json" > "$OUT/bench.log" 2>&1; ok=$((ok | $?))
+      grep -v '^{' "$OUT/bench.log" | tail -22 ;;
+    rtdata)
+      tar -xJf .gpu/rt/realtext-data.tar.xz -C / && ls /usr/share/locale | wc -l ;;
+    realtext)
+      export XLTNB_E5_WEIGHTS=$PWD/.gpu/rt/e5-small-realtext-q4.bin
+      xltnb reproduce all --preset smoke --jobs 3 --quiet --resume --out $RUNS/smoke > "$OUT/realtext.log" 2>&1
+      ok=$((ok | $?)); tail -25 "$OUT/realtext.log" ;;
+    rtprobe)
+      export XLTNB_E5_WEIGHTS=$PWD/.gpu/rt/e5-small-realtext-q4.bin
+      timeout 240 python3 - > "$OUT/rtprobe.log" 2>&1 <<'EOF'
+import json, os, time, torch
+from xltnb.protocol import protocol, run_arm
+P = protocol('gpu', testbed='realtext')
+t = time.time()
+arm = run_arm(P, 'msg-para', 'e5-small', seed=0)
+secs = time.time() - t
+acc = {(r.get('lang') or f"{r.get('lang_a')}-{r.get('lang_b')}"): r['value'] for r in arm.records
+       if r.get('metric') == 'accuracy' and r.get('split') == 'test'}
+print(json.dumps(dict(probe='rt-gpu', task='msg-para', seed=0, seconds=round(secs, 1), device=torch.cuda.get_device_name(),
+                      steps=arm.result.global_step, dev=arm.result.dev_accuracy,
+                      n_records=len(arm.records), en=acc.get('en'), accuracy=acc)))
+EOF
+      ok=$((ok | $?)); tail -5 "$OUT/rtprobe.log" ;;
+    *) echo "unknown step $s; known: install world bench rtdata realtext rtprobe"; exit 2 ;;
+  esac
+done
+step done
+tar -czf "$OUT/runs.tar.gz" --exclude='*.safetensors' --exclude='*.bin' --exclude='checkpoint-*' --exclude='*.pt' \
+  -C /tmp xltnb_runs 2>/dev/null
+ls -la "$OUT"
+exit $ok
