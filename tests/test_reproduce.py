@@ -208,7 +208,7 @@ def test_the_baseline_runs_with_real_text_off(smoke_run, tmp_path, xltnb_bin):
     """`--set realtext=false` runs the world part alone: the page's real-text cells (the alignment table and figures on
     parallel messages) are skipped, not failed (they raised on an empty record list: seen first on a lent GPU)."""
     out, _, _ = smoke_run
-    env = {**os.environ, 'XLTNB_RUNS': str(out/'_runs')}  # the world runs are in the smoke run's store: read, not trained
+    env = {**os.environ, 'XLTNB_RUNS': str(out/'_runs')}  # the world runs are in the smoke run's store: read again
     r = reproduce(xltnb_bin, tmp_path, 'baseline', extra=('--set', 'realtext=false'), env=env)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     recs = [json.loads(l) for l in (tmp_path/'baseline'/'results.jsonl').read_text().splitlines()]

@@ -160,6 +160,14 @@ def test_measured_tool_ships_a_run_with_its_provenance(tmp_path):
     assert meta['n_records'] == 3
     gone = subprocess.run(args + ['--also', 'nope.jsonl'], capture_output=True, text=True)
     assert gone.returncode == 2 and 'nope.jsonl is missing' in gone.stderr
+    # --rerun-of marks a rerun of a shipped reference's seeds on another CPU kind (the report's cpu_reruns finds it)
+    rr = subprocess.run(args[:3] + ['rr'] + args[4:] + ['--rerun-of', 'reference-cpu.jsonl'], capture_output=True,
+                        text=True)
+    assert rr.returncode == 0, rr.stderr
+    assert measured_records(str(tmp_path / 'm' / 'rr.jsonl'))[1]['rerun_of'] == 'reference-cpu.jsonl'
+    nope = subprocess.run(args + ['--rerun-of', 'reference-nope.jsonl'], capture_output=True, text=True)
+    assert nope.returncode == 2 and "no shipped reference 'reference-nope.jsonl'; shipped: " in nope.stderr
+    assert 'reference-cpu-metapretrain.jsonl' in nope.stderr
 
 
 def test_measured_tool_joins_several_paper_runs_into_one_reference(tmp_path):

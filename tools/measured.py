@@ -17,7 +17,9 @@ same value and refused if not (the protocol is deterministic: another value is a
 gains the seeds the file now holds, and it keeps each part's provenance under `parts`, the first being what the file
 held before. NAME.json (and each appended part) names the CPU of the machine that ships it (`cpu`: its model and
 whether it has bfloat16 units), as every script here ships right where it ran: bf16 kernels differ by CPU kind, so a
-real-text rerun reproduces a seed only on the CPU kind that measured it."""
+real-text rerun reproduces a seed only on the CPU kind that measured it. `--rerun-of REFERENCE` marks a rerun of a
+shipped reference's seeds on another CPU kind (`rerun_of` in NAME.json): the report checks the main job's rerun against
+it where the main job runs on that kind (`xltnb.results.cpu_reruns`)."""
 import argparse, json, shutil, sys
 from pathlib import Path
 
@@ -39,7 +41,14 @@ def main(argv=None):
     ap.add_argument('--append', action='store_true', help="add to NAME's records (later seeds)")
     ap.add_argument('--also', nargs='+', default=[], metavar='FILE',
                     help="more record files of each run folder into the same file (e.g. mlm_loss.jsonl)")
+    ap.add_argument('--rerun-of', default='', metavar='REFERENCE',
+                    help="the shipped reference (e.g. reference-cpu-metapretrain.jsonl) whose seeds this reruns on "
+                         "another CPU kind")
     a = ap.parse_args(argv)
+    if a.rerun_of and not (MEASURED_DIR / a.rerun_of).is_file():
+        have = ', '.join(sorted(q.name for q in MEASURED_DIR.glob('reference-*.jsonl')))
+        ap.error(f"--rerun-of: no shipped reference {a.rerun_of!r}; shipped: {have}")
+    if a.rerun_of and a.append: ap.error("--rerun-of ships a rerun file of its own: not with --append")
     if len(a.args) != (1 if a.runs else 2):
         ap.error(f"give RUN_DIR NAME, or NAME with --runs DIR [DIR ...]; got {a.args!r}")
     a.name, dirs = a.args[-1], (a.runs or [Path(a.args[0])])
@@ -63,7 +72,8 @@ def main(argv=None):
         ap.error(f"--world takes the world options order and paws_lexical as a JSON object, got {a.world!r}")
     a.to.mkdir(parents=True, exist_ok=True)
     keys = ('versions', 'python', 'platform', 'params', 'protocol', 'departures', 'seconds', 'runs')
-    meta = dict(what=a.what, measured=a.where, cpu=cpu_description(), command=a.command, n_records=n,
+    meta = dict(what=a.what, **({'rerun_of': a.rerun_of} if a.rerun_of else {}), measured=a.where,
+                cpu=cpu_description(), command=a.command, n_records=n,
                 **({'world': world} if world else {}),
                 **({k: c[k] for k in keys if k in c} if len(dirs) == 1 else
                    {'versions': c.get('versions'), 'python': c.get('python'),
