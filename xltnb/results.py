@@ -595,18 +595,20 @@ def cross_cpu_text(records,  # the rerun's records
     """Where a rerun does not reproduce `reference` exactly, what the shipped reruns of its seeds on other CPU kinds
     (`cpu_reruns`) say: one measured on this CPU kind is the seed-by-seed check instead; the others show how far two
     CPU kinds differ ('' when the rerun reproduces the reference, or there is no such file). Kernels round differently
-    on different CPU kinds: bf16 autocast, and float32 too where the vector units differ, and training amplifies it."""
+    on different CPU kinds and thread counts (bf16 autocast, and float32 too), and training amplifies it."""
     if not ident['shared'] or ident['identical'] == ident['shared']: return ''
     cpu, out = cpu or cpu_description(), []
     ref_recs = measured_records(reference)[0]
     for name in cpu_reruns(reference):
         recs, meta = measured_records(name)
         if meta.get('cpu') == cpu:
-            out.append(f"Kernels round differently on different CPU kinds, and `{name}` reruns the reference's seed(s) "
+            out.append(f"Kernels round differently on different CPU kinds and thread counts, and `{name}` reruns the "
+                       f"reference's seed(s) "
                        f"on this machine's kind ({cpu}). " + identity_text(rerun_identity(records, recs), f"`{name}`"))
         else:
             d = rerun_identity(recs, ref_recs)
-            out.append(f"Kernels round differently on different CPU kinds: `{name}`, measured on {meta.get('cpu', '?')}, "
+            out.append(f"Kernels round differently on different CPU kinds and thread counts: `{name}`, measured on "
+                       f"{meta.get('cpu', '?')}, "
                        f"carries the reference's value in {d['identical']:,} of its {d['shared']:,} shared records "
                        f"(the most apart by {d['max_diff']:.4g}), so a difference here need not mean other code.")
     return ' '.join(out)
