@@ -107,7 +107,7 @@ if want metapretrain; then
     done
   done
   # one torch thread, as the main job runs the page (--jobs 2): float32 rounding depends on the thread count (seed 0
-  # of this page on one machine: 75 of 458 records differ between one and two threads; the shipped reference was
+  # of this page on one machine: 75 of its first 458 records differ between one and two threads; the reference was
   # measured with two, so only a rerun on the same CPU kind, rerun-cpu-metapretrain, checks the main job seed by seed)
   .venv/bin/xltnb reproduce metapretrain --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/metapretrain-run" \
     --set 'sweep=[0.25, 0.5, 0.75]' --set "pretrain_seeds=[$MP_PRETRAIN]" --set threads=1
