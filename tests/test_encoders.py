@@ -81,3 +81,19 @@ def test_cache_bench_builds_in_a_temporary_cache(tmp_path, monkeypatch, capsys):
     assert 'x build' in capsys.readouterr().out
     with pytest.raises(SystemExit): cache_hits.main(['--what', 'tokeniser'])
     assert "unknown artefact 'tokeniser'; known: tokenizer, realtext, e5" in capsys.readouterr().err
+
+
+def test_gpu_bench_peak_and_flops(monkeypatch):
+    "bench/gpu_throughput.py: the bf16 peak read from a device name, FLOPs per token by hand, no CUDA fails clearly."
+    import pytest
+    from pathlib import Path
+    from transformers import XLMRobertaConfig
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / 'bench'))
+    import gpu_throughput as g
+    assert g.peak_flops('NVIDIA H100 80GB HBM3') == 989.4e12 and g.peak_flops('NVIDIA H100 PCIe') == 756.0e12
+    assert g.peak_flops('NVIDIA A100-SXM4-40GB') == 312.0e12 and g.peak_flops('a CPU') is None
+    cfg = XLMRobertaConfig(hidden_size=8, num_hidden_layers=2, intermediate_size=16, num_labels=3)
+    n = 2 * (4 * 8 * 8 + 2 * 8 * 16) + 8 * 8 + 8 * 3  # layers (q, k, v, o; two FFN matrices), pooler, classifier
+    assert g.flops_per_token(cfg, 10) == 6 * n + 12 * 2 * 8 * 10
+    if not g.torch.cuda.is_available():
+        with pytest.raises(SystemExit, match='no CUDA device here'): g.main(['--device', 'cuda'])
