@@ -524,9 +524,10 @@ def check_langarith_params(p: dict,  # the page's checked parameters (`PaperSetu
     pairs = check_pairs(p['pairs'])  # no merge of an adapter with itself (en ⊕ en)
     every = [q for ps in pairs_by_model(p, pairs).values() for q in ps] if 'models' in p else pairs
     check_corpus('la_corpus', p['la_corpus'], adapter_languages(every)[1])
-    if bad := [l for l in p.get('la_embeddings', []) if l not in {t for t, _ in every}]:
-        raise ValueError(f"la_embeddings names {', '.join(map(repr, bad))}, not a target of the pairs "
-                         f"({', '.join(sorted({t for t, _ in every}))}): only a target's adapters carry their own embeddings")
+    ok = {l for q in every for l in q}  # a target's adapters, or a related language's (the zero-shot merge's)
+    if bad := [l for l in p.get('la_embeddings', []) if l not in ok]:
+        raise ValueError(f"la_embeddings names {', '.join(map(repr, bad))}, not a target or related language of the "
+                         f"pairs ({', '.join(sorted(ok))}): the source's adapter runs on the base's embeddings")
     grid = [round(float(x), 4) for x in p['grid']]
     if not grid or any(not 0 <= x <= 1 for x in grid) or not {0.0, 1.0} <= set(grid):
         raise ValueError(f"grid must lie in [0, 1] and include both ends 0 and 1 (the single adapters), got {p['grid']!r}")
