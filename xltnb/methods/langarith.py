@@ -28,7 +28,8 @@ __all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'LA_TASKS', 'SOURCE', 'TIES_S
            'train_task_adapter', 'merge_adapters', 'lambda_curve', 'select_lambda', 'ties_merge', 'check_pairs',
            'language_arithmetic', 'lambda_figure', 'lambda_inspector', 'langarith_setup', 'adapter_languages',
            'model_adapters', 'pairs_by_model', 'check_langarith_params', 'language_texts', 'AdapterTexts',
-           'adapter_corpora', 'LangarithRun', 'run_langarith', 'adapter_matters', 'adapter_gate', 'merge_gain']
+           'adapter_corpora', 'LangarithRun', 'run_langarith', 'adapter_matters', 'adapter_gate', 'zeroshot_gate',
+           'both_gates', 'merge_gain']
 
 # %% ../../nbs/13_langarith.ipynb #f54d6c3c
 def lang_adapter_config(reduction: float = 2,  # bottleneck reduction factor (paper: 2)
@@ -626,15 +627,17 @@ from ..results import Claim, add_claim, check_claims, records_frame
 
 SOURCE = 'Klimaszewski et al., COLING 2025, abstract (arXiv 2404.15737)'
 
-def adapter_matters(records, where: dict | None = None) -> pd.DataFrame:
-    "The rule's verdict on 'the own language adapter beats the source adapter' (`avg` over targets, paired by seed)."
+def adapter_matters(records, where: dict | None = None,
+                    own: str = 'own-adapter',  # the arm against the source adapter: 'related-adapter' in zero-shot
+                   ) -> pd.DataFrame:
+    "The rule's verdict on 'the `own` language adapter beats the source adapter' (`avg` over targets, paired by seed)."
     m = {k: v for k, v in (where or {}).items() if k == 'model'}
-    return check_claims(records, [Claim('langarith', 'the own language adapter beats the source adapter', SOURCE,
-                                        {'method': 'own-adapter'}, {'method': 'source-adapter'}, stat='avg', where=m,
-                                        gate='')])
+    who = 'the own language adapter' if own == 'own-adapter' else f"the {own.removesuffix('-adapter')} language's adapter"
+    return check_claims(records, [Claim('langarith', f'{who} beats the source adapter', SOURCE,
+                                        {'method': own}, {'method': 'source-adapter'}, stat='avg', where=m, gate='')])
 
-def adapter_gate(records, where: dict, margin: float = 0.10) -> str | None:
-    "None if the task adapter learned English and the choice of language adapter moves target accuracy; else why not."
+def _english_gate(records, where: dict, margin: float) -> str | None:
+    "None if the task adapter learned English (dev accuracy ≥ majority class + `margin`); else why not."
     df = records_frame(records, **{k: v for k, v in where.items() if k == 'model'})
     if not {'dev_en', 'dev_majority'} <= set(df.columns) or df['dev_en'].isna().all():
         return "no task-adapter English dev accuracy (dev_en, dev_majority) in the records: the gate cannot be checked"
@@ -643,12 +646,29 @@ def adapter_gate(records, where: dict, margin: float = 0.10) -> str | None:
     if acc < maj + margin:
         return (f"the task adapter has not learned English: dev accuracy {100 * acc:.1f}% (mean over runs) < majority "
                 f"class {100 * maj:.1f}% + {100 * margin:.0f}")
-    still = adapter_matters(records, where)
+
+def _moves_gate(records, where: dict, own: str, what: str) -> str | None:
+    "None if `own` − source adapter is decided either way by the rule; else why not (`what`: the scenario in words)."
+    still = adapter_matters(records, where, own)
     still = still[~still['verdict'].isin(['holds', 'contradicted'])]  # decided neither way: the adapters do not matter
     if still.empty: return None
-    return ("the choice of language adapter does not change target accuracy beyond the seed noise (own − source adapter: "
+    return (f"{what} does not change target accuracy beyond the seed noise ({own.removesuffix('-adapter')} − source adapter: "
             + '; '.join(f"{r['model']}: Δ {100 * r['delta']:+.1f} [{100 * r['lo']:+.1f}, {100 * r['hi']:+.1f}], n={r['n']}"
                         for _, r in still.iterrows()) + ')')
+
+def adapter_gate(records, where: dict, margin: float = 0.10) -> str | None:
+    "None if the task adapter learned English and the choice of language adapter moves target accuracy; else why not."
+    return (_english_gate(records, where, margin)
+            or _moves_gate(records, where, 'own-adapter', 'the choice of language adapter'))
+
+def zeroshot_gate(records, where: dict, margin: float = 0.10) -> str | None:
+    "The zero-shot scenario's gate: the task adapter learned English and the related adapter moves target accuracy."
+    return (_english_gate(records, where, margin) or _moves_gate(
+        records, where, 'related-adapter', "with no adapter of the target's own, the related language's adapter"))
+
+def both_gates(records, where: dict) -> str | None:
+    "A claim comparing zero-shot with enhancement is judged only where both scenarios' gates pass."
+    return adapter_gate(records, where) or zeroshot_gate(records, where)
 
 def merge_gain(df: pd.DataFrame) -> float:
     "One seed's merge − better single adapter (chosen on dev), test accuracy averaged over the targets, of one scenario."
@@ -660,16 +680,15 @@ def merge_gain(df: pd.DataFrame) -> float:
 TIES_SOURCE = ("Klimaszewski et al., COLING 2025: TIES-merging is the paper's comparison baseline (its code implements it); "
                "the direction (language arithmetic ahead) is reconstructed")
 CLAIMS = [add_claim(Claim('langarith', 'language arithmetic beats the single-adapter baseline in zero-shot', SOURCE,
-                          {'method': 'langarith'}, {'method': 'single-adapter'}, gate=adapter_gate)),
+                          {'method': 'langarith'}, {'method': 'single-adapter'}, gate=zeroshot_gate)),
           add_claim(Claim('langarith', 'language arithmetic beats the better single adapter in enhancement', SOURCE,
                           {'method': 'langarith-enh'}, {'method': 'single-adapter-enh'}, gate=adapter_gate)),
           add_claim(Claim('langarith', 'language arithmetic beats the better single adapter when the target has little '
                           'data (enhancement, small adapter)', SOURCE.replace('abstract', 'abstract of arXiv v1'),
                           {'method': 'langarith-enh-small'}, {'method': 'single-adapter-enh-small'}, gate=adapter_gate)),
           add_claim(Claim('langarith', 'language arithmetic beats TIES-merging in zero-shot', TIES_SOURCE,
-                          {'method': 'langarith'}, {'method': 'ties'}, gate=adapter_gate)),
+                          {'method': 'langarith'}, {'method': 'ties'}, gate=zeroshot_gate)),
           # "especially in ... zero-shot": the merge's gain over the better single adapter, zero-shot minus enhancement
           add_claim(Claim('langarith', 'language arithmetic gains more in zero-shot than in enhancement', SOURCE,
                           {'method': ['langarith', 'single-adapter']}, {'method': ['langarith-enh', 'single-adapter-enh']},
-                          stat=merge_gain, gate=adapter_gate))]
-
+                          stat=merge_gain, gate=both_gates))]
