@@ -21,15 +21,15 @@ from ..core import atomic_write_text, content_hash, weights_digest
 from ..viz import show
 
 # %% auto #0
-__all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'LA_TASKS', 'SOURCE', 'TIES_SOURCE', 'CLAIMS', 'lang_adapter_config',
-           'task_adapter_config', 'madx_model', 'adapter_state', 'add_language_adapter', 'carries_embeddings',
-           'use_embeddings', 'adapter_embeddings', 'set_embeddings', 'adapter_mlm_loss', 'train_language_adapter',
-           'encoder_digest', 'ship_language_adapter', 'adapter_to_safetensors', 'add_task_adapter', 'use_language',
-           'train_task_adapter', 'merge_adapters', 'lambda_curve', 'select_lambda', 'ties_merge', 'check_pairs',
-           'language_arithmetic', 'lambda_figure', 'lambda_inspector', 'langarith_setup', 'adapter_languages',
-           'model_adapters', 'pairs_by_model', 'check_langarith_params', 'language_texts', 'AdapterTexts',
-           'adapter_corpora', 'LangarithRun', 'run_langarith', 'adapter_matters', 'adapter_gate', 'zeroshot_gate',
-           'both_gates', 'merge_gain']
+__all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'CURVE_METRIC', 'LA_TASKS', 'SOURCE', 'TIES_SOURCE', 'CLAIMS',
+           'lang_adapter_config', 'task_adapter_config', 'madx_model', 'adapter_state', 'add_language_adapter',
+           'carries_embeddings', 'use_embeddings', 'adapter_embeddings', 'set_embeddings', 'adapter_mlm_loss',
+           'train_language_adapter', 'encoder_digest', 'ship_language_adapter', 'adapter_to_safetensors',
+           'add_task_adapter', 'use_language', 'train_task_adapter', 'merge_adapters', 'lambda_curve', 'select_lambda',
+           'ties_merge', 'check_pairs', 'language_arithmetic', 'curve_records', 'curve_frame', 'lambda_figure',
+           'lambda_inspector', 'langarith_setup', 'adapter_languages', 'model_adapters', 'pairs_by_model',
+           'check_langarith_params', 'language_texts', 'AdapterTexts', 'adapter_corpora', 'LangarithRun',
+           'run_langarith', 'adapter_matters', 'adapter_gate', 'zeroshot_gate', 'both_gates', 'merge_gain']
 
 # %% ../../nbs/13_langarith.ipynb #f54d6c3c
 def lang_adapter_config(reduction: float = 2,  # bottleneck reduction factor (paper: 2)
@@ -439,6 +439,21 @@ def language_arithmetic(model, tokenizer, task, target: str, a: str, b: str, tas
     acc = {a: float(test[1.0]), b: float(test[0.0]), 'merge': float(test[lam])} if {0.0, 1.0} <= set(test.index) \
         else {'merge': float(test[lam])}
     return curve, lam, acc
+
+# %% ../../nbs/13_langarith.ipynb #c0ve1a2c
+CURVE_METRIC = 'accuracy-lambda'  # a λ-curve point as a record: no claim or accuracy table reads this metric
+
+def curve_records(curve: pd.DataFrame,  # `lambda_curve` rows (lam, split, accuracy)
+                  **keys,  # what every point shares: paper, model, seed, lang, scenario, a, b, ...
+                 ) -> list[dict]:
+    "`lambda_curve` rows as results records (metric `accuracy-lambda`, λ kept), so a reference can ship them."
+    return [dict(keys, method='lambda-curve', lam=float(r['lam']), split=r['split'], metric=CURVE_METRIC,
+                 value=float(r['accuracy'])) for r in curve.to_dict('records')]
+
+def curve_frame(records) -> pd.DataFrame:
+    "The λ-curve points among `records`, back as `lambda_curve` rows (lam, split, accuracy) with their keys."
+    df = pd.DataFrame([r for r in records if r.get('metric') == CURVE_METRIC])
+    return df.rename(columns={'value': 'accuracy'}).drop(columns=['metric', 'method']) if len(df) else df
 
 # %% ../../nbs/13_langarith.ipynb #7a2552b3
 def lambda_figure(curve: pd.DataFrame,  # `lambda_curve` rows (lam, split, accuracy), optionally a `lang` column
