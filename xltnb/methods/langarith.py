@@ -27,9 +27,10 @@ __all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'CURVE_METRIC', 'LA_TASKS', '
            'train_language_adapter', 'encoder_digest', 'ship_language_adapter', 'adapter_to_safetensors',
            'add_task_adapter', 'use_language', 'train_task_adapter', 'merge_adapters', 'lambda_curve', 'select_lambda',
            'ties_merge', 'check_pairs', 'language_arithmetic', 'curve_records', 'curve_frame', 'lambda_figure',
-           'lambda_inspector', 'langarith_setup', 'adapter_languages', 'model_adapters', 'pairs_by_model',
-           'check_langarith_params', 'language_texts', 'AdapterTexts', 'adapter_corpora', 'LangarithRun',
-           'run_langarith', 'adapter_matters', 'adapter_gate', 'zeroshot_gate', 'both_gates', 'merge_gain']
+           'lambda_inspector', 'loss_table', 'curve_figures', 'langarith_setup', 'adapter_languages', 'model_adapters',
+           'pairs_by_model', 'check_langarith_params', 'language_texts', 'AdapterTexts', 'adapter_corpora',
+           'LangarithRun', 'run_langarith', 'adapter_matters', 'adapter_gate', 'zeroshot_gate', 'both_gates',
+           'merge_gain']
 
 # %% ../../nbs/13_langarith.ipynb #f54d6c3c
 def lang_adapter_config(reduction: float = 2,  # bottleneck reduction factor (paper: 2)
@@ -494,6 +495,30 @@ def lambda_inspector(curve: pd.DataFrame, a: str = 'a', b: str = 'b'):
     slider.observe(draw, 'value'); menu.observe(draw, 'value'); draw()
     box.slider, box.menu = slider, menu
     return box
+
+# %% ../../nbs/13_langarith.ipynb #f1g0a1b3
+def loss_table(losses,  # held-out MLM loss records (`mlm_losses` on the page; a shipped reference's)
+               model: str,  # the encoder whose adapters to show
+              ) -> pd.DataFrame:
+    "Held-out MLM loss, adapter (rows; `none` first) × language (columns), mean ± std over seeds, in nats."
+    from ..results import records_frame, table
+    order = list(dict.fromkeys(['none'] + list(records_frame(losses, metric='mlm_loss', model=model)['adapter'])))
+    tab = table(losses, metric='mlm_loss', split='heldout', by=('adapter',), scale=1, digits=3, model=model)
+    tab = tab.reindex([a for a in order if a in tab.index])
+    tab.columns.name = 'held-out MLM loss (nats), mean ± std over seeds'
+    return tab
+
+def curve_figures(curves: pd.DataFrame,  # λ-curve rows (`curve_frame`): model, scenario, lang, a, b, split, lam, accuracy
+                 ) -> list:
+    "One `lambda_figure` per model, scenario and target: the λ curve on dev and test, mean over seeds."
+    key = ['model', 'scenario', 'lang', 'a', 'b', 'split', 'lam']
+    mean = curves.groupby(key, sort=False)['accuracy'].mean().reset_index()
+    figs = []
+    for (m, sc, t), g in mean.groupby(['model', 'scenario', 'lang'], sort=False):
+        fig = lambda_figure(g.drop(columns=['model', 'scenario']), lang=t, a=g['a'].iloc[0], b=g['b'].iloc[0])
+        n = curves[(curves['model'] == m) & (curves['scenario'] == sc)]['seed'].nunique()
+        figs.append(fig.update_layout(title=f"{m}, {sc}, target {t} ({n} seeds): " + fig.layout.title.text.split(': ', 1)[1]))
+    return figs
 
 # %% ../../nbs/13_langarith.ipynb #0d40ef55
 LA_TASKS = ['world-nli', 'xnli', 'wikiann', 'xquad']  # the page's `task` (the last two: the paper's, not in the harness)
