@@ -284,22 +284,27 @@ def _floor_notes(rows: pd.DataFrame, recs: list) -> list:
     return out
 
 def _langarith_notes(rows, recs) -> list[str]:
-    "The adapter gate of each encoder in words: does the choice of language adapter move target accuracy there?"
+    "Each scenario's gate on each encoder in words: do the adapters that a merge combines move target accuracy there?"
     from xltnb.methods.langarith import adapter_matters
-    out = []
+    out, who = [], {'own-adapter': ('enhancement', 'the choice of language adapter', 'own'),
+                    'related-adapter': ('zero-shot', "with no adapter of the target's own, the related language's "
+                                        "adapter", 'related')}
     for m in dict.fromkeys(rows['model']):
-        g = adapter_matters(recs, {'model': m})
-        if g.empty or not g['n'].iloc[0]: continue
-        r = g.iloc[0]
-        d = (f"own − source adapter on target accuracy {100 * r['delta']:+.1f} points [{100 * r['lo']:+.1f}, "
-             f"{100 * r['hi']:+.1f}] over {r['n']} seeds")
-        out.append(f"On `{m}` the choice of language adapter " + (
-            f"moves target accuracy ({d}): the gate passes, so the merges can be judged." if r['verdict'] == 'holds' else
-            f"moves target accuracy the other way ({d}): the source adapter serves the target better than its own, "
-            "and the merges are judged against that." if r['verdict'] == 'contradicted' else
-            f"does not move target accuracy beyond the seed noise ({d}): there is nothing for a merge to move, so every "
-            "merge claim is not measurable on it. Where the encoder was pretrained on the target, that is a finding of "
-            "its own: the language adapter has little left to add."))
+        for arm, (sc, what, short) in who.items():
+            g = adapter_matters(recs, {'model': m}, arm)
+            if g.empty or not g['n'].iloc[0]: continue
+            r = g.iloc[0]
+            d = (f"{short} − source adapter on target accuracy {100 * r['delta']:+.1f} points [{100 * r['lo']:+.1f}, "
+                 f"{100 * r['hi']:+.1f}] over {r['n']} seeds")
+            out.append(f"On `{m}`, {sc}: {what} " + (
+                f"moves target accuracy ({d}): the gate passes, so the {sc} merges can be judged." if r['verdict'] == 'holds'
+                else f"moves target accuracy the other way ({d}): the source adapter serves the target better, and the "
+                f"{sc} merges are judged against that." if r['verdict'] == 'contradicted' else
+                f"does not move target accuracy beyond the seed noise ({d}): there is nothing for a merge to move, so "
+                f"the {sc} claims are not measurable on it." + (
+                    " Where the encoder was pretrained on the target, that is a finding of its own: the language "
+                    "adapter has little left to add." if short == 'own' else
+                    " No other language's adapter carries the task to the target on this encoder.")))
     return out
 
 NOTES = {'salt': _salt_notes, 'robust': _robust_notes,  # paper -> (its rows, its records) -> more sentences
