@@ -696,15 +696,29 @@ def _moves_gate(records, where: dict, own: str, what: str) -> str | None:
             + '; '.join(f"{r['model']}: Δ {100 * r['delta']:+.1f} [{100 * r['lo']:+.1f}, {100 * r['hi']:+.1f}], n={r['n']}"
                         for _, r in still.iterrows()) + ')')
 
+def _reads_gate(records, where: dict, margin: float) -> str | None:
+    "None if a zero-shot single adapter reads the target: mean accuracy ≥ the target's majority class + `margin`."
+    df = records_frame(records, metric='accuracy', split='test', method=['source-adapter', 'related-adapter'],
+                       **{k: v for k, v in where.items() if k == 'model'})
+    col = 'target_majority' if 'target_majority' in df and df['target_majority'].notna().any() else 'dev_majority'
+    if df.empty or col not in df: return None  # nothing to read: `_moves_gate` has said why
+    acc, maj = df.groupby('method')['value'].mean(), float(df[col].mean())
+    if acc.max() >= maj + margin - 1e-9: return None  # (a float sum: 0.4 + 0.1 > 0.5)
+    return (f"no zero-shot arm reads the target: the better single adapter ({acc.idxmax()}) gives {100 * acc.max():.1f}% "
+            f"against the target's majority class {100 * maj:.1f}% + {100 * margin:.0f}"
+            + (" (English dev's: these records carry no target_majority)" if col == 'dev_majority' else '')
+            + "; a difference between arms at chance is a shift in class balance, not transfer")
+
 def adapter_gate(records, where: dict, margin: float = 0.10) -> str | None:
     "None if the task adapter learned English and the choice of language adapter moves target accuracy; else why not."
     return (_english_gate(records, where, margin)
             or _moves_gate(records, where, 'own-adapter', 'the choice of language adapter'))
 
 def zeroshot_gate(records, where: dict, margin: float = 0.10) -> str | None:
-    "The zero-shot scenario's gate: the task adapter learned English and the related adapter moves target accuracy."
+    "Zero-shot's gate: the task adapter learned English, the related adapter moves target accuracy, an arm reads it."
     return (_english_gate(records, where, margin) or _moves_gate(
-        records, where, 'related-adapter', "with no adapter of the target's own, the related language's adapter"))
+        records, where, 'related-adapter', "with no adapter of the target's own, the related language's adapter")
+            or _reads_gate(records, where, margin))
 
 def both_gates(records, where: dict) -> str | None:
     "A claim comparing zero-shot with enhancement is judged only where both scenarios' gates pass."
