@@ -27,10 +27,10 @@ __all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'CURVE_METRIC', 'LA_TASKS', '
            'train_language_adapter', 'encoder_digest', 'ship_language_adapter', 'adapter_to_safetensors',
            'add_task_adapter', 'use_language', 'train_task_adapter', 'merge_adapters', 'lambda_curve', 'select_lambda',
            'ties_merge', 'check_pairs', 'language_arithmetic', 'curve_records', 'curve_frame', 'lambda_figure',
-           'lambda_inspector', 'loss_table', 'curve_figures', 'langarith_setup', 'adapter_languages', 'model_adapters',
-           'pairs_by_model', 'check_langarith_params', 'language_texts', 'AdapterTexts', 'adapter_corpora',
-           'LangarithRun', 'run_langarith', 'adapter_matters', 'adapter_gate', 'zeroshot_gate', 'both_gates',
-           'merge_gain']
+           'lambda_inspector', 'loss_table', 'curve_figures', 'reference_views', 'langarith_setup', 'adapter_languages',
+           'model_adapters', 'pairs_by_model', 'check_langarith_params', 'language_texts', 'AdapterTexts',
+           'adapter_corpora', 'LangarithRun', 'run_langarith', 'adapter_matters', 'adapter_gate', 'zeroshot_gate',
+           'both_gates', 'merge_gain']
 
 # %% ../../nbs/13_langarith.ipynb #f54d6c3c
 def lang_adapter_config(reduction: float = 2,  # bottleneck reduction factor (paper: 2)
@@ -519,6 +519,16 @@ def curve_figures(curves: pd.DataFrame,  # λ-curve rows (`curve_frame`): model,
         n = curves[(curves['model'] == m) & (curves['scenario'] == sc)]['seed'].nunique()
         figs.append(fig.update_layout(title=f"{m}, {sc}, target {t} ({n} seeds): " + fig.layout.title.text.split(': ', 1)[1]))
     return figs
+
+# %% ../../nbs/13_langarith.ipynb #f1g0a1b5
+def reference_views(name: str,  # a shipped measured file (`xltnb/assets/measured/`), e.g. the regime's reference
+                   ) -> tuple[dict, list]:
+    "A shipped reference's held-out loss tables (model -> adapter × language) and λ-curve figures, from its records."
+    from ..results import measured_records
+    recs, _ = measured_records(name)
+    cv = curve_frame(recs)
+    models = dict.fromkeys(r['model'] for r in recs if r.get('metric') == 'mlm_loss')
+    return {m: loss_table(recs, m) for m in models}, (curve_figures(cv) if len(cv) else [])
 
 # %% ../../nbs/13_langarith.ipynb #0d40ef55
 LA_TASKS = ['world-nli', 'xnli', 'wikiann', 'xquad']  # the page's `task` (the last two: the paper's, not in the harness)
