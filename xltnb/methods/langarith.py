@@ -501,7 +501,7 @@ def loss_table(losses,  # held-out MLM loss records (`mlm_losses` on the page; a
                model: str,  # the encoder whose adapters to show
               ) -> pd.DataFrame:
     "Held-out MLM loss, adapter (rows; `none` first) × language (columns), mean ± std over seeds, in nats."
-    from ..results import records_frame, table
+    from xltnb.results import records_frame, table
     order = list(dict.fromkeys(['none'] + list(records_frame(losses, metric='mlm_loss', model=model)['adapter'])))
     tab = table(losses, metric='mlm_loss', split='heldout', by=('adapter',), scale=1, digits=3, model=model)
     tab = tab.reindex([a for a in order if a in tab.index])
@@ -524,7 +524,7 @@ def curve_figures(curves: pd.DataFrame,  # λ-curve rows (`curve_frame`): model,
 def reference_views(name: str,  # a shipped measured file (`xltnb/assets/measured/`), e.g. the regime's reference
                    ) -> tuple[dict, list]:
     "A shipped reference's held-out loss tables (model -> adapter × language) and λ-curve figures, from its records."
-    from ..results import measured_records
+    from xltnb.results import measured_records
     recs, _ = measured_records(name)
     cv = curve_frame(recs)
     models = dict.fromkeys(r['model'] for r in recs if r.get('metric') == 'mlm_loss')
