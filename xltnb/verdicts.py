@@ -37,7 +37,10 @@ GRIDS = (
     Grid('robust', 'reference-cpu-realtext.jsonl', 'Robust training', 'real text', (('paper', ('robust',)),)),
     Grid('metapretrain', 'reference-cpu-metapretrain.jsonl', 'Meta-pretraining', 'synthetic world',
          (('paper', ('metapretrain',)),)),
-    Grid('langarith', 'reference-cpu-langarith.jsonl', 'Language arithmetic', 'synthetic world'),
+    Grid('langarith', 'reference-cpu-langarith-regime.jsonl', 'Language arithmetic',
+         'synthetic world, a base that never saw the target'),  # MAD-X's regime: where its claims are judged
+    Grid('langarith', 'reference-cpu-langarith.jsonl', 'Language arithmetic',
+         'synthetic world, control: adapters on a base that knows the language'),
     Grid('mothello', 'reference-cpu-mothello.jsonl', 'mOthello', 'synthetic Othello'),
 )
 PAPER_TITLES = {g.paper: g.title for g in GRIDS}
@@ -305,6 +308,21 @@ def _langarith_notes(rows, recs) -> list[str]:
                     " Where the encoder was pretrained on the target, that is a finding of its own: the language "
                     "adapter has little left to add." if short == 'own' else
                     " No other language's adapter carries the task to the target on this encoder.")))
+        out += _lambda_notes(recs, m)
+    return out
+
+def _lambda_notes(recs, model: str) -> list[str]:
+    "How often the λ chosen on dev is an end of the grid (a single adapter), per merge of `model`'s records."
+    df = records_frame(recs, metric='accuracy', split='test', model=model)
+    if 'lam' not in df: return []
+    out = []
+    for meth, g in df.dropna(subset=['lam']).groupby('method', sort=False):
+        ends, n = int(g['lam'].isin([0.0, 1.0]).sum()), len(g)
+        if ends == n:
+            out.append(f"On `{model}`, `{meth}`: the λ chosen on dev is an end of the grid (a single adapter) in every "
+                       f"one of its {n} runs (seed × target): there the merge is one of its two single adapters.")
+        elif ends:
+            out.append(f"On `{model}`, `{meth}`: the λ chosen on dev is an end of the grid in {ends} of {n} runs.")
     return out
 
 NOTES = {'salt': _salt_notes, 'robust': _robust_notes,  # paper -> (its rows, its records) -> more sentences
