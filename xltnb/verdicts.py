@@ -131,8 +131,9 @@ def claims_figure(rows: pd.DataFrame, title: str = 'claims on the shipped refere
 
 # %% ../nbs/08b_verdicts.ipynb #b1d2e3f5
 def _on_two_testbeds(rows: pd.DataFrame) -> pd.DataFrame:
-    "The rows of claims judged on more than one testbed, with a finite Δ."
-    multi = rows.groupby(['paper', 'claim'])['testbed'].transform('nunique') > 1
+    "The rows of claims judged on more than one kind of testbed (the world, real text), with a finite Δ."
+    kind = rows['testbed'].str.split(',').str[0]  # 'synthetic world, <setting>': one kind, the world
+    multi = kind.groupby([rows['paper'], rows['claim']]).transform('nunique') > 1
     return rows[multi & np.isfinite(rows['delta'].astype(float))]
 
 def testbed_table(rows: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -166,7 +167,6 @@ def testbed_figure(rows: pd.DataFrame | None = None, title: str = 'each claim on
                       legend_title='testbed: task', margin=dict(l=20))
     fig.update_yaxes(autorange='reversed')
     return fig
-
 
 # %% ../nbs/08b_verdicts.ipynb #28e0d095
 def _lang_table(g: Grid, recs: list[dict]):
