@@ -351,11 +351,12 @@ def what_it_means(paper: str,  # a paper of `GRIDS`
         key = ['claim', 'task', 'model']
         both = run.merge(rows, on=key, suffixes=('_run', '_ref'))
         same = (both['verdict_run'] == both['verdict_ref']).sum()
-        lines.append(f"This run's own verdicts agree with the reference's on {same} of {len(both)} claims"
-                     + ("." if same == len(both) else
-                        f"; where they differ the reference decides (it has more {unit_name(rows['unit'].iloc[0])}): "
-                        + '; '.join(f"{r['claim']}: run {r['verdict_run']}, reference {r['verdict_ref']}"
-                                    for _, r in both[both['verdict_run'] != both['verdict_ref']].iterrows()) + '.'))
+        if len(both):  # only where the run judges claims the reference judges too
+            lines.append(f"This run's own verdicts agree with the reference's on {same} of {len(both)} claims"
+                         + ("." if same == len(both) else
+                            f"; where they differ the reference decides (it has more {unit_name(rows['unit'].iloc[0])}): "
+                            + '; '.join(f"{r['claim']}: run {r['verdict_run']}, reference {r['verdict_ref']}"
+                                        for _, r in both[both['verdict_run'] != both['verdict_ref']].iterrows()) + '.'))
     return Markdown('\n\n'.join(lines))
 
 # %% ../nbs/08b_verdicts.ipynb #8230cadd
