@@ -136,7 +136,8 @@ fi
 # world-encoder grid above stays as the control, adapters on a base that knows the language): the encoder that never
 # saw Spanish (xltnb/assets/world_encoder_holdout_es), target es with its relative fr, the es and fr adapters carrying
 # their own input embeddings (LA_REGIME_SET, `--set` values separated by semicolons); every adapter is trained here,
-# about 12 CPU-minutes a seed, in two processes of one thread each (tools/la_regime_pilot.sh, which ships the λ curves
+# about 9 CPU-minutes a seed (the shipped parts: 37 and 36 CPU-minutes for four seeds each, 31 and 26 minutes of wall
+# on 2 cores, 2026-11-26), in two processes of one thread each (tools/la_regime_pilot.sh, which ships the λ curves
 # and the held-out MLM losses too). Its seeds in parts: the first part, then APPEND=1 for the next.
 LA_REGIME_SET=${LA_REGIME_SET:-la_embeddings=[es, fr]}
 if want langarith-regime; then
