@@ -12,6 +12,9 @@
 #     MODEL=xltnb/assets/world_encoder_holdout_es NAME=pilot-cpu-la-holdout-emb SET='la_embeddings=[es]' \
 #       bash tools/la_regime_pilot.sh   # es never seen, its adapters with their own input embeddings
 #
+# tools/reference.sh runs the reference of the testbed through this script (PARTS=langarith-regime): it sets WHAT and
+# COMMAND (the shipped file's provenance) and APPEND=1 for a second part of seeds (tools/measured.py --append).
+#
 # The testbed is built out (a reference of ten seeds, its claims judged) only when its gate passes decisively: the
 # target's own adapter against the source adapter on target accuracy, by the project's rule (the defaults page).
 set -euo pipefail
@@ -23,6 +26,11 @@ MODEL=${MODEL:-world-small-sliver-es}
 NAME=${NAME:-pilot-cpu-la-sliver}
 OUT=${OUT:-_runs/reference/cpu}
 SET=${SET:-}
+APPEND=${APPEND:-}
+WHAT=${WHAT:-"the language-arithmetic pilot in MAD-X's regime on $MODEL${SET:+ ($SET)}: language adapters en, fr (related),\
+ es and es on 200 sentences (es_small) trained on it, the task adapter on English; target es, seeds $SEEDS: test accuracy\
+ per adapter and merge, held-out MLM loss adapter x language"}
+COMMAND=${COMMAND:-"SEEDS=$SEEDS MODEL=$MODEL NAME=$NAME${SET:+ SET='$SET'} bash tools/la_regime_pilot.sh"}
 extra=()
 IFS=';' read -ra sets <<<"$SET"
 for s in "${sets[@]}"; do [[ -z ${s// /} ]] || extra+=(--set "$s"); done
@@ -36,9 +44,6 @@ pilot "$evens" "$OUT/$NAME-a" & a=$!
 [[ -z $odds ]] || pilot "$odds" "$OUT/$NAME-b"
 wait $a
 dirs=("$OUT/$NAME-a/langarith"); [[ -z $odds ]] || dirs+=("$OUT/$NAME-b/langarith")
-.venv/bin/python tools/measured.py "$NAME" --runs "${dirs[@]}" --also mlm_loss.jsonl \
-  --what "the language-arithmetic pilot in MAD-X's regime on $MODEL${SET:+ ($SET)}: language adapters en, fr (related), es and es on\
- 200 sentences (es_small) trained on it, the task adapter on English; target es, seeds $SEEDS: test accuracy per adapter\
- and merge, held-out MLM loss adapter x language" \
-  --where "$(nproc) cores, $(uname -m), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
-  --command "SEEDS=$SEEDS MODEL=$MODEL NAME=$NAME${SET:+ SET='$SET'} bash tools/la_regime_pilot.sh" --world '{"order": "mixed", "paws_lexical": 0}'
+.venv/bin/python tools/measured.py "$NAME" ${APPEND:+--append} --runs "${dirs[@]}" --also mlm_loss.jsonl curves.jsonl \
+  --what "$WHAT" --where "$(nproc) cores, $(uname -m), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
+  --command "$COMMAND" --world '{"order": "mixed", "paws_lexical": 0}'

@@ -11,7 +11,11 @@
 #
 #     SEEDS=0,1,2,3,4,5,6,7,8,9 PARTS=controls bash tools/reference.sh   # the controls, appended to reference-cpu
 #
-# PARTS picks the parts to run, a comma list of encoders, mothello, metapretrain, langarith, controls, realtext
+#     SEEDS=0,1,2,3,4 PARTS=langarith-regime bash tools/reference.sh   # language arithmetic in MAD-X's regime, then
+#     SEEDS=5,6,7,8,9 PARTS=langarith-regime APPEND=1 bash tools/reference.sh   # its second part
+#
+# PARTS picks the parts to run, a comma list of encoders, mothello, metapretrain, langarith, langarith-regime,
+# controls, realtext
 # (default: the first four; `controls` always appends to reference-cpu: SALT's headline arm with the usage
 # filter and a substitute table per seed, the compute-matched baseline `baseline-2x`, RS-DA drawn per seed, and the
 # equal-update baseline, whose records must equal the shipped ones: tools/measured.py refuses another value);
@@ -30,8 +34,9 @@ SEEDS=${SEEDS:-0,1,2,3,4}
 PARTS=${PARTS:-encoders,mothello,metapretrain,langarith}
 APPEND=${APPEND:-}
 for p in ${PARTS//,/ }; do
-  [[ $p =~ ^(encoders|mothello|metapretrain|langarith|controls|realtext)$ ]] ||
-    { echo "PARTS: unknown part '$p'; known: encoders, mothello, metapretrain, langarith, controls, realtext" >&2; exit 2; }
+  [[ $p =~ ^(encoders|mothello|metapretrain|langarith|langarith-regime|controls|realtext)$ ]] ||
+    { echo "PARTS: unknown part '$p'; known: encoders, mothello, metapretrain, langarith, langarith-regime, controls," \
+      "realtext" >&2; exit 2; }
 done
 want() { [[ ",$PARTS," == *",$1,"* ]]; }
 unless_append() { [[ -n $APPEND ]] || printf '%s' "$1"; }  # the seeds in a file's `what` (appending adds them itself)
@@ -120,11 +125,32 @@ fi
 # language arithmetic: its claims over SEEDS (the main job runs 0-2). The language adapters of seeds 0-2 ship (the
 # others are trained here, about a minute each); the task adapters of seeds 0-4 ship, made by this same run with
 # `--set ta_ship=true` (3,000 updates each, about 5 minutes on one thread)
+# This is the control now (adapters on a base that knows the language): the `cpu` preset's settings before it moved to
+# the regime below, given here explicitly.
 if want langarith; then
-  .venv/bin/xltnb reproduce langarith --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/langarith-run"
+  .venv/bin/xltnb reproduce langarith --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/langarith-run" \
+    --set 'models=[world-small]' --set 'pairs=["es:fr", "fr:es"]' --set 'la_embeddings=[]'
   ship reference-cpu-langarith "language arithmetic's claims at the cpu preset$(unless_append " over seeds $SEEDS"): the source,\
  related and own language adapters, their lambda-merges and TIES, on world-nli" \
     "SEEDS=$SEEDS PARTS=langarith bash tools/reference.sh" "$OUT/langarith-run/langarith"
+fi
+
+# language arithmetic in MAD-X's regime, the testbed its claims are judged on (reference-cpu-langarith-regime; the
+# world-encoder grid above stays as the control, adapters on a base that knows the language): the encoder that never
+# saw Spanish (xltnb/assets/world_encoder_holdout_es), target es with its relative fr, the es and fr adapters carrying
+# their own input embeddings (LA_REGIME_SET, `--set` values separated by semicolons); every adapter is trained here,
+# about 9 CPU-minutes a seed (the shipped parts: 37 and 36 CPU-minutes for four seeds each, 31 and 26 minutes of wall
+# on 2 cores, 2026-11-26), in two processes of one thread each (tools/la_regime_pilot.sh, which ships the λ curves
+# and the held-out MLM losses too). Its seeds in parts: the first part, then APPEND=1 for the next.
+LA_REGIME_SET=${LA_REGIME_SET:-la_embeddings=[es, fr]}
+if want langarith-regime; then
+  SEEDS=$SEEDS MODEL=xltnb/assets/world_encoder_holdout_es NAME=reference-cpu-langarith-regime OUT=$OUT \
+    SET=$LA_REGIME_SET APPEND=$APPEND \
+    COMMAND="SEEDS=$SEEDS PARTS=langarith-regime bash tools/reference.sh${APPEND:+ (APPEND=1)}" \
+    WHAT="language arithmetic's claims in MAD-X's regime: the world encoder that never saw es (xltnb/assets/\
+world_encoder_holdout_es), target es with its relative fr ($LA_REGIME_SET): language adapters en, fr, es and es on 200\
+ sentences, the task adapter on English, test accuracy per adapter, merge and TIES, the lambda curves on dev and test,\
+ held-out MLM loss adapter x language$(unless_append ", seeds $SEEDS")" bash tools/la_regime_pilot.sh
 fi
 
 # real text (xltnb.protocol.REALTEXT["cpu"]: e5-small on msg-topic and msg-para, the protocol's budget and test items):

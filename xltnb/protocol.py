@@ -78,7 +78,8 @@ PROTOCOLS: dict[str, Protocol] = {
                     warmup_ratio=0.06, eval_steps={'world-nli': 300, 'world-paws': 750},
                     pair_size=100, seeds=(0, 1, 2),
                     reference=('reference-cpu.jsonl', 'reference-cpu-mothello.jsonl',
-                               'reference-cpu-metapretrain.jsonl', 'reference-cpu-langarith.jsonl')),  # the grid below
+                               'reference-cpu-metapretrain.jsonl',
+                               'reference-cpu-langarith-regime.jsonl')),  # the grid below
     # one GPU: the cpu protocol over 10 seeds, the reference grid that a cpu rerun is checked against
     'gpu': Protocol('gpu', models=('world-small',), world='cpu', tasks=_WORLD,
                     steps={'world-nli': 1200, 'world-paws': 3000}, lr={'world-nli': 5e-4, 'world-paws': 3e-4},

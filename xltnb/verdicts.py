@@ -37,7 +37,10 @@ GRIDS = (
     Grid('robust', 'reference-cpu-realtext.jsonl', 'Robust training', 'real text', (('paper', ('robust',)),)),
     Grid('metapretrain', 'reference-cpu-metapretrain.jsonl', 'Meta-pretraining', 'synthetic world',
          (('paper', ('metapretrain',)),)),
-    Grid('langarith', 'reference-cpu-langarith.jsonl', 'Language arithmetic', 'synthetic world'),
+    Grid('langarith', 'reference-cpu-langarith-regime.jsonl', 'Language arithmetic',
+         'synthetic world, a base that never saw the target'),  # MAD-X's regime: where its claims are judged
+    Grid('langarith', 'reference-cpu-langarith.jsonl', 'Language arithmetic',
+         'synthetic world, control: adapters on a base that knows the language'),
     Grid('mothello', 'reference-cpu-mothello.jsonl', 'mOthello', 'synthetic Othello'),
 )
 PAPER_TITLES = {g.paper: g.title for g in GRIDS}
@@ -128,8 +131,9 @@ def claims_figure(rows: pd.DataFrame, title: str = 'claims on the shipped refere
 
 # %% ../nbs/08b_verdicts.ipynb #b1d2e3f5
 def _on_two_testbeds(rows: pd.DataFrame) -> pd.DataFrame:
-    "The rows of claims judged on more than one testbed, with a finite Δ."
-    multi = rows.groupby(['paper', 'claim'])['testbed'].transform('nunique') > 1
+    "The rows of claims judged on more than one kind of testbed (the world, real text), with a finite Δ."
+    kind = rows['testbed'].str.split(',').str[0]  # 'synthetic world, <setting>': one kind, the world
+    multi = kind.groupby([rows['paper'], rows['claim']]).transform('nunique') > 1
     return rows[multi & np.isfinite(rows['delta'].astype(float))]
 
 def testbed_table(rows: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -163,7 +167,6 @@ def testbed_figure(rows: pd.DataFrame | None = None, title: str = 'each claim on
                       legend_title='testbed: task', margin=dict(l=20))
     fig.update_yaxes(autorange='reversed')
     return fig
-
 
 # %% ../nbs/08b_verdicts.ipynb #28e0d095
 def _lang_table(g: Grid, recs: list[dict]):
@@ -284,22 +287,42 @@ def _floor_notes(rows: pd.DataFrame, recs: list) -> list:
     return out
 
 def _langarith_notes(rows, recs) -> list[str]:
-    "The adapter gate of each encoder in words: does the choice of language adapter move target accuracy there?"
+    "Each scenario's gate on each encoder in words: do the adapters that a merge combines move target accuracy there?"
     from xltnb.methods.langarith import adapter_matters
-    out = []
+    out, who = [], {'own-adapter': ('enhancement', 'the choice of language adapter', 'own'),
+                    'related-adapter': ('zero-shot', "with no adapter of the target's own, the related language's "
+                                        "adapter", 'related')}
     for m in dict.fromkeys(rows['model']):
-        g = adapter_matters(recs, {'model': m})
-        if g.empty or not g['n'].iloc[0]: continue
-        r = g.iloc[0]
-        d = (f"own − source adapter on target accuracy {100 * r['delta']:+.1f} points [{100 * r['lo']:+.1f}, "
-             f"{100 * r['hi']:+.1f}] over {r['n']} seeds")
-        out.append(f"On `{m}` the choice of language adapter " + (
-            f"moves target accuracy ({d}): the gate passes, so the merges can be judged." if r['verdict'] == 'holds' else
-            f"moves target accuracy the other way ({d}): the source adapter serves the target better than its own, "
-            "and the merges are judged against that." if r['verdict'] == 'contradicted' else
-            f"does not move target accuracy beyond the seed noise ({d}): there is nothing for a merge to move, so every "
-            "merge claim is not measurable on it. Where the encoder was pretrained on the target, that is a finding of "
-            "its own: the language adapter has little left to add."))
+        for arm, (sc, what, short) in who.items():
+            g = adapter_matters(recs, {'model': m}, arm)
+            if g.empty or not g['n'].iloc[0]: continue
+            r = g.iloc[0]
+            d = (f"{short} − source adapter on target accuracy {100 * r['delta']:+.1f} points [{100 * r['lo']:+.1f}, "
+                 f"{100 * r['hi']:+.1f}] over {r['n']} seeds")
+            out.append(f"On `{m}`, {sc}: {what} " + (
+                f"moves target accuracy ({d}): the gate passes, so the {sc} merges can be judged." if r['verdict'] == 'holds'
+                else f"moves target accuracy the other way ({d}): the source adapter serves the target better, and the "
+                f"{sc} merges are judged against that." if r['verdict'] == 'contradicted' else
+                f"does not move target accuracy beyond the seed noise ({d}): there is nothing for a merge to move, so "
+                f"the {sc} claims are not measurable on it." + (
+                    " Where the encoder was pretrained on the target, that is a finding of its own: the language "
+                    "adapter has little left to add." if short == 'own' else
+                    " No other language's adapter carries the task to the target on this encoder.")))
+        out += _lambda_notes(recs, m)
+    return out
+
+def _lambda_notes(recs, model: str) -> list[str]:
+    "How often the λ chosen on dev is an end of the grid (a single adapter), per merge of `model`'s records."
+    df = records_frame(recs, metric='accuracy', split='test', model=model)
+    if 'lam' not in df: return []
+    out = []
+    for meth, g in df.dropna(subset=['lam']).groupby('method', sort=False):
+        ends, n = int(g['lam'].isin([0.0, 1.0]).sum()), len(g)
+        if ends == n:
+            out.append(f"On `{model}`, `{meth}`: the λ chosen on dev is an end of the grid (a single adapter) in every "
+                       f"one of its {n} runs (seed × target): there the merge is one of its two single adapters.")
+        elif ends:
+            out.append(f"On `{model}`, `{meth}`: the λ chosen on dev is an end of the grid in {ends} of {n} runs.")
     return out
 
 NOTES = {'salt': _salt_notes, 'robust': _robust_notes,  # paper -> (its rows, its records) -> more sentences
@@ -328,11 +351,12 @@ def what_it_means(paper: str,  # a paper of `GRIDS`
         key = ['claim', 'task', 'model']
         both = run.merge(rows, on=key, suffixes=('_run', '_ref'))
         same = (both['verdict_run'] == both['verdict_ref']).sum()
-        lines.append(f"This run's own verdicts agree with the reference's on {same} of {len(both)} claims"
-                     + ("." if same == len(both) else
-                        f"; where they differ the reference decides (it has more {unit_name(rows['unit'].iloc[0])}): "
-                        + '; '.join(f"{r['claim']}: run {r['verdict_run']}, reference {r['verdict_ref']}"
-                                    for _, r in both[both['verdict_run'] != both['verdict_ref']].iterrows()) + '.'))
+        if len(both):  # only where the run judges claims the reference judges too
+            lines.append(f"This run's own verdicts agree with the reference's on {same} of {len(both)} claims"
+                         + ("." if same == len(both) else
+                            f"; where they differ the reference decides (it has more {unit_name(rows['unit'].iloc[0])}): "
+                            + '; '.join(f"{r['claim']}: run {r['verdict_run']}, reference {r['verdict_ref']}"
+                                        for _, r in both[both['verdict_run'] != both['verdict_ref']].iterrows()) + '.'))
     return Markdown('\n\n'.join(lines))
 
 # %% ../nbs/08b_verdicts.ipynb #8230cadd

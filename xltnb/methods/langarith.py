@@ -21,15 +21,16 @@ from ..core import atomic_write_text, content_hash, weights_digest
 from ..viz import show
 
 # %% auto #0
-__all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'LA_TASKS', 'SOURCE', 'TIES_SOURCE', 'CLAIMS', 'lang_adapter_config',
-           'task_adapter_config', 'madx_model', 'adapter_state', 'follow_model', 'add_language_adapter',
-           'carries_embeddings', 'use_embeddings', 'adapter_embeddings', 'set_embeddings', 'adapter_mlm_loss',
-           'train_language_adapter', 'encoder_digest', 'ship_language_adapter', 'adapter_to_safetensors',
-           'add_task_adapter', 'use_language', 'train_task_adapter', 'merge_adapters', 'lambda_curve', 'select_lambda',
-           'ties_merge', 'check_pairs', 'language_arithmetic', 'lambda_figure', 'lambda_inspector', 'langarith_setup',
-           'adapter_languages', 'model_adapters', 'pairs_by_model', 'check_langarith_params', 'language_texts',
-           'AdapterTexts', 'adapter_corpora', 'LangarithRun', 'run_langarith', 'adapter_matters', 'adapter_gate',
-           'merge_gain']
+__all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'CURVE_METRIC', 'LA_TASKS', 'SOURCE', 'TIES_SOURCE', 'CLAIMS',
+           'lang_adapter_config', 'task_adapter_config', 'madx_model', 'adapter_state', 'follow_model',
+           'add_language_adapter', 'carries_embeddings', 'use_embeddings', 'adapter_embeddings', 'set_embeddings',
+           'adapter_mlm_loss', 'train_language_adapter', 'encoder_digest', 'ship_language_adapter',
+           'adapter_to_safetensors', 'add_task_adapter', 'use_language', 'train_task_adapter', 'merge_adapters',
+           'lambda_curve', 'select_lambda', 'ties_merge', 'check_pairs', 'language_arithmetic', 'curve_records',
+           'curve_frame', 'lambda_figure', 'lambda_inspector', 'loss_table', 'curve_figures', 'reference_views',
+           'langarith_setup', 'adapter_languages', 'model_adapters', 'pairs_by_model', 'check_langarith_params',
+           'language_texts', 'AdapterTexts', 'adapter_corpora', 'LangarithRun', 'run_langarith', 'adapter_matters',
+           'adapter_gate', 'zeroshot_gate', 'both_gates', 'merge_gain']
 
 # %% ../../nbs/13_langarith.ipynb #f54d6c3c
 def lang_adapter_config(reduction: float = 2,  # bottleneck reduction factor (paper: 2)
@@ -448,6 +449,21 @@ def language_arithmetic(model, tokenizer, task, target: str, a: str, b: str, tas
         else {'merge': float(test[lam])}
     return curve, lam, acc
 
+# %% ../../nbs/13_langarith.ipynb #c0ve1a2c
+CURVE_METRIC = 'accuracy-lambda'  # a λ-curve point as a record: no claim or accuracy table reads this metric
+
+def curve_records(curve: pd.DataFrame,  # `lambda_curve` rows (lam, split, accuracy)
+                  **keys,  # what every point shares: paper, model, seed, lang, scenario, a, b, ...
+                 ) -> list[dict]:
+    "`lambda_curve` rows as results records (metric `accuracy-lambda`, λ kept), so a reference can ship them."
+    return [dict(keys, method='lambda-curve', lam=float(r['lam']), split=r['split'], metric=CURVE_METRIC,
+                 value=float(r['accuracy'])) for r in curve.to_dict('records')]
+
+def curve_frame(records) -> pd.DataFrame:
+    "The λ-curve points among `records`, back as `lambda_curve` rows (lam, split, accuracy) with their keys."
+    df = pd.DataFrame([r for r in records if r.get('metric') == CURVE_METRIC])
+    return df.rename(columns={'value': 'accuracy'}).drop(columns=['metric', 'method']) if len(df) else df
+
 # %% ../../nbs/13_langarith.ipynb #7a2552b3
 def lambda_figure(curve: pd.DataFrame,  # `lambda_curve` rows (lam, split, accuracy), optionally a `lang` column
                   lam: float | None = None,  # the slider position: a vertical line and its accuracies in the title
@@ -487,6 +503,40 @@ def lambda_inspector(curve: pd.DataFrame, a: str = 'a', b: str = 'b'):
     slider.observe(draw, 'value'); menu.observe(draw, 'value'); draw()
     box.slider, box.menu = slider, menu
     return box
+
+# %% ../../nbs/13_langarith.ipynb #f1g0a1b3
+def loss_table(losses,  # held-out MLM loss records (`mlm_losses` on the page; a shipped reference's)
+               model: str,  # the encoder whose adapters to show
+              ) -> pd.DataFrame:
+    "Held-out MLM loss, adapter (rows; `none` first) × language (columns), mean ± std over seeds, in nats."
+    from xltnb.results import records_frame, table
+    order = list(dict.fromkeys(['none'] + list(records_frame(losses, metric='mlm_loss', model=model)['adapter'])))
+    tab = table(losses, metric='mlm_loss', split='heldout', by=('adapter',), scale=1, digits=3, model=model)
+    tab = tab.reindex([a for a in order if a in tab.index])
+    tab.columns.name = 'held-out MLM loss (nats), mean ± std over seeds'
+    return tab
+
+def curve_figures(curves: pd.DataFrame,  # λ-curve rows (`curve_frame`): model, scenario, lang, a, b, split, lam, accuracy
+                 ) -> list:
+    "One `lambda_figure` per model, scenario and target: the λ curve on dev and test, mean over seeds."
+    key = ['model', 'scenario', 'lang', 'a', 'b', 'split', 'lam']
+    mean = curves.groupby(key, sort=False)['accuracy'].mean().reset_index()
+    figs = []
+    for (m, sc, t), g in mean.groupby(['model', 'scenario', 'lang'], sort=False):
+        fig = lambda_figure(g.drop(columns=['model', 'scenario']), lang=t, a=g['a'].iloc[0], b=g['b'].iloc[0])
+        n = curves[(curves['model'] == m) & (curves['scenario'] == sc)]['seed'].nunique()
+        figs.append(fig.update_layout(title=f"{m}, {sc}, target {t} ({n} seeds): " + fig.layout.title.text.split(': ', 1)[1]))
+    return figs
+
+# %% ../../nbs/13_langarith.ipynb #f1g0a1b5
+def reference_views(name: str,  # a shipped measured file (`xltnb/assets/measured/`), e.g. the regime's reference
+                   ) -> tuple[dict, list]:
+    "A shipped reference's held-out loss tables (model -> adapter × language) and λ-curve figures, from its records."
+    from xltnb.results import measured_records
+    recs, _ = measured_records(name)
+    cv = curve_frame(recs)
+    models = dict.fromkeys(r['model'] for r in recs if r.get('metric') == 'mlm_loss')
+    return {m: loss_table(recs, m) for m in models}, (curve_figures(cv) if len(cv) else [])
 
 # %% ../../nbs/13_langarith.ipynb #0d40ef55
 LA_TASKS = ['world-nli', 'xnli', 'wikiann', 'xquad']  # the page's `task` (the last two: the paper's, not in the harness)
@@ -533,9 +583,10 @@ def check_langarith_params(p: dict,  # the page's checked parameters (`PaperSetu
     pairs = check_pairs(p['pairs'])  # no merge of an adapter with itself (en ⊕ en)
     every = [q for ps in pairs_by_model(p, pairs).values() for q in ps] if 'models' in p else pairs
     check_corpus('la_corpus', p['la_corpus'], adapter_languages(every)[1])
-    if bad := [l for l in p.get('la_embeddings', []) if l not in {t for t, _ in every}]:
-        raise ValueError(f"la_embeddings names {', '.join(map(repr, bad))}, not a target of the pairs "
-                         f"({', '.join(sorted({t for t, _ in every}))}): only a target's adapters carry their own embeddings")
+    ok = {l for q in every for l in q}  # a target's adapters, or a related language's (the zero-shot merge's)
+    if bad := [l for l in p.get('la_embeddings', []) if l not in ok]:
+        raise ValueError(f"la_embeddings names {', '.join(map(repr, bad))}, not a target or related language of the "
+                         f"pairs ({', '.join(sorted(ok))}): the source's adapter runs on the base's embeddings")
     grid = [round(float(x), 4) for x in p['grid']]
     if not grid or any(not 0 <= x <= 1 for x in grid) or not {0.0, 1.0} <= set(grid):
         raise ValueError(f"grid must lie in [0, 1] and include both ends 0 and 1 (the single adapters), got {p['grid']!r}")
@@ -634,15 +685,17 @@ from ..results import Claim, add_claim, check_claims, records_frame
 
 SOURCE = 'Klimaszewski et al., COLING 2025, abstract (arXiv 2404.15737)'
 
-def adapter_matters(records, where: dict | None = None) -> pd.DataFrame:
-    "The rule's verdict on 'the own language adapter beats the source adapter' (`avg` over targets, paired by seed)."
+def adapter_matters(records, where: dict | None = None,
+                    own: str = 'own-adapter',  # the arm against the source adapter: 'related-adapter' in zero-shot
+                   ) -> pd.DataFrame:
+    "The rule's verdict on 'the `own` language adapter beats the source adapter' (`avg` over targets, paired by seed)."
     m = {k: v for k, v in (where or {}).items() if k == 'model'}
-    return check_claims(records, [Claim('langarith', 'the own language adapter beats the source adapter', SOURCE,
-                                        {'method': 'own-adapter'}, {'method': 'source-adapter'}, stat='avg', where=m,
-                                        gate='')])
+    who = 'the own language adapter' if own == 'own-adapter' else f"the {own.removesuffix('-adapter')} language's adapter"
+    return check_claims(records, [Claim('langarith', f'{who} beats the source adapter', SOURCE,
+                                        {'method': own}, {'method': 'source-adapter'}, stat='avg', where=m, gate='')])
 
-def adapter_gate(records, where: dict, margin: float = 0.10) -> str | None:
-    "None if the task adapter learned English and the choice of language adapter moves target accuracy; else why not."
+def _english_gate(records, where: dict, margin: float) -> str | None:
+    "None if the task adapter learned English (dev accuracy ≥ majority class + `margin`); else why not."
     df = records_frame(records, **{k: v for k, v in where.items() if k == 'model'})
     if not {'dev_en', 'dev_majority'} <= set(df.columns) or df['dev_en'].isna().all():
         return "no task-adapter English dev accuracy (dev_en, dev_majority) in the records: the gate cannot be checked"
@@ -651,12 +704,43 @@ def adapter_gate(records, where: dict, margin: float = 0.10) -> str | None:
     if acc < maj + margin:
         return (f"the task adapter has not learned English: dev accuracy {100 * acc:.1f}% (mean over runs) < majority "
                 f"class {100 * maj:.1f}% + {100 * margin:.0f}")
-    still = adapter_matters(records, where)
+
+def _moves_gate(records, where: dict, own: str, what: str) -> str | None:
+    "None if `own` − source adapter is decided either way by the rule; else why not (`what`: the scenario in words)."
+    still = adapter_matters(records, where, own)
     still = still[~still['verdict'].isin(['holds', 'contradicted'])]  # decided neither way: the adapters do not matter
     if still.empty: return None
-    return ("the choice of language adapter does not change target accuracy beyond the seed noise (own − source adapter: "
+    return (f"{what} does not change target accuracy beyond the seed noise ({own.removesuffix('-adapter')} − source adapter: "
             + '; '.join(f"{r['model']}: Δ {100 * r['delta']:+.1f} [{100 * r['lo']:+.1f}, {100 * r['hi']:+.1f}], n={r['n']}"
                         for _, r in still.iterrows()) + ')')
+
+def _reads_gate(records, where: dict, margin: float) -> str | None:
+    "None if a zero-shot single adapter reads the target: mean accuracy ≥ the target's majority class + `margin`."
+    df = records_frame(records, metric='accuracy', split='test', method=['source-adapter', 'related-adapter'],
+                       **{k: v for k, v in where.items() if k == 'model'})
+    col = 'target_majority' if 'target_majority' in df and df['target_majority'].notna().any() else 'dev_majority'
+    if df.empty or col not in df: return None  # nothing to read: `_moves_gate` has said why
+    acc, maj = df.groupby('method')['value'].mean(), float(df[col].mean())
+    if acc.max() >= maj + margin - 1e-9: return None  # (a float sum: 0.4 + 0.1 > 0.5)
+    return (f"no zero-shot arm reads the target: the better single adapter ({acc.idxmax()}) gives {100 * acc.max():.1f}% "
+            f"against the target's majority class {100 * maj:.1f}% + {100 * margin:.0f}"
+            + (" (English dev's: these records carry no target_majority)" if col == 'dev_majority' else '')
+            + "; a difference between arms at chance is a shift in class balance, not transfer")
+
+def adapter_gate(records, where: dict, margin: float = 0.10) -> str | None:
+    "None if the task adapter learned English and the choice of language adapter moves target accuracy; else why not."
+    return (_english_gate(records, where, margin)
+            or _moves_gate(records, where, 'own-adapter', 'the choice of language adapter'))
+
+def zeroshot_gate(records, where: dict, margin: float = 0.10) -> str | None:
+    "Zero-shot's gate: the task adapter learned English, the related adapter moves target accuracy, an arm reads it."
+    return (_english_gate(records, where, margin) or _moves_gate(
+        records, where, 'related-adapter', "with no adapter of the target's own, the related language's adapter")
+            or _reads_gate(records, where, margin))
+
+def both_gates(records, where: dict) -> str | None:
+    "A claim comparing zero-shot with enhancement is judged only where both scenarios' gates pass."
+    return adapter_gate(records, where) or zeroshot_gate(records, where)
 
 def merge_gain(df: pd.DataFrame) -> float:
     "One seed's merge − better single adapter (chosen on dev), test accuracy averaged over the targets, of one scenario."
@@ -668,16 +752,15 @@ def merge_gain(df: pd.DataFrame) -> float:
 TIES_SOURCE = ("Klimaszewski et al., COLING 2025: TIES-merging is the paper's comparison baseline (its code implements it); "
                "the direction (language arithmetic ahead) is reconstructed")
 CLAIMS = [add_claim(Claim('langarith', 'language arithmetic beats the single-adapter baseline in zero-shot', SOURCE,
-                          {'method': 'langarith'}, {'method': 'single-adapter'}, gate=adapter_gate)),
+                          {'method': 'langarith'}, {'method': 'single-adapter'}, gate=zeroshot_gate)),
           add_claim(Claim('langarith', 'language arithmetic beats the better single adapter in enhancement', SOURCE,
                           {'method': 'langarith-enh'}, {'method': 'single-adapter-enh'}, gate=adapter_gate)),
           add_claim(Claim('langarith', 'language arithmetic beats the better single adapter when the target has little '
                           'data (enhancement, small adapter)', SOURCE.replace('abstract', 'abstract of arXiv v1'),
                           {'method': 'langarith-enh-small'}, {'method': 'single-adapter-enh-small'}, gate=adapter_gate)),
           add_claim(Claim('langarith', 'language arithmetic beats TIES-merging in zero-shot', TIES_SOURCE,
-                          {'method': 'langarith'}, {'method': 'ties'}, gate=adapter_gate)),
+                          {'method': 'langarith'}, {'method': 'ties'}, gate=zeroshot_gate)),
           # "especially in ... zero-shot": the merge's gain over the better single adapter, zero-shot minus enhancement
           add_claim(Claim('langarith', 'language arithmetic gains more in zero-shot than in enhancement', SOURCE,
                           {'method': ['langarith', 'single-adapter']}, {'method': ['langarith-enh', 'single-adapter-enh']},
-                          stat=merge_gain, gate=adapter_gate))]
-
+                          stat=merge_gain, gate=both_gates))]
