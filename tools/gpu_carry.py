@@ -56,18 +56,12 @@ def wheels(dest: Path):
 
 def realtext(dest: Path):
     "The trimmed e5-small weight file and the real-text tasks' source files with WordNet, into `dest`."
-    from xltnb.e5 import trim_weights
-    from xltnb.tasks import load_task, task_info, task_languages
+    from xltnb.e5 import task_texts, trim_weights
     from xltnb.methods.robust import _wordnet_table
     from xltnb.methods.wordnet import LEXNAMES_MAN, WORDNET_DIR
     from xltnb.protocol import REALTEXT_TASKS
     from xltnb.realtext import _source_files
-    def every_text(task):  # English train (where the task has one) and every language's dev and test
-        info = task_info(task)
-        splits = [('en', 'train')] * ('train' in info['splits']) + [
-            (l, s) for l in task_languages(task) for s in ('dev', 'test') if s in info['splits']]
-        return [r[f] for l, s in splits for r in load_task(task, l, s) for f in info['text_fields']]
-    texts = [t for task in REALTEXT_TASKS + ('msg-bitext',) for t in every_text(task)]
+    texts = [t for task in REALTEXT_TASKS + ('msg-bitext',) for t in task_texts(task)]
     words = sorted({w for t in texts for w in t.split()})
     synonyms = sorted({s for task in REALTEXT_TASKS for v in _wordnet_table(task, '{}').values() for s in v})
     dest.mkdir(parents=True, exist_ok=True)

@@ -393,26 +393,27 @@ def trim_weights(texts: list[str],  # every text the trimmed model will see
             row = t['nbytes'] // hp['vocab']
             raw = b''.join(raw[i * row:(i + 1) * row] for i in keep)
         data.append((name, t['dtype'], t['n'] * len(raw) // t['nbytes'], raw))
-    table = b''.join(struct.pack('<H', len(n.encode())) + n.encode() + bytes([d]) + struct.pack('<IQQ', k, 0, len(r))
-                     for n, d, k, r in data)
-    pos, body, entries = -(-(len(head) + 4 + len(table)) // 32) * 32, b'', []
+    entry = lambda n, d, k, pos, size: struct.pack('<H', len(n.encode())) + n.encode() + bytes([d]) + struct.pack(
+        '<IQQ', k, pos, size)  # the tensor directory: name, dtype, count, offset, bytes
+    pos, body, entries = -(-(len(head) + 4 + sum(len(entry(n, d, k, 0, 0)) for n, d, k, _ in data)) // 32) * 32, [], []
     for n, d, k, r in data:  # tensors at 32-byte boundaries, as the package lays them out
-        entries.append(struct.pack('<H', len(n.encode())) + n.encode() + bytes([d]) + struct.pack('<IQQ', k, pos, len(r)))
-        body += r + bytes(-len(r) % 32); pos += len(r) + (-len(r) % 32)
+        entries.append(entry(n, d, k, pos, len(r)))
+        body += [r, bytes(-len(r) % 32)]; pos += len(r) + (-len(r) % 32)
     blob = head + struct.pack('<i', len(data)) + b''.join(entries)
-    blob += bytes(-len(blob) % 32) + body
+    blob += bytes(-len(blob) % 32) + b''.join(body)
     out, tmp = Path(out), Path(f'{out}.tmp{os.getpid()}')
     out.parent.mkdir(parents=True, exist_ok=True); tmp.write_bytes(blob); tmp.replace(out)
     new = e5_tokenizer(read_weights(out))(list(texts), add_special_tokens=False)['input_ids']
     bad = [t for t, o, n in zip(texts, ids, new) if [remap[i] for i in o] != n]
     if bad: raise ValueError(f"the trimmed tokenizer segments {len(bad)} text(s) differently, e.g. {bad[0]!r}")
-    return Path(out)
+    return out
 
 # %% ../nbs/04b_e5.ipynb #3ea86fc4
 def task_texts(task: str, world='cpu', data_dir=None) -> list[str]:
-    "Every text of a task: English train and every language's dev and test, each text field."
+    "Every text of a task: English train (where it has one) and every language's dev and test, each text field."
     info = task_info(task)
-    splits = [('en', 'train')] + [(l, s) for l in task_languages(task) for s in ('dev', 'test') if s in info['splits']]
+    splits = [('en', 'train')] * ('train' in info['splits']) + [
+        (l, s) for l in task_languages(task) for s in ('dev', 'test') if s in info['splits']]
     return [r[f] for l, s in splits for r in load_task(task, l, s, data_dir=data_dir, world=world)
             for f in info['text_fields']]
 
