@@ -61,9 +61,12 @@ arm = run_arm(P, 'msg-para', 'e5-small', seed=0)
 secs = time.time() - t
 acc = {(r.get('lang') or f"{r.get('lang_a')}-{r.get('lang_b')}"): r['value'] for r in arm.records
        if r.get('metric') == 'accuracy' and r.get('split') == 'test'}
+targets = [v for k, v in acc.items() if '-' not in k and k != 'en']
+mixed = [v for k, v in acc.items() if '-' in k and k.split('-')[0] != k.split('-')[1]]  # pairs in two languages
 print(json.dumps(dict(probe='rt-gpu', task='msg-para', seed=0, seconds=round(secs, 1), device=torch.cuda.get_device_name(),
-                      steps=arm.result.global_step, dev=arm.result.dev_accuracy,
-                      n_records=len(arm.records), en=acc.get('en'), accuracy=acc)))
+                      steps=arm.result.global_step, dev=arm.result.dev_accuracy, n_records=len(arm.records),
+                      en=acc.get('en'), test_targets_mean=sum(targets) / len(targets),
+                      test_mixed_pairs_mean=sum(mixed) / len(mixed), n_mixed_pairs=len(mixed), accuracy=acc)))
 EOF
       ok=$((ok | $?)); tail -5 "$OUT/rtprobe.log" ;;
     *) echo "unknown step $s; known: install world bench rtdata realtext rtprobe"; exit 2 ;;
