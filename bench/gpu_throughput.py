@@ -111,6 +111,9 @@ def main(argv=None):
     args = p.parse_args(argv)
     import datasets
     datasets.disable_progress_bars()
+    compiles = args.compile.split(',')
+    if bad := [c for c in compiles if c not in ('off', 'on')]:
+        p.error(f"--compile takes 'off', 'on' or 'off,on', got {bad[0]!r}")
     if args.device == 'cuda' and not torch.cuda.is_available():
         sys.exit("bench/gpu_throughput.py: no CUDA device here; --device cpu runs the code path on the CPU")
     from transformers import XLMRobertaConfig, XLMRobertaForSequenceClassification
@@ -129,7 +132,7 @@ def main(argv=None):
     name = torch.cuda.get_device_name() if args.device == 'cuda' else 'cpu'
     peak = peak_flops(name) if args.device == 'cuda' else None
     rows = []
-    for compiled in [c == 'on' for c in args.compile.split(',')]:
+    for compiled in [c == 'on' for c in compiles]:
         for padded in (False, True):
             for kind in ('bare', 'harness'):
                 torch.manual_seed(0)

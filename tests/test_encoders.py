@@ -83,7 +83,7 @@ def test_cache_bench_builds_in_a_temporary_cache(tmp_path, monkeypatch, capsys):
     assert "unknown artefact 'tokeniser'; known: tokenizer, realtext, e5" in capsys.readouterr().err
 
 
-def test_gpu_bench_peak_and_flops(monkeypatch):
+def test_gpu_bench_peak_and_flops(monkeypatch, capsys):
     "bench/gpu_throughput.py: the bf16 peak read from a device name, FLOPs per token by hand, no CUDA fails clearly."
     import pytest
     from pathlib import Path
@@ -95,5 +95,7 @@ def test_gpu_bench_peak_and_flops(monkeypatch):
     cfg = XLMRobertaConfig(hidden_size=8, num_hidden_layers=2, intermediate_size=16, num_labels=3)
     n = 2 * (4 * 8 * 8 + 2 * 8 * 16) + 8 * 8 + 8 * 3  # layers (q, k, v, o; two FFN matrices), pooler, classifier
     assert g.flops_per_token(cfg, 10) == 6 * n + 12 * 2 * 8 * 10
+    with pytest.raises(SystemExit): g.main(['--device', 'cpu', '--compile', 'yes'])
+    assert "--compile takes 'off', 'on' or 'off,on', got 'yes'" in capsys.readouterr().err
     if not g.torch.cuda.is_available():
         with pytest.raises(SystemExit, match='no CUDA device here'): g.main(['--device', 'cuda'])
