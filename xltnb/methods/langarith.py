@@ -22,15 +22,15 @@ from ..viz import show
 
 # %% auto #0
 __all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'CURVE_METRIC', 'LA_TASKS', 'SOURCE', 'TIES_SOURCE', 'CLAIMS',
-           'lang_adapter_config', 'task_adapter_config', 'madx_model', 'adapter_state', 'follow_model',
+           'lang_adapter_config', 'task_adapter_config', 'madx_model', 'quiet_logs', 'adapter_state', 'follow_model',
            'add_language_adapter', 'carries_embeddings', 'use_embeddings', 'adapter_embeddings', 'set_embeddings',
            'adapter_mlm_loss', 'train_language_adapter', 'encoder_digest', 'ship_language_adapter',
            'adapter_to_safetensors', 'add_task_adapter', 'use_language', 'train_task_adapter', 'merge_adapters',
            'lambda_curve', 'select_lambda', 'ties_merge', 'check_pairs', 'language_arithmetic', 'curve_records',
            'curve_frame', 'lambda_figure', 'lambda_inspector', 'loss_table', 'curve_figures', 'reference_views',
-           'langarith_setup', 'adapter_languages', 'model_adapters', 'pairs_by_model', 'check_langarith_params',
-           'language_texts', 'AdapterTexts', 'adapter_corpora', 'LangarithRun', 'run_langarith', 'adapter_matters',
-           'adapter_gate', 'zeroshot_gate', 'both_gates', 'merge_gain']
+           'show_reference_views', 'langarith_setup', 'adapter_languages', 'model_adapters', 'pairs_by_model',
+           'check_langarith_params', 'language_texts', 'AdapterTexts', 'adapter_corpora', 'LangarithRun',
+           'run_langarith', 'adapter_matters', 'adapter_gate', 'zeroshot_gate', 'both_gates', 'merge_gain']
 
 # %% ../../nbs/13_langarith.ipynb #f54d6c3c
 def lang_adapter_config(reduction: float = 2,  # bottleneck reduction factor (paper: 2)
@@ -63,6 +63,13 @@ def madx_model(encoder,  # name for `load_encoder(..., head='mlm')`, or a (maske
     if MLM_HEAD not in model.heads:
         raise ValueError(f"encoder {type(mlm).__name__} has no masked-LM head to convert; load it with head='mlm'")
     return model, tok
+
+def quiet_logs() -> None:
+    "Keep a page's output to its results: transformers' and `adapters`' info messages and datasets' progress bars off."
+    import logging
+    from transformers.utils import logging as hf_logging
+    hf_logging.set_verbosity_error(); logging.getLogger('adapters').setLevel(logging.ERROR)
+    datasets.disable_progress_bars()
 
 # %% ../../nbs/13_langarith.ipynb #7cb85183
 def adapter_state(model, name: str) -> dict:
@@ -328,7 +335,6 @@ def train_task_adapter(model, tokenizer, task,  # task name for `load_task`, or 
                                                           log_history=res.log_history), indent=1))
     return res
 
-
 # %% ../../nbs/13_langarith.ipynb #6e0daf5e
 def _distinct(a: str, b: str) -> None:
     "A merge combines two different adapters: merging one with itself is that adapter at every λ, not arithmetic."
@@ -538,6 +544,16 @@ def reference_views(name: str,  # a shipped measured file (`xltnb/assets/measure
     models = dict.fromkeys(r['model'] for r in recs if r.get('metric') == 'mlm_loss')
     return {m: loss_table(recs, m) for m in models}, (curve_figures(cv) if len(cv) else [])
 
+def show_reference_views(name: str,  # a shipped measured file, as for `reference_views`
+                        ) -> None:
+    "Display `reference_views`: each model's held-out loss table under a heading that names the file, then the λ curves."
+    from IPython.display import display, Markdown
+    tabs, figs = reference_views(name)
+    for m, tab in tabs.items():
+        display(Markdown(f"**Held-out MLM loss** on the shipped reference `{name}`, adapter × language, `{m}`"))
+        display(tab)
+    for fig in figs: fig.show()
+
 # %% ../../nbs/13_langarith.ipynb #0d40ef55
 LA_TASKS = ['world-nli', 'xnli', 'wikiann', 'xquad']  # the page's `task` (the last two: the paper's, not in the harness)
 
@@ -573,7 +589,8 @@ def pairs_by_model(p: dict,  # the page's parameters: `models`, and `model_pairs
     return {m: check_pairs(own[m]) if m in own else pairs for m in p['models']}
 
 def check_langarith_params(p: dict,  # the page's checked parameters (`PaperSetup.params`)
-                          ) -> tuple:  # (pairs as (target, related), the λ grid, the shipped adapters' folder or None)
+                          ) -> tuple:  # (every model's pairs as (target, related), model -> its pairs ({} without
+                                       #  `models`), the λ grid, the shipped adapters' folder or None)
     "Fail before anything is trained on what the parameters cell cannot check; the pairs, the λ grid, `la_assets`."
     from xltnb.paper import check_corpus
     if p['task'] in ('wikiann', 'xquad'):
@@ -581,7 +598,8 @@ def check_langarith_params(p: dict,  # the page's checked parameters (`PaperSetu
                                   f"sentence-pair classification only; run task='xnli' (paper preset) or 'world-nli' "
                                   f"(smoke, cpu, gpu)")
     pairs = check_pairs(p['pairs'])  # no merge of an adapter with itself (en ⊕ en)
-    every = [q for ps in pairs_by_model(p, pairs).values() for q in ps] if 'models' in p else pairs
+    by_model = pairs_by_model(p, pairs) if 'models' in p else {}
+    every = list(dict.fromkeys(q for ps in by_model.values() for q in ps)) if by_model else pairs
     check_corpus('la_corpus', p['la_corpus'], adapter_languages(every)[1])
     ok = {l for q in every for l in q}  # a target's adapters, or a related language's (the zero-shot merge's)
     if bad := [l for l in p.get('la_embeddings', []) if l not in ok]:
@@ -593,7 +611,7 @@ def check_langarith_params(p: dict,  # the page's checked parameters (`PaperSetu
     shipped = (LA_ASSETS if p['la_assets'] == 'package' else Path(p['la_assets'])) if p['la_assets'] else None
     if (p['la_ship'] or p['ta_ship']) and not shipped:
         raise ValueError("la_ship / ta_ship need la_assets (where to write): 'package' or a folder")
-    return pairs, grid, shipped
+    return every, by_model, grid, shipped
 
 # %% ../../nbs/13_langarith.ipynb #2787cce5
 from dataclasses import dataclass
