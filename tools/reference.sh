@@ -14,8 +14,8 @@
 #     SEEDS=0,1,2,3,4 PARTS=langarith-regime bash tools/reference.sh   # language arithmetic in MAD-X's regime, then
 #     SEEDS=5,6,7,8,9 PARTS=langarith-regime APPEND=1 bash tools/reference.sh   # its second part
 #
-# PARTS picks the parts to run, a comma list of encoders, mothello, metapretrain, langarith, langarith-regime,
-# controls, realtext
+# PARTS picks the parts to run, a comma list of encoders, baseline-paws, mothello, metapretrain, langarith,
+# langarith-regime, controls, realtext
 # (default: the first four; `controls` always appends to reference-cpu: SALT's headline arm with the usage
 # filter and a substitute table per seed, the compute-matched baseline `baseline-2x`, RS-DA drawn per seed, and the
 # equal-update baseline, whose records must equal the shipped ones: tools/measured.py refuses another value);
@@ -34,9 +34,9 @@ SEEDS=${SEEDS:-0,1,2,3,4}
 PARTS=${PARTS:-encoders,mothello,metapretrain,langarith}
 APPEND=${APPEND:-}
 for p in ${PARTS//,/ }; do
-  [[ $p =~ ^(encoders|mothello|metapretrain|langarith|langarith-regime|controls|realtext)$ ]] ||
-    { echo "PARTS: unknown part '$p'; known: encoders, mothello, metapretrain, langarith, langarith-regime, controls," \
-      "realtext" >&2; exit 2; }
+  [[ $p =~ ^(encoders|baseline-paws|mothello|metapretrain|langarith|langarith-regime|controls|realtext)$ ]] ||
+    { echo "PARTS: unknown part '$p'; known: encoders, baseline-paws, mothello, metapretrain, langarith," \
+      "langarith-regime, controls, realtext" >&2; exit 2; }
 done
 want() { [[ ",$PARTS," == *",$1,"* ]]; }
 unless_append() { [[ -n $APPEND ]] || printf '%s' "$1"; }  # the seeds in a file's `what` (appending adds them itself)
@@ -58,6 +58,19 @@ if want encoders; then
   ship reference-cpu "the reference grid of the cpu protocol on world-nli: baseline and its no-pretraining floor, SALT\
  (3 arms), robust training (3 arms)$(unless_append ", seeds $SEEDS")" "SEEDS=$SEEDS PARTS=encoders bash tools/reference.sh" \
     "$OUT/baseline-run/baseline" "$OUT/methods-run/salt" "$OUT/methods-run/robust"
+fi
+
+# the baseline page's world-paws on the default world (3,000 updates a run at lr 3e-4, the floor on the first seed, the
+# heuristic), which the main job leaves out (configs/baseline/cpu.yaml says why); shipped as baseline-cpu-paws, the
+# page's world_records draw it beside the run: SEEDS=0,1,2 PARTS=baseline-paws bash tools/reference.sh
+if want baseline-paws; then
+  .venv/bin/xltnb reproduce baseline --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/baseline-paws" --set threads=1 \
+    --set 'protocol={tasks: [world-paws]}' --set 'why=world-paws only, the task the main job leaves out' \
+    --set realtext=false --set "dial_records=''" --set 'world_records=[]'
+  ship baseline-cpu-paws "the baseline page at the cpu preset on world-paws, on the default world (order mixed,\
+ paws_lexical 0): the shipped world-small, lr 3e-4, 3,000 updates, the no-pretraining floor on the first seed and the\
+ lexicon-free heuristic$(unless_append ", seeds $SEEDS")" "SEEDS=$SEEDS PARTS=baseline-paws bash tools/reference.sh" \
+    "$OUT/baseline-paws/baseline"
 fi
 
 # the controls a reviewer asks for, on world-nli (about 140 CPU-minutes for ten seeds, two kernels side by side, one
