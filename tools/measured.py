@@ -15,7 +15,9 @@ With `--append`, the records join those already in NAME.jsonl (more seeds for a 
 record that measures what one already there measures (same fields, bookkeeping aside) is kept once if it carries the
 same value and refused if not (the protocol is deterministic: another value is another protocol); NAME.json's `what`
 gains the seeds the file now holds, and it keeps each part's provenance under `parts`, the first being what the file
-held before. NAME.json (and each appended part) names the CPU of the machine that ships it (`cpu`: its model and
+held before. A part run with other parameters than the file's first part is refused, the parameters named (seeds,
+out_dir, the arm lists `methods`/`rt_methods` and the `why` prose aside: new seeds and arms are what appending is for); `--differs
+KEY ...` lets named ones differ and records them in the part. NAME.json (and each appended part) names the CPU of the machine that ships it (`cpu`: its model and
 whether it has bfloat16 units), as every script here ships right where it ran: bf16 kernels differ by CPU kind, so a
 real-text rerun reproduces a seed only on the CPU kind that measured it. `--rerun-of REFERENCE` marks a rerun of a
 shipped reference's seeds on another CPU kind (`rerun_of` in NAME.json): the report checks the main job's rerun against
@@ -27,6 +29,29 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from xltnb.core import cpu_description, read_jsonl
 from xltnb.results import BOOKKEEPING, MEASURED_DIR
+
+
+SAME_EXCEPT = {'seeds', 'out_dir', 'methods', 'rt_methods', 'why'}  # an appended part may change seeds, arms, prose
+
+def run_params(meta: dict) -> dict:
+    "run folder name -> its parameters, from a measured file's metadata (or one part's); {} where it kept none."
+    if isinstance(meta.get('runs'), dict): return {k: v.get('params') or {} for k, v in meta['runs'].items()}
+    return {None: meta['params']} if isinstance(meta.get('params'), dict) else {}
+
+def param_changes(old: dict, new: dict, allowed: set) -> list[str]:
+    "'key: old there, new here' for each parameter a new part sets otherwise than the old part, per run folder."
+    from xltnb.paper import notebook_params
+    out = []
+    for run, p in new.items():
+        q = old[run] if run in old else next(iter(old.values())) if len(old) == 1 else None
+        if q is None: continue  # the file kept no parameters for this run
+        try: defaults = {k: v.default for k, v in notebook_params(p.get('paper') or run).items()}
+        except (FileNotFoundError, ValueError): defaults = {}  # not a paper notebook's run
+        for k in sorted((set(p) | set(q)) - SAME_EXCEPT - allowed):
+            # a parameter one side lacks (added to the notebook since) had the notebook's default there
+            was, now = q.get(k, defaults.get(k, '(unset)')), p.get(k, defaults.get(k, '(unset)'))
+            if was != now: out.append(f"{run + ' ' if run else ''}{k}: {was!r} there, {now!r} here")
+    return out
 
 
 def main(argv=None):
@@ -41,6 +66,8 @@ def main(argv=None):
     ap.add_argument('--append', action='store_true', help="add to NAME's records (later seeds)")
     ap.add_argument('--also', nargs='+', default=[], metavar='FILE',
                     help="more record files of each run folder into the same file (e.g. mlm_loss.jsonl)")
+    ap.add_argument('--differs', nargs='+', default=[], metavar='KEY',
+                    help="with --append: parameters this part may set otherwise than the file's first part")
     ap.add_argument('--rerun-of', default='', metavar='REFERENCE',
                     help="the shipped reference (e.g. reference-cpu-metapretrain.jsonl) whose seeds this reruns on "
                          "another CPU kind")
@@ -97,6 +124,11 @@ def main(argv=None):
         if not recs: ap.error(f"--append: every record is in {jl.name} already (same values): nothing to append")
         if same: print(f"{len(same)} record(s) already in {jl.name} with the same value (measured again): kept once")
         parts = old_meta.get('parts') or [{k: v for k, v in old_meta.items() if k != 'parts'}]
+        if changed := param_changes(run_params(parts[0]), {d.name: cfgs[d.name].get('params') or {} for d in dirs},
+                                    set(a.differs)):
+            ap.error(f"--append: this part's parameters differ from {js.name}'s first part: {'; '.join(changed)}; "
+                     "append seeds of the same settings (or name a deliberate change with --differs KEY)")
+        if a.differs: meta['differs'] = a.differs
         seeds_of = lambda rs: sorted({r['seed'] for r in rs if 'seed' in r}, key=lambda v: (isinstance(v, str), v))
         part = {**meta, 'n_records': len(recs), 'seeds': seeds_of(recs)}
         recs = old + recs
