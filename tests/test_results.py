@@ -245,10 +245,12 @@ def test_measured_tool_appends_new_seeds_to_a_reference(tmp_path):
     assert meta['parts'][-1]['n_records'] == 2 and meta['seeds'] == [0, 1, 2]
     assert ship(run('s10', 10, 0.5), 'saturday', '--append').returncode == 0  # seeds in number order, not as text
     assert measured_records(str(tmp_path / 'm' / 'ref.jsonl'))[1]['seeds'] == [0, 1, 2, 10]
-    lr = run('s11', 11, 0.5)  # a part run with a setting the file's first part did not have: refused, then allowed by name
-    (Path(lr) / 'config.json').write_text(json.dumps({'params': {'seeds': [11], 'lr': 0.1}, 'versions': {'torch': 'x'}}))
+    lr = run('s11', 11, 0.5)  # a part with a setting the file's first part did not have: refused, then allowed by name
+    cfg = {'params': {'seeds': [11], 'lr': 0.1}, 'versions': {'torch': 'x'}}
+    (Path(lr) / 'config.json').write_text(json.dumps(cfg))
     bad = ship(lr, 'sunday', '--append')
-    assert bad.returncode == 2 and "parameters differ from ref.json's first part: s11 lr: '(unset)' there, 0.1 here" in bad.stderr
+    assert bad.returncode == 2
+    assert "parameters differ from ref.json's first part: s11 lr: '(unset)' there, 0.1 here" in bad.stderr
     assert ship(lr, 'sunday', '--append', '--differs', 'lr').returncode == 0
     assert measured_records(str(tmp_path / 'm' / 'ref.jsonl'))[1]['parts'][-1]['differs'] == ['lr']
     nothing = subprocess.run([sys.executable, str(tool), second, 'other', '--what', 'W', '--where', 'h', '--command',

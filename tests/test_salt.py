@@ -179,8 +179,8 @@ def test_every_preset_file_is_valid(preset, monkeypatch):
     if preset in ('smoke', 'cpu'):
         ns = _head_cells(**params)
         assert ns['seeds'] == list(PROTOCOLS[preset].seeds)  # the shared protocol's seeds
-        # smoke: the baseline, its compute-matched control, SALT (usage filter) and its lexicon-oracle ablation; cpu (the
-        # main job): the paper's comparison only, the controls judged on the shipped reference
+        # smoke: the baseline, its compute-matched control, SALT (usage filter) and its lexicon-oracle ablation; cpu
+        # (the main job): the paper's comparison only, the controls judged on the shipped reference
         assert ns['P']['methods'] == (['baseline', 'salt'] if preset == 'cpu' else
                                       ['baseline', 'baseline-2x', 'salt', 'salt-oracle'])
         assert ns['PR'].tasks == ('world-nli',) and ns['PR'].departures['why']  # a departure says why

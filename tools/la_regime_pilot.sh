@@ -6,6 +6,8 @@
 # Shipped as the measured records NAME with the adapters' held-out MLM losses (tools/measured.py --also).
 #
 #     bash tools/la_regime_pilot.sh   # the sliver pilot: world-small-sliver-es (es 1% of pretraining), pilot-cpu-la-sliver
+#         (its seeds 0-4, with 5-9 appended, ship as reference-cpu-langarith-sliver: PARTS=langarith-sliver of
+#         tools/reference.sh reruns them)
 #     MODEL=xltnb/assets/world_encoder_holdout_es NAME=pilot-cpu-la-regime bash tools/la_regime_pilot.sh   # es never seen
 #     SET='la_lr=1e-4' NAME=pilot-cpu-la-sliver-lr bash tools/la_regime_pilot.sh   # a page setting changed (SET: a
 #         semicolon list of `--set` values), here the language adapters at the paper's rate

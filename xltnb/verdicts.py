@@ -39,6 +39,8 @@ GRIDS = (
          (('paper', ('metapretrain',)),)),
     Grid('langarith', 'reference-cpu-langarith-regime.jsonl', 'Language arithmetic',
          'synthetic world, a base that never saw the target'),  # MAD-X's regime: where its claims are judged
+    Grid('langarith', 'reference-cpu-langarith-sliver.jsonl', 'Language arithmetic',
+         'synthetic world, a base that saw the target as a 1% sliver'),  # where the zero-shot scenario moves
     Grid('langarith', 'reference-cpu-langarith.jsonl', 'Language arithmetic',
          'synthetic world, control: adapters on a base that knows the language'),
     Grid('mothello', 'reference-cpu-mothello.jsonl', 'mOthello', 'synthetic Othello'),
