@@ -18,11 +18,11 @@ gains the seeds the file now holds, and it keeps each part's provenance under `p
 held before. A part run with other parameters than the file's first part is refused, the parameters named (seeds,
 out_dir, the arm lists `methods`/`rt_methods` and the `why` prose aside: new seeds and arms are what appending is
 for); `--differs KEY ...` lets named ones differ and records them in the part. NAME.json (and each appended part)
-names the CPU of the machine that ships it (`cpu`: its model and whether it has bfloat16 units), as every script
-here ships right where it ran: bf16 kernels differ by CPU kind, so a real-text rerun reproduces a seed only on the
-CPU kind that measured it. `--rerun-of REFERENCE` marks a rerun of a
-shipped reference's seeds on another CPU kind (`rerun_of` in NAME.json): the report checks the main job's rerun against
-it where the main job runs on that kind (`xltnb.results.cpu_reruns`)."""
+names the CPU of the machine that ships it (`cpu`: its model and whether it has bfloat16 units), as every script here
+ships right where it ran: bf16 kernels differ by CPU kind, so a real-text rerun reproduces a seed only on the CPU kind
+that measured it. `--rerun-of REFERENCE` marks a rerun of a shipped reference's seeds on another CPU kind (`rerun_of`
+in NAME.json): the report checks the main job's rerun against it where the main job runs on that kind
+(`xltnb.results.cpu_reruns`)."""
 import argparse, json, shutil, sys
 from pathlib import Path
 
