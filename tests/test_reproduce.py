@@ -169,8 +169,8 @@ def test_the_cpu_report_checks_a_rerun_against_the_reference_seed_by_seed(tmp_pa
     from xltnb.core import cpu_description
     from xltnb.reproduce import build_report
     from xltnb.results import MEASURED_DIR, measured_records
-    ref = [json.loads(l) for l in (MEASURED_DIR/'reference-cpu-langarith-regime.jsonl').read_text().splitlines()
-           if l.strip()]  # the cpu preset's setting: MAD-X's regime
+    ref = [json.loads(l) for l in (MEASURED_DIR/'reference-cpu-langarith-sliver-emb.jsonl').read_text().splitlines()
+           if l.strip()]  # the cpu preset's setting: the testbed
     rerun = [r for r in ref if r['seed'] in (0, 1, 2)]
     rt0, rt_meta = measured_records('rerun-cpu-realtext-seed0.jsonl')
     rt0 = [{k: v for k, v in dict(r, paper='baseline').items() if k != 'measured'} for r in rt0]  # as the page has them

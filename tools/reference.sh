@@ -15,7 +15,7 @@
 #     SEEDS=5,6,7,8,9 PARTS=langarith-regime APPEND=1 bash tools/reference.sh   # its second part
 #
 # PARTS picks the parts to run, a comma list of encoders, baseline-paws, mothello, metapretrain, langarith,
-# langarith-regime, langarith-sliver, controls, realtext
+# langarith-regime, langarith-sliver, langarith-sliver-emb, controls, realtext
 # (default: the first four; `controls` always appends to reference-cpu: SALT's headline arm with the usage
 # filter and a substitute table per seed, the compute-matched baseline `baseline-2x`, RS-DA drawn per seed, and the
 # equal-update baseline, whose records must equal the shipped ones: tools/measured.py refuses another value);
@@ -34,9 +34,9 @@ SEEDS=${SEEDS:-0,1,2,3,4}
 PARTS=${PARTS:-encoders,mothello,metapretrain,langarith}
 APPEND=${APPEND:-}
 for p in ${PARTS//,/ }; do
-  [[ $p =~ ^(encoders|baseline-paws|mothello|metapretrain|langarith|langarith-regime|langarith-sliver|controls|realtext)$ ]] ||
+  [[ $p =~ ^(encoders|baseline-paws|mothello|metapretrain|langarith|langarith-regime|langarith-sliver|langarith-sliver-emb|controls|realtext)$ ]] ||
     { echo "PARTS: unknown part '$p'; known: encoders, baseline-paws, mothello, metapretrain, langarith," \
-      "langarith-regime, langarith-sliver, controls, realtext" >&2; exit 2; }
+      "langarith-regime, langarith-sliver, langarith-sliver-emb, controls, realtext" >&2; exit 2; }
 done
 want() { [[ ",$PARTS," == *",$1,"* ]]; }
 unless_append() { [[ -n $APPEND ]] || printf '%s' "$1"; }  # the seeds in a file's `what` (appending adds them itself)
@@ -172,12 +172,28 @@ fi
 # target es with fr, every adapter trained here (about 12 CPU-minutes a seed); seeds 0-4 were measured first as the
 # pilot pilot-cpu-la-sliver (the defaults page), seeds 5-9 appended to it, and the file renamed.
 if want langarith-sliver; then
-  SEEDS=$SEEDS MODEL=world-small-sliver-es NAME=reference-cpu-langarith-sliver OUT=$OUT APPEND=$APPEND \
+  SEEDS=$SEEDS MODEL=world-small-sliver-es NAME=reference-cpu-langarith-sliver OUT=$OUT APPEND=$APPEND SET='la_embeddings=[]' \
     COMMAND="SEEDS=$SEEDS PARTS=langarith-sliver bash tools/reference.sh${APPEND:+ (APPEND=1)}" \
     WHAT="language arithmetic's claims on a base that saw the target as a 1% sliver (world-small-sliver-es), target es\
  with its relative fr: language adapters en, fr, es and es on 200 sentences, the task adapter on English, test accuracy\
  per adapter, merge and TIES, the lambda curves on dev and test, held-out MLM loss adapter x language\
 $(unless_append ", seeds $SEEDS")" bash tools/la_regime_pilot.sh
+fi
+
+# language arithmetic's testbed, where both scenarios move target accuracy (reference-cpu-langarith-sliver-emb, the
+# page's cpu setting): the sliver base above, with the target's adapters (es, es on 200 sentences) carrying their own
+# input embeddings, trained with them on Spanish (la_embeddings [es]); the related language's adapter runs on the
+# base's. Seeds 5-9 were measured first as the pilot pilot-cpu-la-sliver-emb (the defaults page), seeds 0-4 appended
+# to it, and the file renamed; seeds 0-2's adapters ship in the package (configs/langarith/cpu.yaml says how).
+if want langarith-sliver-emb; then
+  SEEDS=$SEEDS MODEL=world-small-sliver-es NAME=reference-cpu-langarith-sliver-emb OUT=$OUT APPEND=$APPEND \
+    SET='la_embeddings=[es]' \
+    COMMAND="SEEDS=$SEEDS PARTS=langarith-sliver-emb bash tools/reference.sh${APPEND:+ (APPEND=1)}" \
+    WHAT="language arithmetic's claims on a base that saw the target as a 1% sliver (world-small-sliver-es), target es\
+ with its relative fr, the es adapters carrying their own input embeddings (la_embeddings [es]): language adapters en,\
+ fr, es and es on 200 sentences, the task adapter on English, test accuracy per adapter, merge and TIES, the lambda\
+ curves on dev and test, held-out MLM loss adapter x language$(unless_append ", seeds $SEEDS")" \
+    bash tools/la_regime_pilot.sh
 fi
 
 # real text (xltnb.protocol.REALTEXT["cpu"]: e5-small on msg-topic and msg-para, the protocol's budget and test items):

@@ -79,7 +79,7 @@ PROTOCOLS: dict[str, Protocol] = {
                     pair_size=100, seeds=(0, 1, 2),
                     reference=('reference-cpu.jsonl', 'reference-cpu-mothello.jsonl',
                                'reference-cpu-metapretrain.jsonl',
-                               'reference-cpu-langarith-regime.jsonl')),  # the grid below
+                               'reference-cpu-langarith-sliver-emb.jsonl')),  # the grid below
     # one GPU: the cpu protocol over 10 seeds, the reference grid that a cpu rerun is checked against
     'gpu': Protocol('gpu', models=('world-small',), world='cpu', tasks=_WORLD,
                     steps={'world-nli': 1200, 'world-paws': 3000}, lr={'world-nli': 5e-4, 'world-paws': 3e-4},
