@@ -5,14 +5,21 @@
 # 12 CPU-minutes a seed, since every language adapter (en, fr, es, es on 200 sentences) and the task adapter train.
 # Shipped as the measured records NAME with the adapters' held-out MLM losses (tools/measured.py --also).
 #
-#     bash tools/la_regime_pilot.sh   # the sliver pilot: world-small-sliver-es (es 1% of pretraining), pilot-cpu-la-sliver
+#     SET='la_embeddings=[]' bash tools/la_regime_pilot.sh   # the sliver pilot: world-small-sliver-es (es 1% of pretraining), pilot-cpu-la-sliver
 #         (its seeds 0-4, with 5-9 appended, ship as reference-cpu-langarith-sliver: PARTS=langarith-sliver of
 #         tools/reference.sh reruns them)
-#     MODEL=xltnb/assets/world_encoder_holdout_es NAME=pilot-cpu-la-regime bash tools/la_regime_pilot.sh   # es never seen
-#     SET='la_lr=1e-4' NAME=pilot-cpu-la-sliver-lr bash tools/la_regime_pilot.sh   # a page setting changed (SET: a
-#         semicolon list of `--set` values), here the language adapters at the paper's rate
+#     MODEL=xltnb/assets/world_encoder_holdout_es NAME=pilot-cpu-la-regime SET='la_embeddings=[]' \
+#       bash tools/la_regime_pilot.sh   # es never seen
+#     SET='la_lr=1e-4;la_embeddings=[]' NAME=pilot-cpu-la-sliver-lr bash tools/la_regime_pilot.sh   # page settings
+#         changed (SET: a semicolon list of `--set` values), here the language adapters at the paper's rate
+#
+# The pilots ran before the page's cpu preset named la_embeddings (now [es]: the testbed), so their commands name the
+# setting they ran with (no adapter embeddings, la_embeddings=[]; the fifth pilot, pilot-cpu-la-zeroshot-emb: [es, fr]).
 #     MODEL=xltnb/assets/world_encoder_holdout_es NAME=pilot-cpu-la-holdout-emb SET='la_embeddings=[es]' \
 #       bash tools/la_regime_pilot.sh   # es never seen, its adapters with their own input embeddings
+#     SEEDS=5,6,7,8,9 NAME=pilot-cpu-la-sliver-emb SET='la_embeddings=[es]' bash tools/la_regime_pilot.sh   # the sliver
+#         base, es adapters with their own embeddings: the testbed (seeds 0-4 appended, reference-cpu-langarith-sliver-emb:
+#         PARTS=langarith-sliver-emb of tools/reference.sh reruns it)
 #
 # tools/reference.sh runs the reference of the testbed through this script (PARTS=langarith-regime): it sets WHAT and
 # COMMAND (the shipped file's provenance) and APPEND=1 for a second part of seeds (tools/measured.py --append).

@@ -183,8 +183,12 @@ fi
 # language arithmetic's testbed, where both scenarios move target accuracy (reference-cpu-langarith-sliver-emb, the
 # page's cpu setting): the sliver base above, with the target's adapters (es, es on 200 sentences) carrying their own
 # input embeddings, trained with them on Spanish (la_embeddings [es]); the related language's adapter runs on the
-# base's. Seeds 5-9 were measured first as the pilot pilot-cpu-la-sliver-emb (the defaults page), seeds 0-4 appended
-# to it, and the file renamed; seeds 0-2's adapters ship in the package (configs/langarith/cpu.yaml says how).
+# base's. Seeds 5-9 were measured first as the pilot pilot-cpu-la-sliver-emb (the defaults page), the file renamed,
+# and seeds 0-4 appended to it (about 10 CPU-minutes a seed, 27 minutes of wall for both processes, 2026-11-26).
+# Seeds 0-2's adapters ship in the package, so the cpu preset's main job only evaluates them; they were shipped by
+# rerunning the page over a copy of the two run folders' runs/, which reloads every adapter and writes it by its key:
+#   mkdir -p _runs/ship/langarith && cp -r $OUT/reference-cpu-langarith-sliver-emb-{a,b}/langarith/runs _runs/ship/langarith/
+#   xltnb reproduce langarith --preset cpu --seeds 0,1,2 --set la_ship=true --set ta_ship=true --out _runs/ship
 if want langarith-sliver-emb; then
   SEEDS=$SEEDS MODEL=world-small-sliver-es NAME=reference-cpu-langarith-sliver-emb OUT=$OUT APPEND=$APPEND \
     SET='la_embeddings=[es]' \
