@@ -140,7 +140,7 @@ def main(argv=None):
                     **({'world': old_meta['world']} if 'world' in old_meta else {}),
                     seeds=seeds,
                     versions=meta.get('versions'), python=meta.get('python'), parts=parts + [part],
-                    **{k: v for k, v in old_meta.items() if k in ('renamed', 'renamed_file')})  # renames stay in its record
+                    **{k: v for k, v in old_meta.items() if k in ('renamed', 'renamed_file')})  # its renames stay
         jl.write_text(''.join(json.dumps(r) + '\n' for r in recs))
     elif len(dirs) == 1 and not a.also: shutil.copyfile(dirs[0] / 'results.jsonl', jl)
     else: jl.write_text(''.join(json.dumps(r) + '\n' for r in recs))
