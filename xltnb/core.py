@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #01bd6fcc
 from __future__ import annotations
-import ctypes, hashlib, json, os, random, socket, sys, tempfile
+import ctypes, hashlib, importlib.util, json, os, random, socket, sys, tempfile
 from concurrent.futures import ThreadPoolExecutor, TimeoutError as FTimeout
 from pathlib import Path
 from typing import Any, Iterable
@@ -14,9 +14,9 @@ import platformdirs, yaml
 
 # %% auto #0
 __all__ = ['DEVICES', 'HUB_HOST', 'PRESETS', 'seed_everything', 'available_devices', 'get_device', 'keep_freed_memory',
-           'set_threads', 'runs_root', 'run_dir', 'atomic_write_text', 'write_jsonl', 'read_jsonl', 'cache_dir',
-           'config_content', 'content_hash', 'cache_path', 'hub_reachable', 'ParamError', 'validate_params',
-           'ResourceUnavailable', 'cpu_bf16', 'cpu_description', 'bf16_emulated', 'runnable_presets',
+           'set_threads', 'runs_root', 'run_dir', 'atomic_write_text', 'write_jsonl', 'read_jsonl', 'project_files',
+           'kernel_dir', 'cache_dir', 'config_content', 'content_hash', 'cache_path', 'hub_reachable', 'ParamError',
+           'validate_params', 'ResourceUnavailable', 'cpu_bf16', 'cpu_description', 'bf16_emulated', 'runnable_presets',
            'require_resources', 'weights_digest']
 
 # %% ../nbs/00_core.ipynb #8a02afd1
@@ -117,6 +117,22 @@ def read_jsonl(path: str | Path) -> list[dict]:
         try: out.append(json.loads(line))
         except json.JSONDecodeError as e: raise ValueError(f"{path}:{i}: corrupt JSON line ({e.msg})") from None
     return out
+
+# %% ../nbs/00_core.ipynb #projfiles1
+def _package_dir() -> Path: return Path(importlib.util.find_spec('xltnb').origin).resolve().parent
+
+def project_files() -> Path:
+    """The folder holding the paper notebooks (`nbs/papers/`) and their presets (`configs/`): the source checkout this
+    package is imported from, else the copy that the wheel installs inside the package (`xltnb/project/`, setup.py)."""
+    pkg = _package_dir()
+    return pkg.parent if (pkg.parent/'nbs'/'papers').is_dir() else pkg/'project'
+
+def kernel_dir(root: Path,  # where the paper notebooks were found (`project_files()`, or $XLTNB_ROOT)
+              ) -> Path:
+    """The working folder of a paper notebook's kernel (its `_runs/` store): `root`, unless `root` is the copy installed
+    inside the package, which is never written into: then the current folder."""
+    installed = _package_dir()/'project'
+    return Path.cwd() if Path(root).resolve() == installed else Path(root)
 
 # %% ../nbs/00_core.ipynb #ce80e871
 def cache_dir() -> Path:

@@ -35,7 +35,7 @@ def notebook_roots() -> list[Path]:
     "Where paper notebooks are looked for: $XLTNB_ROOT, the checkout of this package, the working folder and above."
     here = Path.cwd().resolve()
     pkg = Path(importlib.util.find_spec('xltnb').origin).resolve().parent  # xltnb/__init__.py's folder
-    roots = [os.environ.get('XLTNB_ROOT'), pkg.parent, here, *here.parents]
+    roots = [os.environ.get('XLTNB_ROOT'), pkg.parent, pkg/'project', here, *here.parents]  # project: the wheel's copy
     return list(dict.fromkeys(Path(r) for r in roots if r))
 
 def find_notebook(paper: str,  # a paper's name ('salt'): its notebook is nbs/papers/<paper>.ipynb

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from .core import PRESETS, atomic_write_text, content_hash, read_jsonl, require_resources, ResourceUnavailable
+from .core import (PRESETS, atomic_write_text, content_hash, kernel_dir, project_files, read_jsonl,
+                        require_resources, ResourceUnavailable)
 from .paper import notebook_params
 
 # %% auto #0
@@ -31,7 +32,7 @@ NO_HUB_PAPERS = ('mothello',)
 
 def project_root() -> Path:
     "The source checkout that holds `nbs/papers` and `configs` ($XLTNB_ROOT overrides)."
-    root = Path(os.environ.get('XLTNB_ROOT') or Path(__file__).resolve().parents[1])
+    root = Path(os.environ.get('XLTNB_ROOT') or project_files())
     if not (root/'nbs'/'papers').is_dir():
         raise FileNotFoundError(f"no nbs/papers under {root}: run from a source checkout or set XLTNB_ROOT")
     return root
@@ -149,7 +150,7 @@ def run_paper(paper: str, preset: str, out: str | Path, seeds: list | None = Non
         attempts += 1
         try:
             pm.execute_notebook(str(paper_notebook(paper)), str(d/'executed.ipynb'), parameters=params,
-                                kernel_name='python3', progress_bar=progress, cwd=str(project_root()),
+                                kernel_name='python3', progress_bar=progress, cwd=str(kernel_dir(project_root())),
                                 execution_timeout=CELL_TIMEOUT_S.get(preset), extra_arguments=QUIET_KERNEL,
                                 **kernel)
             err = _results_ok(d)
@@ -309,7 +310,7 @@ def build_report(out: Path, preset: str, progress: bool = True) -> str | None:
     try:
         pm.execute_notebook(str(nb), str(out/'report.ipynb'),
                             parameters=dict(run_dir=str(Path(out).resolve()), preset=preset),
-                            kernel_name='python3', progress_bar=progress, cwd=str(project_root()),
+                            kernel_name='python3', progress_bar=progress, cwd=str(kernel_dir(project_root())),
                             extra_arguments=QUIET_KERNEL)
         html, _ = HTMLExporter(template_name='lab', exclude_input=True).from_filename(str(out/'report.ipynb'))
         atomic_write_text(out/'report.html', offline_html(html))
