@@ -1,5 +1,6 @@
 """The library's layers, checked on its source: a module imports only modules of its own layer or lower ones,
-the imports between modules form no circle, and method modules never import the synthetic world.
+the imports between modules form no circle, method modules never import the synthetic world, and a method never
+imports another method: only the modules of its own family (`methods.salt` its `methods.salt_*`).
 
 Every import statement counts, a function-local one too (it is as real a dependency as a top-level one). The
 checker is run on a copy of the package with an import planted in it, to show that it fails when it should."""
@@ -12,15 +13,21 @@ import pytest
 PKG = 'xltnb'
 # Lowest first. A module may import modules of its own layer (without a circle) and of the layers below.
 LAYERS = [
-    ['core'], ['langs'], ['realtext', 'world'], ['tasks'], ['folders'], ['e5'], ['encoders'],
-    ['finetune'], ['evaluate'], ['results'], ['protocol'], ['viz'], ['paper'],
-    ['methods.*', 'othello.*', 'examples.*', 'baseline'], ['compare', 'verdicts'],
+    ['core'], ['langs'], ['realtext', 'world', 'lexicon'], ['tasks'], ['folders'], ['e5'], ['encoders'],
+    ['finetune'], ['evaluate'], ['results'], ['protocol'], ['viz'],
+    ['methods.*', 'othello.*', 'examples.*', 'baseline'], ['paper'], ['compare', 'verdicts'],
     ['reproduce'], ['cli'],
-]
+]  # the lexicon reader sits below e5 (its trimmed vocabulary keeps RS-DA's synonyms) and the methods; the paper pages'
+#    set-up sits above the methods: what a method shares with the pages (check_corpus, measured_note) is in protocol
 # module pattern -> modules it must not import, however low they sit: the world hands a method its synonym table
 # (xltnb.tasks.synonym_table) and its tasks (xltnb.tasks.load_task); a method never builds a world itself
 FORBIDDEN = {'methods.*': ['world']}
 NOT_MODULES = {'__init__', '_modidx'}  # the package marker and nbdev's index: no code of their own
+
+
+def method_of(name: str) -> str | None:
+    "The method a module under methods/ belongs to ('methods.salt_inspect' -> 'salt'); None outside methods/."
+    return name.split('.')[1].split('_')[0] if name.startswith('methods.') else None
 
 
 def module_names(root: Path) -> dict[str, Path]:
@@ -90,6 +97,9 @@ def violations(root: Path) -> list[str]:
             for pat, banned in FORBIDDEN.items():
                 if fnmatch(n, pat) and d in banned:
                     out.append(f"{PKG}.{n} imports {PKG}.{d}, which modules matching {pat!r} may not import")
+            if method_of(n) and method_of(d) and method_of(n) != method_of(d):
+                out.append(f"{PKG}.{n} imports {PKG}.{d}: a method imports no other method, only its own "
+                           f"methods.{method_of(n)}_* modules (shared code goes below the methods)")
     if c := find_circle(graph): out.append('import circle: ' + ' -> '.join(f'{PKG}.{m}' for m in c))
     return out
 
@@ -144,7 +154,7 @@ def test_a_planted_upward_import_fails(pkg_copy):
 def test_a_planted_relative_upward_import_fails(pkg_copy):
     plant(pkg_copy/'world.py', 'from .tasks import load_task')  # the circle that was cut: world <-> tasks
     got = violations(pkg_copy)
-    assert any(v.startswith('xltnb.world (layer 2: realtext/world) imports xltnb.tasks') for v in got), got
+    assert any(v.startswith('xltnb.world (layer 2: realtext/world/lexicon) imports xltnb.tasks') for v in got), got
     assert any(v.startswith('import circle: ') and 'xltnb.tasks' in v and 'xltnb.world' in v for v in got), got
 
 
@@ -160,6 +170,32 @@ def test_a_method_that_imports_the_world_fails(pkg_copy):
     plant(pkg_copy/'methods'/'robust.py', 'def _planted():\n    from ..world import make_world\n    return make_world')
     assert violations(pkg_copy) == ["xltnb.methods.robust imports xltnb.world, which modules matching 'methods.*' "
                                     "may not import"]
+
+
+def test_a_method_that_imports_another_method_fails(pkg_copy):
+    plant(pkg_copy/'methods'/'robust.py', 'def _planted():\n    from .salt import Salt\n    return Salt')
+    assert violations(pkg_copy) == ['xltnb.methods.robust imports xltnb.methods.salt: a method imports no other '
+                                    'method, only its own methods.robust_* modules (shared code goes below the '
+                                    'methods)']
+
+
+def test_a_method_may_import_its_own_modules(pkg_copy):
+    plant(pkg_copy/'methods'/'salt_inspect.py', 'from .salt_substitutes import usage_texts')
+    assert violations(pkg_copy) == []
+    assert method_of('methods.salt_inspect') == method_of('methods.salt') == 'salt' and method_of('e5') is None
+
+
+def test_a_method_that_imports_the_paper_pages_fails(pkg_copy):
+    plant(pkg_copy/'methods'/'metapretrain.py', 'def _planted():\n    from xltnb.paper import setup_paper\n'
+                                                '    return setup_paper')
+    lm, lp = layer_of('methods.metapretrain'), layer_of('paper')
+    assert violations(pkg_copy) == [f'xltnb.methods.metapretrain (layer {lm}: methods.*/othello.*/examples.*/'
+                                    f'baseline) imports xltnb.paper (layer {lp}: paper): a lower layer may not import '
+                                    f'a higher one']
+
+
+def test_the_lexicon_sits_below_e5_and_the_methods():
+    assert layer_of('lexicon') < layer_of('e5') < layer_of('methods.robust')
 
 
 def test_a_module_without_a_layer_fails(pkg_copy):

@@ -58,7 +58,7 @@ def realtext(dest: Path):
     "The trimmed e5-small weight file and the real-text tasks' source files with WordNet, into `dest`."
     from xltnb.e5 import task_texts, trim_weights
     from xltnb.methods.robust import _wordnet_table
-    from xltnb.methods.wordnet import LEXNAMES_MAN, WORDNET_DIR
+    from xltnb.lexicon import LEXNAMES_MAN, WORDNET_DIR
     from xltnb.protocol import REALTEXT_TASKS
     from xltnb.realtext import _source_files
     texts = [t for task in REALTEXT_TASKS + ('msg-bitext',) for t in task_texts(task)]

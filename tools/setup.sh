@@ -19,7 +19,7 @@ if [[ ! -x .venv/bin/python || "$(cat $stamp 2>/dev/null)" != "$want" ]]; then
 fi
 # Debian packages: chromium (docs and notebook browser tests) and the sources of the real-text tasks (xltnb.realtext:
 # gettext catalogs of nine programs, Unicode CLDR emoji names and emoji groups), and WordNet 3.0 (RS-DA's English
-# synonyms on real text: xltnb.methods.wordnet).
+# synonyms on real text: xltnb.lexicon).
 realtext="wordnet-base coreutils dpkg libc-l10n libglib2.0-data gnupg-l10n tar wget apt libapt-pkg6.0 bash unicode-cldr-core unicode-data"
 want_pkgs=()
 if [[ ! -x /usr/bin/chromium && "${XLTNB_NO_CHROMIUM:-0}" != 1 ]]; then want_pkgs+=(chromium); fi

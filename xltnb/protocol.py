@@ -12,6 +12,7 @@ import numpy as np
 import torch
 import pandas as pd
 from filelock import FileLock
+from IPython.display import Markdown
 from transformers.utils import logging as hf_logging
 
 from .core import PRESETS, atomic_write_text, content_hash, run_dir
@@ -25,7 +26,7 @@ from .tasks import load_task, task_info
 __all__ = ['PROTOCOLS', 'REALTEXT_TASKS', 'REALTEXT', 'SURFACE_MODEL', 'FLOORS', 'BASELINE_CLAIM', 'Protocol', 'protocol',
            'train_data', 'prepare_encoder', 'test_sets', 'finetune_kw', 'Arm', 'run_arm', 'note_progress',
            'arm_records', 'same_message', 'surface_records', 'ComputeMatched', 'floor_of', 'on_hub', 'needs_hub',
-           'paper_config']
+           'paper_config', 'check_corpus', 'measured_note']
 
 # %% ../nbs/07a_protocol.ipynb #e00d3e7a
 @dataclass(frozen=True)
@@ -335,3 +336,28 @@ def paper_config(params: dict, P: Protocol) -> dict:
     versions = {m.__name__: m.__version__ for m in (xltnb, torch, transformers, datasets, np, pd)}
     return dict(params=params, protocol=dataclasses.asdict(P), departures=P.departures, versions=versions,
                 python=platform.python_version())
+
+# %% ../nbs/07a_protocol.ipynb #f12806ca
+def check_corpus(name: str,  # the parameter ('corpus', 'la_corpus')
+                 spec: str,  # 'world', 'hub:<dataset id>:<config with {lang}>' or 'file:<path with {lang}>'
+                 langs,  # the languages it must have text for
+                ) -> None:
+    "Fail if a corpus setting is malformed or names a local file that is missing for one of `langs`."
+    if not (spec == 'world' or spec.startswith(('hub:', 'file:'))):
+        raise ValueError(f"{name} must be 'world', 'hub:<dataset id>:<config with {{lang}}>' or "
+                         f"'file:<path with {{lang}}>'; got {spec!r}")
+    files = list(dict.fromkeys(spec[5:].format(lang=l) for l in langs)) if spec.startswith('file:') else []
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{name} {spec!r}: no file {missing[0]!r} ({len(missing)} of {len(files)} missing)")
+
+# %% ../nbs/07a_protocol.ipynb #5338a3df
+def measured_note(name: str,  # the measured run's name (its file)
+                  meta: dict,  # its provenance (`xltnb.results.measured_records`' second value)
+                  how: str = '',  # how the notebook uses it, e.g. 'shown below and not rerun here'
+                 ) -> Markdown:
+    "A line on a measured run: what it is, where and when it was measured, with which torch, by which command."
+    torch, cmd = meta.get('versions', {}).get('torch'), meta.get('command')
+    return Markdown(f"**{name}**{', ' + how if how else ''}: {meta.get('what', '(no provenance file)')} "
+                    f"Measured {meta.get('measured', '?')}" + (f"; torch {torch}" if torch else '') + '.'
+                    + (f" Command: `{cmd}`" if cmd else ''))

@@ -592,7 +592,7 @@ def check_langarith_params(p: dict,  # the page's checked parameters (`PaperSetu
                           ) -> tuple:  # (every model's pairs as (target, related), model -> its pairs ({} without
                                        #  `models`), the λ grid, the shipped adapters' folder or None)
     "Fail before anything is trained on what the parameters cell cannot check; the pairs, the λ grid, `la_assets`."
-    from xltnb.paper import check_corpus
+    from xltnb.protocol import check_corpus
     if p['task'] in ('wikiann', 'xquad'):
         raise NotImplementedError(f"task {p['task']!r} (the paper's NER / QA) is not in the xltnb harness, which has "
                                   f"sentence-pair classification only; run task='xnli' (paper preset) or 'world-nli' "

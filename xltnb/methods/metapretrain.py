@@ -283,7 +283,7 @@ class ArmPlan(NamedTuple):
 def check_metapretrain_params(S,  # the page's `PaperSetup`
                              ) -> ArmPlan:
     "Fail before any work on what the parameters cell cannot check; the arms, the languages and the seed pairing."
-    from xltnb.paper import check_corpus
+    from xltnb.protocol import check_corpus
     from xltnb.tasks import task_languages
     p, P = S.params, S.protocol
     bad = [x for x in [p['phase1']] + p['sweep'] if not (isinstance(x, (int, float)) and 0 < x < 1)]

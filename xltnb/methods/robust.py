@@ -30,7 +30,7 @@ __all__ = ['NORMS', 'PERS', 'DISTS', 'SOURCE', 'CLAIMS', 'ROBUST_METHODS', 'chec
            'robust_setup', 'check_robust_params', 'synonym_source', 'robust_method', 'RobustRun', 'run_robust']
 
 # %% ../../nbs/11_robust.ipynb #4450c9f8
-from .wordnet import FUNCTION_WORDS  # the 25 words (there: WordNet's table drops them too)
+from ..lexicon import FUNCTION_WORDS  # the 25 words (there: WordNet's table drops them too)
 
 def check_neighbors(nb, source: str = 'neighbours') -> dict:
     "Check a synonym table is a dict str -> list[str]; return it with each word dropped from its own list."
@@ -400,14 +400,14 @@ def check_robust_params(S,  # the page's `PaperSetup`
         raise FileNotFoundError(f"rt_methods has 'rs-da' but `synonyms` is {p['synonyms']!r}: real text needs 'wordnet' "
                                 f"(WordNet 3.0, offline) or a counter-fitted-neighbours JSON file")
     if 'rs-da' in p['rt_methods'] and p['synonyms'] == 'wordnet':
-        from xltnb.methods.wordnet import wordnet_folder
+        from xltnb.lexicon import wordnet_folder
         wordnet_folder()  # fails now, naming the Debian package, rather than after the world's runs
     return {t: m for t in RT.tasks for m in RT.models}
 
 @functools.lru_cache(maxsize=8)
 def _wordnet_table(task: str, load_kw: str) -> dict:
     "WordNet 3.0 synonyms of every token of the task's English training texts (`xltnb.methods.wordnet`), once a task."
-    from xltnb.methods.wordnet import text_tokens, wordnet_synonyms
+    from xltnb.lexicon import text_tokens, wordnet_synonyms
     from xltnb.tasks import load_task, task_info
     tr = load_task(task, 'en', 'train', **json.loads(load_kw))
     return wordnet_synonyms(text_tokens(s for f in task_info(task)['text_fields'] for s in tr[f]))

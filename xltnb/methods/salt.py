@@ -292,7 +292,7 @@ def run_salt(S,  # the page's `PaperSetup` (`setup_paper(globals(), 'salt', **sa
             ) -> SaltRun:
     "Every arm on the protocol's tasks and seeds, the measured runs beside them, then the real-text grid and its floor."
     from xltnb.encoders import WORLD_ENCODERS
-    from xltnb.paper import measured_note
+    from xltnb.protocol import measured_note
     from xltnb.protocol import arm_records, note_progress, run_arm, surface_records
     from xltnb.results import measured_records, write_records
     p, PR, seeds, out = S.params, S.protocol, S.seeds, S.out
