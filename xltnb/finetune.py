@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_finetune.ipynb #12125310
 from __future__ import annotations
-import json, re, shutil, warnings
+import json, os, re, shutil, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,9 +17,9 @@ from .core import atomic_write_text, config_content, content_hash, run_dir, seed
 from .langs import SOURCE_LANG
 
 # %% auto #0
-__all__ = ['MODEL_KEYS', 'PAIR_FIELDS', 'HEAD_PARTS', 'SET_ONLY', 'model_inputs', 'Method', 'text_fields', 'num_labels_of',
-           'task_splits', 'encode', 'pad_features', 'Collator', 'is_head', 'MethodTrainer', 'accuracy',
-           'last_checkpoint', 'FinetuneResult', 'training_args', 'finetune']
+__all__ = ['MODEL_KEYS', 'PAIR_FIELDS', 'HEAD_PARTS', 'SET_ONLY', 'LOADER_WORKERS', 'EVAL_BATCH', 'model_inputs', 'Method',
+           'text_fields', 'num_labels_of', 'task_splits', 'encode', 'pad_features', 'Collator', 'is_head',
+           'MethodTrainer', 'accuracy', 'last_checkpoint', 'FinetuneResult', 'speed_args', 'training_args', 'finetune']
 
 # %% ../nbs/05_finetune.ipynb #1cfd19c5
 MODEL_KEYS = ('input_ids', 'attention_mask', 'token_type_ids', 'labels')
@@ -238,20 +238,43 @@ def _load_finished(out_dir: Path, model, tokenizer) -> FinetuneResult:
                           res['global_step'], None, cached=True)
 
 # %% ../nbs/05_finetune.ipynb #77ae9e26
+LOADER_WORKERS = 2  # dataloader workers on CUDA ($XLTNB_LOADER_WORKERS overrides; 0 on the CPU: records as before)
+EVAL_BATCH = 256  # the smallest evaluation batch on CUDA (the CPU keeps twice the training batch: dev accuracy as before)
+
+def speed_args(batch_size: int,  # the training batch
+               method: Method | None = None,  # the run's method: collation moves to workers only with Method's own
+               cuda: bool | None = None,  # None: whether a CUDA device is present
+              ) -> dict:
+    "`TrainingArguments` that keep a GPU fed and change nothing a CPU run computes."
+    cuda = torch.cuda.is_available() if cuda is None else cuda
+    # Trainer's default filter tests every loss for NaN/inf on the host (a device sync after each backward); off, a
+    # NaN loss reaches the log as it is instead of being replaced by the running mean
+    out = dict(logging_nan_inf_filter=False, dataloader_pin_memory=cuda,
+               accelerator_config={'non_blocking': cuda}, dataloader_num_workers=0)
+    if not cuda: return out
+    plain = method is None or type(method).collate is Method.collate  # a method's collate may keep state: main process
+    n = int(os.environ.get('XLTNB_LOADER_WORKERS', LOADER_WORKERS)) if plain else 0
+    # workers start afresh for each pass over the data: persistent ones would draw one seed fewer from torch's global
+    # generator per pass, and so change the dropout masks (tests/test_harness_records.py)
+    return {**out, 'dataloader_num_workers': n, 'per_device_eval_batch_size': max(EVAL_BATCH, 2 * batch_size),
+            **({'dataloader_prefetch_factor': 4} if n else {})}
+
 def training_args(out_dir, seed: int, lr: float, epochs: float, batch_size: int, max_steps: int | None,
-                  eval_steps: int | None, progress: bool, **kw) -> TrainingArguments:
+                  eval_steps: int | None, progress: bool,
+                  method: Method | None = None,  # the run's method (`speed_args`)
+                  **kw) -> TrainingArguments:
     "Trainer settings of the XTREME protocol: checkpoint at each evaluation, keep the best on dev accuracy."
     if eval_steps is None and max_steps: eval_steps = max(1, -(-max_steps // 4))  # 4 evaluations over the run
     strategy = 'steps' if eval_steps else 'epoch'
+    speed = {'per_device_eval_batch_size': 2 * batch_size, **speed_args(batch_size, method)}
     return TrainingArguments(
         output_dir=str(out_dir), seed=seed, data_seed=seed, learning_rate=lr, num_train_epochs=epochs,
-        max_steps=max_steps or -1, per_device_train_batch_size=batch_size, per_device_eval_batch_size=2 * batch_size,
+        max_steps=max_steps or -1, per_device_train_batch_size=batch_size,
         eval_strategy=strategy, save_strategy=strategy, eval_steps=eval_steps, save_steps=eval_steps,
         logging_steps=kw.pop('logging_steps', eval_steps or 50), load_best_model_at_end=True,
         metric_for_best_model='accuracy', greater_is_better=True, save_total_limit=kw.pop('save_total_limit', 2),
         report_to=kw.pop('report_to', 'none'), remove_unused_columns=False, disable_tqdm=not progress,
-        dataloader_num_workers=kw.pop('dataloader_num_workers', 0),
-        dataloader_pin_memory=kw.pop('dataloader_pin_memory', torch.cuda.is_available()), **kw)
+        **{**speed, **kw})
 
 # %% ../nbs/05_finetune.ipynb #46765136
 def finetune(model_name_or_model,  # encoder name for `load_encoder`, a (model, tokenizer) pair, or model + `tokenizer=`
@@ -292,7 +315,7 @@ def finetune(model_name_or_model,  # encoder name for `load_encoder`, a (model, 
     ckpt = _clear(out, partial_only=True)
     train_ds = encode(method.prepare(model, tokenizer, splits['train']), tokenizer, fields, max_length)
     trainer = MethodTrainer(model=model, args=training_args(out, seed, lr, epochs, batch_size, max_steps, eval_steps,
-                                                            progress, **kw),
+                                                            progress, method, **kw),
                             data_collator=Collator(tokenizer, method), train_dataset=train_ds,
                             eval_dataset=encode(splits['dev'], tokenizer, fields, max_length),
                             processing_class=tokenizer, compute_metrics=accuracy, preprocess_logits_for_metrics=_argmax,
