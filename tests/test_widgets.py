@@ -1,5 +1,6 @@
 """The harness's widgets driven as a user would: set a control's `.value`, check what the observer redrew.
 Records and predictions come from a real (untrained) world-tiny model on the smoke world, not from hand-made data."""
+import numpy as np
 import pytest
 import torch
 
@@ -7,6 +8,7 @@ from xltnb.encoders import load_encoder
 from xltnb.evaluate import alignment, generalized_matrix, predictions, zero_shot
 from xltnb.results import frame_records, make_records
 from xltnb.tasks import task_info
+from xltnb.verdicts import reference_inspector
 from xltnb.viz import ExampleBrowser, ResultsInspector
 
 LANGS = ['en', 'de', 'ru']
@@ -32,6 +34,8 @@ def run():
 def test_results_inspector_follows_its_controls(run):
     recs, _ = run
     insp = ResultsInspector(recs)
+    assert [t.name for t in insp.figure.data] == ['other'] and 'gain over baseline' in insp.figure.layout.title.text
+    insp.baseline.value = ''  # no `vs`: every method's own numbers
     assert [t.name for t in insp.figure.data] == ['baseline', 'other']
     assert list(insp.figure.data[0].x) == LANGS + ['avg', 'avg_xen']
     insp.methods.value = ('baseline',)
@@ -39,15 +43,16 @@ def test_results_inspector_follows_its_controls(run):
     insp.seed.value = 1  # one seed: the bars are that seed's numbers, std 0
     de = [r['value'] for r in recs if r.get('lang') == 'de' and r['seed'] == 1 and r['metric'] == 'accuracy']
     assert insp.figure.data[0].y[1] == pytest.approx(de[0] * 100) and insp.figure.data[0].error_y.array[1] == 0
-    insp.seed.value = 'all'
+    insp.seed.value, insp.baseline.value = 'all', 'baseline'
     assert insp.seed.label == 'all (mean ± std)' and insp.baseline.label == 'baseline'  # no option shows a blank box
     insp.view.value = 'pairs'
     assert insp.figure.data[0].type == 'heatmap' and insp.figure.data[0].zmid is None  # baseline vs itself: no delta
-    insp.methods.value = ('other',)  # now 'other' minus the baseline, diverging around 0
+    insp.methods.value = ('baseline', 'other')  # the baseline selected too: 'other' minus the baseline, around 0
     assert insp.figure.data[0].zmid == 0 and 'other − baseline' in insp.figure.layout.title.text
-    insp.view.value = 'alignment'
-    assert insp.figure is None and "no 'accuracy' records" in insp.error  # accuracy has no layers: said, not raised
-    insp.metric.value = 'cosine'
+    assert insp.view.options == ('languages', 'pairs')  # accuracy has no layers: no alignment view offered
+    insp.task.value = 'world-bitext'  # the metric and the view follow what that task holds
+    assert insp.view.value == 'alignment' and insp.metric.value in ('cosine', 'retrieval')
+    insp.metric.value, insp.methods.value = 'cosine', ('other',)
     assert [t.name for t in insp.figure.data] == ['other de', 'other ru']
     assert len(insp.figure.data[0].x) == 3  # layers 0..2 of world-tiny
     shown = insp.out.outputs[0]['data']['application/vnd.plotly.v1+json']  # what the Output widget displays
@@ -74,3 +79,43 @@ def test_example_browser_filters_and_labels(run):
     right = preds[(preds.lang == 'ru') & (preds.pred == preds.label) & (preds.edit == edit)]
     assert len(br.rows) == len(right)
     if len(right) == 0: assert br.example is None and 'no example' in br.html.value
+
+
+PAPERS = ('baseline', 'salt', 'robust', 'metapretrain', 'langarith', 'mothello')
+
+
+def numbers(fig) -> list:
+    "Every number a figure draws (bar heights, line points or heat-map cells), trace by trace, rounded."
+    return [tuple(np.round(np.asarray(t.z if t.type == 'heatmap' else t.y, dtype=float).ravel(), 6)) for t in fig.data]
+
+
+@pytest.mark.parametrize('paper', PAPERS)
+def test_reference_inspector_opens_on_data_and_follows_a_control(paper):
+    """Each paper's inspector over its shipped references: opens on a figure with data, lists every method in sight,
+    never pools testbeds or settings, and redraws when a control changes."""
+    insp = reference_inspector(paper)
+    assert insp.figure is not None and insp.error is None, insp.error
+    assert any(len(t) for t in numbers(insp.figure)), 'the first figure draws nothing'
+    assert insp.methods.rows >= len(insp.methods.options)  # no method hidden below the list's fold
+    title = insp.figure.layout.title.text
+    assert insp.testbed.value in title and (insp.setting.value or '') in title  # the figure says what it shows
+    before, seed = numbers(insp.figure), insp.seed.options[1][1]
+    insp.seed.value = seed  # one seed: that seed's numbers
+    assert f'seed {seed}' in insp.figure.layout.title.text and numbers(insp.figure) != before
+    insp.seed.value = 'all'
+    if len(insp.testbed.options) > 1:  # another testbed: other records, never pooled with the first
+        first = numbers(insp.figure)
+        insp.testbed.value = insp.testbed.options[-1]
+        assert insp.figure is not None and insp.testbed.value in insp.figure.layout.title.text
+        assert numbers(insp.figure) != first
+    if len(insp.setting.options) > 1:  # another setting (a checkpoint, an edit kind ...): its own numbers
+        first = numbers(insp.figure)
+        insp.setting.value = insp.setting.options[-1]
+        assert insp.setting.value in insp.figure.layout.title.text and numbers(insp.figure) != first
+    if 'baseline' in insp.methods.options:  # `vs` with the baseline among the selected methods
+        insp.baseline.value = 'baseline'; insp.methods.value = tuple(insp.methods.options)
+        assert 'gain over baseline' in insp.figure.layout.title.text
+        assert 'baseline' not in [t.name for t in insp.figure.data]
+        insp.view.value = 'pairs' if 'pairs' in insp.view.options else insp.view.value
+        if insp.view.value == 'pairs':
+            assert insp.figure.data[0].zmid == 0 and '− baseline' in insp.figure.layout.title.text

@@ -368,6 +368,8 @@ def what_it_means(paper: str,  # a paper of `GRIDS`
 
 # %% ../nbs/08b_verdicts.ipynb #8230cadd
 def reference_inspector(paper: str):
-    "A `ResultsInspector` (JupyterLab widget: view, task, methods, seed) over `paper`'s shipped reference records."
+    "A `ResultsInspector` (JupyterLab widget) over `paper`'s shipped reference records, one testbed per grid."
     from xltnb.viz import ResultsInspector
-    return ResultsInspector([r for g in grids(paper) for r in grid_records(g)])
+    gs = sorted(grids(paper), key=lambda g: not g.designated)  # the designated testbed first: the one it opens on
+    label = lambda g: g.testbed if [x.testbed for x in gs].count(g.testbed) == 1 else f"{g.testbed} ({g.name})"
+    return ResultsInspector({label(g): grid_records(g) for g in gs})

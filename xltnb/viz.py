@@ -16,7 +16,8 @@ from IPython.display import display
 from .results import pair_matrix, records_frame, table_stats
 
 # %% auto #0
-__all__ = ['lang_bars', 'pair_heatmap', 'alignment_by_layer', 'show', 'ResultsInspector', 'ExampleBrowser']
+__all__ = ['SETTING_KEYS', 'MATCH_KEYS', 'lang_bars', 'pair_heatmap', 'alignment_by_layer', 'show', 'setting_labels',
+           'paired_deltas', 'ResultsInspector', 'ExampleBrowser']
 
 # %% ../nbs/08_viz.ipynb #7e6c3355
 def lang_bars(records, task: str | None = None, metric: str = 'accuracy', split: str = 'test', methods=None,
@@ -87,42 +88,125 @@ def show(out, obj):
         out.outputs = ({'output_type': 'display_data', 'data': data, 'metadata': {}},)
     else: out.outputs = ({'output_type': 'stream', 'name': 'stdout', 'text': f"{obj}\n"},)
 
+# %% ../nbs/08_viz.ipynb #vizdelta1
+SETTING_KEYS = ('edit', 'group', 'checkpoint', 'step', 'n_anchors', 'pair')  # keys whose values are not comparable
+MATCH_KEYS = ('task', 'metric', 'split', 'seed', 'lang', 'lang_a', 'lang_b', 'layer') + SETTING_KEYS
+
+def setting_labels(df: pd.DataFrame) -> pd.Series:
+    "Per row, the setting it was measured in (`SETTING_KEYS` that vary in `df`, as `key=value, ...`; '' if none vary)."
+    keys = [k for k in SETTING_KEYS if k in df and df[k].nunique(dropna=False) > 1]
+    if not keys: return pd.Series('', index=df.index)
+    fmt = lambda v: int(v) if isinstance(v, float) and v.is_integer() else v  # step=250, not step=250.0
+    return df[keys].apply(lambda r: ', '.join(f"{k}={fmt(v)}" for k, v in r.items() if pd.notna(v)) or '(none)', axis=1)
+
+def paired_deltas(records, baseline: str,  # the method every other one is compared with
+                  ) -> list[dict]:
+    "Each other method's record minus `baseline`'s record of the same task, metric, split, seed, language and setting."
+    df = pd.DataFrame(records)
+    if df.empty or baseline not in set(df['method']): raise ValueError(f"no {baseline!r} records to compare with")
+    keys = [k for k in MATCH_KEYS if k in df]
+    base = df[df['method'] == baseline].drop_duplicates(keys)[keys + ['value']].rename(columns={'value': '_base'})
+    d = df[df['method'] != baseline].merge(base, on=keys, how='inner')  # pandas matches NaN keys with NaN
+    if d.empty: raise ValueError(f"no record pairs with {baseline!r} (same task, seed, language and setting)")
+    return d.assign(value=d['value'] - d['_base']).drop(columns='_base').to_dict('records')
+
 # %% ../nbs/08_viz.ipynb #3f4bae76
+def _first(options, prefer=()):
+    "The first of `prefer` among `options`, else the first option (None if there is none)."
+    return next((p for p in prefer if p in options), options[0] if options else None)
+
 class ResultsInspector:
-    "Widget over records: view, task, methods, seed, baseline -> the matching figure."
+    """Widget over records, or {testbed: records}: testbed, task, metric, setting, view, methods, seed and `vs` choose
+    the figure; each control offers only what the records above it hold, so the first figure shows data."""
     VIEWS = ('languages', 'pairs', 'alignment')
 
-    def __init__(self, records, baseline: str = 'baseline'):
-        self.records, df = records, records_frame(records)
-        tasks, methods = list(dict.fromkeys(df['task'])), list(dict.fromkeys(df['method']))
-        self.view = W.Dropdown(options=self.VIEWS, description='view')
-        self.task = W.Dropdown(options=tasks, description='task')
-        self.methods = W.SelectMultiple(options=methods, value=tuple(methods), description='methods')
-        seeds = [(str(s), s) for s in sorted(df['seed'].unique())]
-        # option values are never None: a Dropdown whose value is None shows an empty box instead of its label
-        self.seed = W.Dropdown(options=[('all (mean ± std)', 'all')] + seeds, value='all', description='seed')
-        self.baseline = W.Dropdown(options=[('none', '')] + [(m, m) for m in methods],
-                                   value=baseline if baseline in methods else '', description='vs')
-        self.metric = W.Dropdown(options=sorted(df['metric'].unique()), description='metric')
+    def __init__(self, records, baseline: str = 'baseline'):  # `vs` when that method is there
+        self.testbeds = {k: list(v) for k, v in records.items()} if isinstance(records, dict) else {'': list(records)}
+        self.frames = {k: pd.DataFrame(v) for k, v in self.testbeds.items()}
+        self.vs_default, self._quiet = baseline, True
+        dd = lambda d, **kw: W.Dropdown(description=d, **kw)
+        self.testbed = dd('testbed', options=list(self.testbeds), layout=W.Layout(width='max-content'))
+        self.task, self.metric, self.setting, self.view = dd('task'), dd('metric'), dd('setting'), dd('view')
+        self.methods, self.seed, self.baseline = W.SelectMultiple(description='methods'), dd('seed'), dd('vs')
         self.out, self.figure, self.error = W.Output(), None, None
-        controls = (self.view, self.task, self.methods, self.seed, self.baseline, self.metric)
-        for w in controls: w.observe(self.update, 'value')
-        self.widget = W.VBox([W.HBox(controls[:2] + controls[-1:]), W.HBox(controls[2:5]), self.out])
+        for w in (self.testbed, self.task, self.metric, self.setting): w.observe(self._refresh, 'value')
+        for w in (self.view, self.methods, self.seed, self.baseline): w.observe(self.update, 'value')
+        self.testbed.layout.display = 'none' if len(self.testbeds) < 2 else None
+        self.widget = W.VBox([self.testbed, W.HBox([self.task, self.metric, self.setting]),
+                              W.HBox([self.view, self.methods, W.VBox([self.seed, self.baseline])]), self.out])
+        self._refresh()
+
+    def selection(self, upto: str = 'setting') -> pd.DataFrame:
+        "The current testbed's records (a frame) that match the controls from task down to `upto`."
+        df = self.frames[self.testbed.value]
+        for k in ('task', 'metric', 'setting'):
+            col = setting_labels(df) if k == 'setting' else df[k]
+            df = df[col == getattr(self, k).value]
+            if k == upto: break
+        return df
+
+    def _options(self, w, options, prefer=()):
+        "Set a control's options, keeping its value where it is still offered."
+        keep = w.value
+        w.options = options
+        vals = [o[1] if isinstance(o, tuple) else o for o in options]
+        w.value = keep if keep in vals else _first(vals, prefer)
+
+    def _refresh(self, change=None):
+        "Re-offer the controls below the one that changed, then redraw once."
+        if change is not None and self._quiet: return
+        self._quiet = True
+        try:
+            df = self.frames[self.testbed.value]
+            has_acc = set(df.loc[df['metric'] == 'accuracy', 'task'])
+            self._options(self.task, sorted(dict.fromkeys(df['task']), key=lambda t: t not in has_acc))
+            metrics = sorted(set(self.selection('task')['metric']), key=lambda m: (m != 'accuracy', m))
+            self._options(self.metric, metrics)
+            sel = self.selection('metric')
+            labels = setting_labels(sel)  # offered in order; the one with the most methods first shown
+            most = max(dict.fromkeys(labels), key=lambda s: sel.loc[labels == s, 'method'].nunique(), default=None)
+            self._options(self.setting, list(dict.fromkeys(labels)), prefer=(most,))
+            self.setting.layout.display = 'none' if list(self.setting.options) == [''] else None
+            self._offer_rest(self.selection())
+        finally: self._quiet = False
         self.update()
 
+    def _offer_rest(self, sel: pd.DataFrame):
+        "Views, methods, seeds and `vs` for the selected records."
+        col = lambda k: sel[k] if k in sel else pd.Series(np.nan, index=sel.index)
+        views = {'languages': (col('lang').notna() & col('layer').isna()).any(), 'pairs': col('lang_a').notna().any(),
+                 'alignment': (col('lang').notna() & col('layer').notna()).any()}
+        self._options(self.view, [v for v in self.VIEWS if views[v]] or ['languages'])
+        methods = list(dict.fromkeys(sel['method']))
+        keep = [m for m in self.methods.value if m in methods]
+        self.methods.options, self.methods.rows = methods, max(2, min(len(methods), 12))  # every method in sight
+        self.methods.value = tuple(keep or methods)
+        # option values are never None: a Dropdown whose value is None shows an empty box instead of its label
+        self._options(self.seed, [('all (mean ± std)', 'all')] + [(str(s), s) for s in sorted(sel['seed'].unique())])
+        self._options(self.baseline, [('none', '')] + [(m, m) for m in methods], prefer=(self.vs_default,))
+
     def make_figure(self) -> go.Figure:
-        "The figure for the current choices (a plain function call)."
-        ms, seed = list(self.methods.value), (None if self.seed.value == 'all' else self.seed.value)
+        "The figure for the current choices (a plain function call on the selected records)."
+        sel = self.selection()
+        recs = [self.testbeds[self.testbed.value][i] for i in sel.index]
+        ms, vs, task, metric = list(self.methods.value), self.baseline.value, self.task.value, self.metric.value
+        seed = None if self.seed.value == 'all' else self.seed.value
         if self.view.value == 'languages':
-            return lang_bars(self.records, self.task.value, self.metric.value, methods=ms, seed=seed)
-        if self.view.value == 'pairs':
-            method = ms[0] if ms else None
-            base = self.baseline.value if self.baseline.value not in ('', method) else None
-            return pair_heatmap(self.records, method, base, self.task.value, self.metric.value, seed=seed)
-        return alignment_by_layer(records_frame(self.records, seed=seed) if seed is not None else self.records,
-                                  self.metric.value, methods=ms)
+            if vs and len([m for m in ms if m != vs]):
+                fig = lang_bars(paired_deltas(recs, vs), task, metric, methods=[m for m in ms if m != vs], seed=seed)
+                fig.update_layout(title=f"gain over {vs}, " + fig.layout.title.text, yaxis_title=f"Δ {metric}")
+            else: fig = lang_bars(recs, task, metric, methods=ms, seed=seed)
+        elif self.view.value == 'pairs':
+            method = next((m for m in ms if m != vs), ms[0] if ms else None)  # the baseline may be selected too
+            fig = pair_heatmap(recs, method, vs if vs and vs != method else None, task, metric, seed=seed)
+        else: fig = alignment_by_layer([r for r in recs if seed is None or r['seed'] == seed], metric, methods=ms)
+        models = ', '.join(dict.fromkeys(str(m).rstrip('/').rsplit('/', 1)[-1] for m in sel.get('model', [])))
+        where = ' · '.join(x for x in (self.testbed.value, self.setting.value, models and f"model {models}") if x)
+        return fig.update_layout(title=f"{fig.layout.title.text}<br><sup>{where}</sup>") if where else fig
 
     def update(self, *_):
+        "Redraw the figure (or say why there is nothing to show)."
+        if self._quiet: return
         try: self.figure, self.error = self.make_figure(), None
         except (ValueError, KeyError) as e: self.figure, self.error = None, str(e)
         show(self.out, self.figure if self.figure is not None else f"nothing to show: {self.error}")
