@@ -17,14 +17,14 @@ from .core import cpu_description, read_jsonl, write_jsonl
 from .langs import SOURCE_LANG, canonical_order
 
 # %% auto #0
-__all__ = ['RECORD_KEYS', 'SUMMARY_KEYS', 'BOOKKEEPING', 'CLAIM_KEY', 'REFERENCES', 'VERDICTS', 'MIN_SEEDS', 'CONFIDENCE',
-           'UNIT_NAMES', 'CEILING_FLOORS', 'CEILING_TIE', 'CEILING_SOLVED', 'COLUMNS', 'MEASURED_DIR', 'check_record',
-           'make_records', 'frame_records', 'write_records', 'load_records', 'ConflictingRecords', 'distinct',
-           'records_frame', 'lang_columns', 'table_stats', 'table', 'pair_matrix', 'pair_summary', 'Claim', 'Reference',
-           'add_claim', 'add_reference', 'unit_name', 'verdict', 'unit_mean', 'paired', 'source_gate', 'ceiling_gate',
-           'check_claims', 'verdict_text', 'measured_path', 'measured_records', 'step_costs', 'compare',
-           'method_claims', 'prediction_range', 'rerun_check', 'rerun_identity', 'identity_text', 'cpu_reruns',
-           'cross_cpu_text']
+__all__ = ['RECORD_KEYS', 'SUMMARY_KEYS', 'BOOKKEEPING', 'CLAIM_KEY', 'CLAIM_KINDS', 'REFERENCES', 'VERDICTS', 'MIN_SEEDS',
+           'CONFIDENCE', 'UNIT_NAMES', 'CEILING_FLOORS', 'CEILING_TIE', 'CEILING_SOLVED', 'COLUMNS', 'MEASURED_DIR',
+           'check_record', 'make_records', 'frame_records', 'write_records', 'load_records', 'ConflictingRecords',
+           'distinct', 'records_frame', 'lang_columns', 'table_stats', 'table', 'pair_matrix', 'pair_summary', 'Claim',
+           'Reference', 'add_claim', 'add_reference', 'unit_name', 'Unchecked', 'verdict_gate', 'verdict', 'unit_mean',
+           'paired', 'source_gate', 'ceiling_gate', 'with_premises', 'check_claims', 'holm', 'verdict_text',
+           'measured_path', 'measured_records', 'step_costs', 'compare', 'method_claims', 'prediction_range',
+           'rerun_check', 'rerun_identity', 'identity_text', 'cpu_reruns', 'cross_cpu_text']
 
 # %% ../nbs/07_results.ipynb #8d16f621
 RECORD_KEYS = ('paper', 'method', 'task', 'model', 'preset', 'seed', 'split', 'metric', 'value')
@@ -185,6 +185,8 @@ def pair_summary(mat: pd.DataFrame) -> dict:
     return {'same': float(np.nanmean(np.diag(v))), 'mixed': float(np.nanmean(v[off])) if off.any() else float('nan')}
 
 # %% ../nbs/07_results.ipynb #99a24ddc
+CLAIM_KINDS = ('claim', 'secondary', 'control')
+
 @dataclass
 class Claim:
     "A paper's claim as a check over records: `stat` of group `a` `op` `stat` of group `b` (+ `margin`)."
@@ -206,6 +208,10 @@ class Claim:
     scope: tuple = ('task', 'model')  # a verdict per value of these keys; 'model' always (or fixed by `where`)
     unit: str = 'seed'  # the unit of replication: the record field the interval is over ('pretrain_seed': a claim
     #   about pretraining); the paired differences of one unit value are averaged first
+    requires: tuple = ()  # claims this one presupposes, judged in the same scope: it holds only if they hold and is
+    #   contradicted if one of them is ("a larger gain in generalized transfer" presupposes a gain there)
+    kind: str = 'claim'  # 'claim' (the paper's), 'secondary' (the paper's, on a second metric or comparison),
+    #   'control' (this project's: what a method gets that the paper's setting lacks)
 
     def __post_init__(self):
         if 'model' not in self.scope and 'model' not in self.where:
@@ -215,6 +221,8 @@ class Claim:
               [f'b.{k}' for k, v in self.b.items() if callable(v) and k not in self.scope]
         if bad: raise ValueError(f"claim {self.text!r}: a function for {', '.join(bad)}; only `b` may name a value "
                                  f"relative to the scope, and only of a scope key ({', '.join(self.scope)})")
+        if self.kind not in CLAIM_KINDS:
+            raise ValueError(f"claim {self.text!r}: unknown kind {self.kind!r}; known: {', '.join(CLAIM_KINDS)}")
         if not isinstance(self.unit, str) or not self.unit:
             raise ValueError(f"claim {self.text!r}: unit must be a record field such as 'seed' or 'pretrain_seed', "
                              f"got {self.unit!r}")
@@ -255,30 +263,57 @@ def unit_name(unit: str, n: int = 2) -> str:
     name = UNIT_NAMES.get(unit, unit.replace('_', ' '))
     return name if n == 1 else name + 's'
 
+class Unchecked(str):
+    "A gate's reason when the gate itself could not be checked (its records are missing): it fails closed."
+
+def _p_value(d: np.ndarray, margin: float) -> float:
+    "Two-sided p-value of the paired t-test of mean(d) against `margin` (nan below 2 units): what Holm adjusts."
+    n = len(d)
+    if n < 2: return float('nan')
+    sd = d.std(ddof=1)
+    if sd == 0: return 0.0 if d.mean() != margin else 1.0
+    return float(2 * student_t.sf(abs(d.mean() - margin) / (sd / np.sqrt(n)), n - 1))
+
+def _ungated(n: int, lo: float, hi: float, op: str, margin: float, min_seeds: int, confidence: float,
+             unit: str) -> tuple[str, str]:
+    "The verdict and its reason from the interval alone, before any gate."
+    if n == 0: return 'not measurable', 'no seed was run for both groups'
+    up = op[0] == '>'
+    if n < min_seeds: return 'inconclusive', f'{n} paired {unit_name(unit, n)}: fewer than {min_seeds} never decide'
+    if (lo > margin) if up else (hi < margin):
+        return 'holds', f'the {confidence:.0%} interval is wholly on the claim\'s side'
+    if (hi < margin) if up else (lo > margin):
+        return 'contradicted', f'the {confidence:.0%} interval is wholly on the other side'
+    return 'inconclusive', f'the {confidence:.0%} interval spans the margin'
+
+def verdict_gate(raw: str, why: str, gate: str, checked: bool = True) -> dict:
+    "The gate step on an ungated verdict: a gate blocks only the claim's direction; an unchecked gate blocks all."
+    if not gate: return dict(verdict=raw, why=why)
+    if raw == 'contradicted' and checked:
+        return dict(verdict='contradicted', why=f"{why}; the gate ({gate}) can hide a gain, not this")
+    return dict(verdict='not measurable', why=gate)
+
 def verdict(diffs,  # paired differences a − b, one per unit (NaNs are dropped)
             op: str = '>',  # the claim's direction: '>' (a higher) or '<' (a lower)
             margin: float = 0.0,  # the claim's margin, in the units of `diffs`
-            gate: str | None = None,  # why the comparison cannot judge the claim (a failed gate), or None
+            gate: str | None = None,  # why the testbed cannot show the claim's direction (a failed gate), or None
             min_seeds: int = MIN_SEEDS, confidence: float = CONFIDENCE,
             unit: str = 'seed',  # what one difference is a mean over (`Claim.unit`): named in the reason
            ) -> dict:
-    "The one verdict rule: mean of the paired differences, its Student-t interval, and the verdict with its reason."
+    """The one verdict rule: mean of the paired differences, its Student-t interval, the verdict with its reason, the
+    ungated verdict (`raw`) and the test's p-value (`p`, for Holm). A gate blocks only the claim's own direction: a
+    result decided against the claim stays 'contradicted' (the gate's reason beside it); a gate that could not be
+    checked (`Unchecked`) blocks every verdict."""
     if op not in ('>', '>=', '<', '<='): raise ValueError(f"unknown op {op!r}; known: >, >=, <, <=")
     d = np.asarray([x for x in np.ravel(diffs) if x == x], dtype=float)
     n = len(d); mean = float(d.mean()) if n else float('nan')
     half = float(student_t.ppf(0.5 + confidence / 2, n - 1) * d.std(ddof=1) / np.sqrt(n)) if n > 1 else float('inf')
     lo, hi = mean - half, mean + half
-    out = dict(n=n, mean=mean, lo=lo if n else float('nan'), hi=hi if n else float('nan'))
-    if gate: return dict(out, verdict='not measurable', why=gate)
-    if n == 0: return dict(out, verdict='not measurable', why='no seed was run for both groups')
-    up = op[0] == '>'
-    side = lo > margin if up else hi < margin  # the whole interval on the claim's side of its margin
-    other = hi < margin if up else lo > margin
-    if n < min_seeds:
-        return dict(out, verdict='inconclusive', why=f'{n} paired {unit_name(unit, n)}: fewer than {min_seeds} never decide')
-    if side: return dict(out, verdict='holds', why=f'the {confidence:.0%} interval is wholly on the claim\'s side')
-    if other: return dict(out, verdict='contradicted', why=f'the {confidence:.0%} interval is wholly on the other side')
-    return dict(out, verdict='inconclusive', why=f'the {confidence:.0%} interval spans the margin')
+    raw, why = _ungated(n, lo, hi, op, margin, min_seeds, confidence, unit)
+    out = dict(n=n, mean=mean, lo=lo if n else float('nan'), hi=hi if n else float('nan'), raw=raw,
+               p=_p_value(d, margin))
+    return dict(out, **verdict_gate(raw, why, str(gate or ''), not isinstance(gate, Unchecked)))
+
 
 # %% ../nbs/07_results.ipynb #b7adf050
 _OPS = {'>': operator.gt, '>=': operator.ge, '<': operator.lt, '<=': operator.le}
@@ -356,9 +391,9 @@ def _majority(records, task) -> float | None:
 def source_gate(records, group: dict, margin: float = 0.10, unit: str = 'seed') -> str | None:
     "None if `group` learned the source language (English test accuracy ≥ majority class + `margin`), else why not."
     en = distinct(records_frame(records, metric='accuracy', split='test', lang=SOURCE_LANG, **group), CLAIM_KEY)
-    if en.empty: return 'no English test accuracy for the baseline: the learning gate cannot be checked'
+    if en.empty: return Unchecked('no English test accuracy for the baseline: the learning gate cannot be checked')
     floor = _majority(records, group.get('task', en['task'].iloc[0] if 'task' in en else None))
-    if floor is None: return 'no majority-class record for the task: the learning gate cannot be checked'
+    if floor is None: return Unchecked('no majority-class record for the task: the learning gate cannot be checked')
     acc = unit_mean(en, unit)
     if acc < floor + margin:
         return (f"the arm it is compared with has not learned the task: English {100 * acc:.1f}% < majority {100 * floor:.1f}% "
@@ -403,8 +438,39 @@ def _scopes(records, c: Claim) -> list[dict]:
         if b is not None and not records_frame(df, **{**s, **b}).empty: out.append(s)
     return out
 
-COLUMNS = ['paper', 'claim', 'task', 'model', 'model_b', 'stat', 'a', 'b', 'delta', 'lo', 'hi', 'n', 'unit', 'n_seeds',
-           'units', 'unit_deltas', 'verdict', 'why', 'source', 'margin']
+COLUMNS = ['paper', 'claim', 'kind', 'task', 'model', 'model_b', 'stat', 'a', 'b', 'delta', 'lo', 'hi', 'n', 'unit',
+           'n_seeds', 'units', 'unit_deltas', 'p', 'raw', 'gate', 'gate_checked', 'premises', 'premise_verdicts', 'verdict',
+           'why', 'source',
+           'margin']
+
+def _brief(row) -> str:
+    "A row's Δ and interval in points, for a reason."
+    ci = f" [{100 * row['lo']:+.1f}, {100 * row['hi']:+.1f}]" if np.isfinite(row['hi']) else ''
+    return f"Δ {100 * row['delta']:+.1f}{ci}, {row['verdict']}"
+
+def with_premises(v: dict,  # a claim's verdict (`verdict`'s keys `verdict`, `why`)
+                  premises: list,  # (claim text, its row in the same scope or None) for each claim it presupposes
+                 ) -> dict:
+    "A claim holds only if what it presupposes holds; a contradicted premise contradicts it; a missing one fails closed."
+    if not premises or v['verdict'] == 'not measurable': return v
+    if (gone := [t for t, r in premises if r is None]):
+        return dict(v, verdict='not measurable', why=f"its premise ({gone[0]}) has no records here")
+    if (bad := [r for _, r in premises if r['verdict'] == 'contradicted']):
+        return dict(v, verdict='contradicted', why=f"{v['why']}; its premise is contradicted: {bad[0]['claim']} "
+                                                     f"({_brief(bad[0])})")
+    if v['verdict'] == 'holds' and (weak := [r for _, r in premises if r['verdict'] != 'holds']):
+        return dict(v, verdict='inconclusive', why=f"its premise is not established: {weak[0]['claim']} "
+                                                      f"({_brief(weak[0])})")
+    return v
+
+def _gate_of(records, c: Claim, where: dict, p: dict, gate):
+    "The reason a gate blocks claim `c` in scope `where` (an `Unchecked` one when it cannot be checked), or None."
+    if gate: return gate
+    if p['why']: return Unchecked(p['why'])
+    if not p['seeds']: return None
+    if callable(c.gate): return c.gate(records, where)
+    if c.gate == 'source': return source_gate(records, p['b_where'], unit=c.unit) or ceiling_gate(records, c, where)
+    return None
 
 def _judge(records, claims: list[Claim], gate: str | None = None):
     "Each claim in each scope: its `check_claims` row."
@@ -412,18 +478,20 @@ def _judge(records, claims: list[Claim], gate: str | None = None):
         for s in _scopes(records, c):
             where = {**c.where, **s}
             p = paired(records, c, where)
-            g = gate or p['why'] or (None if not p['seeds'] else c.gate(records, where) if callable(c.gate) else
-                                     (source_gate(records, p['b_where'], unit=c.unit) or ceiling_gate(records, c, where))
-                                     if c.gate == 'source' else None)
+            g = _gate_of(records, c, where, p, gate)
             v = verdict(p['d'].values, c.op, c.margin, g, unit=c.unit)
-            yield dict(paper=c.paper, claim=c.text, task=where.get('task', ''), model=where.get('model', ''),
+            prem = [(r.text, next(_judge(records, [replace(r, where={**r.where, **where})]), None)) for r in c.requires]
+            v = with_premises(v, prem)
+            yield dict(paper=c.paper, claim=c.text, kind=c.kind, task=where.get('task', ''), model=where.get('model', ''),
                        model_b=p['b_where'].get('model', ''),
                        stat=getattr(c.stat, '__name__', None) or f"{c.metric}.{c.stat}",
                        a=p['a'].mean() if len(p['a']) else np.nan, b=p['b'].mean() if len(p['b']) else np.nan,
                        delta=v['mean'], lo=v['lo'], hi=v['hi'], n=v['n'], unit=c.unit, n_seeds=p['seeds'],
                        units=tuple(getattr(u, 'item', lambda: u)() for u in p['d'].index),
-                       unit_deltas=tuple(map(float, p['d'].values)), verdict=v['verdict'], why=v['why'],
-                       source=c.source, margin=c.margin)
+                       unit_deltas=tuple(map(float, p['d'].values)), p=v['p'], raw=v['raw'], gate=str(g or ''),
+                       gate_checked=not isinstance(g, Unchecked), premises=tuple(t for t, _ in prem),
+                       premise_verdicts=tuple(r['verdict'] if r else 'not measurable' for _, r in prem),
+                       verdict=v['verdict'], why=v['why'], source=c.source, margin=c.margin)
 
 def check_claims(records, claims: list[Claim] | None = None, paper: str | None = None,
                  gate: str | None = None,  # a paper's own failed gate (why its comparison cannot judge), applied to all
@@ -431,6 +499,37 @@ def check_claims(records, claims: list[Claim] | None = None, paper: str | None =
     "Judge claims (default: all of `paper`'s, or all registered) per task and model with `verdict`: one row each."
     if claims is None: claims = [c for p, r in REFERENCES.items() if paper in (None, p) for c in r['claims']]
     return pd.DataFrame(list(_judge(records, claims, gate)), columns=COLUMNS)
+
+def holm(rows: pd.DataFrame,  # `check_claims` rows
+         by=('paper',),  # the columns that name one family (a paper's claims on one testbed)
+         alpha: float = 1 - CONFIDENCE) -> pd.DataFrame:
+    """`rows` with Holm's step-down adjustment of each family's p-values (`p_holm`) and the verdict it leaves
+    (`verdict_holm`): a decision stands only where its adjusted p is below `alpha`, then gates and premises apply as
+    in the raw verdict. A row with no test (no interval, a gate that could not be checked) is not in its family."""
+    out = rows.copy()
+    out['p_holm'] = np.nan
+    tested = out['p'].notna() & out['gate_checked'].astype(bool) & (out['n'] >= MIN_SEEDS)
+    for _, g in out[tested].groupby(list(by), sort=False):
+        order = g['p'].sort_values(kind='stable')
+        m = len(order)
+        adj = np.maximum.accumulate([min(1.0, (m - i) * p) for i, p in enumerate(order.values)])
+        out.loc[order.index, 'p_holm'] = adj
+    own = [r['raw'] if r['raw'] in ('holds', 'contradicted') and r['p_holm'] < alpha else
+           ('inconclusive' if r['raw'] in ('holds', 'contradicted') else r['raw']) for _, r in out.iterrows()]
+    why = ['the Holm-adjusted test decides it' if v in ('holds', 'contradicted') else 'not decided after Holm'
+           for v in own]
+    gated = [verdict_gate(v, w, r['gate'], r['gate_checked']) for v, w, (_, r) in zip(own, why, out.iterrows())]
+    key = [k for k in ('task', 'model') if k in out]
+    final = []
+    for (_, r), v in zip(out.iterrows(), gated):
+        prem = []  # a premise that is a claim of the family enters with its Holm verdict, another as it was judged
+        for t, pv in zip(r['premises'] or (), r.get('premise_verdicts') or ('not measurable',) * len(r['premises'] or ())):
+            m = out[(out['claim'] == t) & np.logical_and.reduce([out[k] == r[k] for k in key] + [out[b] == r[b] for b in by])]
+            prem.append((t, dict(r, claim=t, verdict=pv) if m.empty else
+                         dict(m.iloc[0], verdict=gated[out.index.get_loc(m.index[0])]['verdict'])))
+        final.append(with_premises(v, prem)['verdict'])
+    out['verdict_holm'] = final
+    return out
 
 def verdict_text(row, scale: float = 100, unit: str = ' points') -> str:
     "One sentence stating a `check_claims` row's verdict with its interval (the only way notebooks state verdicts)."

@@ -4,64 +4,26 @@
 
 # %% ../nbs/08b_verdicts.ipynb #056114fc
 from __future__ import annotations
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np, pandas as pd
 import plotly.graph_objects as go
 from IPython.display import Markdown, display
 
+from .plans import GRIDS, PAPER_TITLES, Grid, grids, judge, paper_claims, register_claims  # noqa: F401
 from .results import (CEILING_SOLVED, CEILING_TIE, _majority, check_claims, measured_records, records_frame, table,
                            table_stats, unit_name, verdict_text)
 
 # %% auto #0
-__all__ = ['GRIDS', 'PAPER_TITLES', 'VERDICT_COLOURS', 'FLOOR_TIE', 'NOTES', 'Grid', 'grids', 'grid_records', 'reference_rows',
-           'verdict_table', 'verdict_markdown', 'claims_figure', 'testbed_table', 'testbed_figure', 'reference_section',
-           'claim_sentence', 'what_it_means', 'reference_inspector']
+__all__ = ['VERDICT_COLOURS', 'FLOOR_TIE', 'NOTES', 'grid_records', 'reference_rows', 'verdict_table', 'verdict_markdown',
+           'claims_figure', 'testbed_table', 'testbed_figure', 'reference_section', 'claim_sentence', 'what_it_means',
+           'reference_inspector']
 
 # %% ../nbs/08b_verdicts.ipynb #61fe0b61
-@dataclass(frozen=True)
-class Grid:
-    "A shipped reference grid: whose claims it judges, on which records, on which testbed."
-    paper: str  # the paper whose registered claims (`xltnb.results.REFERENCES`) it judges
-    name: str  # its measured file in xltnb/assets/measured/
-    title: str  # the paper as a reader names it
-    testbed: str  # where it was measured, in words
-    where: tuple = ()  # ((record key, allowed values), ...): the records of this paper in a shared file
+_register_claims = register_claims  # the grids and each paper's analysis plan live in `xltnb.plans`
 
-GRIDS = (
-    Grid('baseline', 'reference-cpu.jsonl', 'Zero-shot baseline', 'synthetic world', (('paper', ('baseline',)),)),
-    Grid('salt', 'reference-cpu.jsonl', 'SALT', 'synthetic world', (('paper', ('salt',)),)),
-    Grid('salt', 'reference-cpu-realtext.jsonl', 'SALT', 'real text', (('paper', ('salt',)),)),
-    Grid('robust', 'reference-cpu.jsonl', 'Robust training', 'synthetic world', (('paper', ('robust',)),)),
-    Grid('robust', 'reference-cpu-realtext.jsonl', 'Robust training', 'real text', (('paper', ('robust',)),)),
-    Grid('metapretrain', 'reference-cpu-metapretrain.jsonl', 'Meta-pretraining', 'synthetic world',
-         (('paper', ('metapretrain',)),)),
-    Grid('langarith', 'reference-cpu-langarith-sliver-emb.jsonl', 'Language arithmetic',
-         "synthetic world, a base that saw the target as a 1% sliver, the target's adapters with their own "
-         'embeddings'),  # the testbed: both scenarios move target accuracy, so every claim is judged there
-    Grid('langarith', 'reference-cpu-langarith-regime.jsonl', 'Language arithmetic',
-         'synthetic world, a base that never saw the target'),  # only the enhancement scenario moves
-    Grid('langarith', 'reference-cpu-langarith-sliver.jsonl', 'Language arithmetic',
-         'synthetic world, a base that saw the target as a 1% sliver'),  # only the zero-shot scenario moves
-    Grid('langarith', 'reference-cpu-langarith.jsonl', 'Language arithmetic',
-         'synthetic world, control: adapters on a base that knows the language'),
-    Grid('mothello', 'reference-cpu-mothello.jsonl', 'mOthello', 'synthetic Othello'),
-)
-PAPER_TITLES = {g.paper: g.title for g in GRIDS}
-
-def grids(paper: str | None = None) -> list[Grid]:
-    "The shipped reference grids (of `paper`); an unknown paper is an error naming the known ones."
-    if paper is not None and paper not in PAPER_TITLES:
-        raise ValueError(f"unknown paper {paper!r}; known: {', '.join(PAPER_TITLES)}")
-    return [g for g in GRIDS if paper in (None, g.paper)]
 
 # %% ../nbs/08b_verdicts.ipynb #30af46fa
-def _register_claims():
-    "Import the modules that register the papers' claims (`xltnb.results.REFERENCES`)."
-    import xltnb.protocol, xltnb.methods.salt, xltnb.methods.robust, xltnb.methods.metapretrain  # noqa: F401
-    import xltnb.methods.langarith, xltnb.othello.mothello  # noqa: F401
-
 def grid_records(g: Grid) -> list[dict]:
     "The records of grid `g`: its file's records that pass its filter."
     recs, _ = measured_records(g.name)
@@ -69,18 +31,31 @@ def grid_records(g: Grid) -> list[dict]:
 
 @lru_cache(maxsize=None)
 def _rows(paper: str) -> pd.DataFrame:
-    _register_claims()
     out = []
     for g in grids(paper):
         _, meta = measured_records(g.name)
         recs = grid_records(g)
-        rows = check_claims(recs, paper=g.paper)
+        rows = judge(g, recs)  # each claim by the paper's plan: its seeds, status, raw and Holm verdicts
         # a claim about language pairs (mixed, or mixed - same) has no unit on a task of single texts (msg-topic):
         # it does not apply there, which is not the same as a testbed that cannot move it
         paired = {r['task'] for r in recs if r.get('lang_a') is not None}
         rows = rows[(rows['n'] > 0) | rows['task'].isin(paired)]
-        out.append(rows.assign(testbed=g.testbed, reference=g.name, measured=str(meta.get('measured', '?'))))
+        out.append(rows.assign(testbed=g.testbed, reference=g.name, designated=g.designated,
+                               measured=str(meta.get('measured', '?')), degenerate=_degenerate(rows, recs)))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+def _degenerate(rows: pd.DataFrame, recs: list[dict]) -> list[str]:
+    "Per row, why its comparison is empty ('' if it is not): a merge whose λ chosen on dev is one adapter in every run."
+    df = records_frame(recs, metric='accuracy', split='test')
+    arm = {c.text: c.a.get('method') for p in set(rows['paper']) for c in paper_claims(p)}
+    out = []
+    for _, r in rows.iterrows():
+        m = arm.get(r['claim'])
+        g = df[(df['method'] == m) & (df['model'] == r['model'])] if 'lam' in df and isinstance(m, str) else df.iloc[:0]
+        g = g.dropna(subset=['lam']) if 'lam' in g else g
+        out.append(f"λ chose a single adapter in all {len(g)} runs: the merge is that adapter" if len(g) and
+                   g['lam'].isin([0.0, 1.0]).all() else '')
+    return out
 
 def reference_rows(paper: str | None = None) -> pd.DataFrame:
     "Every registered claim of `paper` (all papers: None) judged by the one rule on its shipped reference grid."

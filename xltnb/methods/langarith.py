@@ -699,7 +699,7 @@ def run_langarith(models: list,  # the encoders
     return R
 
 # %% ../../nbs/13_langarith.ipynb #2b1337fa
-from ..results import Claim, add_claim, check_claims, records_frame
+from ..results import Claim, Unchecked, add_claim, check_claims, records_frame
 
 SOURCE = 'Klimaszewski et al., COLING 2025, abstract (arXiv 2404.15737)'
 
@@ -716,7 +716,8 @@ def _english_gate(records, where: dict, margin: float) -> str | None:
     "None if the task adapter learned English (dev accuracy ≥ majority class + `margin`); else why not."
     df = records_frame(records, **{k: v for k, v in where.items() if k == 'model'})
     if not {'dev_en', 'dev_majority'} <= set(df.columns) or df['dev_en'].isna().all():
-        return "no task-adapter English dev accuracy (dev_en, dev_majority) in the records: the gate cannot be checked"
+        return Unchecked("no task-adapter English dev accuracy (dev_en, dev_majority) in the records: the gate cannot be "
+                         "checked")
     runs = df.dropna(subset=['dev_en']).drop_duplicates(['model', 'seed'])
     acc, maj = float(runs['dev_en'].mean()), float(runs['dev_majority'].mean())
     if acc < maj + margin:
@@ -737,7 +738,9 @@ def _reads_gate(records, where: dict, margin: float) -> str | None:
     df = records_frame(records, metric='accuracy', split='test', method=['source-adapter', 'related-adapter'],
                        **{k: v for k, v in where.items() if k == 'model'})
     col = 'target_majority' if 'target_majority' in df and df['target_majority'].notna().any() else 'dev_majority'
-    if df.empty or col not in df: return None  # nothing to read: `_moves_gate` has said why
+    if df.empty or col not in df:  # nothing to read: the gate fails closed
+        return Unchecked('no zero-shot single-adapter accuracy in the records: whether an arm reads the target cannot be '
+                         'checked')
     acc, maj = df.groupby('method')['value'].mean(), float(df[col].mean())
     if acc.max() >= maj + margin - 1e-9: return None  # (a float sum: 0.4 + 0.1 > 0.5)
     return (f"no zero-shot arm reads the target: the better single adapter ({acc.idxmax()}) gives {100 * acc.max():.1f}% "

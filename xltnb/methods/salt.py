@@ -218,7 +218,7 @@ CLAIMS = [add_claim(Claim('salt', 'SALT beats plain fine-tuning in zero-shot tra
           # a SALT update runs two forward/backward passes: the control has as many (xltnb.protocol.ComputeMatched)
           add_claim(Claim('salt', 'SALT beats plain fine-tuning at equal forward/backward passes (control)',
                           'this project: the compute-matched control of the claim above', {'method': 'salt'},
-                          {'method': 'baseline-2x'}))]
+                          {'method': 'baseline-2x'}, kind='control'))]
 
 
 # %% ../../nbs/10_salt.ipynb #80e04e5e
