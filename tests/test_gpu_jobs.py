@@ -62,3 +62,28 @@ def test_the_kernel_sees_the_assigned_gpu(tmp_path):
                         cwd=str(tmp_path),
                         progress_bar=False, kernel_manager_class=rp.kernel_manager_with({'CUDA_VISIBLE_DEVICES': '7'}))
     assert (tmp_path / 'seen.txt').read_text() == '7' and os.environ.get('CUDA_VISIBLE_DEVICES') != '7'
+
+
+def test_gpu_bench_rows_on_the_cpu(tmp_path):
+    """bench/gpu_throughput.py's code path at tiny sizes on the CPU: each runner's row has its fields; the driver runs
+    a configuration in its own process and writes the JSON (its timings are not performance claims)."""
+    import json, sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'bench'))
+    import gpu_throughput as g
+    base = dict(g.parse_shape('e5:4x12'), device='cpu', tiny=True, steps=2, warmup=1, profile_steps=1, compile='off')
+    res = [g.one(dict(base, runner=r)) for r in g.RUNNERS]
+    assert [r['runner'] for r in res] == list(g.RUNNERS)
+    assert all(r['ms'] > 0 and r['busy_ms'] is None and r['tokens'] == 4 * 12 for r in res)
+    rows, ratios = g.summarise([dict(r, process_s=1.0) for r in res], peak=None)
+    assert {k for r in rows for k in r} >= {'shape', 'compile', 'runner', 'ms_per_update', 'gpu_busy_ms', 'mfu',
+                                           'tokens_per_s', 'rounds'}
+    assert set(ratios) == {'e5:4x12 compile=off trainer/loop', 'e5:4x12 compile=off harness/loop'}
+    out = g.main(['--device', 'cpu', '--tiny', '--shapes', 'xlmr:2x8', '--runners', 'harness', '--compile', 'off',
+                  '--steps', '2', '--warmup', '1', '--profile-steps', '1', '--rounds', '1',
+                  '--json', str(tmp_path / 'b.json')])
+    assert json.loads((tmp_path / 'b.json').read_text()) == out
+    rows = [(r['shape'], r['runner'], r['rounds'], r['errors']) for r in out['rows']]
+    assert rows == [('xlmr:2x8', 'harness', 1, [])]
+    with pytest.raises(ValueError, match="bad shape 'bert:2x8'"): g.parse_shape('bert:2x8')
+    assert g.parse_shape('e5:msg-topic') == dict(name='e5:msg-topic', arch='e5', batch=32, task='msg-topic')
