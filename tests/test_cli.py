@@ -97,3 +97,86 @@ def test_side_by_side_papers_share_the_cores():
     assert _job_overrides('baseline', 'cpu', {}, 1) == {}
     assert _job_overrides('baseline', 'cpu', {}, 2) == {'threads': max(1, (os.cpu_count() or 1) // 2)}
     assert _job_overrides('baseline', 'cpu', {'threads': 3}, 2) == {'threads': 3}
+
+
+def test_version(xltnb_bin):
+    import xltnb
+    r = run(xltnb_bin, '--version')
+    assert r.returncode == 0 and r.stdout.strip() == f'xltnb {xltnb.__version__}', r.stdout + r.stderr
+
+
+@pytest.fixture(scope='module')
+def no_heavy_imports(tmp_path_factory):
+    "An environment in which importing torch, transformers, papermill or jupyter_client fails the command loudly."
+    import os
+    d = tmp_path_factory.mktemp('shadow')
+    for m in ('torch', 'transformers', 'papermill', 'jupyter_client'):
+        (d/m).mkdir(); (d/m/'__init__.py').write_text(f"raise ImportError('{m} imported before the usage check')\n")
+    return {**os.environ, 'PYTHONPATH': str(d), 'HF_HUB_OFFLINE': '1'}
+
+
+def _usage_error(xltnb_bin, env, *args):
+    "Run the command; it must exit 2 with one message line, no traceback, torch never imported, within 5 s."
+    import time
+    t0 = time.time(); r = run(xltnb_bin, *args, env=env); wall = time.time() - t0
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert 'Traceback' not in r.stderr and 'imported before the usage check' not in r.stderr, r.stderr
+    assert wall < 5, f'{wall:.1f} s'  # measured 0.3-0.5 s on a shared 2-core machine
+    return r.stderr
+
+
+def test_usage_errors_exit_2_before_torch_or_a_kernel(xltnb_bin, no_heavy_imports, tmp_path):
+    env = no_heavy_imports
+    e = _usage_error(xltnb_bin, env, 'reproduce', 'nosuchpaper')
+    assert "unknown paper 'nosuchpaper'; known: baseline, salt, robust, metapretrain, langarith, mothello" in e
+    e = _usage_error(xltnb_bin, env, 'reproduce', 'salt', '--set', 'nosuchkey=3', '--plan')
+    assert "salt at cpu: unknown parameter(s) 'nosuchkey'; allowed: preset, seeds, out_dir, protocol" in e
+    e = _usage_error(xltnb_bin, env, 'reproduce', 'all', '--preset', 'smoke', '--set', 'nosuchkey=3')
+    assert "unknown parameter(s) 'nosuchkey'" in e  # refused for the first paper, before any runs
+    e = _usage_error(xltnb_bin, env, 'reproduce', 'mothello', '--preset', 'smoke', '--set', 'steps=-5')
+    assert 'mothello at smoke: steps must be >= 1, got -5 (steps: pretraining steps per model' in e
+    e = _usage_error(xltnb_bin, env, 'reproduce', 'salt', '--set', 'ratio=2')
+    assert 'salt at cpu: ratio must be in (0, 1], got 2.0' in e
+    e = _usage_error(xltnb_bin, env, 'reproduce', 'robust', '--preset', 'smoke', '--set', 'methods=[at, fgsm]')
+    assert "parameter 'methods': 'fgsm' is not allowed; allowed: baseline, baseline-2x, at, rs-rp, rs-da" in e
+    e = _usage_error(xltnb_bin, env, 'reproduce', 'mothello', '--jobs', '0')
+    assert 'jobs must be a positive integer, got 0' in e
+    f = tmp_path/'a-file'; f.write_text('')
+    e = _usage_error(xltnb_bin, env, 'reproduce', 'mothello', '--preset', 'smoke', '--out', str(f/'out'))
+    assert f'--out {f/"out"}: {f} is a file, not a folder' in e
+    e = _usage_error(xltnb_bin, env, 'compare', 'xltnb.examples.word_dropout:WordDropout', '--out', str(f/'out'))
+    assert f'{f} is a file, not a folder' in e
+    e = _usage_error(xltnb_bin, env, 'compare', 'xltnb.examples.word_dropout:WordDropout', '--preset', 'tpu')
+    assert "unknown preset 'tpu'; known: smoke, cpu, gpu, paper" in e
+
+
+def test_a_gpu_preset_without_a_gpu_stops_at_once_and_writes_nothing(xltnb_bin, no_heavy_imports, tmp_path):
+    from xltnb.params import gpu_here
+    if gpu_here(): pytest.skip('a GPU is here')
+    for preset in ('gpu', 'paper'):
+        out = tmp_path/preset
+        e = _usage_error(xltnb_bin, {**no_heavy_imports, 'XLTNB_ALLOW_CPU': '0'}, 'reproduce', '--preset', preset,
+                         '--out', str(out))
+        assert f"preset {preset!r} needs a CUDA GPU" in e and 'presets that run here: smoke, cpu' in e, e
+        assert not out.exists()  # no status, no report
+
+
+def test_a_folder_holding_another_run_is_refused_before_it_starts(xltnb_bin, no_heavy_imports, tmp_path):
+    (tmp_path/'salt').mkdir()
+    (tmp_path/'salt'/'config.json').write_text(json.dumps(dict(paper='salt', params=dict(preset='smoke', ratio=0.5))))
+    e = _usage_error(xltnb_bin, no_heavy_imports, 'reproduce', 'salt', '--preset', 'smoke', '--out', str(tmp_path))
+    assert f"out_dir {tmp_path/'salt'} holds another run (ratio: 0.5 there, 0.3 here)" in e
+    assert sorted(p.name for p in tmp_path.rglob('*')) == ['config.json', 'salt']  # nothing written
+
+
+def test_the_plan_counts_runs_and_names_the_folders(xltnb_bin, tmp_path):
+    "methods x seeds x tasks x models, with the page's own lists or its protocol's; the folders it writes."
+    import os
+    r = run(xltnb_bin, 'reproduce', 'salt', '--preset', 'cpu', '--seeds', '0,1', '--out', str(tmp_path/'o'), '--plan',
+            env={**os.environ, 'XLTNB_RUNS': str(tmp_path/'store')})
+    assert r.returncode == 0, r.stderr
+    head, folders = r.stdout.splitlines()[:2]
+    # cpu.yaml: methods [baseline, salt], protocol {tasks: [world-nli]}; the cpu protocol's one encoder
+    assert head.startswith('salt @ cpu: 4 training run(s) = 2 methods x 2 seeds x 1 task x 1 model;'), head
+    assert folders.strip() == f"writes {tmp_path/'o'/'salt'}; fine-tuning runs in {tmp_path/'store'/'finetune'}"
+    assert not (tmp_path/'o').exists()  # a plan writes nothing

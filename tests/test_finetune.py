@@ -108,33 +108,58 @@ def test_baseline_presets_write_to_their_folder_and_name_measured_runs_that_ship
         assert measured_path(name).is_file()  # measured runs that ship with the package
 
 
-@pytest.mark.parametrize('args, message', [
-    (['-p', 'floor_seeds', 'x'], "parameter 'floor_seeds' must be int, got 'x'"),
-    (['-p', 'lr', '0.1'], "unknown parameter(s) 'lr'"),  # the protocol's: a departure, with its reason
-    (['-y', 'protocol: {tasks: [world-nli]}'], "departures from the smoke protocol (tasks) need a reason"),
-    (['-y', 'protocol: {stepz: 3}', '-p', 'why', 'x'], "unknown protocol setting 'stepz'; known: models"),
-    (['-p', 'modle', 'world-small'], "unknown parameter(s) 'modle'; allowed: preset, seeds, out_dir"),
-    (['-f', str(ROOT / 'configs' / 'baseline' / 'cpu.yaml'), '-p', 'seeds', '0,x'],
+CPU_YAML = ROOT / 'configs' / 'baseline' / 'cpu.yaml'
+# (papermill's arguments, the same values as papermill injects them, the message); each is checked in the page's own
+# set-up call in this process (milliseconds); `KERNEL` marks the one case per kind of error also run under papermill
+BAD = [
+    (['-p', 'floor_seeds', 'x'], dict(floor_seeds='x'), "parameter 'floor_seeds' must be int, got 'x'"),
+    (['-p', 'lr', '0.1'], dict(lr=0.1), "unknown parameter(s) 'lr'"),  # the protocol's: a departure, with its reason
+    (['-y', 'protocol: {tasks: [world-nli]}'], dict(protocol={'tasks': ['world-nli']}),
+     "departures from the smoke protocol (tasks) need a reason"),
+    (['-y', 'protocol: {stepz: 3}', '-p', 'why', 'x'], dict(protocol={'stepz': 3}, why='x'),
+     "unknown protocol setting 'stepz'; known: models"),
+    (['-p', 'modle', 'world-small'], dict(modle='world-small'), "unknown parameter(s) 'modle'; allowed: preset, seeds"),
+    (['-f', str(CPU_YAML), '-p', 'seeds', '0,x'], {**yaml.safe_load(CPU_YAML.read_text()), 'seeds': '0,x'},
      "seeds must be a list of ints"),
-    (['-p', 'floor_seeds', '-1'], "floor_seeds must be >= 0, got -1 (floor_seeds: fine-tune that floor on the first"),
-    (['-p', 'dial_records', 'dial.jsonl'],
+    (['-p', 'floor_seeds', '-1'], dict(floor_seeds=-1),
+     "floor_seeds must be >= 0, got -1 (floor_seeds: fine-tune that floor on the first"),
+    (['-p', 'dial_records', 'dial.jsonl'], dict(dial_records='dial.jsonl'),
      "dial_records: measured records 'dial.jsonl': no such file; give a results.jsonl path or one of: baseline-"),
-    (['-p', 'world_order', 'svo'], "parameter 'world_order': 'svo' is not allowed; allowed: mixed, en, own"),
-    (['-p', 'paws_lexical', '-1'], "paws_lexical must be >= 0, got -1.0 (paws_lexical: weight of world-paws' lexical"),
-    (['-y', 'world_records: [x.jsonl]'], "world_records: measured records 'x.jsonl': no such file"),
-])
-def test_baseline_wrong_parameter_fails_before_any_training(tmp_path, args, message):
+    (['-p', 'world_order', 'svo'], dict(world_order='svo'),
+     "parameter 'world_order': 'svo' is not allowed; allowed: mixed, en, own"),
+    (['-p', 'paws_lexical', '-1'], dict(paws_lexical=-1),
+     "paws_lexical must be >= 0, got -1.0 (paws_lexical: weight of world-paws' lexical"),
+    (['-y', 'world_records: [x.jsonl]'], dict(world_records=['x.jsonl']),
+     "world_records: measured records 'x.jsonl': no such file"),
+]
+KERNEL = {6: 'a parameter out of range', 3: 'a protocol departure', 7: 'a measured file'}
+
+
+@pytest.mark.parametrize('args, over, message', BAD)
+def test_baseline_wrong_parameter_fails_in_its_set_up(tmp_path, args, over, message):
+    "The page's set-up call, `setup_paper(globals(), 'baseline', **baseline_setup(floor_model))`, on those values."
+    from xltnb.baseline import baseline_setup
+    from xltnb.paper import setup_paper
+    ns = {**_notebook_params(), 'out_dir': str(tmp_path / 'run'), **over}
+    with pytest.raises(Exception) as e: setup_paper(ns, 'baseline', **baseline_setup(ns['floor_model']))
+    assert message in str(e.value)
+    assert not (tmp_path / 'run').exists()
+
+
+@pytest.mark.parametrize('case', sorted(KERNEL), ids=[KERNEL[k] for k in sorted(KERNEL)])
+def test_baseline_wrong_parameter_fails_before_any_training_under_papermill(tmp_path, case):
+    args, _, message = BAD[case]
     r, _ = _papermill(tmp_path, *args)
     assert r.returncode != 0 and message in r.stdout + r.stderr
     assert not (tmp_path / 'store').exists() and not (tmp_path / 'run' / 'results.jsonl').exists()
 
 
-@pytest.mark.parametrize('preset', ['gpu', 'paper'])
-def test_baseline_gpu_presets_stop_with_a_clear_message_here(tmp_path, preset):
+def test_baseline_gpu_preset_stops_with_a_clear_message_here(tmp_path):
+    "(The paper preset, and the same check without a kernel: tests/test_cli.py.)"
     from xltnb.core import available_devices
     if 'cuda' in available_devices(): pytest.skip('a GPU is here')
-    r, _ = _papermill(tmp_path, '-f', str(ROOT / 'configs' / 'baseline' / f'{preset}.yaml'))
-    assert f"preset '{preset}' needs a CUDA GPU" in r.stdout + r.stderr
+    r, _ = _papermill(tmp_path, '-f', str(ROOT / 'configs' / 'baseline' / 'gpu.yaml'))
+    assert "preset 'gpu' needs a CUDA GPU" in r.stdout + r.stderr
     assert 'presets that run here: smoke, cpu' in r.stdout + r.stderr
     assert not (tmp_path / 'run' / 'results.jsonl').exists()
 

@@ -13,7 +13,7 @@ import pytest
 PKG = 'xltnb'
 # Lowest first. A module may import modules of its own layer (without a circle) and of the layers below.
 LAYERS = [
-    ['core'], ['langs'], ['realtext', 'world', 'lexicon'], ['tasks'], ['folders'], ['e5'], ['encoders'],
+    ['core'], ['langs', 'params'], ['realtext', 'world', 'lexicon'], ['tasks'], ['folders'], ['e5'], ['encoders'],
     ['finetune'], ['evaluate'], ['results'], ['protocol'], ['viz'],
     ['methods.*', 'othello.*', 'examples.*', 'baseline'], ['paper'], ['compare', 'verdicts'],
     ['reproduce'], ['cli'],

@@ -142,7 +142,7 @@ def test_a_protocol_paper_gets_its_protocol_seeds_load_keywords_and_run_record(t
     assert cfg['departures']['why'] == 'one task is enough here'
     assert list(cfg['versions']) == list(VERSIONED) and all(cfg['versions'].values()) and cfg['python']
     with pytest.raises(ValueError, match=r"departures from the smoke protocol \(tasks\) need a reason"):
-        setup_paper(defaults('salt', tmp_path, protocol={'tasks': ['world-nli']}), 'salt')
+        setup_paper(defaults('salt', tmp_path/'other', protocol={'tasks': ['world-nli']}), 'salt')
 
 
 def test_a_paper_without_protocol_loads_from_its_own_world_and_files(tmp_path):
@@ -235,3 +235,118 @@ def test_a_notebook_outside_the_package_checkout_is_found_from_the_working_folde
     shutil.copy(ROOT/'nbs'/'papers'/'mothello.ipynb', tmp_path/'nbs'/'papers'/'other.ipynb')
     monkeypatch.chdir(tmp_path/'nbs'/'papers')
     assert find_notebook('other') == (tmp_path/'nbs'/'papers'/'other.ipynb').resolve()
+
+
+# ---------------------------------------------------------------- the parameter schema (xltnb.params)
+
+
+@pytest.mark.parametrize('paper', PAPERS)
+def test_every_preset_file_passes_the_schema(paper):
+    "Every preset's values are typed, allowed and in range: the schema is no stricter than the pages."
+    from xltnb.params import preset_values, run_params
+    for preset in ('smoke', 'cpu', 'gpu', 'paper'):
+        p = run_params(paper, preset)
+        assert p['preset'] == preset and all(p[k] == v for k, v in preset_values(paper, preset).items() if k != 'seeds')
+
+
+def test_the_schema_agrees_with_the_pages_own_allowed_values():
+    "RULES (read without importing a method) holds the same allowed values as each method's set-up keywords."
+    from xltnb.params import RULES
+    from xltnb.baseline import baseline_setup
+    from xltnb.methods.langarith import langarith_setup
+    from xltnb.methods.metapretrain import metapretrain_setup
+    from xltnb.methods.robust import robust_setup
+    from xltnb.methods.salt import salt_setup
+    kw = dict(baseline=baseline_setup('world-tiny'), salt=salt_setup(), robust=robust_setup(),
+              metapretrain=metapretrain_setup('world', 'world-nli', 'world'),
+              langarith=langarith_setup(['world-tiny'], 'world-nli', 'world'))
+    for paper, k in kw.items():
+        assert {n: list(v) for n, v in k['choices'].items()} == RULES[paper]['choices'], paper
+        for n, lo in k.get('at_least', {}).items():  # the pages' lower bounds hold in the schema's ranges
+            assert lo >= 0 and n in notebook_params(paper), (paper, n)
+    mo = ''.join(next(c['source'] for c in json.loads((ROOT/'nbs'/'papers'/'mothello.ipynb').read_text())['cells']
+                      if 'setup_paper(' in ''.join(c['source'])))
+    for name, allowed in RULES['mothello']['choices'].items():
+        assert all(repr(v) in mo for v in allowed), name  # the page's own choices name the same values
+
+
+@pytest.mark.parametrize('paper, over, message', [
+    ('mothello', dict(steps=-5), 'steps must be >= 1, got -5 (steps: pretraining steps per model'),
+    ('metapretrain', dict(total_steps=0), 'total_steps must be >= 1, got 0 (total_steps: pretraining budget'),
+    ('langarith', dict(la_steps=-1), 'la_steps must be >= 1, got -1'),
+    ('langarith', dict(grid=[0.0, 1.5]), 'grid: every item must be in [0, 1], got [0.0, 1.5]'),
+    ('salt', dict(alpha=0), 'alpha must be > 0, got 0.0'),
+    ('robust', dict(at_eps=-0.1), 'at_eps must be >= 0, got -0.1'),  # a number the rules do not name: >= 0
+    ('baseline', dict(threads=0), 'threads must be >= 1, got 0'),
+    ('salt', dict(nosuchkey=3), "unknown parameter(s) 'nosuchkey'; allowed: preset, seeds, out_dir"),
+    ('salt', dict(mode='bert'), "parameter 'mode': 'bert' is not allowed; allowed: mlm, embed"),
+    ('mothello', dict(preset='tpu'), "parameter 'preset': 'tpu' is not allowed; allowed: smoke, cpu, gpu, paper"),
+])
+def test_the_schema_refuses_a_bad_value_naming_it_and_the_allowed_ones(paper, over, message):
+    "Checked as the command line checks a run, without torch (the import is tested in tests/test_cli.py)."
+    from xltnb.params import check_values
+    with pytest.raises(ParamError) as e: check_values(paper, over)
+    assert message in str(e.value)
+
+
+def test_setup_paper_checks_the_ranges_too(tmp_path):
+    with pytest.raises(ParamError, match='steps must be >= 1, got -5'):
+        setup_paper(defaults('mothello', tmp_path, steps=-5), 'mothello')
+    assert not (tmp_path/'run').exists()
+
+
+# ---------------------------------------------------------------- a page run by papermill with `-p preset X`
+
+
+def _kernel_ns(paper, tmp_path, injected: str, **over) -> dict:
+    "A namespace as a kernel has it after papermill injected `injected` (its input history `In` holds that cell)."
+    ns = defaults(paper, tmp_path, **over)
+    ns['In'] = ['', '# Parameters\n' + injected]
+    return ns
+
+
+def test_a_page_given_only_a_preset_runs_that_presets_values(tmp_path):
+    import yaml
+    cpu = yaml.safe_load((ROOT/'configs'/'mothello'/'cpu.yaml').read_text())
+    ns = _kernel_ns('mothello', tmp_path, f'preset = "cpu"\nout_dir = "{tmp_path/"run"}"\nlr = 0.01\n',
+                    preset='cpu', lr=0.01)
+    S = setup_paper(ns, 'mothello', threads=1)
+    assert S.params['steps'] == cpu['steps'] != notebook_params('mothello')['steps'].default
+    assert S.params['lr'] == 0.01 and S.params['out_dir'] == str(tmp_path/'run')  # given: kept
+    assert ns['steps'] == cpu['steps']  # the page's own variables too
+    assert 'steps' in S.from_preset and 'lr' not in S.from_preset and 'out_dir' not in S.from_preset
+    cfg = S.config()
+    assert cfg['params']['preset'] == 'cpu' and cfg['params']['pool'] == cpu['pool']
+    assert 'steps' in cfg['from_preset_file']
+    # a value edited in the cell (no papermill) counts as given too
+    ns = defaults('mothello', tmp_path, preset='cpu', steps=7); ns['In'] = ['']
+    assert setup_paper(ns, 'mothello', threads=1).params['steps'] == 7
+    # outside a kernel (a namespace handed in whole) nothing is read
+    assert setup_paper(defaults('mothello', tmp_path, preset='cpu'), 'mothello', threads=1).params['steps'] == 15
+
+
+def test_a_folder_holding_another_run_is_refused_and_the_same_run_goes_on(tmp_path):
+    ns = defaults('mothello', tmp_path)
+    S = setup_paper(dict(ns), 'mothello', threads=1); S.write_config()
+    setup_paper(dict(ns), 'mothello', threads=1)  # the same run again (a rerun, a resume): goes ahead
+    setup_paper({**ns, 'workers': 2}, 'mothello', threads=1)  # the same run on more cores
+    with pytest.raises(FileExistsError) as e: setup_paper({**ns, 'steps': 16}, 'mothello', threads=1)
+    assert f"out_dir {tmp_path/'run'} holds another run (steps: 15 there, 16 here)" in str(e.value)
+    assert f"delete {tmp_path/'run'/'config.json'} to overwrite it" in str(e.value)
+
+
+def test_papermill_with_a_preset_alone_runs_its_values_end_to_end(tmp_path):
+    """The one kernel here: `papermill -p preset cpu` reads cpu.yaml in the page (the refusal below names cpu's budget,
+    not the smoke default) and stops at once on a folder that holds another run (no records written)."""
+    import subprocess, sys
+    import yaml
+    run = tmp_path/'run'; run.mkdir()
+    (run/'config.json').write_text(json.dumps(dict(paper='mothello', params=dict(preset='cpu', steps=5))))
+    r = subprocess.run([str(Path(sys.executable).parent/'papermill'), str(ROOT/'nbs'/'papers'/'mothello.ipynb'),
+                        str(tmp_path/'out.ipynb'), '--cwd', str(tmp_path), '-p', 'preset', 'cpu',
+                        '-p', 'out_dir', str(run)],
+                       capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    steps = yaml.safe_load((ROOT/'configs'/'mothello'/'cpu.yaml').read_text())['steps']
+    assert r.returncode != 0, r.stderr[-2000:]
+    assert f"holds another run (steps: 5 there, {steps} here)" in r.stdout + r.stderr, r.stderr[-2000:]
+    assert sorted(p.name for p in run.iterdir()) == ['config.json']

@@ -7,8 +7,9 @@ from xltnb.reproduce import available_papers, PAPERS
 BUILT = available_papers()
 CONTRACT = ('paper', 'method', 'task', 'model', 'preset', 'seed', 'split', 'metric', 'value')
 
-def reproduce(xltnb_bin, out, *papers, extra=(), **kw):
-    return subprocess.run([xltnb_bin, 'reproduce', *papers, '--preset', 'smoke', '--out', str(out), '--quiet', *extra],
+def reproduce(xltnb_bin, out, *papers, extra=(), quiet=True, **kw):
+    return subprocess.run([xltnb_bin, 'reproduce', *papers, '--preset', 'smoke', '--out', str(out),
+                           *(['--quiet'] if quiet else []), *extra],
                           capture_output=True, text=True, stdin=subprocess.DEVNULL, **kw)
 
 def contract_view(path: Path) -> list:
@@ -111,10 +112,45 @@ def _checkpoint_of_an_unfinished_run(store: Path, method: str):
         if not (ck.parents[1]/'result.json').exists(): return ck.parent
     return None
 
+def _kernels_of(pid: int) -> list[int]:
+    "The notebook kernels process `pid` started (its children that run ipykernel)."
+    out = []
+    for d in Path('/proc').iterdir():
+        if not d.name.isdigit(): continue
+        try: stat, cmd = (d/'stat').read_text(), (d/'cmdline').read_bytes()
+        except OSError: continue
+        if int(stat.rsplit(')', 1)[1].split()[1]) == pid and b'ipykernel' in cmd: out.append(int(d.name))
+    return out
+
+def _group_of(kernels: list[int]) -> dict[int, bytes]:
+    "The processes in the kernels' process groups (a kernel leads its own: its worker processes are in it), pid -> cmd."
+    out = {}
+    for d in Path('/proc').iterdir():
+        if not d.name.isdigit(): continue
+        try: stat, cmd = (d/'stat').read_text(), (d/'cmdline').read_bytes()
+        except OSError: continue
+        if int(stat.rsplit(')', 1)[1].split()[2]) in kernels: out[int(d.name)] = cmd
+    return out
+
+def _running(pid: int, cmd: bytes) -> bool:
+    "Is process `pid` (that ran `cmd`) still running (a zombie, dead and not yet reaped, is not)?"
+    try: stat, now = Path(f'/proc/{pid}/stat').read_text(), Path(f'/proc/{pid}/cmdline').read_bytes()
+    except OSError: return False
+    return stat.rsplit(')', 1)[1].split()[0] not in ('Z', 'X') and now == cmd
+
+def _gone_within(procs: dict[int, bytes], seconds: float) -> bool:
+    deadline = time.time() + seconds
+    while any(_running(k, c) for k, c in procs.items()):
+        if time.time() > deadline: return False
+        time.sleep(0.05)
+    return True
+
 def test_kill_mid_paper_and_resume(tmp_path, xltnb_bin):
     """Killed while a paper trains (as soon as an unfinished run has written a checkpoint), `--resume` skips the
-    paper that had finished, resumes the interrupted run from that checkpoint, and gives the records of a run
-    that was never interrupted."""
+    paper that had finished, resumes the interrupted run from its newest checkpoint, and gives the records of a run
+    that was never interrupted. The kill reaches the kernel too (it is in a session of its own, so killing the
+    command's group does not): once it is gone nothing writes, whenever the kill landed, and the checkpoint read
+    here is the one the resumed run finds."""
     papers = ['baseline', 'salt']
     # SALT's runs a little longer than smoke's, so there is time between its checkpoints to kill it
     over = ['--set', 'protocol={"tasks": ["world-nli"], "steps": {"world-nli": 60}}',
@@ -129,8 +165,10 @@ def test_kill_mid_paper_and_resume(tmp_path, xltnb_bin):
         ck = _checkpoint_of_an_unfinished_run(store, 'salt')
         if ck is not None: break
         time.sleep(0.05)
+    procs = _group_of(_kernels_of(p.pid))
     os.killpg(p.pid, signal.SIGKILL); p.wait()
     assert ck is not None, 'no SALT checkpoint appeared before the run ended'
+    assert procs and _gone_within(procs, 10), f'kernel processes {procs} still running after the command was killed'
     assert (out/'baseline'/'done.json').exists() and not (out/'salt'/'done.json').exists()
     run_folder = ck.parent
     from xltnb.finetune import last_checkpoint  # the run may have written more checkpoints before the kill landed
@@ -147,10 +185,37 @@ def test_kill_mid_paper_and_resume(tmp_path, xltnb_bin):
     assert r3.returncode == 0, r3.stdout[-3000:]
     assert same_records(out/'salt'/'results.jsonl', clean/'salt'/'results.jsonl')
 
+@pytest.mark.parametrize('sig', [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=['SIGINT', 'SIGTERM', 'SIGKILL'])
+def test_a_killed_command_leaves_no_kernel_and_nothing_writes_after(tmp_path, xltnb_bin, sig):
+    """The signal to the command's process alone (not its group, which would not reach the kernel either): the command
+    ends at once (128 + the signal; SIGKILL: killed), its kernel and the kernel's worker processes (mOthello trains
+    its models side by side in processes) within seconds, and nothing writes after."""
+    out = tmp_path/'out'
+    p = subprocess.Popen([xltnb_bin, 'reproduce', 'mothello', '--preset', 'smoke', '--out', str(out), '--quiet',
+                          '--set', 'steps=100000', '--set', 'workers=2'],  # long: it is killed while it trains
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                         start_new_session=True, env={**os.environ, 'XLTNB_RUNS': str(tmp_path/'store')})
+    deadline, kernels = time.time() + 300, []
+    while time.time() < deadline and p.poll() is None and not kernels:
+        kernels = _kernels_of(p.pid); time.sleep(0.05)
+    assert kernels, 'no kernel started'
+    while time.time() < deadline and len(procs := _group_of(kernels)) < 3: time.sleep(0.2)  # the kernel, 2 workers
+    assert len(procs) >= 3, procs
+    time.sleep(2)  # at work
+    os.kill(p.pid, sig)
+    assert p.wait(30) == (-signal.SIGKILL if sig == signal.SIGKILL else 128 + sig)
+    assert _gone_within(procs, 5), f'kernel processes {procs} still running after the command ended'
+    files = lambda: {f: f.stat().st_mtime_ns for f in tmp_path.rglob('*') if f.is_file()}
+    before = files(); time.sleep(2)
+    assert files() == before and not (out/'mothello'/'results.jsonl').exists()
+
+
 def test_corrupt_results_are_not_trusted(smoke_run, tmp_path, xltnb_bin):
     ref, r, _ = smoke_run
     p = BUILT[0]
-    r1 = reproduce(xltnb_bin, tmp_path, p); assert r1.returncode == 0
+    r1 = reproduce(xltnb_bin, tmp_path, p, quiet=False); assert r1.returncode == 0
+    # progress bars on, output to a pipe (a log): tqdm draws none, so the log holds no carriage-return redraws
+    assert '\r' not in r1.stderr and 'Executing' not in r1.stderr, r1.stderr[-1000:]
     f = tmp_path/p/'results.jsonl'; text = f.read_text()
     f.write_text(text[: len(text) // 2])                      # a half-written file
     r2 = reproduce(xltnb_bin, tmp_path, p, extra=('--resume',))

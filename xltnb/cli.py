@@ -4,10 +4,12 @@
 
 # %% ../nbs/19_cli.ipynb #dfdaeef3
 from __future__ import annotations
-import argparse, importlib, importlib.metadata as md, json, os, platform, shlex, sys
+import argparse, importlib, importlib.metadata as md, json, os, platform, shlex, signal, sys
+from contextlib import contextmanager
 
 from pathlib import Path
 
+from . import __version__
 from .core import PRESETS, available_devices, cache_dir, hub_reachable
 
 # %% auto #0
@@ -62,6 +64,7 @@ def presets_text() -> str:
 # %% ../nbs/19_cli.ipynb #1635f5bb
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='xltnb', description='Reproducible zero-shot cross-lingual transfer companion.')
+    ap.add_argument('--version', action='version', version=f"xltnb {__version__}")
     sub = ap.add_subparsers(dest='cmd', required=True)
     sub.add_parser('info', help='versions, device, hub reachability, cache folder').add_argument('--json',
                                                                                               action='store_true')
@@ -73,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument('--seeds', default=None, help='comma-separated seeds, e.g. 0,1,2 (default: the preset\'s)')
     r.add_argument('--out', default=None, help='output folder (default _runs/reproduce/<preset>)')
     r.add_argument('--resume', action='store_true', help='skip papers already finished in --out (results verified)')
-    r.add_argument('--plan', action='store_true', help='print what would run, run nothing')
+    r.add_argument('--plan', action='store_true', help='print what would run and where, run nothing')
     r.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='override a notebook parameter')
     r.add_argument('--quiet', action='store_true', help='no progress bars')
     r.add_argument('--jobs', type=int, default=1,
@@ -118,29 +121,52 @@ def _pretrain_arms(a) -> None:
     for d in mp.ship_arms(a.recipe, phase1s, seeds, base, src=a.src, assets=a.assets or mp.ARM_ASSETS,
                           threads=a.threads, command=cmd): print(d)
 
+@contextmanager
+def _ends_on_signals():
+    """SIGINT and SIGTERM end the command at once (exit 128 + the signal number), without waiting for a notebook to
+    finish; its kernels end with it (`xltnb.reproduce.die_with_parent`)."""
+    def stop(sig, frame):
+        print(f'\nxltnb: stopped by {signal.Signals(sig).name}', file=sys.stderr, flush=True)
+        os._exit(128 + sig)
+    old = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try: yield
+    finally:
+        for s, h in old.items(): signal.signal(s, h)
+
 def _reproduce(a) -> int:
-    from xltnb.reproduce import (reproduce, resolve_papers, parse_seeds, parse_overrides, paper_plan, format_plan,
-                                 paper_notebook)
+    # xltnb.reproduce imports neither torch nor a notebook kernel: every check below answers in well under a second
+    from xltnb.reproduce import reproduce, resolve_papers, parse_seeds, parse_overrides, paper_plan, format_plan, \
+        paper_notebook, preflight
     papers, seeds, over = resolve_papers(a.papers), parse_seeds(a.seeds), parse_overrides(a.set)
-    if a.preset not in PRESETS: raise ValueError(f"unknown preset {a.preset!r}; known: {', '.join(PRESETS)}")
+    preflight(papers, a.preset, a.out, seeds, over, a.resume, a.jobs)  # usage errors and a preset that cannot run
     if a.plan:
         for p in papers:
             print(format_plan(paper_plan(p, a.preset, seeds, over, a.out)) if paper_notebook(p).exists()
                   else f'{p}: not built yet (nbs/papers/{p}.ipynb does not exist in this checkout)')
         return 0
-    st = reproduce(papers, a.preset, a.out, seeds, over, a.resume, progress=not a.quiet, jobs=a.jobs)
+    with _ends_on_signals():
+        st = reproduce(papers, a.preset, a.out, seeds, over, a.resume, progress=not a.quiet, jobs=a.jobs)
     bad = [s for s in st if not s['ok']]
     ran = [s for s in st if s['ok']]
     print(f"\n{len(ran)} of {len(st)} paper(s) finished at preset {a.preset}.")
     for s in bad: print(f"  {s['paper']}: {s['error']}")
     return 1 if bad else 0
 
+def _out_folder(out: str | None) -> None:
+    "Fail, naming it, if `--out` or a folder above it is a file."
+    if out is None: return
+    for p in (Path(out), *Path(out).parents):
+        if p.exists() and not p.is_dir(): raise NotADirectoryError(f"--out {out}: {p} is a file, not a folder")
+
 def _compare(a, argv: list[str]) -> int:
-    from xltnb.compare import compare_method, comparison_text
     from xltnb.reproduce import parse_overrides, parse_seeds
+    if a.preset not in PRESETS: raise ValueError(f"unknown preset {a.preset!r}; known: {', '.join(PRESETS)}")
     if a.threads is not None and a.threads < 1: raise ValueError(f"--threads must be >= 1, got {a.threads}")
+    seeds, kw = parse_seeds(a.seeds), parse_overrides(a.set)
+    _out_folder(a.out)
     tasks = [t.strip() for t in a.tasks.split(',') if t.strip()] if a.tasks is not None else None
-    c = compare_method(a.method, a.preset, parse_seeds(a.seeds), tasks, a.out, parse_overrides(a.set), a.threads,
+    from xltnb.compare import compare_method, comparison_text  # torch: after the checks above
+    c = compare_method(a.method, a.preset, seeds, tasks, a.out, kw, a.threads,
                        progress=not a.quiet, command='xltnb ' + shlex.join(argv))
     out = Path(c.config['params']['out_dir'])
     print(f"\n{comparison_text(c)}\n\nwrote {out / 'results.jsonl'}, {out / 'config.json'} and {out / 'compare.html'}")
@@ -162,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
             except ImportError: raise RuntimeError('xltnb.encoders is not built yet in this checkout') from None
             print(enc.pretrain_world_encoder(preset=a.preset, out=a.out))
         elif a.cmd == 'pretrain-arms': _pretrain_arms(a)
-    except (ValueError, FileNotFoundError, RuntimeError) as e:
+    except (ValueError, OSError, RuntimeError) as e:  # usage errors, a folder that cannot be made, a missing GPU
         print(f'xltnb {a.cmd}: error: {e}', file=sys.stderr)
         return 2
     return 0

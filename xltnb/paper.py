@@ -4,7 +4,7 @@
 
 # %% ../nbs/08a_paper.ipynb #c359ebfd
 from __future__ import annotations
-import ast, dataclasses, importlib, importlib.util, io, json, os, platform, tokenize
+import ast, dataclasses, importlib, json, platform
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,91 +12,15 @@ from IPython.display import Markdown
 
 from .core import (PRESETS, ParamError, atomic_write_text, bf16_emulated, cpu_description, require_resources,
                         set_threads, validate_params)
-from .protocol import Protocol, needs_hub, on_hub, protocol as shared_protocol
+from .protocol import Protocol, measured_note, needs_hub, on_hub, protocol as shared_protocol
+from .protocol import check_corpus  # noqa: F401 (re-exported: pages import it from here)
+from .params import RULES, check_out_dir, check_ranges, notebook_params, preset_values
+from .params import Param, find_notebook, notebook_roots, parse_params  # noqa: F401 (re-exported)
 from .results import measured_path
 from .tasks import TASKS, load_kw
 
 # %% auto #0
-__all__ = ['VERSIONED', 'Param', 'notebook_roots', 'find_notebook', 'parse_params', 'notebook_params', 'versions', 'PaperSetup',
-           'setup_paper', 'check_corpus', 'measured_note', 'reference_verdicts']
-
-# %% ../nbs/08a_paper.ipynb #0bb66580
-@dataclass(frozen=True)
-class Param:
-    "One parameter of a paper notebook, as its `parameters` cell states it."
-    name: str
-    type: type  # str, int, float, bool, list, dict or tuple
-    default: object
-    doc: str = ''  # the comment on its line and the indented comment lines (`#   ...`) under it
-
-_TYPES = {t.__name__: t for t in (str, int, float, bool, list, dict, tuple)}
-
-def notebook_roots() -> list[Path]:
-    "Where paper notebooks are looked for: $XLTNB_ROOT, the checkout of this package, the working folder and above."
-    here = Path.cwd().resolve()
-    pkg = Path(importlib.util.find_spec('xltnb').origin).resolve().parent  # xltnb/__init__.py's folder
-    roots = [os.environ.get('XLTNB_ROOT'), pkg.parent, pkg/'project', here, *here.parents]  # project: the wheel's copy
-    return list(dict.fromkeys(Path(r) for r in roots if r))
-
-def find_notebook(paper: str,  # a paper's name ('salt'): its notebook is nbs/papers/<paper>.ipynb
-                 ) -> Path:
-    "The notebook of `paper` under the first of `notebook_roots` that holds one."
-    for root in notebook_roots():
-        if (nb := root/'nbs'/'papers'/f'{paper}.ipynb').is_file(): return nb
-    have = sorted({p.stem for r in notebook_roots() for p in (r/'nbs'/'papers').glob('*.ipynb')})
-    raise FileNotFoundError(f"no notebook nbs/papers/{paper}.ipynb under $XLTNB_ROOT, the checkout of xltnb or the "
-                            f"working folder ({Path.cwd()}) or one above it; papers found: {', '.join(have) or 'none'}")
-
-# %% ../nbs/08a_paper.ipynb #967edc95
-def _type_of(name: str, node, default) -> type:
-    "The type an annotation names (`list[str]` -> list); without one, the default's."
-    if node is None: return type(default)
-    base = node.value if isinstance(node, ast.Subscript) else node
-    if not (isinstance(base, ast.Name) and base.id in _TYPES):
-        raise ValueError(f"parameter {name!r}: annotation {ast.unparse(node)!r} is not one of {', '.join(_TYPES)}")
-    return _TYPES[base.id]
-
-def _inline_comments(src: str) -> dict[int, str]:
-    "Line number -> the text of a comment that follows code on that line."
-    return {t.start[0]: t.string[1:].strip() for t in tokenize.generate_tokens(io.StringIO(src).readline)
-            if t.type == tokenize.COMMENT and t.line[:t.start[1]].strip()}
-
-def parse_params(src: str,  # the source of a `parameters` cell
-                ) -> dict[str, Param]:
-    "The parameters a `parameters` cell declares: name -> `Param`."
-    body, comments, lines, out = ast.parse(src).body, _inline_comments(src), src.splitlines(), {}
-    for st in body:
-        if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name) and st.value is not None:
-            name, ann, value = st.target.id, st.annotation, st.value
-        elif isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name):
-            name, ann, value = st.targets[0].id, None, st.value
-        else: raise ValueError(f"line {st.lineno} of the parameters cell is not `name: type = literal`: "
-                               f"{ast.unparse(st)[:80]!r}")
-        try: default = ast.literal_eval(value)
-        except ValueError:
-            raise ValueError(f"parameter {name!r}: default {ast.unparse(value)!r} is not a literal") from None
-        typ = _type_of(name, ann, default)
-        if not isinstance(default, typ) and not (typ is float and type(default) is int) or \
-           (typ is int and isinstance(default, bool)):
-            raise ValueError(f"parameter {name!r}: default {default!r} is not {typ.__name__}; "
-                             f"fix the annotation or the default")
-        doc = [comments[st.lineno]] if st.lineno in comments else []
-        for line in lines[st.end_lineno:]:  # the indented comment lines that continue it
-            if not line.lstrip().startswith('#   '): break
-            doc.append(line.strip()[1:].strip())
-        out[name] = Param(name, typ, default, ' '.join(doc))
-    return out
-
-def notebook_params(paper: str | Path,  # a paper's name, or the path of a notebook
-                   ) -> dict[str, Param]:
-    "The parameters of a paper notebook, read from its cell tagged `parameters`."
-    path = Path(paper) if str(paper).endswith('.ipynb') else find_notebook(paper)
-    cells = [c for c in json.loads(path.read_text(encoding='utf-8'))['cells']
-             if 'parameters' in c.get('metadata', {}).get('tags', [])]
-    if len(cells) != 1:
-        raise ValueError(f"{path}: {len(cells)} cells are tagged `parameters`; a paper notebook has one")
-    try: return parse_params(''.join(cells[0]['source']))
-    except ValueError as e: raise ValueError(f"{path}: {e}") from None
+__all__ = ['VERSIONED', 'versions', 'PaperSetup', 'setup_paper', 'reference_verdicts']
 
 # %% ../nbs/08a_paper.ipynb #bf8bedd4
 VERSIONED = ('xltnb', 'torch', 'transformers', 'datasets', 'numpy', 'pandas')  # in every run record
@@ -117,6 +41,7 @@ class PaperSetup:
     versioned: tuple = ()  # modules beyond VERSIONED whose versions the run record names
     realtext: Protocol | None = None  # the real-text protocol at the preset with its departures (`realtext: true`)
     rt_skipped: str = ''  # why real text was asked for and left out on this machine (`rt_skip_slow: true`); '': not
+    from_preset: tuple = ()  # parameters the page read from configs/<paper>/<preset>.yaml itself (`-p preset` alone)
 
     @property
     def seeds(self) -> list:
@@ -143,6 +68,7 @@ class PaperSetup:
                     **(dict(protocol=dataclasses.asdict(P), departures=P.departures) if P else {}),
                     **(dict(realtext=dataclasses.asdict(RT)) if RT else {}),
                     **(dict(realtext_skipped=self.rt_skipped) if self.rt_skipped else {}),
+                    **(dict(from_preset_file=list(self.from_preset)) if self.from_preset else {}),
                     versions=versions(*self.versioned), python=platform.python_version(), platform=platform.platform(),
                     **extra)
 
@@ -161,6 +87,26 @@ def _check_bounds(params: dict, at_least: dict, spec: dict):
     seeds = params.get('seeds', [])
     if any(not isinstance(s, int) or isinstance(s, bool) or s < 0 for s in seeds):
         raise ParamError(f"seeds must be a list of ints >= 0, got {seeds!r}")
+
+def _given(ns: dict, spec: dict) -> set | None:
+    """The parameters given to a page run in a kernel: those papermill injected (its `# Parameters` cell, in the
+    kernel's input history `In`) and those edited in the cell (not their default). None outside a kernel."""
+    hist = ns.get('In')
+    if not isinstance(hist, list): return None
+    cells = [s for s in hist if isinstance(s, str) and s.lstrip().startswith('# Parameters')]
+    injected = {t.id for st in ast.parse(cells[-1]).body if isinstance(st, ast.Assign)
+                for t in st.targets if isinstance(t, ast.Name)} if cells else set()
+    return injected | {k for k, p in spec.items() if k in ns and ns[k] != p.default}
+
+def _fill_from_preset(ns: dict, paper: str, spec: dict) -> tuple:
+    """In a kernel, the parameters not given take the values of `configs/<paper>/<preset>.yaml` (papermill run with
+    `-p preset cpu` alone runs cpu's settings, as `xltnb reproduce` does); returns their names."""
+    given = _given(ns, spec)
+    if given is None or ns.get('preset') not in PRESETS: return ()
+    filled = {k: v for k, v in preset_values(paper, ns['preset']).items()
+              if k not in given and (k not in spec or ns.get(k) != v)}
+    ns.update(filled)
+    return tuple(filled)
 
 def _measured(params: dict, names) -> dict:
     "Each parameter that names measured runs -> their file(s) (None for '')."
@@ -211,8 +157,12 @@ def setup_paper(ns: dict,  # the notebook's namespace, `globals()`: its paramete
                ) -> PaperSetup:
     "Check a paper notebook's parameters against its `parameters` cell and do the set-up every paper shares."
     spec = notebook_params(paper)
-    params = validate_params(ns, {k: p.type for k, p in spec.items()}, {'preset': list(PRESETS), **(choices or {})})
+    filled = _fill_from_preset(ns, paper, spec)
+    rules = {k: v for k, v in RULES.get(paper, {}).get('choices', {}).items() if k in spec}
+    params = validate_params(ns, {k: p.type for k, p in spec.items()}, {'preset': list(PRESETS), **rules, **(choices or {})})
     _check_bounds(params, at_least or {}, spec)
+    check_ranges(paper, params, spec)  # every number in its range (xltnb.params.RULES), before any work
+    check_out_dir(params['out_dir'], paper, params)  # a folder that holds another run is not written into
     P = shared_protocol(params['preset'], params['protocol'], params.get('why', '')) if 'protocol' in params else None
     RT = _realtext(params)
     skipped = _rt_skipped(params, RT)
@@ -223,32 +173,7 @@ def setup_paper(ns: dict,  # the notebook's namespace, `globals()`: its paramete
     require_resources(params['preset'], gpu=PRESETS[params['preset']]['gpu'] or gpu, hub=hub, bf16=bool(RT and RT.bf16))
     if threads or params.get('threads'): set_threads(threads or params['threads'])
     out = Path(params['out_dir']); out.mkdir(parents=True, exist_ok=True)
-    return PaperSetup(paper, params, P, out, found, tuple(versioned), RT)
-
-# %% ../nbs/08a_paper.ipynb #f12806ca
-def check_corpus(name: str,  # the parameter ('corpus', 'la_corpus')
-                 spec: str,  # 'world', 'hub:<dataset id>:<config with {lang}>' or 'file:<path with {lang}>'
-                 langs,  # the languages it must have text for
-                ) -> None:
-    "Fail if a corpus setting is malformed or names a local file that is missing for one of `langs`."
-    if not (spec == 'world' or spec.startswith(('hub:', 'file:'))):
-        raise ValueError(f"{name} must be 'world', 'hub:<dataset id>:<config with {{lang}}>' or "
-                         f"'file:<path with {{lang}}>'; got {spec!r}")
-    files = list(dict.fromkeys(spec[5:].format(lang=l) for l in langs)) if spec.startswith('file:') else []
-    missing = [f for f in files if not Path(f).is_file()]
-    if missing:
-        raise FileNotFoundError(f"{name} {spec!r}: no file {missing[0]!r} ({len(missing)} of {len(files)} missing)")
-
-# %% ../nbs/08a_paper.ipynb #5338a3df
-def measured_note(name: str,  # the measured run's name (its file)
-                  meta: dict,  # its provenance (`xltnb.results.measured_records`' second value)
-                  how: str = '',  # how the notebook uses it, e.g. 'shown below and not rerun here'
-                 ) -> Markdown:
-    "A line on a measured run: what it is, where and when it was measured, with which torch, by which command."
-    torch, cmd = meta.get('versions', {}).get('torch'), meta.get('command')
-    return Markdown(f"**{name}**{', ' + how if how else ''}: {meta.get('what', '(no provenance file)')} "
-                    f"Measured {meta.get('measured', '?')}" + (f"; torch {torch}" if torch else '') + '.'
-                    + (f" Command: `{cmd}`" if cmd else ''))
+    return PaperSetup(paper, params, P, out, found, tuple(versioned), RT, from_preset=filled)
 
 # %% ../nbs/08a_paper.ipynb #b06f552f
 def reference_verdicts(paper: str,  # whose registered claims (`xltnb.results.REFERENCES`) to judge

@@ -4,20 +4,21 @@
 
 # %% ../nbs/20_reproduce.ipynb #3c87da49
 from __future__ import annotations
-import json, os, sys, time
+import json, os, signal, sys, threading, time
 from pathlib import Path
 
 import yaml
 
-from .core import (PRESETS, atomic_write_text, content_hash, kernel_dir, project_files, read_jsonl,
-                        require_resources, ResourceUnavailable)
-from .paper import notebook_params
+from .core import (PRESETS, ResourceUnavailable, atomic_write_text, content_hash, kernel_dir, project_files,
+                        read_jsonl, runs_root)
+from .params import check_out_dir, notebook_params, preset_lacks, run_params
 
 # %% auto #0
-__all__ = ['PAPERS', 'NO_HUB_PAPERS', 'PLAN_AXES', 'QUIET_KERNEL', 'CELL_TIMEOUT_S', 'POLL_S', 'project_root', 'paper_notebook',
-           'available_papers', 'paper_presets', 'load_preset', 'parse_seeds', 'parse_overrides', 'paper_plan',
-           'format_plan', 'is_done', 'run_paper', 'gpu_ids', 'GpuPool', 'kernel_manager_with', 'resolve_papers',
-           'read_progress', 'reproduce', 'offline_html', 'build_report']
+__all__ = ['PAPERS', 'NO_HUB_PAPERS', 'QUIET_KERNEL', 'KERNEL_ARGS', 'CELL_TIMEOUT_S', 'POLL_S', 'project_root', 'paper_notebook',
+           'available_papers', 'paper_presets', 'load_preset', 'parse_seeds', 'parse_overrides', 'default_out',
+           'plan_axes', 'paper_plan', 'format_plan', 'is_done', 'die_with_parent', 'run_paper', 'gpu_ids', 'GpuPool',
+           'kernel_manager_with', 'resolve_papers', 'preflight', 'read_progress', 'reproduce', 'offline_html',
+           'build_report']
 
 # %% ../nbs/20_reproduce.ipynb #6e85cde0
 PAPERS = {'baseline': 'plain zero-shot fine-tuning: the harness every encoder paper compares with',
@@ -83,27 +84,45 @@ def parse_overrides(items: list[str] | None) -> dict:
     return out
 
 # %% ../nbs/20_reproduce.ipynb #1c23a837
-PLAN_AXES = ('seeds', 'methods', 'tasks', 'models')
+def default_out(preset: str) -> Path:
+    "Where `xltnb reproduce` writes without `--out`: `_runs/reproduce/<preset>`."
+    return Path('_runs')/'reproduce'/preset
+
+def plan_axes(params: dict,  # a paper's checked parameters (`run_params`)
+             ) -> dict:
+    "The lists a page's training runs are the product of: methods, seeds, tasks, models (its own, else its protocol's)."
+    P = None
+    if isinstance(params.get('protocol'), dict):
+        from xltnb.protocol import protocol  # only here: the checks before a plan never wait for torch
+        P = protocol(params['preset'], params['protocol'], params.get('why', ''))
+    own = lambda k: params[k] if isinstance(params.get(k), list) else [params[k]] if isinstance(params.get(k), str) else []
+    return dict(methods=own('methods'), seeds=params.get('seeds') or (list(P.seeds) if P else []),
+                tasks=own('tasks') or own('task') or (list(P.tasks) if P else []),
+                models=own('models') or (list(P.models) if P else []))
 
 def paper_plan(paper: str, preset: str, seeds: list | None = None, overrides: dict | None = None,
                out: str | Path | None = None) -> dict:
-    "What `paper` would run at `preset`: parameters, training runs, needs and a measured estimate."
-    params = {**load_preset(paper, preset), **(overrides or {})}
-    if seeds is not None: params['seeds'] = seeds
+    "What `paper` would run at `preset`: given parameters, training runs, folders, needs and a measured estimate."
+    given = {**load_preset(paper, preset), **(overrides or {})}
+    if seeds is not None: given['seeds'] = seeds
+    d = (Path(out or default_out(preset))/paper).resolve()
+    axes = plan_axes(run_params(paper, preset, {**(overrides or {}), 'out_dir': str(d)}, seeds))
     runs = 1
-    for ax in PLAN_AXES:
-        if isinstance(params.get(ax), list): runs *= max(1, len(params[ax]))
-    done = Path(out)/paper/'done.json' if out else None
-    est = json.loads(done.read_text()).get('wall_s') if done and done.exists() else None
+    for v in axes.values(): runs *= max(1, len(v))
+    est = json.loads((d/'done.json').read_text()).get('wall_s') if (d/'done.json').exists() else None
+    store = runs_root() if runs_root().is_absolute() else kernel_dir(project_root())/runs_root()
     need = dict(PRESETS[preset], hub=PRESETS[preset]['hub'] and paper not in NO_HUB_PAPERS)
-    return dict(paper=paper, preset=preset, params=params, training_runs=runs,
+    return dict(paper=paper, preset=preset, params=given, training_runs=runs, axes=axes,
+                folders=dict(out=str(d), store=str(store.resolve()/'finetune')),
                 needs=', '.join(n for n in ('gpu', 'hub') if need[n]) or 'nothing beyond this machine',
                 estimate=f'{est/60:.1f} min (last run)' if est else 'unknown (no finished run in this folder)')
 
 def format_plan(plan: dict) -> str:
     "A plan as readable text."
-    lines = [f"{plan['paper']} @ {plan['preset']}: {plan['training_runs']} training run(s); needs {plan['needs']}; "
-             f"estimate {plan['estimate']}"]
+    count = ' x '.join(f"{len(v)} {k if len(v) != 1 else k[:-1]}" for k, v in plan['axes'].items() if v) or '1'
+    lines = [f"{plan['paper']} @ {plan['preset']}: {plan['training_runs']} training run(s) = {count}; "
+             f"needs {plan['needs']}; estimate {plan['estimate']}",
+             f"    writes {plan['folders']['out']}; fine-tuning runs in {plan['folders']['store']}"]
     lines += [f"    {k} = {v!r}" for k, v in plan['params'].items()]
     return '\n'.join(lines)
 
@@ -128,6 +147,30 @@ def is_done(d: Path) -> bool:
 # otherwise print once per notebook into the console of `make reproduce`
 QUIET_KERNEL = ['--IPKernelApp.log_level=ERROR']
 
+def die_with_parent(poll_s: float = 0.2,  # seconds between looks at the parent
+                   ) -> None:
+    """In a kernel `run_paper` started: end the kernel, and what it started in its session, within `poll_s` of the
+    process that started it being gone (killed, even by SIGKILL), so no kernel trains on after `xltnb reproduce`."""
+    parent = int(os.environ.get('XLTNB_KERNEL_PARENT') or os.getppid())  # the starter's pid, before it could die
+    def watch():
+        while os.getppid() == parent: time.sleep(poll_s)
+        if os.getpgid(0) == os.getpid(): os.killpg(os.getpid(), signal.SIGKILL)  # the kernel leads its own session
+        os.kill(os.getpid(), signal.SIGKILL)
+    threading.Thread(target=watch, name='xltnb-die-with-parent', daemon=True).start()
+
+# every kernel of a paper or the report: quiet, and ended with the command (jupyter starts it in its own session, so
+# a signal to the command's process group does not reach it)
+KERNEL_ARGS = QUIET_KERNEL + ["--IPKernelApp.exec_lines=['import xltnb.reproduce as _xr; _xr.die_with_parent()']"]
+
+def _kernel(env: dict | None = None) -> dict:
+    "papermill's keywords for a kernel that dies with this process and starts with `env` on top of its environment."
+    return dict(kernel_manager_class=kernel_manager_with({**(env or {}), 'XLTNB_KERNEL_PARENT': str(os.getpid())}),
+                extra_arguments=KERNEL_ARGS)
+
+def _bars(progress: bool):
+    "papermill's `progress_bar`: tqdm's own choice (`disable=None`: no bar where stderr is no terminal, e.g. a log)."
+    return dict(disable=None) if progress else False
+
 # A cell that runs longer than this at a preset is treated as hung (the paper fails, naming the cell) instead of
 # blocking the whole run: smoke cells take seconds; cpu cells may train for many minutes, so no limit there.
 CELL_TIMEOUT_S = {'smoke': 900}
@@ -144,15 +187,13 @@ def run_paper(paper: str, preset: str, out: str | Path, seeds: list | None = Non
     if seeds is not None: params['seeds'] = seeds
     # OpenMP and MKL start with the notebook's thread count, before its set-up sets torch's: no op runs wider
     omp = {k: str(params['threads']) for k in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')} if params.get('threads') else {}
-    kernel = dict(kernel_manager_class=kernel_manager_with({**omp, **(env or {})})) if env or omp else {}
     t0, attempts = time.time(), 0
     while True:
         attempts += 1
         try:
             pm.execute_notebook(str(paper_notebook(paper)), str(d/'executed.ipynb'), parameters=params,
-                                kernel_name='python3', progress_bar=progress, cwd=str(kernel_dir(project_root())),
-                                execution_timeout=CELL_TIMEOUT_S.get(preset), extra_arguments=QUIET_KERNEL,
-                                **kernel)
+                                kernel_name='python3', progress_bar=_bars(progress), cwd=str(kernel_dir(project_root())),
+                                execution_timeout=CELL_TIMEOUT_S.get(preset), **_kernel({**omp, **(env or {})}))
             err = _results_ok(d)
         except pm.PapermillExecutionError as e:
             err = f"cell {e.exec_count} failed: {e.ename}: {e.evalue}"
@@ -226,19 +267,38 @@ def _job_overrides(paper: str, preset: str, overrides: dict | None, jobs: int) -
             if k in params and k not in over: over[k] = share
     return over
 
-def _start(paper, preset, out, resume, overrides=None):
-    "A status for a paper that does not run (missing, already done, or its preset cannot run here); else None."
+def _folder(out: Path) -> None:
+    "Fail, naming it, if `out` or a folder above it is a file (it could never be made)."
+    for p in (out, *out.parents):
+        if p.exists() and not p.is_dir(): raise NotADirectoryError(f"--out {out}: {p} is a file, not a folder")
+
+def preflight(papers: list[str], preset: str, out: str | Path | None = None, seeds: list | None = None,
+              overrides: dict | None = None, resume: bool = False, jobs: int = 1) -> dict:
+    """Every check a run can make before it starts a kernel or imports torch: papers, preset, jobs, the output folder,
+    each paper's parameters (`xltnb.params.run_params`), whether the preset runs here, and that no paper's folder holds
+    another run. Returns paper -> its checked parameters (the papers that will run)."""
+    papers = resolve_papers(papers)
+    if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
+    if not isinstance(jobs, int) or jobs < 1: raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
+    out = Path(out or default_out(preset)); _folder(out)
+    todo = [p for p in papers if paper_notebook(p).exists() and not (resume and is_done(out/p))]
+    checked = {p: run_params(p, preset, {**(overrides or {}), 'out_dir': str((out/p).resolve())}, seeds) for p in todo}
+    # with overrides (e.g. local stand-ins for a hub model or data) the notebook decides whether it still needs the
+    # hub, in its set-up, before any work; the GPU check stays here
+    lacks = {p: preset_lacks(preset, hub=False if overrides or p in NO_HUB_PAPERS else None) for p in todo}
+    if any(lacks.values()):
+        why = next(w for w in lacks.values() if w)
+        cannot = [p for p, w in lacks.items() if w]
+        raise ResourceUnavailable(why + ('' if cannot == todo else f" (it cannot run {', '.join(cannot)} here)"))
+    for p, params in checked.items(): check_out_dir(out/p, p, params)
+    return checked
+
+def _start(paper, preset, out, resume):
+    "A status for a paper that does not run (missing, or already done); else None."
     if not paper_notebook(paper).exists():
         return dict(paper=paper, preset=preset, ok=False, missing=True,
                     error=f'not built yet: nbs/papers/{paper}.ipynb does not exist in this checkout')
     if resume and is_done(out/paper): return dict(json.loads((out/paper/'done.json').read_text()), skipped=True)
-    try:
-        # with overrides (e.g. local stand-ins for a hub model or data) the notebook decides whether it still needs
-        # the hub, in its parameter cell, before any work; the GPU check stays here
-        require_resources(preset, hub=False if overrides or paper in NO_HUB_PAPERS else None)
-        load_preset(paper, preset)
-    except (ResourceUnavailable, FileNotFoundError) as e:
-        return dict(paper=paper, preset=preset, ok=False, error=str(e))
     return None
 
 POLL_S = 10  # seconds between looks at the running papers' progress
@@ -257,13 +317,12 @@ def reproduce(papers: list[str], preset: str = 'cpu', out: str | Path | None = N
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
     from tqdm.auto import tqdm
     papers = resolve_papers(papers)
-    if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
-    if not isinstance(jobs, int) or jobs < 1: raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
+    preflight(papers, preset, out, seeds, overrides, resume, jobs)  # bad input or a preset that cannot run: no work
     # side by side at a GPU preset: one job per GPU (no GPUs: nothing to assign)
     gpus = GpuPool(gpu_ids() if jobs > 1 and PRESETS[preset]['gpu'] else [], jobs)
-    out = Path(out or Path('_runs')/'reproduce'/preset); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out or default_out(preset)); out.mkdir(parents=True, exist_ok=True)
     statuses = {}
-    bar = tqdm(total=len(papers), desc=f'reproduce @ {preset}', unit='paper', disable=not progress)
+    bar = tqdm(total=len(papers), desc=f'reproduce @ {preset}', unit='paper', disable=None if progress else True)
     def done(s):
         statuses[s['paper']] = s; bar.update(1)
         log(f"[{s['paper']}] " + ('skipped (finished earlier, results verified)' if s.get('skipped') else
@@ -271,7 +330,7 @@ def reproduce(papers: list[str], preset: str = 'cpu', out: str | Path | None = N
         atomic_write_text(out/'status.json', json.dumps([statuses[p] for p in papers if p in statuses], indent=1))
     todo = []
     for paper in papers:
-        s = _start(paper, preset, out, resume, overrides)
+        s = _start(paper, preset, out, resume)
         if s is None: todo.append(paper)
         else: done(s)
     # one paper at a time shows its cells' progress; side by side, only the overall bar (the bars would interleave)
@@ -310,8 +369,8 @@ def build_report(out: Path, preset: str, progress: bool = True) -> str | None:
     try:
         pm.execute_notebook(str(nb), str(out/'report.ipynb'),
                             parameters=dict(run_dir=str(Path(out).resolve()), preset=preset),
-                            kernel_name='python3', progress_bar=progress, cwd=str(kernel_dir(project_root())),
-                            extra_arguments=QUIET_KERNEL)
+                            kernel_name='python3', progress_bar=_bars(progress), cwd=str(kernel_dir(project_root())),
+                            **_kernel())
         html, _ = HTMLExporter(template_name='lab', exclude_input=True).from_filename(str(out/'report.ipynb'))
         atomic_write_text(out/'report.html', offline_html(html))
     except Exception as e:
