@@ -16,7 +16,8 @@ def fake_papers(monkeypatch):
         with lock: busy.remove(g)
         return dict(paper=paper, preset=preset, ok=True, error=None, wall_s=0.2, env=env)
     monkeypatch.setattr(rp, 'run_paper', run_paper)
-    monkeypatch.setattr(rp, '_start', lambda *a, **k: None)  # no resource check: this machine has no GPU
+    monkeypatch.setattr(rp, '_start', lambda *a, **k: None)
+    monkeypatch.setattr(rp, 'preflight', lambda *a, **k: {})  # no resource check: this machine has no GPU
     monkeypatch.setattr(rp, 'build_report', lambda *a, **k: None)
     return seen
 
