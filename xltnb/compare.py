@@ -379,7 +379,8 @@ def _plan_text(name: str, grid, origin: dict, files) -> str:
 # %% ../nbs/21_compare.ipynb #58190d44
 def _run_grid(name: str, grid, P: Protocol, method, kw: dict, taken, fps: dict, out: Path, progress: bool) -> list:
     "Run each arm of the grid (`run_arm`: once per store), check its test items, and write the records after each."
-    records, bar = [], tqdm(grid, desc='compare', unit='run', disable=not progress)
+    # tqdm's own choice where on: no bar where stderr is no terminal (a log), so a log holds no redraws
+    records, bar = [], tqdm(grid, desc='compare', unit='run', disable=None if progress else True)
     for arm, t, m, s in bar:
         bar.set_postfix_str(f'{arm} {t} seed {s}')
         meth = (method_for(method, s, kw, taken) if arm == name else ComputeMatched(2) if arm == 'baseline-2x'
