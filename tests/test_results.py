@@ -216,7 +216,8 @@ def test_measured_tool_appends_new_seeds_to_a_reference(tmp_path):
     first, second = run('s0', 0, 0.6), run('s1', 1, 0.5)
     assert ship(first, 'monday').returncode == 0
     js = tmp_path / 'm' / 'ref.json'  # a file renamed after its first part keeps that in its record when appended to
-    js.write_text(json.dumps(dict(json.loads(js.read_text()), renamed_file=dict(old='pilot', new='ref'))))
+    frozen = {'salt': {'hash': 'h', 'claims': {}, 'frozen': '2026-01-01'}}  # a frozen plan stays too
+    js.write_text(json.dumps(dict(json.loads(js.read_text()), renamed_file=dict(old='pilot', new='ref'), plans=frozen)))
     r = ship(second, 'tuesday', '--append')
     assert r.returncode == 0, r.stderr
     got, meta = measured_records(str(tmp_path / 'm' / 'ref.jsonl'))
@@ -228,6 +229,9 @@ def test_measured_tool_appends_new_seeds_to_a_reference(tmp_path):
         ('monday', {'seeds': [0]}, None), ('tuesday', {'seeds': [1]}, [1])]
     assert all(p['cpu'].endswith('bf16 units') for p in meta['parts']), meta['parts']  # each part names its CPU
     assert {x['order'] for x in got} == {'mixed'} and meta['renamed_file'] == dict(old='pilot', new='ref')
+    assert meta['plans'] == frozen
+    from xltnb.plans import plan_hash  # each part names the plan its records were shipped under
+    assert all(p['measured_under'] == {'salt': plan_hash('salt')} for p in meta['parts']), meta['parts']
     again = ship(second, 'wednesday', '--append')  # seed 1 is there already, with the same values: nothing new
     assert again.returncode == 2 and 'every record is in ref.jsonl already (same values)' in again.stderr
     other = run('s1b', 1, 0.4)  # seed 1 again with another value: refused, nothing written

@@ -34,6 +34,14 @@ from xltnb.results import BOOKKEEPING, MEASURED_DIR
 
 SAME_EXCEPT = {'seeds', 'out_dir', 'methods', 'rt_methods', 'why'}  # an appended part may change seeds, arms, prose
 
+KEPT = ('renamed', 'renamed_file', 'remeasured', 'plans')  # what an appended file's provenance keeps of the old one
+
+def plans_of(recs: list[dict]) -> dict:
+    "{'measured_under': {paper: plan hash}}: the plan of each paper of `recs` when they were shipped."
+    from xltnb.plans import PAPER_TITLES, plan_hash
+    papers = sorted({r.get('paper') for r in recs} & set(PAPER_TITLES))
+    return {'measured_under': {p: plan_hash(p) for p in papers}} if papers else {}
+
 def run_params(meta: dict) -> dict:
     "run folder name -> its parameters, from a measured file's metadata (or one part's); {} where it kept none."
     if isinstance(meta.get('runs'), dict): return {k: v.get('params') or {} for k, v in meta['runs'].items()}
@@ -101,7 +109,7 @@ def main(argv=None):
     a.to.mkdir(parents=True, exist_ok=True)
     keys = ('versions', 'python', 'platform', 'params', 'protocol', 'departures', 'seconds', 'runs')
     meta = dict(what=a.what, **({'rerun_of': a.rerun_of} if a.rerun_of else {}), measured=a.where,
-                cpu=cpu_description(), command=a.command, n_records=n,
+                cpu=cpu_description(), command=a.command, n_records=n, **plans_of(recs),
                 **({'world': world} if world else {}),
                 **({k: c[k] for k in keys if k in c} if len(dirs) == 1 else
                    {'versions': c.get('versions'), 'python': c.get('python'),
@@ -131,7 +139,7 @@ def main(argv=None):
                      "append seeds of the same settings (or name a deliberate change with --differs KEY)")
         if a.differs: meta['differs'] = a.differs
         seeds_of = lambda rs: sorted({r['seed'] for r in rs if 'seed' in r}, key=lambda v: (isinstance(v, str), v))
-        part = {**meta, 'n_records': len(recs), 'seeds': seeds_of(recs)}
+        part = {**meta, 'n_records': len(recs), 'seeds': seeds_of(recs), **plans_of(recs)}
         recs = old + recs
         seeds = seeds_of(recs)
         meta = dict(what=f"{a.what}, seeds {','.join(map(str, seeds))}",
@@ -140,7 +148,7 @@ def main(argv=None):
                     **({'world': old_meta['world']} if 'world' in old_meta else {}),
                     seeds=seeds,
                     versions=meta.get('versions'), python=meta.get('python'), parts=parts + [part],
-                    **{k: v for k, v in old_meta.items() if k in ('renamed', 'renamed_file')})  # its renames stay
+                    **{k: v for k, v in old_meta.items() if k in KEPT})  # renames, re-measures and frozen plans stay
         jl.write_text(''.join(json.dumps(r) + '\n' for r in recs))
     elif len(dirs) == 1 and not a.also: shutil.copyfile(dirs[0] / 'results.jsonl', jl)
     else: jl.write_text(''.join(json.dumps(r) + '\n' for r in recs))
