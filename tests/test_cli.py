@@ -139,6 +139,8 @@ def test_usage_errors_exit_2_before_torch_or_a_kernel(xltnb_bin, no_heavy_import
     assert 'salt at cpu: ratio must be in (0, 1], got 2.0' in e
     e = _usage_error(xltnb_bin, env, 'reproduce', 'robust', '--preset', 'smoke', '--set', 'methods=[at, fgsm]')
     assert "parameter 'methods': 'fgsm' is not allowed; allowed: baseline, baseline-2x, at, rs-rp, rs-da" in e
+    e = _usage_error(xltnb_bin, env, 'reproduce', 'salt', '--set', 'protocol={stepz: 3}', '--set', 'why=x')
+    assert "salt at cpu: protocol: unknown protocol setting 'stepz'; known: models, world, tasks" in e
     e = _usage_error(xltnb_bin, env, 'reproduce', 'mothello', '--jobs', '0')
     assert 'jobs must be a positive integer, got 0' in e
     f = tmp_path/'a-file'; f.write_text('')

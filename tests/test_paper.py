@@ -281,12 +281,21 @@ def test_the_schema_agrees_with_the_pages_own_allowed_values():
     ('salt', dict(nosuchkey=3), "unknown parameter(s) 'nosuchkey'; allowed: preset, seeds, out_dir"),
     ('salt', dict(mode='bert'), "parameter 'mode': 'bert' is not allowed; allowed: mlm, embed"),
     ('mothello', dict(preset='tpu'), "parameter 'preset': 'tpu' is not allowed; allowed: smoke, cpu, gpu, paper"),
+    ('salt', dict(protocol={'stepz': 3}, why='x'), "protocol: unknown protocol setting 'stepz'; known: models"),
+    ('baseline', dict(protocol={'tasks': ['world-nli']}), "departures from the smoke protocol (tasks) need a reason"),
+    ('robust', dict(rt_protocol={'taks': []}, why='x'), "rt_protocol: unknown protocol setting 'taks'"),
 ])
 def test_the_schema_refuses_a_bad_value_naming_it_and_the_allowed_ones(paper, over, message):
     "Checked as the command line checks a run, without torch (the import is tested in tests/test_cli.py)."
     from xltnb.params import check_values
     with pytest.raises(ParamError) as e: check_values(paper, over)
     assert message in str(e.value)
+
+
+def test_the_protocol_settings_read_without_torch_are_the_protocols():
+    from xltnb.params import protocol_fields
+    from xltnb.protocol import _FIELDS
+    assert protocol_fields() == _FIELDS
 
 
 def test_setup_paper_checks_the_ranges_too(tmp_path):

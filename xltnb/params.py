@@ -14,8 +14,9 @@ from .core import PRESETS, ParamError, ResourceUnavailable, hub_reachable, runna
 
 # %% auto #0
 __all__ = ['RULES', 'DEFAULT_RANGES', 'EXECUTION_ONLY', 'Param', 'notebook_roots', 'find_notebook', 'parse_params',
-           'notebook_params', 'ranges_of', 'check_ranges', 'preset_file', 'preset_values', 'check_values', 'run_params',
-           'gpu_here', 'preset_lacks', 'require_preset', 'check_out_dir']
+           'notebook_params', 'ranges_of', 'check_ranges', 'preset_file', 'preset_values', 'protocol_fields',
+           'check_departures', 'check_values', 'run_params', 'gpu_here', 'preset_lacks', 'require_preset',
+           'check_out_dir']
 
 # %% ../nbs/00a_params.ipynb #5ad39b14
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def check_ranges(paper: str, params: dict, spec: dict) -> None:
         doc = spec[k].doc
         raise ParamError(f"{what}, got {v!r}" + (f" ({k}: {doc})" if doc else ''))
 
-# %% ../nbs/00a_params.ipynb #4de22230
+# %% ../nbs/00a_params.ipynb #48774bd4
 def preset_file(paper: str, preset: str) -> Path:
     "`configs/<paper>/<preset>.yaml` beside the paper's notebook."
     return find_notebook(paper).parents[2]/'configs'/paper/f'{preset}.yaml'
@@ -175,6 +176,23 @@ def preset_values(paper: str, preset: str) -> dict:
                                 f"{', '.join(have) or 'none'}")
     return yaml.safe_load(f.read_text()) or {}
 
+def protocol_fields() -> list[str]:
+    "The settings a page's `protocol` may change: `xltnb.protocol.Protocol`'s fields, read from its source (no torch)."
+    src = Path(importlib.util.find_spec('xltnb.protocol').origin).read_text(encoding='utf-8')
+    cls = next(n for n in ast.parse(src).body if isinstance(n, ast.ClassDef) and n.name == 'Protocol')
+    return [s.target.id for s in cls.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)
+            and s.target.id not in ('preset', 'departures')]
+
+def check_departures(params: dict) -> None:
+    "Fail as `xltnb.protocol.protocol` would on a page's `protocol` / `rt_protocol`: unknown settings, no `why`."
+    for k in ('protocol', 'rt_protocol'):
+        dep = params.get(k) or {}
+        if not dep: continue
+        bad = [x for x in dep if x not in (known := protocol_fields())]
+        if bad: raise ParamError(f"{k}: unknown protocol setting {bad[0]!r}; known: {', '.join(known)}")
+        if not params.get('why'):
+            raise ParamError(f"departures from the {params['preset']} protocol ({', '.join(dep)}) need a reason (`why`)")
+
 def check_values(paper: str,  # a paper's name
                  given: dict,  # parameter -> value, as papermill would inject them
                  choices: dict | None = None,  # more allowed values (a page's own), on top of `RULES`
@@ -188,6 +206,7 @@ def check_values(paper: str,  # a paper's name
     if any(not isinstance(s, int) or isinstance(s, bool) or s < 0 for s in params.get('seeds', [])):
         raise ParamError(f"seeds must be a list of ints >= 0, got {params['seeds']!r}")
     check_ranges(paper, params, spec)
+    check_departures(params)
     return params
 
 def run_params(paper: str, preset: str, overrides: dict | None = None, seeds: list | None = None) -> dict:
