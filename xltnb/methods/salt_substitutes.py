@@ -14,6 +14,7 @@ import torch.nn.functional as F
 
 from ..core import cache_path, config_content, content_hash, weights_digest
 from ..finetune import pad_features  # the harness's padding: one routine
+from ..realtext import unlabelled_texts
 from ..tasks import load_task, task_info, task_languages
 
 # %% auto #0
@@ -77,7 +78,7 @@ def allowed_vocab(tokenizer,
 
 # %% ../../nbs/10a_salt_substitutes.ipynb #dad0c506
 def text_langs(tokenizer,
-               texts: dict,  # language -> texts in that language (unlabelled; e.g. each language's dev set)
+               texts: dict,  # language -> texts in that language (unlabelled; `usage_texts`)
                source: str = 'en',  # a piece that the source's texts use belongs to the source
               ) -> dict[str, str]:
     "Word (a word-initial piece's text) -> language: the source's if its texts use it, else the language using it most."
@@ -95,13 +96,17 @@ def text_langs(tokenizer,
 def usage_texts(task: str,  # a task of `xltnb.tasks` (xnli, pawsx, msg-topic, ...)
                 source: str = 'en',
                 n: int = 0,  # texts per language at most (0: all)
-                **load_kw,  # for `load_task` (data_dir, world)
+                **load_kw,  # for `load_task` (data_dir, world, seed)
                ) -> dict[str, list[str]]:
-    "Unlabelled texts per language for `text_langs`: the source's training texts and every other language's dev texts."
-    fields, out = task_info(task)['text_fields'], {}
+    "Texts per language for `text_langs`: the source's training texts; the others' unlabelled text (world, hub: dev)."
+    info, out = task_info(task), {}
     for lang in task_languages(task):
-        ds = load_task(task, lang, 'train' if lang == source else 'dev', **load_kw)
-        out[lang] = [str(r[f]) for r in (ds.select(range(min(n, len(ds)))) if n else ds) for f in fields]
+        if lang != source and info['source'] == 'realtext':  # never a dev or test text
+            ts = unlabelled_texts(task, lang, seed=load_kw.get('seed', 0))
+        else:
+            ds = load_task(task, lang, 'train' if lang == source else 'dev', **load_kw)
+            ts = [str(r[f]) for r in ds for f in info['text_fields']]
+        out[lang] = ts[:n] if n else ts
     return out
 
 # %% ../../nbs/10a_salt_substitutes.ipynb #7411b52a
