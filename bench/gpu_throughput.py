@@ -261,6 +261,7 @@ def main(argv=None):
     p.add_argument('--rounds', type=int, default=3, help='runs of each configuration, in alternating order')
     p.add_argument('--tiny', action='store_true', help='a 1-layer, 32-wide model (the code path on a CPU)')
     p.add_argument('--timeout', type=float, default=600, help='seconds one configuration may take')
+    p.add_argument('--budget-s', type=float, default=None, help='start no round that would end past this many seconds')
     p.add_argument('--json', default=None, help='also write the JSON line to this file')
     p.add_argument('--one', default=None, help=argparse.SUPPRESS)  # a child: one configuration, given as JSON
     args = p.parse_args(argv)
@@ -281,8 +282,10 @@ def main(argv=None):
     peak = peak_flops(name) if args.device == 'cuda' else None
     configs = [dict(s, runner=r, compile=c, device=args.device, tiny=args.tiny, steps=args.steps, warmup=args.warmup,
                     profile_steps=args.profile_steps) for s in shapes for c in compiles for r in runners]
-    results = []
+    results, t0 = [], time.time()
     for rnd in range(args.rounds):
+        if rnd and args.budget_s and (time.time() - t0) * (rnd + 1) / rnd > args.budget_s:
+            print(f"  round {rnd} left out: it would end past --budget-s {args.budget_s:.0f}"); break
         for cfg in configs[rnd % len(configs):] + configs[:rnd % len(configs)]:  # round r starts at configuration r
             results.append(child(cfg, args.timeout))
             r = results[-1]
@@ -300,12 +303,11 @@ def main(argv=None):
               f"{num(r.get('gpu_busy_ms'), '8.2f'):>8} {num(r.get('tokens_per_s'), '10.0f'):>10} "
               f"{pct(r.get('mfu'))} {pct(r.get('hfu'))}" + (f"  errors: {r['errors']}" if r['errors'] else ''))
     for k, v in ratios.items(): print(f"{k}: {v:.3f} (throughput over the bare loop's; harness target >= 0.95)")
+    command = ' '.join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:]))
     out = dict(bench='gpu_throughput', device=name, peak_bf16_flops=peak, torch=torch.__version__,
-               date=time.strftime('%Y-%m-%d', time.gmtime()), command=' '.join([Path(sys.argv[0]).name] + (argv or
-                                                                                                      sys.argv[1:])),
-               tiny=args.tiny, steps=args.steps, warmup=args.warmup, profile_steps=args.profile_steps,
-               rounds=args.rounds, rows=rows, over_loop=ratios, targets=dict(harness_over_loop=0.95, mfu=0.40,
-                                                                              mfu_shape='xlmr:256x128'))
+               date=time.strftime('%Y-%m-%d', time.gmtime()), command=command, tiny=args.tiny, steps=args.steps,
+               warmup=args.warmup, profile_steps=args.profile_steps, rounds=max(r['rounds'] for r in rows), rows=rows,
+               over_loop=ratios, targets=dict(harness_over_loop=0.95, mfu=0.40, mfu_shape='xlmr:256x128'))
     line = json.dumps(out)
     print(line)
     if args.json: Path(args.json).parent.mkdir(parents=True, exist_ok=True); Path(args.json).write_text(line + '\n')

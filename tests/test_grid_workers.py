@@ -47,6 +47,8 @@ def test_deadline_leaves_jobs_for_the_next_call(tmp_path, monkeypatch):
 def test_unknown_arm_and_paper(capsys):
     with pytest.raises(ValueError, match="no page of robust has the arm 'salt' at smoke"):
         gw.jobs(['robust'], 'smoke', 'world', [0], ['salt'], {})
+    with pytest.raises(ValueError, match="salt has no arm 'rs-da' on the realtext testbed"):
+        gw.jobs(['salt'], 'gpu', 'realtext', [0], None, {'rt_methods': ['baseline', 'rs-da']})
     with pytest.raises(SystemExit):
         gw.main(['--papers', 'baseline', '--out', '/tmp/x'])
     assert "--papers: unknown 'baseline'; known: salt, robust" in capsys.readouterr().err

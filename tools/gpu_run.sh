@@ -10,19 +10,39 @@
 #   realtext  the smoke of the three real-text papers with real text on, then the report of all six (--resume)
 #   rtprobe   one run of the real-text `gpu` protocol (e5-small fully fine-tuned, baseline, msg-para, seed 0), timed:
 #             what a seed of the gpu real-text reference costs
+#   gbench    bench/gpu_throughput.py at XLM-R-base size, 256x128 real tokens: loop / Trainer / harness eager (3
+#             rounds), then loop / harness compiled (default, reduce-overhead): $OUT/gpu-bench.json, -compiled.json
+#   gbench-e5 the same at e5-small size on the real-text tasks' lengths (needs rtdata): $OUT/gpu-bench-e5.json
+#   rtgrid    the gpu real-text reference's runs: every SALT and robust arm on msg-topic, emoji-topic and msg-para,
+#             SEEDS (0-9), e5-small fully fine-tuned, WORKERS (6) at a time (tools/grid_workers.py), starting no job
+#             after the call's BUDGET_S (540) is near; resumable: each finished job's records are in $GRID/jobs, which
+#             comes back in $OUT/rtgrid and is carried into the next call (carry [.gpu/rt, _runs/grid]) to go on
+#   mothello  with time left: mOthello at the gpu preset, stopped at the call's budget
 # Two calls to one warm machine, since wheels and testbed together exceed what one call carries (64 MiB):
 #   carry [.gpu/whl]: bash tools/gpu_run.sh install world bench
 #   carry [.gpu/rt]:  bash tools/gpu_run.sh install rtdata realtext rtprobe    (install: a no-op when still installed)
+# The next run, two calls to one warm machine, each under 10 minutes (BUDGET_S=540 a call):
+#   carry [.gpu/whl]:              bash tools/gpu_run.sh install gbench
+#   carry [.gpu/rt, _runs/grid]:   bash tools/gpu_run.sh install rtdata gbench-e5 rtgrid mothello
+# then here: the bench's JSON files (device, date and command in each) into xltnb/assets/measured/gpu-bench-*.json;
+# $OUT/rtgrid into _runs/grid/gpu-realtext (the next pair of calls carries it and goes on where it stopped); once its
+# status.json says every job finished: python tools/measured.py _runs/grid/gpu-realtext reference-gpu-realtext
+# --what "..." --where "<GPU>, <date>" --command "bash tools/gpu_run.sh install rtdata gbench-e5 rtgrid".
+# SMOKE=1 PY=.venv/bin/python runs gbench, gbench-e5 and rtgrid on a CPU at tiny sizes (the smoke protocol, 2 workers).
 # Logs and results land in $OUT (the device tool brings them back); runs in /tmp/xltnb_runs survive between calls.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-_runs/gpu_out}; mkdir -p "$OUT"
 SITE=/tmp/xltnb_site RUNS=/tmp/xltnb_runs
-export PYTHONPATH=$SITE:$PWD XLTNB_CACHE=/tmp/xltnb_cache PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false \
+export PYTHONPATH=$SITE:$PWD XLTNB_CACHE=${XLTNB_CACHE:-/tmp/xltnb_cache} PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false \
        HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 MPLBACKEND=Agg \
        JUPYTER_PATH=/tmp/xltnb_site/share/jupyter  # nbconvert's templates, installed with its wheel
 xltnb() { python3 -c 'import sys; from xltnb.cli import main; sys.exit(main())' "$@"; }
 step() { echo "== $1 $(date -u +%H:%M:%S)"; }
+PY=${PY:-python3} SMOKE=${SMOKE:-} BUDGET_S=${BUDGET_S:-540} WORKERS=${WORKERS:-6} SEEDS=${SEEDS:-0,1,2,3,4,5,6,7,8,9}
+GRID=${GRID:-_runs/grid/gpu-realtext}; [[ -n $SMOKE ]] && GRID=$RUNS/grid-smoke
+START=$(date +%s)
+left() { echo $((BUDGET_S - ($(date +%s) - START))); }  # seconds of this call's budget left
 ok=0
 for s in "$@"; do
   step "$s"
@@ -69,7 +89,41 @@ print(json.dumps(dict(probe='rt-gpu', task='msg-para', seed=0, seconds=round(sec
                       test_mixed_pairs_mean=sum(mixed) / len(mixed), n_mixed_pairs=len(mixed), accuracy=acc)))
 EOF
       ok=$((ok | $?)); tail -5 "$OUT/rtprobe.log" ;;
-    *) echo "unknown step $s; known: install world bench rtdata realtext rtprobe"; exit 2 ;;
+    gbench|gbench-e5)  # gbench: XLM-R-base size at 256x128, eager then compiled; gbench-e5: e5-small at the tasks' lengths
+      export XLTNB_E5_WEIGHTS=${XLTNB_E5_WEIGHTS:-$PWD/.gpu/rt/e5-small-realtext-q4.bin}
+      [[ -f $XLTNB_E5_WEIGHTS ]] || unset XLTNB_E5_WEIGHTS  # here: the installed package's weights
+      bench() { timeout $(( $(left) > 40 ? $(left) - 30 : 10 )) $PY bench/gpu_throughput.py --budget-s $(( $(left) - 60 )) "$@" \
+        >> "$OUT/$s.log" 2>&1; ok=$((ok | $?)); }
+      if [[ -n $SMOKE ]]; then tiny=(--device cpu --tiny --steps 2 --warmup 1 --profile-steps 1 --rounds 1)
+        [[ $s == gbench ]] && bench "${tiny[@]}" --shapes xlmr:4x16 --compile off --json "$OUT/gpu-bench.json"
+        [[ $s == gbench-e5 ]] && bench "${tiny[@]}" --shapes e5:4x12 --compile off --json "$OUT/gpu-bench-e5.json"
+      elif [[ $s == gbench ]]; then
+        bench --shapes xlmr:256x128 --compile off --rounds 3 --steps 20 --warmup 8 --profile-steps 3 \
+          --json "$OUT/gpu-bench.json"
+        bench --shapes xlmr:256x128 --runners loop,harness --compile default,reduce-overhead --rounds 1 --steps 20 \
+          --warmup 10 --profile-steps 3 --json "$OUT/gpu-bench-compiled.json"
+      else
+        bench --shapes e5:msg-topic,e5:msg-para,e5:emoji-topic --compile off --rounds 2 --steps 20 --warmup 8 \
+          --profile-steps 3 --json "$OUT/gpu-bench-e5.json"
+      fi
+      grep -v '^{' "$OUT/$s.log" | grep -v '^  round' | tail -30 ;;
+    rtgrid)
+      export XLTNB_E5_WEIGHTS=${XLTNB_E5_WEIGHTS:-$PWD/.gpu/rt/e5-small-realtext-q4.bin}
+      [[ -f $XLTNB_E5_WEIGHTS ]] || unset XLTNB_E5_WEIGHTS
+      if [[ -n $SMOKE ]]; then grid=(--preset smoke --seeds 0 --workers 2 --threads 1)
+      else grid=(--preset gpu --seeds "$SEEDS" --workers "$WORKERS" --threads 2); fi
+      # start no job in the last 150 s (an e5-small run takes about a minute); stop at the budget whatever runs
+      XLTNB_RUNS=$RUNS timeout $(( $(left) > 30 ? $(left) - 20 : 10 )) $PY tools/grid_workers.py --testbed realtext \
+        --papers salt,robust "${grid[@]}" --deadline-s $(( $(left) > 150 ? $(left) - 150 : 0 )) --out "$GRID" \
+        > "$OUT/rtgrid.log" 2>&1; ok=$((ok | $?))
+      mkdir -p "$OUT/rtgrid" && cp -r "$GRID"/. "$OUT/rtgrid/"
+      tail -3 "$OUT/rtgrid.log"; cat "$GRID/status.json" 2>/dev/null | head -12 ;;
+    mothello)
+      (( $(left) > 60 )) || { echo "no time left for mothello"; continue; }
+      timeout $(( $(left) - 30 )) bash -c 'xltnb() { python3 -c "import sys; from xltnb.cli import main; sys.exit(main())" "$@"; }
+        xltnb reproduce mothello --preset gpu --quiet --resume --out '"$RUNS"'/gpu' > "$OUT/mothello.log" 2>&1
+      tail -5 "$OUT/mothello.log" ;;
+    *) echo "unknown step $s; known: install world bench rtdata realtext rtprobe gbench rtgrid mothello"; exit 2 ;;
   esac
 done
 step done

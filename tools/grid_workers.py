@@ -45,6 +45,15 @@ def grid_protocol(p: dict, testbed: str):
     return protocol(p['preset'], p.get('protocol') or {}, p.get('why', '')), p['methods']
 
 
+def page_arms(paper: str, testbed: str) -> list:
+    "The arms a page's parameter may name on `testbed` (its `methods` or `rt_methods` choices)."
+    if paper == 'salt':
+        from xltnb.methods.salt import salt_setup as setup
+    else:
+        from xltnb.methods.robust import robust_setup as setup
+    return setup()['choices']['rt_methods' if testbed == 'realtext' else 'methods']
+
+
 def jobs(papers: list, preset: str, testbed: str, seeds: list | None, arms: list | None, overrides: dict) -> list[dict]:
     "The grid's jobs in order (task, seed, paper, arm); an arm two papers share (same task, seed, name) runs once."
     from xltnb.encoders import WORLD_ENCODERS
@@ -52,6 +61,8 @@ def jobs(papers: list, preset: str, testbed: str, seeds: list | None, arms: list
     for paper in papers:
         p = paper_params(paper, preset, {**overrides, 'preset': preset})
         P, names = grid_protocol(p, testbed)
+        if bad := [n for n in names if n not in (allowed := page_arms(paper, testbed))]:
+            raise ValueError(f"{paper} has no arm {bad[0]!r} on the {testbed} testbed; it has: {', '.join(allowed)}")
         known += names
         models = [m for m in P.models if testbed == 'realtext' or m in WORLD_ENCODERS] or list(P.models)
         for task in P.tasks:
@@ -150,6 +161,19 @@ def run_grid(grid: list[dict], out: Path, workers: int = 1, threads: int = 1, lo
 def _star(a): return run_job(*a)
 
 
+def write_config(out: Path, a, papers: list, grid: list, st: dict):
+    "The grid's run record, `OUT/config.json` (what `tools/measured.py OUT NAME ...` ships beside its records)."
+    import platform
+    from xltnb.core import atomic_write_text
+    from xltnb.paper import versions
+    params = dict(preset=a.preset, testbed=a.testbed, papers=papers, arms=sorted({j['arm'] for j in grid}),
+                  tasks=sorted({j['task'] for j in grid}), seeds=sorted({j['seed'] for j in grid}), overrides=a.set,
+                  workers=a.workers, threads=a.threads)
+    cfg = dict(paper='grid', params=params, versions=versions(), python=platform.python_version(),
+               platform=platform.platform(), seconds=st['wall_s'], status={k: st[k] for k in ('jobs', 'finished')})
+    atomic_write_text(out / 'config.json', json.dumps(cfg, indent=1, default=str))
+
+
 def main(argv=None):
     from xltnb.reproduce import parse_overrides, parse_seeds
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -178,6 +202,7 @@ def main(argv=None):
     print(f"{len(grid)} jobs on {a.workers} worker(s) into {a.out}", flush=True)
     st = run_grid(grid, Path(a.out), a.workers, a.threads, a.loader_workers, a.deadline_s,
                   log=lambda s: print(s, flush=True))
+    write_config(Path(a.out), a, papers, grid, st)
     print(json.dumps({k: v for k, v in st.items() if k != 'failed'}))
     for f in st['failed']: print(f"failed: {f['job']}: {f['error']}", file=sys.stderr)
     return 1 if st['failed'] else 0

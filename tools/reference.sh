@@ -47,8 +47,20 @@ ship() {  # ship RUN_DIR(s) as measured records NAME: ship NAME WHAT COMMAND DIR
     --command "$cmd${APPEND:+ (APPEND=1)}" --world '{"order": "mixed", "paws_lexical": 0}'
 }
 OUT=${OUT:-_runs/reference/cpu}
+# WORKERS runs (default: 1 here, 6 where a GPU is present) train the SALT and robust arms side by side before their
+# pages run (tools/grid_workers.py, into the same run store); the pages then read every run back, so their records are
+# what one page at a time gives (tests/test_grid_workers.py). WORKERS=1: the pages train their own runs, as before.
+WORKERS=${WORKERS:-$(.venv/bin/python -c 'import torch; print(6 if torch.cuda.is_available() else 1)')}
+prefill() {  # prefill PRESET TESTBED PAPER [--set KEY=VALUE ...]: a page's runs (its arms with the same --set as the
+  local preset=$1 testbed=$2 paper=$3; shift 3  # page gets), WORKERS at a time, one torch thread each (WORKERS > 1)
+  (( WORKERS > 1 )) || return 0
+  mkdir -p "$OUT"
+  .venv/bin/python tools/grid_workers.py --preset "$preset" --testbed "$testbed" --papers "$paper" --seeds "$SEEDS" \
+    --workers "$WORKERS" --out "$OUT/grid-$preset-$testbed-$paper" "$@" > "$OUT/grid-$preset-$testbed-$paper.log"
+}
 why='the reference grid judges the claim over the floor on world-nli, where the floor learns English'  # no colon: YAML
 if want encoders; then
+  prefill cpu world salt; prefill cpu world robust
   # the baseline paper (every seed with its floor) beside SALT and robust (side by side): three kernels, one thread each
   .venv/bin/xltnb reproduce baseline --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/baseline-run" \
     --set floor_seeds=0 --set threads=1 --set 'protocol={tasks: [world-nli]}' --set "why=$why" &
@@ -209,6 +221,12 @@ fi
 if want realtext; then
   # every task and seed of the real-text protocol (rt_protocol {}); it trains in bf16 autocast: a CPU with bfloat16 units
   rt_why='the real-text reference trains real text only; the world grid is reference-cpu'  # no colon: YAML
+  for paper in salt robust; do
+    arms='[baseline, baseline-2x, salt, salt-cs, salt-mixup]'
+    [[ $paper == robust ]] && arms='[baseline, baseline-2x, at, rs-rp, rs-da]'
+    prefill cpu realtext $paper --set realtext=true --set 'protocol={tasks: []}' --set 'rt_protocol={}' \
+      --set "why=$rt_why" --set "rt_methods=$arms"
+  done
   .venv/bin/xltnb reproduce salt --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/realtext-salt" \
     --set realtext=true --set 'protocol={tasks: []}' --set 'rt_protocol={}' --set "why=$rt_why" --set threads=1 \
     --set 'rt_methods=[baseline, baseline-2x, salt, salt-cs, salt-mixup]' &
