@@ -126,8 +126,8 @@ def _ends_on_signals():
     """SIGINT and SIGTERM end the command at once (exit 128 + the signal number), without waiting for a notebook to
     finish; its kernels end with it (`xltnb.reproduce.die_with_parent`)."""
     def stop(sig, frame):
-        print(f'\nxltnb: stopped by {signal.Signals(sig).name}', file=sys.stderr, flush=True)
-        os._exit(128 + sig)
+        sys.stdout.flush(); print(f'\nxltnb: stopped by {signal.Signals(sig).name}', file=sys.stderr, flush=True)
+        os._exit(128 + sig)  # no clean-up to wait for: what finished is on disk (status.json, each done.json)
     old = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try: yield
     finally:
