@@ -15,7 +15,7 @@ PKG = 'xltnb'
 LAYERS = [
     ['core'], ['langs', 'params'], ['realtext', 'world', 'lexicon'], ['tasks'], ['folders'], ['e5'], ['encoders'],
     ['finetune'], ['evaluate'], ['results'], ['protocol'], ['viz'],
-    ['methods.*', 'othello.*', 'examples.*', 'baseline'], ['paper'], ['compare', 'verdicts'],
+    ['methods.*', 'othello.*', 'examples.*', 'baseline'], ['paper'], ['compare', 'verdicts', 'plans'],
     ['reproduce'], ['cli'],
 ]  # the lexicon reader sits below e5 (its trimmed vocabulary keeps RS-DA's synonyms) and the methods; the paper pages'
 #    set-up sits above the methods: what a method shares with the pages (check_corpus, measured_note) is in protocol

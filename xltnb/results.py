@@ -19,12 +19,12 @@ from .langs import SOURCE_LANG, canonical_order
 # %% auto #0
 __all__ = ['RECORD_KEYS', 'SUMMARY_KEYS', 'BOOKKEEPING', 'CLAIM_KEY', 'CLAIM_KINDS', 'REFERENCES', 'VERDICTS', 'MIN_SEEDS',
            'CONFIDENCE', 'UNIT_NAMES', 'CEILING_FLOORS', 'CEILING_TIE', 'CEILING_SOLVED', 'COLUMNS', 'MEASURED_DIR',
-           'check_record', 'make_records', 'frame_records', 'write_records', 'load_records', 'ConflictingRecords',
-           'distinct', 'records_frame', 'lang_columns', 'table_stats', 'table', 'pair_matrix', 'pair_summary', 'Claim',
-           'Reference', 'add_claim', 'add_reference', 'unit_name', 'Unchecked', 'verdict_gate', 'verdict', 'unit_mean',
-           'paired', 'source_gate', 'ceiling_gate', 'with_premises', 'check_claims', 'holm', 'verdict_text',
-           'measured_path', 'measured_records', 'step_costs', 'compare', 'method_claims', 'prediction_range',
-           'rerun_check', 'rerun_identity', 'identity_text', 'cpu_reruns', 'cross_cpu_text']
+           'SETTING_KEYS', 'HARDWARE', 'check_record', 'make_records', 'frame_records', 'write_records', 'load_records',
+           'ConflictingRecords', 'distinct', 'records_frame', 'lang_columns', 'table_stats', 'table', 'pair_matrix',
+           'pair_summary', 'Claim', 'Reference', 'add_claim', 'add_reference', 'unit_name', 'Unchecked', 'verdict_gate',
+           'verdict', 'unit_mean', 'paired', 'source_gate', 'ceiling_gate', 'with_premises', 'check_claims', 'holm',
+           'verdict_text', 'measured_path', 'measured_records', 'step_costs', 'compare', 'method_claims',
+           'prediction_range', 'rerun_check', 'rerun_identity', 'identity_text', 'cpu_reruns', 'cross_cpu_text']
 
 # %% ../nbs/07_results.ipynb #8d16f621
 RECORD_KEYS = ('paper', 'method', 'task', 'model', 'preset', 'seed', 'split', 'metric', 'value')
@@ -559,13 +559,40 @@ def measured_path(name: str,  # a results.jsonl path, or the name of a file in x
         raise FileNotFoundError(f"measured records {name!r}: no such file; give a results.jsonl path or one of: {have}")
     return p
 
+SETTING_KEYS = ('max_steps', 'lr', 'la_embeddings', 'la_lr', 'threads')  # run parameters that change what a record
+#   measures beyond its own fields: a budget or rate set on the page, the adapters' embeddings, the thread count (float
+#   rounding), so that two shipped files never hold one key with two values
+
+def _run_settings(meta: dict) -> list[tuple]:
+    "(its seeds, its part's seeds, run name, settings) of each run of each part of a file's provenance (None: any)."
+    out = []
+    for part in meta.get('parts') or [meta]:
+        runs = ({k: (v.get('params') if isinstance(v, dict) else None) or {} for k, v in part['runs'].items()}
+                if isinstance(part.get('runs'), dict) else
+                {None: part['params']} if isinstance(part.get('params'), dict) else {})
+        for k, p in runs.items():
+            sets = {s: (','.join(map(str, v)) if isinstance(v, list) else v) for s in SETTING_KEYS
+                    if (v := p.get(s)) is not None}
+            ps = part.get('seeds') or meta.get('seeds')
+            out.append((set(p.get('seeds') or ps or ()) or None, set(ps) if ps else None, k, sets))
+    return out
+
+def _settings_of(r: dict, runs: list) -> dict:
+    "The settings of the run that wrote record `r`: the run of its seed (and paper), else a run of its seed's part."
+    for i in (0, 1):  # a part of two processes keeps one of their parameter sets: the other's seeds are its part's
+        mine = [x for x in runs if x[i] is None or r.get('seed') in x[i]]
+        if mine: return next((s for *_, k, s in mine if k == r.get('paper')), mine[0][3])
+    return {}
+
 def measured_records(name: str) -> tuple[list[dict], dict]:
-    "The records of a measured run, each tagged `measured=<file name>` (and its world's options), and its provenance."
+    """The records of a measured run, each tagged `measured=<file name>`, its world's options and its run's settings
+    (`SETTING_KEYS`; a rerun on another CPU kind also its `cpu`), and the file's provenance."""
     p = measured_path(name)
     meta = json.loads(p.with_suffix('.json').read_text()) if p.with_suffix('.json').is_file() else {}
     world = meta.get('world', {})  # the world's options (order, paws_lexical) when the run was on the synthetic world
-    return ([{**(world if str(r.get('task', '')).startswith('world-') else {}), **r, 'measured': p.name}
-             for r in load_records(p)], meta)
+    parts, cpu = _run_settings(meta), ({'cpu': meta.get('cpu', '?')} if meta.get('rerun_of') else {})
+    return ([{**(world if str(r.get('task', '')).startswith('world-') else {}), **_settings_of(r, parts), **cpu, **r,
+              'measured': p.name} for r in load_records(p)], meta)
 
 # %% ../nbs/07_results.ipynb #34a08a74
 def _step_cost(g: pd.DataFrame, method: str, baseline: str) -> float:
@@ -648,13 +675,15 @@ def rerun_check(records, reference, claims: list[Claim]) -> pd.DataFrame:
     return out.drop(columns='unit_deltas')
 
 # %% ../nbs/07_results.ipynb #49d1ed91
+HARDWARE = ('cpu', 'threads')  # where a record was measured: a rerun elsewhere is compared with it, key by key
+
 def rerun_identity(records, reference, tol: float = 1e-6) -> dict:
     """Seed by seed: the records `records` shares with `reference`, and how many carry the reference's value (within
     `tol`). Two records are the same measurement when every field both files use is equal, bookkeeping aside (the
     paper that ran a shared run, cache flags, run names, seconds, the measured file's name); a field only one side
     has (a world option the reference's provenance adds) is not compared, and a key that means two values in the
     reference is left out. Returns the counts, the shared seeds and the largest difference with its record."""
-    fields = sorted(({k for r in records for k in r} & {k for r in reference for k in r}) - set(BOOKKEEPING))
+    fields = sorted(({k for r in records for k in r} & {k for r in reference for k in r}) - set(BOOKKEEPING) - set(HARDWARE))
     key = lambda r: tuple(repr(r.get(k)) for k in fields)
     ref: dict = {}
     for r in reference: ref.setdefault(key(r), set()).add(r['value'])

@@ -10,14 +10,15 @@ import numpy as np, pandas as pd
 import plotly.graph_objects as go
 from IPython.display import Markdown, display
 
-from .plans import GRIDS, PAPER_TITLES, Grid, grids, judge, paper_claims, register_claims  # noqa: F401
+from .plans import (GRIDS, PAPER_TITLES, Grid, grids, judge, paper_claims, plan_hash, recorded_plan,  # noqa: F401
+                         register_claims)
 from .results import (CEILING_SOLVED, CEILING_TIE, _majority, check_claims, measured_records, records_frame, table,
                            table_stats, unit_name, verdict_text)
 
 # %% auto #0
-__all__ = ['VERDICT_COLOURS', 'FLOOR_TIE', 'NOTES', 'grid_records', 'reference_rows', 'verdict_table', 'verdict_markdown',
-           'claims_figure', 'testbed_table', 'testbed_figure', 'reference_section', 'claim_sentence', 'what_it_means',
-           'reference_inspector']
+__all__ = ['VERDICT_COLOURS', 'FLOOR_TIE', 'NOTES', 'grid_records', 'reference_rows', 'headline', 'verdict_table',
+           'verdict_markdown', 'headline_rows', 'claims_figure', 'testbed_table', 'testbed_figure', 'reference_section',
+           'claim_sentence', 'bottom_lines', 'bottom_line_markdown', 'what_it_means', 'reference_inspector']
 
 # %% ../nbs/08b_verdicts.ipynb #61fe0b61
 _register_claims = register_claims  # the grids and each paper's analysis plan live in `xltnb.plans`
@@ -65,26 +66,43 @@ def reference_rows(paper: str | None = None) -> pd.DataFrame:
 # %% ../nbs/08b_verdicts.ipynb #6cc54014
 def _pts(x: float) -> str: return f"{100 * x:+.1f}" if x == x else ''
 
+def headline(r) -> str:
+    "A row's verdict as a reader sees it first: the Holm verdict of a confirmatory row, else the verdict, exploratory."
+    v = r.get('verdict_holm', r['verdict'])
+    v = r['verdict'] if v != v or v is None else v
+    return v if r.get('status', 'confirmatory') == 'confirmatory' else f"{v} (exploratory)"
+
 def verdict_table(rows: pd.DataFrame | None = None) -> pd.DataFrame:
-    "The claim -> verdict table: paper, claim, testbed (: task, if several), Δ (points), 95% interval, n, verdict."
+    """The claim -> verdict table: paper, claim, testbed (: task, if several), Δ (points) and its 95% interval (ungated),
+    n, the verdict (Holm's, the headline; exploratory rows say so) and the raw one, each paper's claims on a testbed
+    being one family. A comparison with nothing in it (a merge that is one adapter in every run) says so instead."""
     rows = reference_rows() if rows is None else rows
     several = rows.groupby(['paper', 'testbed'])['task'].transform('nunique') > 1 if 'task' in rows else \
         pd.Series(False, index=rows.index)  # a paper judged on several tasks of a testbed: name the task
     testbed = [f"{tb}: {t}" if s else tb for tb, t, s in zip(rows['testbed'], rows.get('task', rows['testbed']), several)]
+    empty = list(rows['degenerate']) if 'degenerate' in rows else [''] * len(rows)
     return pd.DataFrame(dict(
         paper=[PAPER_TITLES.get(p, p) for p in rows['paper']], claim=rows['claim'], testbed=testbed,
-        **{'Δ (points)': [_pts(d) for d in rows['delta']],
-           '95% interval': [f"[{_pts(lo)}, {_pts(hi)}]" if np.isfinite(hi) else ''
-                            for lo, hi in zip(rows['lo'], rows['hi'])],
+        **{'Δ (points)': [e or _pts(d) for d, e in zip(rows['delta'], empty)],
+           '95% interval': [f"[{_pts(lo)}, {_pts(hi)}]" if np.isfinite(hi) and not e else ''
+                            for lo, hi, e in zip(rows['lo'], rows['hi'], empty)],
            'n': [f"{n} {unit_name(u, n)}" for n, u in zip(rows['n'], rows['unit'])]},
-        verdict=rows['verdict']))
+        verdict=[headline(r) for _, r in rows.iterrows()],
+        **({'raw verdict': rows['verdict']} if 'verdict_holm' in rows else {})))
 
 def verdict_markdown(rows: pd.DataFrame | None = None) -> Markdown:
     "`verdict_table` as a markdown table (the index page and README show it)."
-    t = verdict_table(rows)
+    return Markdown(_markdown(verdict_table(rows)))
+
+def _markdown(t: pd.DataFrame) -> str:
     head = '| ' + ' | '.join(t.columns) + ' |\n|' + '---|' * len(t.columns) + '\n'
-    body = ''.join('| ' + ' | '.join(str(v).replace('|', '\\|') for v in r) + ' |\n' for r in t.itertuples(index=False))
-    return Markdown(head + body)
+    return head + ''.join('| ' + ' | '.join(str(v).replace('|', '\\|') for v in r) + ' |\n' for r in t.itertuples(index=False))
+
+def headline_rows(kinds=('claim', 'secondary')) -> pd.DataFrame:
+    "The rows of the first table: each paper's claims of `kinds` on its designated testbeds."
+    r = reference_rows()
+    return r[r['designated'] & r['kind'].isin(kinds)].reset_index(drop=True)
+
 
 # %% ../nbs/08b_verdicts.ipynb #ac27241d
 VERDICT_COLOURS = {'holds': '#1a9850', 'contradicted': '#d73027', 'inconclusive': '#878787', 'not measurable': '#fdae61'}
@@ -165,9 +183,14 @@ def reference_section(paper: str):
     for g in grids(paper):
         recs, meta = measured_records(g.name)
         display(measured_note(g.name, meta, f"the shipped reference ({g.testbed}), judged here"))
-    display(Markdown('\n'.join('- ' + verdict_text(r) for _, r in rows.iterrows()) or f'(no claim of {paper})'))
-    display(verdict_table(rows).drop(columns=['paper']).assign(
-        a=[f"{100 * x:.1f}" for x in rows['a']], b=[f"{100 * x:.1f}" for x in rows['b']]))
+        rec = recorded_plan(g)
+        display(Markdown(f"Judged under {paper}'s analysis plan `{rec['hash']}`, frozen {rec['frozen']} "
+                         f"([how plans work](../08d_plans.ipynb)); the plan now: `{plan_hash(paper)}`." if rec else
+                         f"No analysis plan was frozen for `{g.name}`: its verdicts are exploratory."))
+    display(Markdown('\n'.join('- ' + verdict_text(r) + _status(r) for _, r in rows.iterrows()) or f'(no claim of {paper})'))
+    display(verdict_table(rows).drop(columns=['paper']).assign(**{
+        "the claim's arm (%)": [f"{100 * x:.1f}" for x in rows['a']],
+        'the arm it is compared with (%)': [f"{100 * x:.1f}" for x in rows['b']]}))
     claims_figure(rows, f"{PAPER_TITLES[paper]}: each claim on the shipped reference").show()
     for g in grids(paper):
         lt = _lang_table(g, grid_records(g))
@@ -181,22 +204,68 @@ def _interval(r) -> str:
     ci = f", 95% interval [{_pts(r['lo'])}, {_pts(r['hi'])}]" if np.isfinite(r['hi']) else ''
     return f"Δ {_pts(r['delta'])} points{ci}, {r['n']} {unit_name(r['unit'], r['n'])}"
 
+def _status(r) -> str:
+    "Whether a row's verdict is confirmatory (and Holm's word where it differs), in a clause ('' for a plain row)."
+    if r.get('status') == 'exploratory': return f" *Exploratory*: {r['status_why']}."
+    h = r.get('verdict_holm')
+    if isinstance(h, str) and h != r['verdict']:
+        return (f" Among the paper's claims on this testbed (Holm's adjustment) it is *{h}*, and that is the "
+                "headline.")
+    return ''
+
 def claim_sentence(r) -> str:
-    "One `check_claims` row in plain words: is the paper's claim borne out here, and how sure is the rule."
+    "One `check_claims` row in plain words: is the paper's claim borne out here, how sure is the rule, is it confirmatory."
+    return _sentence(r) + _status(r)
+
+def _sentence(r) -> str:
     c, v = r['claim'], r['verdict']
     if v == 'holds': return f"**{c}**: yes on this testbed ({_interval(r)}; the whole interval is on the claim's side)."
     if v == 'contradicted':
-        return f"**{c}**: no, the opposite holds on this testbed ({_interval(r)}; the whole interval is on the other side)."
+        gate = f" The gate ({r['gate']}) could hide a gain, not this." if r.get('gate') else ''
+        return (f"**{c}**: no, the opposite holds on this testbed ({_interval(r)}; the whole interval is on the other "
+                f"side).{gate}" if r.get('raw', v) == v or r.get('gate') else
+                f"**{c}**: no on this testbed ({_interval(r)}): {r['why']}.")
     if v == 'inconclusive':
         return (f"**{c}**: not decided ({_interval(r)}): " +
                 ("too few units to decide." if r['n'] < 3 else "the interval spans the claim's threshold, so an "
                  "effect of either sign this size is compatible with the runs."))
-    return f"**{c}**: cannot be judged here: {r['why']}."
+    return f"**{c}**: cannot be judged here ({_interval(r)}, ungated): {r['why']}." if r.get('n') else \
+        f"**{c}**: cannot be judged here: {r['why']}."
 
-def _tally(rows: pd.DataFrame) -> str:
-    n = rows['verdict'].value_counts()
+def _tally(rows: pd.DataFrame, col: str = 'verdict') -> str:
+    n = rows[col].value_counts()
     parts = [f"{n[v]} {('holds' if n[v] == 1 else 'hold') if v == 'holds' else v}" for v in VERDICT_COLOURS if v in n]
     return ', '.join(parts)
+
+# %% ../nbs/08b_verdicts.ipynb #bottom002
+def _short(r) -> str:
+    "One row in a few words: its claim, Δ and interval (or why the comparison is empty) and headline verdict."
+    if r.get('degenerate'): return f"{r['claim']}: {r['degenerate']}"
+    ci = f" [{_pts(r['lo'])}, {_pts(r['hi'])}]" if np.isfinite(r['hi']) else ''
+    return f"{r['claim']}: {_pts(r['delta'])}{ci}, **{headline(r)}**"
+
+def bottom_lines(rows: pd.DataFrame | None = None) -> pd.DataFrame:
+    "One row per paper: its claims on its designated testbeds in one generated sentence, and the confirmatory tally."
+    rows = headline_rows(('claim', 'control')) if rows is None else rows
+    out = []
+    for p in dict.fromkeys(rows['paper']):
+        g = rows[rows['paper'] == p]
+        parts = []
+        for (tb, t), h in g.groupby(['testbed', 'task'], sort=False):
+            where = tb + (f", {t}" if g[g['testbed'] == tb]['task'].nunique() > 1 else '')
+            parts.append(f"*{where}*: " + '; '.join(_short(r) for _, r in h.iterrows()))
+        conf = g[g['status'] == 'confirmatory']
+        tally = (f"{len(conf)} confirmatory verdict{'s' * (len(conf) != 1)} (Holm): {_tally(conf, 'verdict_holm')}"
+                 if len(conf) else 'no confirmatory verdict yet')
+        n_exp = len(g) - len(conf)
+        out.append({'paper': PAPER_TITLES.get(p, p), 'bottom line': '. '.join(parts) + f". {tally}" +
+                    (f"; {n_exp} exploratory." if n_exp else '.')})
+    return pd.DataFrame(out)
+
+def bottom_line_markdown(rows: pd.DataFrame | None = None) -> Markdown:
+    "`bottom_lines` as a markdown table (the first table of the index page and README)."
+    return Markdown(_markdown(bottom_lines(rows)))
+
 
 # %% ../nbs/08b_verdicts.ipynb #8f9176d7
 def _vs(recs, a: str, b: str, paper: str) -> dict | None:
