@@ -51,15 +51,13 @@ def build(args):
     "(classifier, MLM twin or None, tokenizer, word_lang / world keywords, English train set, substitute sources)."
     if args.e5_task:
         from xltnb.e5 import e5_for_task
-        from xltnb.methods.salt_substitutes import text_langs
-        from xltnb.tasks import load_task, task_info, task_languages
+        from xltnb.methods.salt_substitutes import text_langs, usage_texts
+        from xltnb.tasks import load_task
         clf, tok = e5_for_task(args.e5_task)
-        fields = task_info(args.e5_task)['text_fields']
         ds = load_task(args.e5_task, 'en', 'train')
-        # the language of a piece from which language's texts use it, as the paper notebook does
-        texts = {l: [r[f] for r in (ds if l == 'en' else load_task(args.e5_task, l, 'dev')) for f in fields]
-                 for l in task_languages(args.e5_task)}
-        return clf, None, tok, dict(word_lang=text_langs(tok, texts).get), \
+        # the language of a piece from which language's texts use it, as the paper notebook does (`usage_texts`:
+        # English train and the other languages' unlabelled text, never a dev or test text)
+        return clf, None, tok, dict(word_lang=text_langs(tok, usage_texts(args.e5_task)).get), \
             ds.select(range(min(args.examples, len(ds)))), ['embed']
     if args.model:
         from xltnb.encoders import load_encoder
