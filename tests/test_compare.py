@@ -20,14 +20,22 @@ def store(tmp_path, monkeypatch):
     return tmp_path / 'runs'
 
 
-def test_command_end_to_end_at_smoke_and_a_rerun_reads_the_store(tmp_path, xltnb_bin):
+@pytest.fixture(scope='module')
+def smoke_store(tmp_path_factory):
+    """One run store for the module's runs at smoke: the end-to-end test (first in the file) trains the baseline and
+    its compute-matched control there, and the resume test reads them instead of training them again."""
+    return tmp_path_factory.mktemp('smoke-store')
+
+
+def test_command_end_to_end_at_smoke_and_a_rerun_reads_the_store(tmp_path, xltnb_bin, smoke_store):
     "From a class path to the verdict table: records, run record, page; a rerun trains nothing and gives the same."
-    out, env = tmp_path / 'out', {**os.environ, 'XLTNB_RUNS': str(tmp_path / 'runs')}
+    out, env = tmp_path / 'out', {**os.environ, 'XLTNB_RUNS': str(smoke_store)}
+    assert not (smoke_store / 'finetune').exists(), 'the store is not fresh: this test must run first in the module'
     cmd = [xltnb_bin, 'compare', WD, '--preset', 'smoke', '--seeds', '0', '--tasks', 'world-nli', '--out', str(out),
            '--threads', '1', '--set', 'p=0.2']
     r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, stdin=subprocess.DEVNULL)
     assert r.returncode == 0, r.stderr[-3000:]
-    assert 'compare:' in r.stderr  # the tqdm bar over the runs
+    assert 'compare:' not in r.stderr  # stderr is no terminal: no tqdm bar over the runs, so a log holds no redraws
     assert 'trained here, because the shipped reference (none at this preset) lacks them: baseline world-nli seed 0; ' \
            'baseline-2x world-nli seed 0' in r.stdout
     for arm in ('word-dropout', 'baseline', 'baseline-2x'):
@@ -141,8 +149,11 @@ class Flaky(Method):
         return super().loss(model, batch)
 
 
-def test_a_run_stopped_mid_way_resumes_from_its_checkpoint(tmp_path, store, monkeypatch):
-    "smoke: 12 updates, a checkpoint every 3; stopped at update 8, the same command resumes from checkpoint 6."
+def test_a_run_stopped_mid_way_resumes_from_its_checkpoint(tmp_path, smoke_store, monkeypatch):
+    """smoke: 12 updates, a checkpoint every 3; stopped at update 8, the same command resumes from checkpoint 6. The
+    baselines are read from the module's store where the end-to-end test trained them (trained here if it did not)."""
+    store = smoke_store
+    monkeypatch.setenv('XLTNB_RUNS', str(store))
     monkeypatch.setattr(Flaky, 'fail_at', 8)
     kw = dict(preset='smoke', seeds=[0], tasks=['world-nli'], out=tmp_path / 'out', progress=False)
     with pytest.raises(RuntimeError, match='flaky on world-nli, seed 0, failed: RuntimeError: killed mid-run. Finished '
