@@ -6,6 +6,8 @@ from pathlib import Path
 import nbformat, pytest
 
 DOCS_TOOLS = ('tools/build_docs.py', 'tools/readme.py', 'nbs/styles.css')
+PAGE = {p: f'{p}-paper.html' for p in ('baseline', 'salt', 'robust', 'metapretrain', 'langarith', 'mothello')}
+PAGE['report'] = 'report.html'  # nbs/papers/<p>.ipynb -> _docs/papers/PAGE[p]
 
 @pytest.fixture(scope='module')
 def docs(root):
@@ -95,7 +97,9 @@ def test_links_to_notebooks_become_links_to_pages(root):
     assert links('see [e5](04b_e5.ipynb) and [w](03_world.ipynb#the-floors)') == \
         'see [e5](e5.html) and [w](world.html#the-floors)'
     assert links('[salt](papers/salt.ipynb), [x](https://example.org/a.ipynb)') == \
-        '[salt](papers/salt.html), [x](https://example.org/a.ipynb)'  # another site's notebook stays a notebook
+        '[salt](papers/salt-paper.html), [x](https://example.org/a.ipynb)'  # another site's notebook stays one
+    assert links('[m](mothello.ipynb) [r](report.ipynb) [s](../10_salt.ipynb)', 'papers') == \
+        '[m](mothello-paper.html) [r](report.html) [s](../salt.html)'  # from a paper page: its sibling's page
     assert links('[design](design.ipynb) `f(x)`') == '[design](design.html) `f(x)`'
 
 def test_design_page_is_rendered(browser, docs):
@@ -106,7 +110,9 @@ def test_design_page_is_rendered(browser, docs):
               'The offline worlds, and why they look as they do', 'How to add a method', 'How to add a task'):
         assert h in heads, f'section {h!r} missing from the design page; h2 headings: {heads}'
     body = page.inner_text('body')
-    assert 'core → langs → realtext/world → tasks' in body and 'not measurable' in body
+    assert 'core → langs → realtext/world' in body and 'not measurable' in body
+    layers = page.locator('code', has_text='core → langs').first.inner_text()  # as code: `methods.*/othello.*`
+    assert 'methods.*/othello.*' in layers and page.locator('em', has_text='/othello.').count() == 0
     assert 'importlib' not in body  # the hidden cells that check the page against the code stay hidden
     assert errors == []
 
@@ -116,14 +122,14 @@ def test_paper_pages_show_the_executed_run_when_there_is_one(root, tmp_path):
     bd = build_docs_module(root)
     src = nbformat.v4.new_notebook(cells=[nbformat.v4.new_raw_cell('---\ntitle: SALT\n---'),
                                           nbformat.v4.new_code_cell('x = 1')])
-    none = bd.executed_page(nbformat.from_dict(src), 'papers/salt.html', tmp_path)
+    none = bd.executed_page(nbformat.from_dict(src), 'papers/salt-paper.html', tmp_path)
     assert 'No executed run of this notebook was found' in none.cells[1].source and none.cells[2].source == 'x = 1'
     assert str(tmp_path) not in none.cells[1].source and '$XLTNB_DOCS_RUN' in none.cells[1].source  # no machine path
     ex = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x = 1', outputs=[nbformat.v4.new_output(
         'execute_result', data={'text/plain': '1'}, execution_count=1)])])
     ex.metadata['papermill'] = {'parameters': {'preset': 'cpu'}}
     (tmp_path/'salt').mkdir(); nbformat.write(ex, tmp_path/'salt'/'executed.ipynb')
-    page = bd.executed_page(nbformat.from_dict(src), 'papers/salt.html', tmp_path)
+    page = bd.executed_page(nbformat.from_dict(src), 'papers/salt-paper.html', tmp_path)
     assert page.cells[0].source.startswith('---') and 'Rendered from the executed run in' in page.cells[1].source
     assert '`$XLTNB_DOCS_RUN/salt`' in page.cells[1].source and str(tmp_path) not in page.cells[1].source
     assert "preset `cpu`" in page.cells[1].source and page.cells[2].outputs[0]['data']['text/plain'] == '1'
@@ -163,7 +169,7 @@ def test_no_page_shows_a_directive_or_a_folder_of_the_build_machine(root, docs, 
 def title(nb: Path) -> str: return nbformat.read(nb, as_version=4).cells[0].source.splitlines()[0].lstrip('# ').strip()
 
 def test_navigation_is_grouped_and_names_each_page_once(browser, root, docs):
-    page, errors = open_page(browser, docs/'papers'/'salt.html')
+    page, errors = open_page(browser, docs/'papers'/PAGE['salt'])
     heads = [h.text_content().strip() for h in page.locator('nav.xltnb-nav .xltnb-nav-head').all()]
     assert heads == ['Guides', 'Papers', 'Library'], heads
     links = page.locator('nav.xltnb-nav a')
@@ -184,7 +190,7 @@ def test_navigation_is_grouped_and_names_each_page_once(browser, root, docs):
     cur = page.locator('nav.xltnb-nav a[aria-current="page"]')
     assert cur.count() == 1 and cur.inner_text() == titles['salt']
     page.click(f'nav.xltnb-nav >> text="{titles["mothello"]}"'); page.wait_for_load_state('load')
-    assert page.url.endswith('/papers/mothello.html')
+    assert page.url.endswith('/papers/' + PAGE['mothello'])
     page.click('nav.xltnb-nav >> text="Overview"'); page.wait_for_load_state('load')
     assert page.url.endswith('/_docs/index.html')
     assert errors == []
@@ -194,22 +200,27 @@ def reference_rows(paper=None):
     return reference_rows(paper)
 
 def test_without_a_run_the_index_shows_the_verdict_table(browser, norun_docs):
+    "The index opens with one bottom line per paper, then the claims of the designated testbeds, then the controls."
+    from xltnb.verdicts import PAPER_TITLES, headline, headline_rows
     page, errors = open_page(browser, norun_docs/'index.html')
-    rows = reference_rows()
+    first = page.locator('table').first
+    assert first.locator('th').all_inner_texts() == ['paper', 'bottom line']
+    assert first.locator('tbody tr').count() == len(PAPER_TITLES)
     tables = [t for t in page.locator('table').all() if 'verdict' in t.locator('th').all_inner_texts()]
-    assert len(tables) == 1, 'the claim -> verdict table is missing from the index'
-    body = tables[0].locator('tbody tr')
-    assert body.count() == len(rows)
-    text = tables[0].inner_text()
-    for claim, verdict in zip(rows['claim'], rows['verdict']):
-        assert claim in text and verdict in text, claim
+    assert len(tables) == 2, 'the claim -> verdict tables (claims, controls) are missing from the index'
+    for table, rows in zip(tables, (headline_rows(), headline_rows(('control',)))):
+        assert table.locator('tbody tr').count() == len(rows)
+        text = table.inner_text()
+        for _, r in rows.iterrows(): assert r['claim'] in text and headline(r) in text, r['claim']
     assert 'verdict_markdown' not in page.inner_text('body')  # the table, not the code that makes it
     assert errors == []
 
 def test_readme_shows_the_verdict_table(root):
+    from xltnb.verdicts import PAPER_TITLES, headline_rows
     readme = (root/'README.md').read_text()
+    assert '| paper | bottom line |' in readme and all(f'| {t} |' in readme for t in PAPER_TITLES.values())
     assert '| paper | claim | testbed |' in readme and 'verdict_markdown' not in readme
-    for claim in reference_rows()['claim']: assert claim in readme, claim
+    for claim in [*headline_rows()['claim'], *headline_rows(('control',))['claim']]: assert claim in readme, claim
     assert not re.search(r'^#\|', readme, re.M)
 
 @pytest.mark.parametrize('paper', PAPERS)
@@ -217,22 +228,20 @@ def test_without_a_run_a_paper_page_shows_its_reference(browser, root, norun_doc
     "Built with an empty run folder: the page's reference cells' output: a table, a drawn plotly figure, its verdicts."
     nb = nbformat.read(root/'nbs'/'papers'/f'{paper}.ipynb', as_version=4)
     has_reference = any('reference' in c.metadata.get('tags', []) for c in nb.cells)
-    page, errors = open_page(browser, norun_docs/'papers'/f'{paper}.html')
+    page, errors = open_page(browser, norun_docs/'papers'/PAGE[paper])
     note = page.locator('blockquote').filter(has_text='No executed run').first.inner_text()
-    if paper == 'report' and not has_reference:  # the report is a run's summary: without one, its code
-        assert 'shows its code only' in note and errors == []
-        return
-    assert has_reference, f'{paper}.ipynb has no `reference` cell'
+    assert has_reference or paper == 'report', f'{paper}.ipynb has no `reference` cell'  # the report: every paper's
     assert 'xltnb/assets/measured/' in note and 'make reproduce' in note, note
-    out = page.locator('.jp-OutputArea-output')
-    assert out.locator('table').count() >= 1, 'no table'
+    assert page.locator('table').count() >= 1, 'no table'
     page.wait_for_selector('.js-plotly-plot .main-svg', timeout=20000)
     fig = page.locator('.js-plotly-plot').first
     assert fig.bounding_box()['height'] > 100 and fig.locator('.trace .point').count() >= 1, 'no figure drawn'
-    text = ' '.join(out.all_inner_texts())
-    for claim, verdict in zip(*map(list, (reference_rows(paper)['claim'], reference_rows(paper)['verdict']))):
+    text = page.inner_text('body')
+    rows = reference_rows(None if paper == 'report' else paper)
+    for claim, verdict in zip(*map(list, (rows['claim'], rows['verdict']))):
         assert claim in text and verdict in text, f'{paper}: reference verdict of {claim!r} not shown'
-    assert page.content().count('* plotly.js v') == 1  # plotly.js inlined once
+    html = page.content()
+    assert '* plotly.js v' not in html and html.count('src="../plotly.min.js"') == 1  # the site's one copy
     assert errors == [], errors
 
 def test_reference_cells_run_alone_and_render_statically(browser, root, tmp_path):
@@ -254,7 +263,9 @@ def test_reference_cells_run_alone_and_render_statically(browser, root, tmp_path
     groups = bd.navigation({'index.html': 'x', 'papers/test.html': 'A paper of the test'})
     html = bd.render(nb, 'papers/test.html', tmp_path/'runs', 'nbs/papers/test.ipynb', groups)
     (tmp_path/'papers').mkdir(); (tmp_path/'papers'/'test.html').write_text(html, encoding='utf-8')
-    assert html.count('* plotly.js v') == 1 and not leaks(html, root, tmp_path)
+    assert html.count('* plotly.js v') == 0 and html.count('src="../plotly.min.js"') == 1
+    assert not leaks(html, root, tmp_path)
+    bd.write_site_files(tmp_path)  # plotly.js once, where every page loads it from
     page, errors = open_page(browser, tmp_path/'papers'/'test.html')
     note = page.locator('blockquote').filter(has_text='No executed run').first.inner_text()
     assert 'xltnb/assets/measured/reference-cpu-langarith.jsonl' in note, note
@@ -271,3 +282,23 @@ def test_reference_cells_run_alone_and_render_statically(browser, root, tmp_path
     assert not any('SystemExit' in t for t in page.locator('.jp-OutputArea').all_inner_texts())  # never run
     assert 'IntSlider' not in body and 'echo: false' not in body
     assert errors == [], errors
+
+def test_no_two_pages_share_a_name_and_plotly_is_served_once(root, docs):
+    """Every page's name is its own (`salt.html`, the SALT module's page, beside `papers/salt-paper.html`); plotly.js
+    is one file at the site's top, which the pages with figures load, and the papers' BibTeX is published beside."""
+    bd = build_docs_module(root)
+    pages = [str(p.relative_to(docs)) for p in docs.rglob('*.html')]
+    assert bd.shared_names(pages) == [] and bd.shared_names(['salt.html', 'papers/salt.html']) == ['salt.html']
+    assert {f'papers/{n}' for n in PAGE.values()} <= set(pages) and 'salt.html' in pages
+    inlined = [p for p in pages if '* plotly.js v' in (docs/p).read_text(encoding='utf-8')]
+    assert inlined == [] and (docs/'plotly.min.js').read_text(encoding='utf-8').count('* plotly.js v') == 1
+    users = [p for p in pages if 'plotly.min.js"></script>' in (docs/p).read_text(encoding='utf-8')]
+    assert len(users) >= 6, users  # the paper pages at least
+    for p in ('core.html', 'papers/' + PAGE['salt']):  # the template's style sheets: files of their own, loaded
+        html = (docs/p).read_text(encoding='utf-8')
+        assert max(map(len, re.findall(r'<style[^>]*>(.*?)</style>', html, re.S))) < 2000, p
+        sheets = re.findall(r'<link rel="stylesheet" href="((?:\.\./)?style-\w+\.css)">', html)
+        assert sheets and all((docs/p).parent.joinpath(s).resolve().is_file() for s in sheets), (p, sheets)
+    size = sum(f.stat().st_size for f in docs.rglob('*') if f.is_file())
+    assert size < 15 * 2**20, f'the site is {size / 2**20:.1f} MiB'
+    assert '@inproceedings{hua-etal-2024-mothello' in (docs/'papers.bib').read_text()

@@ -6,8 +6,11 @@ executes the `show_doc` cells, so API docs are markdown outputs; see `process`);
 raw front matter (used for the page title), its nbdev directives (`#| ...` lines, obeyed: `echo: false` hides the
 code, `output: false` the outputs, `include: false` the cell) and Quarto-only attributes, links to the docs host
 become relative, and every page gets the site's navigation, grouped into guides, papers and library (`navigation`).
-No page loads anything from the network: a plotly figure becomes HTML that draws it with plotly.js inlined once per
-page, and a widget (it has no kernel in a static page) a line saying that it runs in JupyterLab (`static_outputs`).
+No page loads anything from the network: a plotly figure becomes HTML that draws it with the site's one copy of
+plotly.js (`plotly.min.js` at the top, with `papers.bib`: `write_site_files`), and a widget (it has no kernel in a
+static page) a line saying that it runs in JupyterLab (`static_outputs`); the template's style sheets are one file each
+at the top too (`share_styles`), so the site stays small. No two pages share a name: a paper notebook's
+page is `papers/<paper>-paper.html` (`paper_page`), beside the library page of its method module (`salt.html`).
 No page names a folder of the build machine: paths under the project are written relative to it (`scrub`).
 
 The top-level `_quarto.yml` is the one source of the site's Quarto settings; nbdev 2 reads `nbs/_quarto.yml`, which is
@@ -21,11 +24,11 @@ code: when a reproduction has run here (`make reproduce` writes `_runs/reproduce
 run folder), each paper page and the report are rendered from that run's executed notebook, and the page says which
 run it shows; otherwise the page's `reference` cells are executed here (`run_reference`) and the page shows their
 output (the shipped reference's verdicts, table, figure and what they mean) with the other cells as code, and says
-which shipped files it shows.
+which shipped files it shows; the report, which has no such cell, shows every paper's (`REPORT_REFERENCE`).
 
     python tools/build_docs.py [--out DIR] [--only PAGE_GLOB ...]
 """
-import argparse, fnmatch, json, os, re, shutil, sys, time
+import argparse, fnmatch, hashlib, json, os, re, shutil, sys, time
 from configparser import ConfigParser
 from pathlib import Path
 import nbformat, yaml
@@ -49,14 +52,33 @@ GUIDES = {'index.html': 'Overview', 'design.html': 'Design', 'defaults.html': No
           'reproduce.html': 'Reproduce the papers', 'cli.html': 'The xltnb command',
           'compare.html': None}  # None: the page's title
 PAPERS = ('baseline', 'salt', 'robust', 'metapretrain', 'langarith', 'mothello', 'report')  # the index's order
+PAPER_SUFFIX = '-paper'  # papers/salt.ipynb -> papers/salt-paper.html: no page shares its name with salt.html (10_salt)
+PLOTLY_JS = 'plotly.min.js'  # written once at the site's top; every page with a figure loads it from there
+BIB = 'papers.bib'  # the five papers' BibTeX (nbs/papers.bib), published beside the pages
 
-def page_links(md: str) -> str:
-    "Markdown links to the project's notebooks become links to their pages (Quarto does this; nbconvert does not)."
-    return NB_LINK.sub(lambda m: f"]({m[1] or ''}{m[2]}.html{m[3] or ''})", md)
+def paper_page(stem: str) -> str:
+    "The page of a paper notebook in `papers/`: `salt` -> `salt-paper.html` (the report keeps its name: no twin)."
+    return f'{stem}.html' if stem == 'report' else f'{stem}{PAPER_SUFFIX}.html'
+
+def paper_of(name: str) -> str:
+    "The paper notebook a page of `papers/` comes from: `papers/salt-paper.html` -> `salt`."
+    return Path(name).stem.removesuffix(PAPER_SUFFIX)
+
+def page_links(md: str, here: str = '') -> str:
+    """Markdown links to the project's notebooks become links to their pages (Quarto does this; nbconvert does not);
+    `here`: the folder of the page the links are on (`papers/` for a paper page), so a paper notebook's page is named
+    as `paper_page` names it wherever the link comes from."""
+    def page(m):
+        folder = m[1] or ''
+        in_papers = folder.rstrip('/').endswith('papers') or (not folder and here.rstrip('/') == 'papers')
+        return f"]({folder}{paper_page(m[2]) if in_papers else m[2] + '.html'}{m[3] or ''})"
+    return NB_LINK.sub(page, md)
 
 def page_name(p: Path, proc: Path) -> str:
-    "`_proc/papers/salt.ipynb` -> `papers/salt.html`; numbered library notebooks drop their number, as nbdev does."
+    """`_proc/papers/salt.ipynb` -> `papers/salt-paper.html` (`paper_page`); numbered library notebooks drop their
+    number, as nbdev does."""
     rel = p.relative_to(proc).with_suffix('.html')
+    if rel.parts[0] == 'papers': return str(rel.with_name(paper_page(rel.stem)))
     return str(rel.with_name(re.sub(r'^\d+[a-z]?_', '', rel.name)))
 
 def front_matter(nb) -> dict:
@@ -83,8 +105,9 @@ def scrub(text: str, run: Path | None = None) -> str:
     for a, b in pairs: text = re.sub(re.escape(a) + r'(?![\w.-])' if not a.endswith('/') else re.escape(a), b, text)
     return text
 
-def clean(nb, depth: int):
-    "Turn a processed notebook into a self-contained page (the navigation is added to its HTML: `add_navigation`)."
+def clean(nb, depth: int, here: str = ''):
+    """Turn a processed notebook into a self-contained page (the navigation is added to its HTML: `add_navigation`);
+    `depth`: the page's folders below the site's top, `here`: its folder (`papers/`)."""
     fm = front_matter(nb)
     title, desc = fm.get('title', nb.metadata.get('title', '')), fm.get('description', '')
     cells = []
@@ -102,18 +125,26 @@ def clean(nb, depth: int):
                 elif not outs: continue
                 else: c.metadata.setdefault('transient', {})['remove_source'] = True
         if c.cell_type == 'markdown':
-            c.source = page_links(QUARTO_ATTR.sub('', c.source)).replace(HOST, '../' * depth)
+            c.source = page_links(QUARTO_ATTR.sub('', c.source), here).replace(HOST, '../' * depth)
             if '<!-- WARNING: THIS FILE WAS AUTOGENERATED!' in c.source: continue
         cells.append(c)
     nb.cells = [nbformat.v4.new_markdown_cell(f'# {title}\n\n> {desc}' if desc else f'# {title}')] + cells
     nb.metadata['title'] = title
     return nb
 
+def drop_inline_plotly(html: str) -> str:
+    "`html` without the copies of plotly.js inlined into it (a run's report inlines one): the site serves one."
+    while (i := html.find('* plotly.js v')) >= 0:
+        a, b = html.rfind('<script', 0, i), html.find('</script>', i)
+        if a < 0 or b < 0: break
+        html = html[:a] + html[b + len('</script>'):]
+    return html
+
 def static_outputs(nb, source: str = ''):
-    """Outputs a static page can show: a plotly figure becomes HTML drawing it (plotly.js inlined into the page's first
-    figure only), a widget a line saying it runs in JupyterLab (`source`: the notebook to open there)."""
+    """Outputs a static page can show: a plotly figure becomes HTML drawing it with the site's one copy of plotly.js
+    (`PLOTLY_JS`, loaded by the page: `render`), a widget a line saying it runs in JupyterLab (`source`: the notebook
+    to open there)."""
     import plotly.io as pio
-    first = True
     for c in nb.cells:
         if c.cell_type != 'code': continue
         outs = []
@@ -121,10 +152,15 @@ def static_outputs(nb, source: str = ''):
             data = o.get('data', {})
             if PLOTLY in data:
                 fig = dict(data[PLOTLY]); config = fig.pop('config', None) or {}
-                html = pio.to_html(fig, config=config, full_html=False, include_plotlyjs=first, validate=False,
+                html = pio.to_html(fig, config=config, full_html=False, include_plotlyjs=False, validate=False,
                                    default_height=f"{(fig.get('layout') or {}).get('height') or 450}px")
-                first = False
                 o = nbformat.v4.new_output('display_data', data={'text/html': html})
+            elif 'text/html' in data and '* plotly.js v' in str(data['text/html']):
+                html = drop_inline_plotly(''.join(data['text/html']) if isinstance(data['text/html'], list)
+                                          else data['text/html'])
+                o = nbformat.v4.new_output(o['output_type'], data={**data, 'text/html': html},
+                                           **({'execution_count': o.get('execution_count')}
+                                              if o['output_type'] == 'execute_result' else {}))
             elif WIDGET in data:
                 where = f" (open `{source}` there)" if source else ''
                 o = nbformat.v4.new_output('display_data', data={'text/markdown': (
@@ -178,18 +214,31 @@ def where(p: Path, run: Path) -> str:
     if p.is_relative_to(Path(run).resolve()): return str(Path('$XLTNB_DOCS_RUN')/p.relative_to(Path(run).resolve()))
     return p.name
 
+# Without a run, the report shows what the shipped references say of every paper, as a paper page shows its own.
+REPORT_REFERENCE = ("## What the shipped references say",
+                    "#| echo: false\nfrom xltnb.verdicts import reference_rows, verdict_markdown\nverdict_markdown()",
+                    "#| echo: false\nfrom xltnb.verdicts import claims_figure, reference_rows\n"
+                    "claims_figure(reference_rows(), 'every claim on the shipped references').show()")
+
+def report_reference_cells() -> list:
+    "The cells `REPORT_REFERENCE` names: a heading, then `reference` code cells (run like a paper page's)."
+    head, *code = REPORT_REFERENCE
+    return [nbformat.v4.new_markdown_cell(head)] + [nbformat.v4.new_code_cell(c, metadata={'tags': ['reference']})
+                                                     for c in code]
+
 def executed_page(nb, name: str, run: Path, execute: bool = True):
     """A paper page's notebook: its executed version from `run` when there is one, with a note saying which run it is;
     otherwise the notebook with its `reference` cells executed here (`execute`) and the other cells as code, with a
     note saying which shipped files it shows. Other pages: as they are."""
     if not name.startswith('papers/'): return nb
-    paper = Path(name).stem
+    paper = paper_of(name)
     f = run/('report.ipynb' if paper == 'report' else f'{paper}/executed.ipynb')
     front = [c for c in nb.cells if c.cell_type == 'raw' and c.source.startswith('---')]
     rest = [c for c in nb.cells if c not in front]
     if not f.is_file():
         for c in rest:
             if c.cell_type == 'code' and not is_reference(c): c.outputs, c.execution_count = [], None
+        if paper == 'report' and not any(is_reference(c) for c in rest): rest = report_reference_cells() + rest
         nb.cells = front + rest
         refs = any(is_reference(c) for c in rest)
         read = run_reference(nb)[1] if refs and execute else []
@@ -216,7 +265,8 @@ def navigation(pages: dict[str, str]) -> list[tuple[str, list[tuple[str, str]]]]
     the report, by their titles), library (the numbered library notebooks, by their titles). Every page once; a name
     that would appear twice is an error."""
     guides = [(n, label or pages[n]) for n, label in GUIDES.items() if n in pages]
-    papers = [(f'papers/{p}.html', pages[f'papers/{p}.html']) for p in PAPERS if f'papers/{p}.html' in pages]
+    papers = [(f'papers/{paper_page(p)}', pages[f'papers/{paper_page(p)}']) for p in PAPERS
+              if f'papers/{paper_page(p)}' in pages]
     papers += [(n, t) for n, t in pages.items() if n.startswith('papers/') and n not in dict(papers)]
     seen = {n for n, _ in guides + papers}
     library = [(n, t) for n, t in pages.items() if n not in seen]
@@ -247,11 +297,42 @@ def render(nb, name: str, run: Path, src: str = '', groups=()) -> str:
     nb.metadata['xltnb_source'] = src
     if not name.startswith('papers/'):  # a guide's `reference` cells, executed at every build: the index's verdict
         nb = run_reference(nb)[0]       # table, the defaults page's tables and findings from the shipped records
-    nb = clean(static_outputs(executed_page(nb, name, run), src), name.count('/'))
+    here = str(Path(name).parent) if '/' in name else ''
+    nb = clean(static_outputs(executed_page(nb, name, run), src), name.count('/'), here)
     exp = HTMLExporter(template_name='lab', mathjax_url='', require_js_url='', jquery_url='', embed_images=True)
     html, _ = exp.from_notebook_node(nb)
+    if 'Plotly.newPlot' in html:  # the site's one plotly.js (`write_site_files`), before the figures' scripts run
+        html = html.replace('</head>', f'<script src="{"../" * name.count("/")}{PLOTLY_JS}"></script>\n</head>', 1)
     css = (ROOT/cfg['nbs_path']/'styles.css').read_text()
-    return scrub(add_navigation(offline_html(html), groups, name, css), run)  # nothing from the network
+    html = share_styles(offline_html(html), name.count('/'))  # nothing from the network, no sheet twice
+    return scrub(add_navigation(html, groups, name, css), run)
+
+SHARED_CSS: dict[str, str] = {}  # file name -> CSS: the template's style sheets, the same on every page
+
+def share_styles(html: str, depth: int) -> str:
+    """The template's large style sheets (the same on every page) become links to one file each at the site's top
+    (`SHARED_CSS`, written by `write_site_files`); `depth`: the page's folders below the top."""
+    def link(m):
+        if len(m[1]) < 2000: return m[0]
+        name = f"style-{hashlib.sha256(m[1].encode()).hexdigest()[:10]}.css"
+        SHARED_CSS[name] = m[1]
+        return f'<link rel="stylesheet" href="{"../" * depth}{name}">'
+    return re.sub(r'<style[^>]*>(.*?)</style>', link, html, flags=re.S)
+
+def write_site_files(out: Path) -> list[Path]:
+    """What the pages share, once at the site's top: plotly.js (`PLOTLY_JS`), the template's style sheets of the pages
+    rendered so far (`SHARED_CSS`) and the papers' BibTeX (`BIB`)."""
+    from plotly.offline import get_plotlyjs
+    out.mkdir(parents=True, exist_ok=True)
+    (out/PLOTLY_JS).write_text(get_plotlyjs(), encoding='utf-8')
+    for name, css in SHARED_CSS.items(): (out/name).write_text(css, encoding='utf-8')
+    shutil.copyfile(ROOT/cfg['nbs_path']/BIB, out/BIB)
+    return [out/PLOTLY_JS, out/BIB] + [out/n for n in SHARED_CSS]
+
+def shared_names(pages) -> list[str]:
+    "Page names (without their folder) that two pages share: `salt.html` and `papers/salt.html` would."
+    names = [Path(n).name for n in pages]
+    return sorted({n for n in names if names.count(n) > 1})
 
 def sync_quarto_yml(root: Path = ROOT) -> Path:
     """Make `nbs/_quarto.yml` (read by nbdev) the top-level `_quarto.yml`: a relative link, or a copy where the file
@@ -267,6 +348,31 @@ def sync_quarto_yml(root: Path = ROOT) -> Path:
     except OSError: shutil.copyfile(src, dst)
     return dst
 
+MIXED_CELL = 'Found cells containing imports and other code'  # nbdev's warning, which prints the whole cell
+
+def cell_home(source: str, nbs: Path = ROOT/cfg['nbs_path']) -> str:
+    "The notebook (and cell number) that holds a cell whose code starts like `source`, or '?'."
+    first = next((l.strip() for l in source.splitlines() if l.strip() and not l.lstrip().startswith('#|')), '')
+    for p in sorted(nbs.rglob('*.ipynb')):
+        cells = json.loads(p.read_text(encoding='utf-8')).get('cells', [])
+        for i, c in enumerate(cells):
+            if c['cell_type'] == 'code' and first and first in ''.join(c['source']):
+                return f'{p.relative_to(ROOT)} cell {i}'
+    return '?'
+
+def short_warnings():
+    """nbdev's warning about a cell that mixes imports with other code (its docs processing runs such a cell) becomes
+    one line naming the notebook and cell to split, instead of the whole cell; other warnings are shown as they are."""
+    import warnings
+    shown = warnings.showwarning
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = str(message)
+        if not text.startswith(MIXED_CELL): return shown(message, category, filename, lineno, file, line)
+        src = text.split('---\n')[1] if text.count('---\n') >= 2 else ''
+        print(f"docs: {cell_home(src)} mixes imports with other code, so nbdev runs it while processing (put its "
+              "imports in a cell of their own)", file=sys.stderr)
+    warnings.showwarning = show
+
 def process(n_workers: int = 2, only: list[Path] | None = None):
     """`nbdev_proc_nbs` without its first step, which downloads and installs Quarto when it is missing (a network
     call, and `sudo`): refresh the Quarto config, the module index and the sidebar, then process into `_proc/` (only
@@ -276,7 +382,7 @@ def process(n_workers: int = 2, only: list[Path] | None = None):
     from nbdev.quarto import refresh_quarto_yml, nbdev_sidebar
     from nbdev.serve import FilterDefaults, proc_nbs
     nbs = get_config().nbs_path
-    sync_quarto_yml(); refresh_quarto_yml()
+    short_warnings(); sync_quarto_yml(); refresh_quarto_yml()
     if only is None:
         nbdev.doclinks._build_modidx(); nbdev_sidebar.__wrapped__(path=nbs)
         return proc_nbs(nbs, n_workers=n_workers)
@@ -305,6 +411,7 @@ def main(argv=None, proc: Path = ROOT/'_proc'):
                          "notebooks; the navigation lists every page")
     a = ap.parse_args(argv)
     src_dir, books = ROOT/cfg['nbs_path'], notebooks()
+    if same := shared_names(books): sys.exit(f'two pages would share a name: {same} (see `paper_page`)')
     groups = navigation({n: source_title(p) or Path(n).stem for n, p in books.items()})
     chosen = {n: p for n, p in books.items() if not a.only or any(fnmatch.fnmatch(n, g) for g in a.only)}
     if not chosen: sys.exit(f'no page matches {a.only}')
@@ -315,9 +422,11 @@ def main(argv=None, proc: Path = ROOT/'_proc'):
         if not done.is_file(): sys.exit(f'{done} is missing: nbdev did not process {p}')
         html = render(nbformat.read(done, as_version=4), name, run, str(p.relative_to(ROOT)), groups)
         dst = a.out/name; dst.parent.mkdir(parents=True, exist_ok=True); dst.write_text(html, encoding='utf-8')
-    if not a.only:  # a page whose notebook is gone (renamed, split) goes too
+    shared = write_site_files(a.out)
+    if not a.only:  # a page whose notebook is gone (renamed, split), or a style sheet no page uses, goes too
         for old in a.out.rglob('*.html'):
             if str(old.relative_to(a.out)) not in chosen: old.unlink(); print(f'removed {old} (no notebook)')
+        for old in set(a.out.glob('style-*.css')) - set(shared): old.unlink()
     print(f'wrote {len(chosen)} pages to {a.out}')
 
 if __name__ == '__main__': main()
