@@ -20,7 +20,7 @@ instead of training it (`xltnb reproduce salt robust --preset gpu ...`, what too
 Each worker is a fresh process (spawned, so CUDA starts cleanly in each) with `--threads` torch threads and
 `XLTNB_LOADER_WORKERS` dataloader workers (`xltnb.finetune.speed_args`; neither changes a record).
 """
-import argparse, json, os, sys, time, traceback
+import argparse, json, os, signal, sys, time, traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +55,7 @@ def page_arms(paper: str, testbed: str) -> list:
 
 
 def jobs(papers: list, preset: str, testbed: str, seeds: list | None, arms: list | None, overrides: dict) -> list[dict]:
-    "The grid's jobs in order (task, seed, paper, arm); an arm two papers share (same task, seed, name) runs once."
+    "The grid's jobs in order (seed, task, paper, arm); an arm two papers share (same task, seed, name) runs once."
     from xltnb.encoders import WORLD_ENCODERS
     out, seen, known = [], set(), []
     for paper in papers:
@@ -77,7 +77,8 @@ def jobs(papers: list, preset: str, testbed: str, seeds: list | None, arms: list
     if bad := [a for a in arms or [] if a not in known]:
         raise ValueError(f"no page of {', '.join(papers)} has the arm {bad[0]!r} at {preset} ({testbed}); they have: "
                          f"{', '.join(dict.fromkeys(known))}")
-    out.sort(key=lambda j: (j['task'], j['seed'], PAPERS.index(j['paper']) if j['paper'] in PAPERS else 9, j['arm']))
+    # seed-major, as the pages run: a grid cut short leaves whole seeds (every task and arm) behind it
+    out.sort(key=lambda j: (j['seed'], j['task'], PAPERS.index(j['paper']), j['arm']))
     return out
 
 
@@ -138,27 +139,33 @@ def run_grid(grid: list[dict], out: Path, workers: int = 1, threads: int = 1, lo
     from xltnb.core import atomic_write_text
     out.mkdir(parents=True, exist_ok=True)
     t0, deadline = time.time(), (time.time() + deadline_s if deadline_s else None)
-    states = []
-    if workers == 1:
-        _init_worker(threads, loader_workers)
-        for j in grid:
-            states.append(run_job(j, str(out), deadline)); log(json.dumps(states[-1]))
-    else:
-        with mp.get_context('spawn').Pool(workers, _init_worker, (threads, loader_workers)) as pool:
-            for s in pool.imap_unordered(_star, [(j, str(out), deadline) for j in grid]):
-                states.append(s); log(json.dumps(s))
+    states, stopped = [], None
+    try:
+        if workers == 1:
+            _init_worker(threads, loader_workers)
+            for j in grid:
+                states.append(run_job(j, str(out), deadline)); log(json.dumps(states[-1]))
+        else:
+            with mp.get_context('spawn').Pool(workers, _init_worker, (threads, loader_workers)) as pool:
+                for s in pool.imap_unordered(_star, [(j, str(out), deadline) for j in grid]):
+                    states.append(s); log(json.dumps(s))
+    except (SystemExit, KeyboardInterrupt) as e:  # stopped (SIGTERM, Ctrl-C): what finished is kept and said
+        stopped = str(e) or type(e).__name__
     recs = [l for j in grid if (f := out / 'jobs' / f'{job_id(j)}.jsonl').exists()
             for l in f.read_text().splitlines() if l.strip()]
     atomic_write_text(out / 'results.jsonl', ''.join(l + '\n' for l in recs))
     count = {k: sum(s['state'] == k for s in states) for k in dict.fromkeys(s['state'] for s in states)}
     status = dict(jobs=len(grid), finished=sum((out / 'jobs' / f'{job_id(j)}.jsonl').exists() for j in grid),
                   states=count, workers=workers, threads=threads, wall_s=round(time.time() - t0, 1),
-                  failed=[s for s in states if s['state'] == 'failed'])
+                  failed=[s for s in states if s['state'] == 'failed'], **({'stopped': stopped} if stopped else {}))
     atomic_write_text(out / 'status.json', json.dumps(status, indent=1))
     return status
 
 
 def _star(a): return run_job(*a)
+
+
+def _stop(signum, frame): raise SystemExit(f"stopped by signal {signum}")
 
 
 def write_config(out: Path, a, papers: list, grid: list, st: dict):
@@ -199,13 +206,14 @@ def main(argv=None):
     if a.list:
         for j in grid: print(j['paper'], job_id(j))
         return 0
+    signal.signal(signal.SIGTERM, _stop)  # `timeout` stops a grid: its finished jobs' records are still gathered
     print(f"{len(grid)} jobs on {a.workers} worker(s) into {a.out}", flush=True)
     st = run_grid(grid, Path(a.out), a.workers, a.threads, a.loader_workers, a.deadline_s,
                   log=lambda s: print(s, flush=True))
     write_config(Path(a.out), a, papers, grid, st)
     print(json.dumps({k: v for k, v in st.items() if k != 'failed'}))
     for f in st['failed']: print(f"failed: {f['job']}: {f['error']}", file=sys.stderr)
-    return 1 if st['failed'] else 0
+    return 1 if st['failed'] or 'stopped' in st else 0
 
 
 if __name__ == '__main__':
