@@ -362,16 +362,18 @@ def cell_home(source: str, nbs: Path = ROOT/cfg['nbs_path']) -> str:
 
 def short_warnings():
     """nbdev's warning about a cell that mixes imports with other code (its docs processing runs such a cell) becomes
-    one line naming the notebook and cell to split, instead of the whole cell; other warnings are shown as they are."""
-    import warnings
-    shown = warnings.showwarning
-    def show(message, category, filename, lineno, file=None, line=None):
-        text = str(message)
-        if not text.startswith(MIXED_CELL): return shown(message, category, filename, lineno, file, line)
+    one line naming the notebook and cell to split, instead of the whole cell; other warnings are shown as they are.
+    (nbdev's processors warn through their module's `warn`, which the processing workers inherit.)"""
+    import nbdev.processors as procs
+    warn = getattr(procs.warn, 'nbdev_warn', procs.warn)
+    def short(msg, *args, **kw):
+        text = str(msg)
+        if not text.startswith(MIXED_CELL): return warn(msg, *args, **kw)
         src = text.split('---\n')[1] if text.count('---\n') >= 2 else ''
         print(f"docs: {cell_home(src)} mixes imports with other code, so nbdev runs it while processing (put its "
               "imports in a cell of their own)", file=sys.stderr)
-    warnings.showwarning = show
+    short.nbdev_warn = warn
+    procs.warn = short
 
 def process(n_workers: int = 2, only: list[Path] | None = None):
     """`nbdev_proc_nbs` without its first step, which downloads and installs Quarto when it is missing (a network
