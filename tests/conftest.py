@@ -32,12 +32,12 @@ def browser():
 # Under pytest-xdist (`tools/test.sh` runs `pytest -n 2 --dist loadgroup`) a module- or class-scoped fixture is set up
 # once in every worker that runs one of its tests. The tests that share such a fixture (a smoke reproduction, a built
 # set of stand-ins, a trained run store) are therefore grouped onto one worker, so its work is done once per session;
-# tests that read the built docs share one group too (a missing or stale docs build is made by one worker only).
+# tests that build or read the docs share one group too (a docs build writes `_proc/`: one worker builds).
 def xdist_group(item) -> str | None:
     "The worker group of a test: 'docs', the module that defines a shared fixture it uses, or None (any worker)."
     defs = getattr(item, '_fixtureinfo', None)
     if defs is None: return None
-    if 'docs' in item.fixturenames: return 'docs'
+    if any(name.endswith('docs') for name in item.fixturenames): return 'docs'  # docs, norun_docs: one docs build
     shared = sorted({d[-1].baseid for d in defs.name2fixturedefs.values()
                      if d and d[-1].scope in ('module', 'class', 'package') and d[-1].baseid})
     return shared[0] if shared else None
