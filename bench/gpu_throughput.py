@@ -261,7 +261,8 @@ def main(argv=None):
     p.add_argument('--rounds', type=int, default=3, help='runs of each configuration, in alternating order')
     p.add_argument('--tiny', action='store_true', help='a 1-layer, 32-wide model (the code path on a CPU)')
     p.add_argument('--timeout', type=float, default=600, help='seconds one configuration may take')
-    p.add_argument('--budget-s', type=float, default=None, help='start no round that would end past this many seconds')
+    p.add_argument('--budget-s', type=float, default=None,
+                   help='start no configuration past this many seconds, no round that would end past them')
     p.add_argument('--json', default=None, help='also write the JSON line to this file')
     p.add_argument('--one', default=None, help=argparse.SUPPRESS)  # a child: one configuration, given as JSON
     args = p.parse_args(argv)
@@ -287,10 +288,14 @@ def main(argv=None):
         if rnd and args.budget_s and (time.time() - t0) * (rnd + 1) / rnd > args.budget_s:
             print(f"  round {rnd} left out: it would end past --budget-s {args.budget_s:.0f}"); break
         for cfg in configs[rnd % len(configs):] + configs[:rnd % len(configs)]:  # round r starts at configuration r
+            if args.budget_s and time.time() - t0 > args.budget_s:
+                print(f"  round {rnd} {cfg['name']} {cfg['runner']} compile={cfg['compile']} left out: past --budget-s")
+                continue
             results.append(child(cfg, args.timeout))
             r = results[-1]
             print(f"  round {rnd} {cfg['name']:16} {cfg['runner']:8} compile={cfg['compile']:15} "
                   + (f"{r['ms']:8.2f} ms/update" if 'ms' in r else f"failed: {r['error']}"), flush=True)
+    if not results: sys.exit("bench/gpu_throughput.py: no configuration ran within --budget-s")
     rows, ratios = summarise(results, peak)
     print(f"device: {name}" + (f" (bf16 peak {peak / 1e12:.0f} TFLOP/s)" if peak else ' (peak unknown)')
           + f", torch {torch.__version__}, {args.rounds} round(s), {args.steps} timed updates after {args.warmup}")

@@ -11,7 +11,7 @@
 #   rtprobe   one run of the real-text `gpu` protocol (e5-small fully fine-tuned, baseline, msg-para, seed 0), timed:
 #             what a seed of the gpu real-text reference costs
 #   gbench    bench/gpu_throughput.py at XLM-R-base size, 256x128 real tokens: loop / Trainer / harness eager (3
-#             rounds), then loop / harness compiled (default, reduce-overhead): $OUT/gpu-bench.json, -compiled.json
+#             rounds), then loop / harness compiled: $OUT/gpu-bench.json, -default.json, -reduce-overhead.json
 #   gbench-e5 the same at e5-small size on the real-text tasks' lengths (needs rtdata): $OUT/gpu-bench-e5.json
 #   rtgrid    the gpu real-text reference's runs: every SALT and robust arm on msg-topic, emoji-topic and msg-para,
 #             SEEDS (0-9), e5-small fully fine-tuned, WORKERS (6) at a time (tools/grid_workers.py), starting no job
@@ -21,9 +21,12 @@
 # Two calls to one warm machine, since wheels and testbed together exceed what one call carries (64 MiB):
 #   carry [.gpu/whl]: bash tools/gpu_run.sh install world bench
 #   carry [.gpu/rt]:  bash tools/gpu_run.sh install rtdata realtext rtprobe    (install: a no-op when still installed)
-# The next run, two calls to one warm machine, each under 10 minutes (BUDGET_S=540 a call):
-#   carry [.gpu/whl]:              bash tools/gpu_run.sh install gbench
-#   carry [.gpu/rt, _runs/grid]:   bash tools/gpu_run.sh install rtdata gbench-e5 rtgrid mothello
+# The next run, two calls to one warm machine (the second within its idle time), about 13 minutes of device time with
+# the machine's start; each step starts nothing it cannot finish within the call's BUDGET_S (default 540):
+#   carry [.gpu/whl], timeout_s 390:            BUDGET_S=330 bash tools/gpu_run.sh install gbench
+#   carry [.gpu/rt, _runs/grid], timeout_s 480: BUDGET_S=420 bash tools/gpu_run.sh install rtdata gbench-e5 rtgrid mothello
+# (wheels, testbed and the tracked files do not fit one call: 32 + 35 + 28 MiB). What the budget leaves out (the
+# reduce-overhead compile, mothello, most of the grid's 240 runs) a later pair of calls does: the grid goes on.
 # then here: the bench's JSON files (device, date and command in each) into xltnb/assets/measured/gpu-bench-*.json;
 # $OUT/rtgrid into _runs/grid/gpu-realtext (the next pair of calls carries it and goes on where it stopped); once its
 # status.json says every job finished: python tools/measured.py _runs/grid/gpu-realtext reference-gpu-realtext
@@ -92,18 +95,22 @@ EOF
     gbench|gbench-e5)  # gbench: XLM-R-base size at 256x128, eager then compiled; gbench-e5: e5-small at the tasks' lengths
       export XLTNB_E5_WEIGHTS=${XLTNB_E5_WEIGHTS:-$PWD/.gpu/rt/e5-small-realtext-q4.bin}
       [[ -f $XLTNB_E5_WEIGHTS ]] || unset XLTNB_E5_WEIGHTS  # here: the installed package's weights
-      bench() { timeout $(( $(left) > 40 ? $(left) - 30 : 10 )) $PY bench/gpu_throughput.py --budget-s $(( $(left) - 60 )) "$@" \
-        >> "$OUT/$s.log" 2>&1; ok=$((ok | $?)); }
+      bench() {  # bench MARGIN ARGS: no configuration starts in the call's last MARGIN s; none runs past its end
+        local m=$1; shift
+        timeout $(( $(left) > 40 ? $(left) - 30 : 10 )) $PY bench/gpu_throughput.py --budget-s $(( $(left) - m )) "$@" \
+          >> "$OUT/$s.log" 2>&1; ok=$((ok | $?)); }
       if [[ -n $SMOKE ]]; then tiny=(--device cpu --tiny --steps 2 --warmup 1 --profile-steps 1 --rounds 1)
-        [[ $s == gbench ]] && bench "${tiny[@]}" --shapes xlmr:4x16 --compile off --json "$OUT/gpu-bench.json"
-        [[ $s == gbench-e5 ]] && bench "${tiny[@]}" --shapes e5:4x12 --compile off --json "$OUT/gpu-bench-e5.json"
-      elif [[ $s == gbench ]]; then
-        bench --shapes xlmr:256x128 --compile off --rounds 3 --steps 20 --warmup 8 --profile-steps 3 \
+        [[ $s == gbench ]] && bench 30 "${tiny[@]}" --shapes xlmr:4x16 --compile off --json "$OUT/gpu-bench.json"
+        [[ $s == gbench-e5 ]] && bench 30 "${tiny[@]}" --shapes e5:4x12 --compile off --json "$OUT/gpu-bench-e5.json"
+      elif [[ $s == gbench ]]; then  # eager: about 15 s a configuration; compiled: about a minute (its compilation)
+        bench 30 --shapes xlmr:256x128 --compile off --rounds 2 --steps 20 --warmup 8 --profile-steps 3 \
           --json "$OUT/gpu-bench.json"
-        bench --shapes xlmr:256x128 --runners loop,harness --compile default,reduce-overhead --rounds 1 --steps 20 \
-          --warmup 10 --profile-steps 3 --json "$OUT/gpu-bench-compiled.json"
+        for mode in default reduce-overhead; do
+          bench 150 --shapes xlmr:256x128 --runners loop,harness --compile $mode --rounds 1 --steps 20 --warmup 10 \
+            --profile-steps 3 --json "$OUT/gpu-bench-$mode.json"
+        done
       else
-        bench --shapes e5:msg-topic,e5:msg-para,e5:emoji-topic --compile off --rounds 2 --steps 20 --warmup 8 \
+        bench 30 --shapes e5:msg-topic,e5:msg-para,e5:emoji-topic --compile off --rounds 1 --steps 20 --warmup 8 \
           --profile-steps 3 --json "$OUT/gpu-bench-e5.json"
       fi
       grep -v '^{' "$OUT/$s.log" | grep -v '^  round' | tail -30 ;;
