@@ -5,9 +5,10 @@ cd "$(dirname "$0")/.."
 bash tools/setup.sh
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 export XLTNB_CACHE=${XLTNB_CACHE:-$PWD/_runs/cache} MPLBACKEND=Agg
-# Two workers side by side (nbdev_test's, pytest's), one torch thread each: with a thread per core in every worker
-# they contend for the cores, and a small model's steps slow down several times over (a 4-update world-tiny arm with
-# its evaluation, on 2 busy cores: 90 s with 2 threads, 13 s with 1). A test or notebook that sets threads keeps them.
+# nbdev_test and pytest each run XLTNB_TEST_WORKERS (2) workers side by side, with one torch thread each: with a
+# thread per core in every worker they contend for the cores, and a small model's steps slow down several times over
+# (a 4-update world-tiny arm with its evaluation, on 2 busy cores: 90 s with 2 threads, 13 s with 1; nbs/07a_protocol
+# 202 s and 75 s). A test or notebook that sets its own thread count keeps it.
 WORKERS=${XLTNB_TEST_WORKERS:-2}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
 t0=$SECONDS
