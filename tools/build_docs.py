@@ -351,14 +351,15 @@ def sync_quarto_yml(root: Path = ROOT) -> Path:
 MIXED_CELL = 'Found cells containing imports and other code'  # nbdev's warning, which prints the whole cell
 
 def cell_home(source: str, nbs: Path = ROOT/cfg['nbs_path']) -> str:
-    "The notebook (and cell number) that holds a cell whose code starts like `source`, or '?'."
-    first = next((l.strip() for l in source.splitlines() if l.strip() and not l.lstrip().startswith('#|')), '')
+    "The notebook and cell number that hold the code cell `source` (nbdev directives aside), or '?'."
+    body = lambda src: '\n'.join(l for l in src.splitlines() if not l.lstrip().startswith('#|')).strip()
+    want = body(source)
     for p in sorted(nbs.rglob('*.ipynb')):
         cells = json.loads(p.read_text(encoding='utf-8')).get('cells', [])
         for i, c in enumerate(cells):
-            if c['cell_type'] == 'code' and first and first in ''.join(c['source']):
+            if want and c['cell_type'] == 'code' and body(''.join(c['source'])) == want:
                 return f'{p.relative_to(ROOT)} cell {i}'
-    return '?'
+    return f"a cell starting {want.splitlines()[0][:60]!r}" if want else '?'
 
 def short_warnings():
     """nbdev's warning about a cell that mixes imports with other code (its docs processing runs such a cell) becomes
