@@ -15,8 +15,9 @@ from .results import (MIN_SEEDS, REFERENCES, Claim, ceiling_gate, holm, measured
                            verdict, verdict_gate, with_premises)
 
 # %% auto #0
-__all__ = ['GRIDS', 'PAPER_TITLES', 'RULE', 'Grid', 'grids', 'register_claims', 'paper_claims', 'sources', 'claim_spec',
-           'claim_hash', 'rule_hash', 'plan', 'plan_hash', 'recorded_plan', 'claim_status', 'freeze_plan', 'judge']
+__all__ = ['GRIDS', 'PAPER_TITLES', 'RULE', 'CONFIRM_SEEDS', 'Grid', 'grids', 'register_claims', 'paper_claims', 'sources',
+           'claim_spec', 'claim_hash', 'rule_hash', 'plan', 'plan_hash', 'recorded_plan', 'claim_status', 'freeze_plan',
+           'judge']
 
 # %% ../nbs/08d_plans.ipynb #d7dfab70
 @dataclass(frozen=True)
@@ -148,7 +149,9 @@ def recorded_plan(g: Grid) -> dict:
     meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
     return (meta.get('plans') or {}).get(g.paper, {})
 
-# %% ../nbs/08d_plans.ipynb #f6e18efb
+# %% ../nbs/08d_plans.ipynb #794832b2
+CONFIRM_SEEDS = 5  # fresh seeds that confirm what seeds of the same reference chose (a testbed, a layer, a rewording)
+
 def _chosen(rec: dict, text: str) -> tuple[set, list[str]]:
     "The seeds a choice about claim `text` saw (its own and the testbed's, `'*'`), and why."
     seeds, why = set(), []
@@ -172,7 +175,7 @@ def claim_status(c: Claim, rec: dict, seeds: list) -> dict:
         return dict(status='exploratory', why=rec['exploratory'][k], seeds=seeds)
     chosen, why = _chosen(rec, c.text)
     left = [s for s in seeds if s not in chosen]
-    if len(left) < MIN_SEEDS:
+    if len(left) < (CONFIRM_SEEDS if chosen & set(seeds) else MIN_SEEDS):
         return dict(status='exploratory', why=f"{'; '.join(why)}: chosen on seeds {_span(chosen & set(seeds))}, and "
                     f"{len(left)} other seed{'s' * (len(left) != 1)} left to confirm it", seeds=seeds)
     return dict(status='confirmatory', why=(f"judged on seeds {_span(left)}; seeds {_span(chosen & set(seeds))} chose "
