@@ -5,6 +5,7 @@
 # %% ../nbs/08b_verdicts.ipynb #056114fc
 from __future__ import annotations
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np, pandas as pd
 import plotly.graph_objects as go
@@ -196,7 +197,8 @@ def reference_section(paper: str):
         lt = _lang_table(g, grid_records(g))
         if lt is None: continue
         task, model, tab = lt
-        display(Markdown(f"Test accuracy (%) per language on the reference, {task}, {model} (mean ± std over seeds):"))
+        display(Markdown(f"Test accuracy (%) per language on the reference, {task}, `{Path(model).name}` (mean ± std "
+                         "over seeds):"))
         display(tab)
 
 # %% ../nbs/08b_verdicts.ipynb #3a40c388
