@@ -1,6 +1,7 @@
 """Run a paper notebook's first two code cells as papermill would: the parameters cell, the injected overrides, the
 checks. Cells tagged `reference` (self-contained: the shipped reference's section, wherever it sits) are skipped."""
 from pathlib import Path
+import tempfile
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -12,6 +13,8 @@ def paper_head(paper: str, **overrides) -> dict:
     assert 'parameters' in code[0].metadata.get('tags', []), f'{paper}: first code cell is not tagged parameters'
     ns = {}
     exec(code[0].source, ns)
+    # a folder of its own: the page refuses an out_dir that holds another run's config.json (another call's, here)
+    overrides.setdefault('out_dir', tempfile.mkdtemp(prefix=f'{paper}-head-'))
     ns.update(overrides); ns.pop('__builtins__', None)
     exec(code[1].source, ns)
     return ns

@@ -94,7 +94,7 @@ def test_paper_params_checked():
     from xltnb.core import ParamError
     with pytest.raises(ParamError, match="unknown parameter"): _head_cells(phase_one=0.5)
     with pytest.raises(ParamError, match="parameter 'total_steps' must be int"): _head_cells(total_steps='many')
-    with pytest.raises(ValueError, match=r"shares must be in \(0, 1\)"): _head_cells(sweep=[0.25, 1.0])
+    with pytest.raises(ValueError, match=r"sweep: every item must be in \(0, 1\)"): _head_cells(sweep=[0.25, 1.0])
     assert _head_cells(seeds='0,1,2')['seeds'] == [0, 1, 2]
     with pytest.raises(ValueError, match='pretrain_seeds must be a non-empty list'): _head_cells(pretrain_seeds=[])
 

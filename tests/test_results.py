@@ -125,7 +125,8 @@ def test_measured_tool_ships_a_run_with_its_provenance(tmp_path):
     r = subprocess.run(args, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     got, meta = measured_records(str(tmp_path / 'm' / 'grid.jsonl'))
-    assert [dict(x, measured=None) for x in got] == [dict(x, measured=None) for x in recs]
+    # each record comes back with the run's settings that change a measurement (here the page's budget)
+    assert [dict(x, measured=None) for x in got] == [dict(x, measured=None, max_steps=7) for x in recs]
     assert {x['measured'] for x in got} == {'grid.jsonl'}
     assert ((meta['what'], meta['measured'], meta['command'], meta['params'], meta['n_records'])
             == ('W', 'here', 'C', {'max_steps': 7}, 2))

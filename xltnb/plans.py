@@ -149,7 +149,7 @@ def recorded_plan(g: Grid) -> dict:
     meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
     return (meta.get('plans') or {}).get(g.paper, {})
 
-# %% ../nbs/08d_plans.ipynb #794832b2
+# %% ../nbs/08d_plans.ipynb #c6f7dbdb
 CONFIRM_SEEDS = 5  # fresh seeds that confirm what seeds of the same reference chose (a testbed, a layer, a rewording)
 
 def _chosen(rec: dict, text: str) -> tuple[set, list[str]]:
@@ -163,7 +163,7 @@ def _chosen(rec: dict, text: str) -> tuple[set, list[str]]:
 def claim_status(c: Claim, rec: dict, seeds: list) -> dict:
     """How claim `c` is judged on a grid whose file records plan `rec` and holds `seeds`: `status` (confirmatory or
     exploratory), `why`, and the `seeds` to judge it on (those no choice about it saw; all, when it is exploratory)."""
-    seeds = sorted(set(seeds), key=str)
+    seeds = sorted(set(seeds), key=lambda x: (not isinstance(x, int), x if isinstance(x, int) else str(x)))
     if not rec: return dict(status='exploratory', why='no analysis plan was frozen for this reference', seeds=seeds)
     if rec.get('rule') != rule_hash():
         return dict(status='exploratory', why='the verdict rule changed since this reference\'s plan was frozen '
@@ -184,7 +184,7 @@ def claim_status(c: Claim, rec: dict, seeds: list) -> dict:
 
 def _span(seeds) -> str:
     "Seeds in words: '0-4', '1, 3, 5'."
-    s = sorted(seeds, key=str)
+    s = sorted(seeds, key=lambda x: (not isinstance(x, int), x if isinstance(x, int) else str(x)))
     if s and all(isinstance(x, int) for x in s) and s == list(range(s[0], s[-1] + 1)) and len(s) > 2:
         return f"{s[0]}-{s[-1]}"
     return ', '.join(map(str, s))
