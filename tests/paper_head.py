@@ -13,8 +13,10 @@ def paper_head(paper: str, **overrides) -> dict:
     assert 'parameters' in code[0].metadata.get('tags', []), f'{paper}: first code cell is not tagged parameters'
     ns = {}
     exec(code[0].source, ns)
-    # a folder of its own: the page refuses an out_dir that holds another run's config.json (another call's, here)
-    overrides.setdefault('out_dir', tempfile.mkdtemp(prefix=f'{paper}-head-'))
+    # a folder of its own: the page refuses an out_dir that holds another run's config.json (another call's, here);
+    # a relative one is the page's or a preset file's default under _runs/, which every call would share
+    if not Path(str(overrides.get('out_dir', ''))).is_absolute():
+        overrides['out_dir'] = tempfile.mkdtemp(prefix=f'{paper}-head-')
     ns.update(overrides); ns.pop('__builtins__', None)
     exec(code[1].source, ns)
     return ns

@@ -157,7 +157,7 @@ def test_measured_tool_ships_a_run_with_its_provenance(tmp_path):
     both = subprocess.run(args[:3] + ['both'] + args[4:] + ['--also', 'mlm_loss.jsonl'], capture_output=True, text=True)
     assert both.returncode == 0, both.stderr
     got, meta = measured_records(str(tmp_path / 'm' / 'both.jsonl'))
-    assert [dict(x, measured=None) for x in got] == [dict(x, measured=None) for x in recs + loss]
+    assert [dict(x, measured=None) for x in got] == [dict(x, measured=None, max_steps=7) for x in recs + loss]
     assert meta['n_records'] == 3
     gone = subprocess.run(args + ['--also', 'nope.jsonl'], capture_output=True, text=True)
     assert gone.returncode == 2 and 'nope.jsonl is missing' in gone.stderr
