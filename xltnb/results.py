@@ -440,8 +440,7 @@ def _scopes(records, c: Claim) -> list[dict]:
 
 COLUMNS = ['paper', 'claim', 'kind', 'task', 'model', 'model_b', 'stat', 'a', 'b', 'delta', 'lo', 'hi', 'n', 'unit',
            'n_seeds', 'units', 'unit_deltas', 'p', 'raw', 'gate', 'gate_checked', 'premises', 'premise_verdicts', 'verdict',
-           'why', 'source',
-           'margin']
+           'why', 'source', 'margin']
 
 def _brief(row) -> str:
     "A row's Δ and interval in points, for a reason."
