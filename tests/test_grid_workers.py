@@ -38,6 +38,7 @@ def test_two_workers_give_the_sequential_records(tmp_path, monkeypatch):
 def test_deadline_leaves_jobs_for_the_next_call(tmp_path, monkeypatch):
     "Past its deadline a grid starts no job; the status says so and results.jsonl holds only finished jobs."
     monkeypatch.setenv('XLTNB_RUNS', str(tmp_path / 'store'))
+    monkeypatch.setenv('XLTNB_LOADER_WORKERS', '1')  # a one-at-a-time grid sets it in this process: undone after
     grid = gw.jobs(['robust'], 'smoke', 'world', [0], ['baseline'], {})
     st = gw.run_grid(grid, tmp_path / 'g', deadline_s=-1, log=lambda s: None)
     assert st == {**st, 'jobs': 1, 'finished': 0, 'states': {'left (deadline)': 1}}

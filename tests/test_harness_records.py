@@ -73,8 +73,9 @@ if __name__ == '__main__':
     main()
 
 
-def test_speed_args_on_cuda_and_cpu():
+def test_speed_args_on_cuda_and_cpu(monkeypatch):
     "CPU: no workers, no pinning, the old evaluation batch; CUDA: pinned non-blocking copies, workers, big eval."
+    monkeypatch.delenv('XLTNB_LOADER_WORKERS', raising=False)  # the default, whatever ran before in this process
     from transformers import TrainingArguments
     from xltnb.finetune import EVAL_BATCH, Method, speed_args, training_args
 

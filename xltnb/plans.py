@@ -76,9 +76,17 @@ def _code_names(code) -> set[str]:
 
 def _ours(obj) -> bool: return (getattr(obj, '__module__', None) or '').split('.')[0] in ('xltnb', '__main__')
 
+_SOURCES: dict = {}  # a code object or class -> its source text (the text of one code object never changes)
+
 def _source(obj) -> str:
-    try: return inspect.getsource(obj)
-    except (OSError, TypeError): return getattr(obj, '__qualname__', repr(obj))
+    key = getattr(obj, '__code__', obj)
+    try: hit = _SOURCES.get(key)
+    except TypeError: hit, key = None, None  # unhashable: not kept
+    if hit is not None: return hit
+    try: text = inspect.getsource(obj)
+    except (OSError, TypeError): text = getattr(obj, '__qualname__', repr(obj))
+    if key is not None: _SOURCES[key] = text
+    return text
 
 def sources(obj, seen: set | None = None) -> list[str]:
     "The source texts `obj` (a function, class, gate object or value) rests on, the project's code only, recursively."
