@@ -1,7 +1,9 @@
 # The two commands a newcomer needs (each sets itself up into .venv first):
-.PHONY: test reproduce docs sync clean
-test:        ## ruff -> notebooks in sync -> nbdev_test -> pytest tests/ -> docs
+.PHONY: test test-slow reproduce docs sync clean
+test:        ## the fast tier: ruff -> notebooks in sync -> nbdev_test -> pytest tests/ -m 'not slow'
 	bash tools/test.sh
+test-slow:   ## the slow tier (CI runs both): docs build -> pytest tests/ -m slow (every paper end to end, the docs)
+	bash tools/test.sh slow
 reproduce:   ## the main job: xltnb reproduce all --preset cpu (offline)
 	bash tools/reproduce.sh
 docs:        ## docs into _docs/ and README.md from nbs/index.ipynb

@@ -29,21 +29,14 @@ def browser():
     with chromium() as b: yield b
 
 
-# Under pytest-xdist (`tools/test.sh` runs `pytest -n 2 --dist loadgroup`) a module- or class-scoped fixture is set up
-# once in every worker that runs one of its tests. The tests that share such a fixture (a smoke reproduction, a built
-# set of stand-ins, a trained run store) are therefore grouped onto one worker, so its work is done once per session;
-# tests that build or read the docs share one group too (a docs build writes `_proc/`: one worker builds).
-def xdist_group(item) -> str | None:
-    "The worker group of a test: 'docs', the module that defines a shared fixture it uses, or None (any worker)."
-    defs = getattr(item, '_fixtureinfo', None)
-    if defs is None: return None
-    if any(name.endswith('docs') for name in item.fixturenames): return 'docs'  # docs, norun_docs: one docs build
-    shared = sorted({d[-1].baseid for d in defs.name2fixturedefs.values()
-                     if d and d[-1].scope in ('module', 'class', 'package') and d[-1].baseid})
-    return shared[0] if shared else None
+# Under pytest-xdist (`tools/test.sh` runs `pytest -n 2 --dist loadfile`) a module-scoped fixture is set up once in
+# every worker that runs one of its tests: each test file therefore runs on one worker, so a fixture's work (a smoke
+# reproduction, a built set of stand-ins, a trained run store) is done once. (`--dist loadgroup` would group tests by
+# their fixtures, but with pytest 9 xdist 3.8 cannot rename the tests it groups, and every worker set the fixtures
+# up again.)
 
-
+# Slow tier (`make test-slow`, tools/test.sh): a test that reads the docs build is slow with it (the build is made in
+# that tier); the others are marked `slow` where they are defined (pyproject.toml says what counts as slow).
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        group = xdist_group(item)
-        if group and not item.get_closest_marker('xdist_group'): item.add_marker(pytest.mark.xdist_group(group))
+        if any(name.endswith('docs') for name in item.fixturenames): item.add_marker(pytest.mark.slow)

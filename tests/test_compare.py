@@ -27,6 +27,7 @@ def smoke_store(tmp_path_factory):
     return tmp_path_factory.mktemp('smoke-store')
 
 
+@pytest.mark.slow  # the command end to end
 def test_command_end_to_end_at_smoke_and_a_rerun_reads_the_store(tmp_path, xltnb_bin, smoke_store):
     "From a class path to the verdict table: records, run record, page; a rerun trains nothing and gives the same."
     out, env = tmp_path / 'out', {**os.environ, 'XLTNB_RUNS': str(smoke_store)}

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every built artefact built twice, under two hash seeds (about 3 minutes)
+
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ('1', '2')  # PYTHONHASHSEED of the two builds
 

@@ -134,6 +134,7 @@ def test_finetune_trimmed_frozen(tmp_path, small_nli):
     assert r.model.config.frozen_embeddings and r.model.config.vocab_size == len(t)  # the run knows what it trained
 
 
+@pytest.mark.slow  # fine-tunes e5-small on real text
 def test_finetune_by_name(tmp_path, small_nli, e5):
     """finetune('e5-small', ...) loads it through load_encoder, as it does world-small: the run starts from the
     converted weights and its optimiser moves them (2 updates of 4 examples, one evaluation and checkpoint)."""

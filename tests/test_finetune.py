@@ -47,6 +47,7 @@ def _last_json(proc):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow  # trains three times
 def test_kill_and_resume_matches_uninterrupted(script, tmp_path):
     ref = _last_json(_run(script, tmp_path / 'full', 0))
     assert ref['resumed_from'] is None and len(ref['evals']) == 3
@@ -146,6 +147,7 @@ def test_baseline_wrong_parameter_fails_in_its_set_up(tmp_path, args, over, mess
     assert not (tmp_path / 'run').exists()
 
 
+@pytest.mark.slow  # a kernel per case
 @pytest.mark.parametrize('case', sorted(KERNEL), ids=[KERNEL[k] for k in sorted(KERNEL)])
 def test_baseline_wrong_parameter_fails_before_any_training_under_papermill(tmp_path, case):
     args, _, message = BAD[case]
@@ -154,6 +156,7 @@ def test_baseline_wrong_parameter_fails_before_any_training_under_papermill(tmp_
     assert not (tmp_path / 'store').exists() and not (tmp_path / 'run' / 'results.jsonl').exists()
 
 
+@pytest.mark.slow  # a kernel
 def test_baseline_gpu_preset_stops_with_a_clear_message_here(tmp_path):
     "(The paper preset, and the same check without a kernel: tests/test_cli.py.)"
     from xltnb.core import available_devices
@@ -164,6 +167,7 @@ def test_baseline_gpu_preset_stops_with_a_clear_message_here(tmp_path):
     assert not (tmp_path / 'run' / 'results.jsonl').exists()
 
 
+@pytest.mark.slow  # end to end through papermill
 def test_baseline_runs_with_a_preset_file_and_overrides(tmp_path):
     r, _ = _papermill(tmp_path, '-f', str(ROOT / 'configs' / 'baseline' / 'smoke.yaml'), '-p', 'seeds', '0,1',
                       '-y', 'protocol: {tasks: [world-paws], steps: {world-paws: 4}, pair_langs: [en, sw]}',
@@ -191,6 +195,7 @@ def test_baseline_runs_with_a_preset_file_and_overrides(tmp_path):
     assert _store_runs(tmp_path) == ['world-paws/baseline/world-tiny/seed0', 'world-paws/baseline/world-tiny/seed1']
 
 
+@pytest.mark.slow  # end to end through papermill
 def test_baseline_runs_on_another_world(tmp_path):
     """world_order='own' and paws_lexical=1 fine-tune and test on that world (each target in its own word order,
     world-paws with its lexical items: the defaults before 2026-11-23), and the records say so."""
@@ -214,6 +219,7 @@ def test_baseline_runs_on_another_world(tmp_path):
     assert make_world('smoke', order='own').key != make_world('smoke').key
 
 
+@pytest.mark.slow  # end to end through papermill
 def test_baseline_draws_the_measured_dial_with_its_own_numbers(tmp_path):
     "The measured dial the presets draw is drawn from its records: avg_xen per arm and overlap, and the gap."
     r, _ = _papermill(tmp_path, '-y', 'protocol: {tasks: [world-nli], steps: {world-nli: 2}}', '-p', 'why', 'quick',

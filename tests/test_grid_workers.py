@@ -16,6 +16,7 @@ def _records(out: Path) -> list[dict]:
             for l in (out / 'results.jsonl').read_text().splitlines()]
 
 
+@pytest.mark.slow  # eight smoke runs
 def test_two_workers_give_the_sequential_records(tmp_path, monkeypatch):
     "Four smoke runs (world-nli; baseline and AT; seeds 0, 1) on two workers and one at a time, in two empty stores."
     monkeypatch.setenv('XLTNB_LOADER_WORKERS', '1')  # the one-at-a-time grid sets it here, in this process

@@ -9,6 +9,7 @@ it was read from the store (`cached`); everything else, the run folder's key pre
 
     .venv/bin/python tests/test_harness_records.py   # rewrite the fixture (only when the records are meant to change)
 """
+import pytest
 import json, os, subprocess, sys
 from pathlib import Path
 
@@ -39,6 +40,7 @@ def smoke_grid(runs: Path) -> dict:
     return dict(records=recs, losses=losses)
 
 
+@pytest.mark.slow  # every smoke arm trained
 def test_smoke_records_unchanged(tmp_path):
     "The smoke grid's records and losses equal the fixture's, made before the harness's speed settings."
     want = json.loads(FIXTURE.read_text())

@@ -54,6 +54,7 @@ ALL_RAN = ("() => { const w = window.jupyterapp.shell.currentWidget; if (!w || !
 FIG_TITLE = "() => { const t = document.querySelector('.widget-output .js-plotly-plot .gtitle'); " \
             "return t ? t.textContent : null; }"
 
+@pytest.mark.slow  # JupyterLab in a browser
 def test_reference_inspector_redraws_its_figure_in_lab(lab, browser, root):
     """The baseline page's reference cells and its `ResultsInspector` over the shipped reference records, run in
     JupyterLab: the inspector draws a plotly figure; choosing a seed redraws it for that seed."""

@@ -51,6 +51,7 @@ TINY = dict(kinds=['atomic', 'split'], n_anchors=1, steps=4, batch_size=8, pool=
             probe_test=5, acc_games=5, probe_steps=5, probe_hidden=8)
 
 
+@pytest.mark.slow  # trains the arms twice
 def test_parallel_runs_equal_serial_runs():
     "Two models side by side in separate processes give the numbers a serial run gives."
     cfgs = [dict(TINY, seed=0), dict(TINY, seed=1, unified=True, prefix=True, ft_steps=2, ft_evals=1)]
@@ -106,6 +107,7 @@ def test_paper_notebook_smoke_writes_records(tmp_path):
     assert cfg['params']['preset'] == 'smoke' and 'torch' in cfg['versions']
 
 
+@pytest.mark.slow  # a kernel
 def test_paper_notebook_gpu_preset_stops_clearly(tmp_path):
     if torch.cuda.is_available(): pytest.skip("a GPU is present")
     import papermill as pm

@@ -22,6 +22,8 @@ from xltnb.methods.salt_substitutes import allowed_vocab, text_langs, usage_text
 from xltnb.protocol import protocol, train_data
 from xltnb.tasks import load_task
 
+pytestmark = pytest.mark.slow  # real-text arms trained and their vocabularies rebuilt (about 4 minutes)
+
 TASKS = ('msg-topic', 'msg-para')  # the real-text reference's tasks
 WORD, EN_WORD = 'Quarkbrezelwunderland', 'aardvark'  # a made-up word; an English word WordNet knows, in no train text
 PLANT = f'{WORD} {EN_WORD}'

@@ -344,6 +344,7 @@ def test_a_folder_holding_another_run_is_refused_and_the_same_run_goes_on(tmp_pa
     assert f"delete {tmp_path/'run'/'config.json'} to overwrite it" in str(e.value)
 
 
+@pytest.mark.slow  # end to end through papermill
 def test_papermill_with_a_preset_alone_runs_its_values_end_to_end(tmp_path):
     """The one kernel here: `papermill -p preset cpu` reads cpu.yaml in the page (the refusal below names cpu's budget,
     not the smoke default) and stops at once on a folder that holds another run (no records written)."""

@@ -38,6 +38,7 @@ def test_rename_refuses_bad_input(tmp_path, pair, msg):
     assert (tmp_path / 'ref.jsonl').read_text() == before  # nothing written
 
 
+@pytest.mark.slow  # runs a paper twice
 def test_a_rename_survives_a_later_append(tmp_path):
     "tools/measured.py --append rewrites the provenance file: the renames stay in it."
     from xltnb.results import make_records, write_records

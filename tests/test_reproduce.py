@@ -4,6 +4,9 @@ from pathlib import Path
 import pytest
 from xltnb.reproduce import available_papers, PAPERS
 
+# the test command's fast tier runs every paper once at smoke (`smoke_run`) and checks that run and its report; the
+# slow tier (`slow`) reproduces again: killed and resumed, corrupted, a cpu report, with real text off
+
 BUILT = available_papers()
 CONTRACT = ('paper', 'method', 'task', 'model', 'preset', 'seed', 'split', 'metric', 'value')
 
@@ -100,6 +103,7 @@ def test_a_report_of_an_empty_or_broken_run_fails_the_check(smoke_run, tmp_path,
     assert check(broken, browser=browser) == [f'{broken/"report.html"} does not exist']
 
 
+@pytest.mark.slow  # a reproduction
 def test_all_lists_missing_papers_and_fails(tmp_path, xltnb_bin):
     missing = [p for p in PAPERS if p not in BUILT]
     if not missing: pytest.skip('every planned paper is built')
@@ -145,6 +149,7 @@ def _gone_within(procs: dict[int, bytes], seconds: float) -> bool:
         time.sleep(0.05)
     return True
 
+@pytest.mark.slow  # three reproductions, one killed
 def test_kill_mid_paper_and_resume(tmp_path, xltnb_bin):
     """Killed while a paper trains (as soon as an unfinished run has written a checkpoint), `--resume` skips the
     paper that had finished, resumes the interrupted run from its newest checkpoint, and gives the records of a run
@@ -185,6 +190,7 @@ def test_kill_mid_paper_and_resume(tmp_path, xltnb_bin):
     assert r3.returncode == 0, r3.stdout[-3000:]
     assert same_records(out/'salt'/'results.jsonl', clean/'salt'/'results.jsonl')
 
+@pytest.mark.slow  # a reproduction killed, per signal
 @pytest.mark.parametrize('sig', [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=['SIGINT', 'SIGTERM', 'SIGKILL'])
 def test_a_killed_command_leaves_no_kernel_and_nothing_writes_after(tmp_path, xltnb_bin, sig):
     """The signal to the command's process alone (not its group, which would not reach the kernel either): the command
@@ -210,6 +216,7 @@ def test_a_killed_command_leaves_no_kernel_and_nothing_writes_after(tmp_path, xl
     assert files() == before and not (out/'mothello'/'results.jsonl').exists()
 
 
+@pytest.mark.slow  # a paper reproduced three times
 def test_corrupt_results_are_not_trusted(smoke_run, tmp_path, xltnb_bin):
     ref, r, _ = smoke_run
     p = BUILT[0]
@@ -225,6 +232,7 @@ def test_corrupt_results_are_not_trusted(smoke_run, tmp_path, xltnb_bin):
     assert f'[{p}] skipped' in r3.stdout                        # now verified, so trusted
 
 
+@pytest.mark.slow  # two cpu reports
 def test_the_cpu_report_checks_a_rerun_against_the_reference_seed_by_seed(tmp_path):
     """A cpu run whose language-arithmetic records are the reference's own seeds 0-2 reproduces it exactly; the same
     run with one value changed is reported as differing, by how much and where. The baseline page's real-text rerun
@@ -270,6 +278,7 @@ def test_the_cpu_report_checks_a_rerun_against_the_reference_seed_by_seed(tmp_pa
     assert f'{len(rerun) - 1} of them carry' in text
     assert '1 differ, the most by 0.05 (langarith, world-nli, seed' in text
 
+@pytest.mark.slow  # a paper reproduced again
 def test_the_baseline_runs_with_real_text_off(smoke_run, tmp_path, xltnb_bin):
     """`--set realtext=false` runs the world part alone: the page's real-text cells (the alignment table and figures on
     parallel messages) are skipped, not failed (they raised on an empty record list: seen first on a lent GPU)."""

@@ -109,6 +109,7 @@ def test_every_reference_names_its_source():
     del REFERENCES['tmp-paper']
 
 
+@pytest.mark.slow  # runs a paper
 def test_measured_tool_ships_a_run_with_its_provenance(tmp_path):
     "tools/measured.py copies a run's records and writes what / where / command beside them; bad input fails clearly."
     import json, subprocess, sys
@@ -197,6 +198,7 @@ def test_measured_tool_joins_several_paper_runs_into_one_reference(tmp_path):
     assert both.returncode == 2 and 'give RUN_DIR NAME, or NAME with --runs' in both.stderr
 
 
+@pytest.mark.slow  # runs a paper twice
 def test_measured_tool_appends_new_seeds_to_a_reference(tmp_path):
     "--append adds a later run's seeds to a measured file, keeps each part's provenance, and refuses another value."
     import json, subprocess, sys

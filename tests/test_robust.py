@@ -233,6 +233,7 @@ def _run_notebook(tmp_path, params):
     return e
 
 
+@pytest.mark.slow  # a kernel per case
 @pytest.mark.parametrize('preset', ['gpu', 'paper'])
 def test_gpu_presets_stop_with_a_clear_message_here(tmp_path, preset):
     from xltnb.core import available_devices
@@ -251,6 +252,7 @@ def test_gpu_presets_stop_with_a_clear_message_here(tmp_path, preset):
     # (no `why` at all: the page reads the rest of its smoke preset's file, whose `why` covers its own departure)
     (dict(rt_protocol={'tasks': ['msg-para']}, why=''), "need a reason"),
     (dict(preset='paper', realtext=True), "realtext: the realtext testbed has no protocol at preset 'paper'")])
+@pytest.mark.slow  # a kernel per case
 def test_realtext_parameters_fail_clearly_before_any_work(tmp_path, over, msg):
     e = _run_notebook(tmp_path, dict(out_dir=str(tmp_path / 'out'), **over))
     assert msg in e.value.evalue

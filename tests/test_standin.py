@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest, yaml
 from xltnb.langs import PAWSX_LANGS, XNLI_LANGS
 
+pytestmark = pytest.mark.slow  # each paper preset end to end on local stand-ins (about 10 minutes)
+
 ROOT = Path(__file__).resolve().parents[1]
 NLI = ('entailment', 'neutral', 'contradiction')
 N_TRAIN, N_EVAL = 64, 6  # English train rows (robust's inspector reads 50); dev / test rows per language, parallel

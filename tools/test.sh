@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# The test command: set-up if needed -> ruff -> notebooks and modules in sync -> nbdev_test -> docs -> pytest tests/.
+# The tests, in two tiers (CI runs both, `.ci/run`):
+#   bash tools/test.sh        (`make test`)       ruff -> notebooks and modules in sync -> nbdev_test -> pytest's fast
+#                                                   tier (every test not marked `slow`): about 15 minutes on 2 cores
+#   bash tools/test.sh slow   (`make test-slow`)  the docs build -> pytest's slow tier: every paper end to end through
+#                                                   `xltnb reproduce`, kill and resume, the stand-ins, the docs pages
+# Which tests are slow and why: the `slow` marker in pyproject.toml and tests/conftest.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+tier=${1:-fast}
+case "$tier" in fast|slow) ;; *) echo "tools/test.sh: unknown tier '$tier'; known: fast, slow" >&2; exit 2;; esac
 bash tools/setup.sh
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 export XLTNB_CACHE=${XLTNB_CACHE:-$PWD/_runs/cache} MPLBACKEND=Agg
@@ -12,15 +19,19 @@ export XLTNB_CACHE=${XLTNB_CACHE:-$PWD/_runs/cache} MPLBACKEND=Agg
 WORKERS=${XLTNB_TEST_WORKERS:-2}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
 t0=$SECONDS
-echo "== 0/4 ruff"; .venv/bin/ruff check xltnb tools bench tests
-echo "== 1/4 notebooks and modules in sync"; .venv/bin/python tools/check_sync.py
-# paper notebooks (nbs/papers) are run end to end through `xltnb reproduce --preset smoke` by tests/test_reproduce.py
-echo "== 2/4 nbdev_test (library notebooks)"
-.venv/bin/nbdev_test --n_workers "$WORKERS" --timing --skip_folder_re '^(papers|[_.].*)$'
-# the docs before pytest: tests/test_docs.py and tests/test_compare.py then read this build instead of making their own
-echo "== 3/4 docs"; bash tools/docs.sh
-# pytest-xdist: tests that share a module-scoped fixture (a smoke reproduction, a run store) run on one worker
-# (tests/conftest.py groups them), so each such fixture's work is done once
-echo "== 4/4 pytest tests/"
-.venv/bin/python -m pytest tests/ -q -p no:cacheprovider --durations=25 -n "$WORKERS" --dist loadgroup
-echo "test command finished in $((SECONDS - t0)) s (after set-up)"
+# pytest-xdist: each test file runs on one worker, so a module-scoped fixture (a smoke reproduction, a run store) is
+# set up once (tests/conftest.py)
+pytest_tier() { .venv/bin/python -m pytest tests/ -q -p no:cacheprovider --durations=25 -n "$WORKERS" --dist loadfile "$@"; }
+if [ "$tier" = fast ]; then
+    echo "== 0/3 ruff"; .venv/bin/ruff check xltnb tools bench tests
+    echo "== 1/3 notebooks and modules in sync"; .venv/bin/python tools/check_sync.py
+    # paper notebooks (nbs/papers) are run end to end through `xltnb reproduce --preset smoke` in the slow tier
+    echo "== 2/3 nbdev_test (library notebooks)"
+    .venv/bin/nbdev_test --n_workers "$WORKERS" --timing --skip_folder_re '^(papers|[_.].*)$'
+    echo "== 3/3 pytest tests/, fast tier"; pytest_tier -m 'not slow'
+else
+    # the docs before the tests that read them (tests/test_docs.py, tests/test_compare.py)
+    echo "== 1/2 docs"; bash tools/docs.sh
+    echo "== 2/2 pytest tests/, slow tier"; pytest_tier -m slow
+fi
+echo "test command ($tier tier) finished in $((SECONDS - t0)) s (after set-up)"

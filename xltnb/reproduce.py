@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_reproduce.ipynb #3c87da49
 from __future__ import annotations
-import json, os, signal, sys, threading, time
+import json, os, signal, subprocess, sys, threading, time
 from pathlib import Path
 
 import yaml
@@ -147,15 +147,34 @@ def is_done(d: Path) -> bool:
 # otherwise print once per notebook into the console of `make reproduce`
 QUIET_KERNEL = ['--IPKernelApp.log_level=ERROR']
 
+# The watcher of a kernel (Linux): a small process of its own in the kernel's process group, so neither a busy kernel
+# (its interpreter lock) nor a loaded machine delays it. It reads the kernel's parent in /proc; once the parent is
+# another, or the kernel is gone (ended, or ended by ipykernel's own parent check, which leaves its workers behind),
+# it ends the whole group, itself included.
+_WATCHER = """import os, signal, sys, time
+kernel, parent, poll = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+def ppid():  # None once the kernel is gone or a zombie
+    try: state, pp = open(f'/proc/{kernel}/stat').read().rsplit(')', 1)[1].split()[:2]
+    except (OSError, ValueError): return None
+    return None if state in 'ZX' else int(pp)
+while ppid() == parent: time.sleep(poll)
+os.killpg(kernel, signal.SIGKILL)
+"""
+
 def die_with_parent(poll_s: float = 0.2,  # seconds between looks at the parent
                    ) -> None:
     """In a kernel `run_paper` started: end the kernel, and what it started in its session, within `poll_s` of the
     process that started it being gone (killed, even by SIGKILL), so no kernel trains on after `xltnb reproduce`."""
     parent = int(os.environ.get('XLTNB_KERNEL_PARENT') or os.getppid())  # the starter's pid, before it could die
-    def watch():
+    me = os.getpid()
+    if Path(f'/proc/{me}/stat').exists() and os.getpgid(0) == me:  # Linux, the kernel leads its own session
+        subprocess.Popen([sys.executable, '-S', '-c', _WATCHER, str(me), str(parent), str(poll_s)],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True)
+        return
+    def watch():  # elsewhere: a thread of the kernel
         while os.getppid() == parent: time.sleep(poll_s)
-        if os.getpgid(0) == os.getpid(): os.killpg(os.getpid(), signal.SIGKILL)  # the kernel leads its own session
-        os.kill(os.getpid(), signal.SIGKILL)
+        if os.getpgid(0) == me: os.killpg(me, signal.SIGKILL)
+        os.kill(me, signal.SIGKILL)
     threading.Thread(target=watch, name='xltnb-die-with-parent', daemon=True).start()
 
 # every kernel of a paper or the report: quiet, and ended with the command (jupyter starts it in its own session, so
