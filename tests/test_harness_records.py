@@ -9,9 +9,10 @@ it was read from the store (`cached`); everything else, the run folder's key pre
 
     .venv/bin/python tests/test_harness_records.py   # rewrite the fixture (only when the records are meant to change)
 """
-import pytest
 import json, os, subprocess, sys
 from pathlib import Path
+
+import pytest
 
 
 FIXTURE = Path(__file__).parent / 'data' / 'harness-smoke-records.json'

@@ -44,6 +44,7 @@ def test_the_kernel_group_ends_with_its_command(tmp_path, how):
     mode = 'wait' if how == 'command killed' else 'exit'
     cmd = subprocess.Popen([sys.executable, '-c', COMMAND, KERNEL, str(f), mode], start_new_session=True,
                            stdin=subprocess.DEVNULL)
+    kernel = worker = None
     try:
         kernel, worker = _started(f, cmd)
         if how == 'command killed':
@@ -52,5 +53,7 @@ def test_the_kernel_group_ends_with_its_command(tmp_path, how):
         deadline = time.time() + 60
         while time.time() < deadline and (_alive(kernel) or _alive(worker)): time.sleep(0.05)
         assert not _alive(kernel) and not _alive(worker), f'{how}: kernel {kernel} or worker {worker} still running'
-    finally:
-        for p in (cmd.pid,): os.killpg(p, signal.SIGKILL) if _alive(p) else None
+    finally:  # whatever the outcome, nothing of the test runs on (the command's and the kernel's sessions)
+        for pid in (cmd.pid, kernel, worker):
+            if pid and _alive(pid): os.kill(pid, signal.SIGKILL)
+        cmd.wait()

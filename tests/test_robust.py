@@ -246,13 +246,13 @@ def test_gpu_presets_stop_with_a_clear_message_here(tmp_path, preset):
     assert not (tmp_path / 'out' / 'results.jsonl').exists()
 
 
+@pytest.mark.slow  # a kernel per case
 @pytest.mark.parametrize('over, msg', [
     (dict(rt_methods=['baseline', 'rs-da'], synonyms='nope.json'), "real text needs 'wordnet' (WordNet 3.0, offline)"),
     (dict(rt_methods=['rs-rp']), "rt_methods ['rs-rp'] must include 'baseline'"),
     # (no `why` at all: the page reads the rest of its smoke preset's file, whose `why` covers its own departure)
     (dict(rt_protocol={'tasks': ['msg-para']}, why=''), "need a reason"),
     (dict(preset='paper', realtext=True), "realtext: the realtext testbed has no protocol at preset 'paper'")])
-@pytest.mark.slow  # a kernel per case
 def test_realtext_parameters_fail_clearly_before_any_work(tmp_path, over, msg):
     e = _run_notebook(tmp_path, dict(out_dir=str(tmp_path / 'out'), **over))
     assert msg in e.value.evalue

@@ -168,10 +168,14 @@ def _chosen(rec: dict, text: str) -> tuple[set, list[str]]:
             seeds |= set(rec['chosen_on'][k]['seeds']); why.append(rec['chosen_on'][k]['why'])
     return seeds, why
 
+def _seed_key(s):
+    "Seeds in numeric order (10 after 9), any seed that is not a number after them."
+    return (not isinstance(s, int), s if isinstance(s, int) else str(s))
+
 def claim_status(c: Claim, rec: dict, seeds: list) -> dict:
     """How claim `c` is judged on a grid whose file records plan `rec` and holds `seeds`: `status` (confirmatory or
     exploratory), `why`, and the `seeds` to judge it on (those no choice about it saw; all, when it is exploratory)."""
-    seeds = sorted(set(seeds), key=lambda x: (not isinstance(x, int), x if isinstance(x, int) else str(x)))
+    seeds = sorted(set(seeds), key=_seed_key)
     if not rec: return dict(status='exploratory', why='no analysis plan was frozen for this reference', seeds=seeds)
     if rec.get('rule') != rule_hash():
         return dict(status='exploratory', why='the verdict rule changed since this reference\'s plan was frozen '
@@ -192,7 +196,7 @@ def claim_status(c: Claim, rec: dict, seeds: list) -> dict:
 
 def _span(seeds) -> str:
     "Seeds in words: '0-4', '1, 3, 5'."
-    s = sorted(seeds, key=lambda x: (not isinstance(x, int), x if isinstance(x, int) else str(x)))
+    s = sorted(seeds, key=_seed_key)
     if s and all(isinstance(x, int) for x in s) and s == list(range(s[0], s[-1] + 1)) and len(s) > 2:
         return f"{s[0]}-{s[-1]}"
     return ', '.join(map(str, s))
