@@ -15,7 +15,7 @@
 #     SEEDS=5,6,7,8,9 PARTS=langarith-regime APPEND=1 bash tools/reference.sh   # its second part
 #
 # PARTS picks the parts to run, a comma list of encoders, baseline-paws, mothello, metapretrain, langarith,
-# langarith-regime, langarith-sliver, langarith-sliver-emb, controls, realtext
+# langarith-regime, langarith-sliver, langarith-sliver-emb, controls, salt-world, realtext
 # (default: the first four; `controls` always appends to reference-cpu: SALT's headline arm with the usage
 # filter and a substitute table per seed, the compute-matched baseline `baseline-2x`, RS-DA drawn per seed, and the
 # equal-update baseline, whose records must equal the shipped ones: tools/measured.py refuses another value);
@@ -34,15 +34,16 @@ SEEDS=${SEEDS:-0,1,2,3,4}
 PARTS=${PARTS:-encoders,mothello,metapretrain,langarith}
 APPEND=${APPEND:-}
 for p in ${PARTS//,/ }; do
-  [[ $p =~ ^(encoders|baseline-paws|mothello|metapretrain|langarith|langarith-regime|langarith-sliver|langarith-sliver-emb|controls|realtext)$ ]] ||
+  [[ $p =~ ^(encoders|baseline-paws|mothello|metapretrain|langarith|langarith-regime|langarith-sliver|langarith-sliver-emb|controls|salt-world|realtext)$ ]] ||
     { echo "PARTS: unknown part '$p'; known: encoders, baseline-paws, mothello, metapretrain, langarith," \
-      "langarith-regime, langarith-sliver, langarith-sliver-emb, controls, realtext" >&2; exit 2; }
+      "langarith-regime, langarith-sliver, langarith-sliver-emb, controls, salt-world, realtext" >&2; exit 2; }
 done
 want() { [[ ",$PARTS," == *",$1,"* ]]; }
 unless_append() { [[ -n $APPEND ]] || printf '%s' "$1"; }  # the seeds in a file's `what` (appending adds them itself)
-ship() {  # ship RUN_DIR(s) as measured records NAME: ship NAME WHAT COMMAND DIR [DIR ...]
+ship() {  # ship RUN_DIR(s) as measured records NAME: ship NAME WHAT COMMAND DIR [DIR ...] (DIFFERS: --differs keys)
   local name=$1 what=$2 cmd=$3; shift 3
-  .venv/bin/python tools/measured.py "$name" ${APPEND:+--append} --runs "$@" --what "$what" \
+  # shellcheck disable=SC2086  # DIFFERS: the page parameters a part may change (a space list), word-split on purpose
+  .venv/bin/python tools/measured.py "$name" ${APPEND:+--append} ${DIFFERS:+--differs $DIFFERS} --runs "$@" --what "$what" \
     --where "$(nproc) cores, $(uname -m), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
     --command "$cmd${APPEND:+ (APPEND=1)}" --world '{"order": "mixed", "paws_lexical": 0}'
 }
@@ -101,6 +102,31 @@ if want controls; then
  floor, the compute-matched baseline (twice the batch), SALT (usage filter, a table per seed) and its lexicon-oracle\
  rows, robust training (AT, RS-RP, RS-DA drawn per seed, RS-DA with one draw)" \
     "SEEDS=$SEEDS PARTS=controls bash tools/reference.sh" "$OUT/controls-salt/salt" "$OUT/controls-robust/robust"
+fi
+
+# SALT's headline arm on the world, measured again (reference-cpu, 2026-11-27): its usage filter now reads each
+# target's monolingual world corpus instead of the targets' dev texts (xltnb.methods.salt_substitutes.usage_texts).
+# The arm's old records were taken out of reference-cpu first (its .json's `remeasured` says so), then this part
+# appends the new ones: two processes of one thread each (the even-placed seeds of SEEDS in one, the others in the
+# other), each the SALT page with its headline arm only (the baseline and compute-matched runs it is compared with
+# are the shipped ones, which the filter does not touch); about 7.5 CPU-minutes a seed (a run of 1,200 updates
+# took 442-447 s on a core of its own, 2026-11-27).
+if want salt-world; then
+  evens=$(tr , '\n' <<<"$SEEDS" | awk 'NR % 2 == 1' | paste -sd,)
+  odds=$(tr , '\n' <<<"$SEEDS" | awk 'NR % 2 == 0' | paste -sd,)
+  salt_world() {  # salt_world SEEDS DIR
+    .venv/bin/xltnb reproduce salt --preset cpu --seeds "$1" --quiet --out "$2" --set 'methods=[salt]' --set threads=1
+  }
+  salt_world "$evens" "$OUT/salt-world-a" & a=$!
+  [[ -z $odds ]] || salt_world "$odds" "$OUT/salt-world-b"
+  wait $a
+  dirs=("$OUT/salt-world-a/salt"); [[ -z $odds ]] || dirs+=("$OUT/salt-world-b/salt")
+  # the SALT page no longer runs real text at cpu (configs/salt/cpu.yaml: realtext false), so its real-text
+  # parameters differ from the file's first part; they do not touch a world record
+  DIFFERS='realtext rt_batch_size rt_freeze rt_langs rt_lr rt_max_length rt_n_dev rt_n_test rt_steps rt_tasks rt_trim rt_warmup' \
+    APPEND=1 ship reference-cpu "SALT's headline arm on world-nli (usage filter reading English train and each target's\
+ monolingual world corpus, a substitute table per seed), measured again, seeds $SEEDS" \
+    "SEEDS=$SEEDS PARTS=salt-world bash tools/reference.sh" "${dirs[@]}"
 fi
 
 # mOthello: its five claims over MO_SEEDS (the main job runs one), on the Table 1 row they read (atomic+atomic at 0

@@ -209,10 +209,14 @@ def _file_seeds(path) -> list:
 def freeze_plan(paper: str,
                 chosen_on: dict | None = None,  # {claim text or '*': {'seeds': [...], 'why': '...'}} to add, per grid name
                 exploratory: dict | None = None,  # {grid name: {claim text: why}}: judged, but never confirmatory
+                lift: dict | None = None,  # {grid name: {claim text: why}}: marks taken off (their cause re-measured)
                 today: str | None = None, folder=None) -> list[str]:
     "Record paper `paper`'s plan in the provenance of each of its grids; a changed claim counts as chosen on the seeds there."
     today, out = today or date.today().isoformat(), []
-    p = plan(paper)
+    p, names = plan(paper), [g.name for g in grids(paper)]
+    for arg in (chosen_on, exploratory, lift):
+        if bad := sorted(set(arg or {}) - set(names)):
+            raise ValueError(f"grid {bad[0]!r} is not one of {paper}'s: {', '.join(names)}")
     for g in grids(paper):
         path = measured_path(str(folder / g.name) if folder else g.name)
         meta = json.loads(path.with_suffix('.json').read_text()) if path.with_suffix('.json').is_file() else {}
@@ -223,12 +227,20 @@ def freeze_plan(paper: str,
             if old.get('claims') and old['claims'].get(text) != h:  # redefined (or new) after these seeds were seen
                 chosen[text] = {'seeds': seeds, 'why': f"defined as it is now on {today}, after seeds {_span(seeds)}"}
         chosen.update((chosen_on or {}).get(g.name, {}))
-        rec = {'hash': plan_hash(paper), 'rule': p['rule'], 'claims': p['claims'], 'frozen': today,
-               'chosen_on': chosen, 'exploratory': {**old.get('exploratory', {}), **(exploratory or {}).get(g.name, {})},
-               'history': old.get('history', []) + ([{k: old[k] for k in ('hash', 'frozen')}] if old else [])}
+        expl = {**old.get('exploratory', {}), **(exploratory or {}).get(g.name, {})}
+        lifted = list(old.get('lifted', []))
+        for text, why in (lift or {}).get(g.name, {}).items():
+            if text not in expl: raise ValueError(f"{g.name}: no exploratory mark on {text!r} to lift; marked: "
+                                                  f"{', '.join(map(repr, expl)) or 'none'}")
+            lifted.append({'claim': text, 'was': expl.pop(text), 'why': why, 'date': today})
+        h = plan_hash(paper)
+        same = bool(old) and old.get('hash') == h  # the same plan written again (a mark added or lifted): its date stays
+        rec = {'hash': h, 'rule': p['rule'], 'claims': p['claims'], 'frozen': old['frozen'] if same else today,
+               'chosen_on': chosen, 'exploratory': expl, **({'lifted': lifted} if lifted else {}),
+               'history': old.get('history', []) + ([{k: old[k] for k in ('hash', 'frozen')}] if old and not same else [])}
         meta.setdefault('plans', {})[paper] = rec
         atomic_write_text(path.with_suffix('.json'), json.dumps(meta, indent=1, ensure_ascii=False) + '\n')
-        out.append(f"{g.name}: {paper} plan {rec['hash']} frozen {today}")
+        out.append(f"{g.name}: {paper} plan {rec['hash']} frozen {rec['frozen']}")
     return out
 
 # %% ../nbs/08d_plans.ipynb #e260c581

@@ -14,11 +14,11 @@ from .core import (PRESETS, ResourceUnavailable, atomic_write_text, content_hash
 from .params import check_out_dir, notebook_params, preset_lacks, run_params
 
 # %% auto #0
-__all__ = ['PAPERS', 'NO_HUB_PAPERS', 'QUIET_KERNEL', 'KERNEL_ARGS', 'CELL_TIMEOUT_S', 'POLL_S', 'project_root', 'paper_notebook',
-           'available_papers', 'paper_presets', 'load_preset', 'parse_seeds', 'parse_overrides', 'default_out',
-           'plan_axes', 'paper_plan', 'format_plan', 'is_done', 'die_with_parent', 'run_paper', 'gpu_ids', 'GpuPool',
-           'kernel_manager_with', 'resolve_papers', 'preflight', 'read_progress', 'reproduce', 'offline_html',
-           'build_report']
+__all__ = ['PAPERS', 'NO_HUB_PAPERS', 'QUIET_KERNEL', 'KERNEL_ARGS', 'IOPUB_TIMEOUT_S', 'CELL_TIMEOUT_S', 'POLL_S',
+           'project_root', 'paper_notebook', 'available_papers', 'paper_presets', 'load_preset', 'parse_seeds',
+           'parse_overrides', 'default_out', 'plan_axes', 'paper_plan', 'format_plan', 'is_done', 'die_with_parent',
+           'run_paper', 'gpu_ids', 'GpuPool', 'kernel_manager_with', 'resolve_papers', 'preflight', 'read_progress',
+           'reproduce', 'offline_html', 'build_report']
 
 # %% ../nbs/20_reproduce.ipynb #6e85cde0
 PAPERS = {'baseline': 'plain zero-shot fine-tuning: the harness every encoder paper compares with',
@@ -181,10 +181,14 @@ def die_with_parent(poll_s: float = 0.2,  # seconds between looks at the parent
 # a signal to the command's process group does not reach it)
 KERNEL_ARGS = QUIET_KERNEL + ["--IPKernelApp.exec_lines=['import xltnb.reproduce as _xr; _xr.die_with_parent()']"]
 
+# How long a cell's last output may trail its reply (nbclient's default is 4 s, and papermill fails the cell after
+# it): on a loaded machine a report cell that had finished failed so ("Timeout waiting for IOPub output").
+IOPUB_TIMEOUT_S = 120
+
 def _kernel(env: dict | None = None) -> dict:
     "papermill's keywords for a kernel that dies with this process and starts with `env` on top of its environment."
     return dict(kernel_manager_class=kernel_manager_with({**(env or {}), 'XLTNB_KERNEL_PARENT': str(os.getpid())}),
-                extra_arguments=KERNEL_ARGS)
+                extra_arguments=KERNEL_ARGS, iopub_timeout=IOPUB_TIMEOUT_S)
 
 def _bars(progress: bool):
     "papermill's `progress_bar`: tqdm's own choice (`disable=None`: no bar where stderr is no terminal, e.g. a log)."

@@ -9,6 +9,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
+from ..core import content_hash
 from ..finetune import Method, encode, model_inputs, text_fields
 from .salt_substitutes import (
     SubstituteTable, _vocab_hash, allowed_vocab, build_substitutes, text_langs, token_style, token_surface, vocab_langs)
@@ -96,6 +97,8 @@ class Salt(Method):
         # how a substitute's language is told: part of the run's identity and of its records
         self.lang_filter = ('world' if world is not None else 'usage' if texts is not None else
                             'given' if (word_lang or lexicon) else 'none')
+        # the content hash of the usage filter's texts: a filter that read other texts makes another run
+        self.usage_sha = content_hash(texts) if texts is not None else None
         self._word_lang, self._lexicon, self._texts, self.source, self.mode = word_lang, lexicon, texts, source, mode
         self.ratio, self.k, self.T, self.alpha, self.online = ratio, k, T, alpha, online
         self.w_clean, self.w_aug, self.w_kl = w_clean, w_aug, w_kl
@@ -253,7 +256,7 @@ class LangFilters:
                  world=None):  # the World object of the `-oracle` rows (None: no world task)
         self.load_kw, self.world, self.usage = load_kw, world, {}
     def __call__(self, task: str, oracle: bool = False) -> dict:
-        "`Salt`'s filter keywords for `task`: `texts` (the source's train texts, every other language's dev texts) or `world`."
+        "`Salt`'s filter keywords for `task`: `texts` (`usage_texts`: English train, the others' unlabelled texts) or `world`."
         if oracle: return dict(world=self.world)
         if task not in self.usage: self.usage[task] = usage_texts(task, **self.load_kw(task))
         return dict(texts=self.usage[task])

@@ -16,6 +16,7 @@ from ..core import cache_path, config_content, content_hash, weights_digest
 from ..finetune import pad_features  # the harness's padding: one routine
 from ..realtext import unlabelled_texts
 from ..tasks import load_task, task_info, task_languages
+from ..world import as_world
 
 # %% auto #0
 __all__ = ['token_style', 'token_surface', 'starts_word', 'vocab_langs', 'allowed_vocab', 'text_langs', 'usage_texts',
@@ -98,11 +99,13 @@ def usage_texts(task: str,  # a task of `xltnb.tasks` (xnli, pawsx, msg-topic, .
                 n: int = 0,  # texts per language at most (0: all)
                 **load_kw,  # for `load_task` (data_dir, world, seed)
                ) -> dict[str, list[str]]:
-    "Texts per language for `text_langs`: the source's training texts; the others' unlabelled text (world, hub: dev)."
+    "Texts per language for `text_langs`: the source's training texts; the others' unlabelled text (hub: dev)."
     info, out = task_info(task), {}
     for lang in task_languages(task):
         if lang != source and info['source'] == 'realtext':  # never a dev or test text
             ts = unlabelled_texts(task, lang, seed=load_kw.get('seed', 0))
+        elif lang != source and info['source'] == 'world':  # the monolingual corpus the world's encoders learnt from
+            ts = list(as_world(load_kw.get('world', 'cpu')).corpus(lang))
         else:
             ds = load_task(task, lang, 'train' if lang == source else 'dev', **load_kw)
             ts = [str(r[f]) for r in ds for f in info['text_fields']]

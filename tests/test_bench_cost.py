@@ -1,0 +1,54 @@
+"""bench/main_job_cost.py reads a run folder right: each run counted once, by the paper that trained it."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / 'bench'))
+from main_job_cost import costs, table  # noqa: E402
+
+
+def rec(paper, method, seed, run, train_s, cached=False, lang='en'):
+    return dict(paper=paper, method=method, seed=seed, run=run, train_s=train_s, cached=cached, lang=lang,
+                task='world-nli', model='world-small', metric='accuracy', split='test', value=0.5)
+
+
+def make_run(d: Path):
+    (d / 'salt').mkdir(parents=True); (d / 'robust').mkdir(); (d / 'mothello').mkdir()
+    status = [dict(paper='salt', ok=True, wall_s=600.0), dict(paper='robust', ok=True, wall_s=300.0),
+              dict(paper='mothello', ok=False, wall_s=60.0)]
+    (d / 'status.json').write_text(json.dumps(status))
+    salt = [rec('salt', 'baseline', 0, 'b0', 100.0, lang=l) for l in ('en', 'de')]  # one run, two records
+    salt += [rec('salt', 'salt', 0, 's0', 200.0), rec('salt', 'salt', 1, 's1', 220.0)]
+    robust = [rec('robust', 'baseline', 0, 'b0', 100.0, cached=True),  # trained by SALT: counted there
+              rec('robust', 'at', 0, 'a0', 150.0)]
+    for p, rs in (('salt', salt), ('robust', robust)):
+        (d / p / 'results.jsonl').write_text(''.join(json.dumps(r) + '\n' for r in rs))
+    nb = {'cells': [{'cell_type': 'code', 'source': ['# a comment\n', 'train_everything()\n'],
+                     'metadata': {'papermill': {'duration': 50.0}}},
+                    {'cell_type': 'code', 'source': ['plot()'], 'metadata': {'papermill': {'duration': 2.0}}},
+                    {'cell_type': 'markdown', 'source': ['text'], 'metadata': {}}]}
+    (d / 'mothello' / 'executed.ipynb').write_text(json.dumps(nb))
+
+
+def test_each_run_counts_once_where_it_was_trained(tmp_path):
+    make_run(tmp_path)
+    c = costs(tmp_path)
+    papers = {p['paper']: p for p in c['papers']}
+    assert (papers['salt']['runs'], papers['salt']['train_s']) == (3, 520.0)
+    assert (papers['robust']['runs'], papers['robust']['train_s']) == (1, 150.0)
+    assert papers['mothello']['runs'] == 0 and papers['mothello']['ok'] is False
+    assert papers['mothello']['slowest'] == [dict(s=50.0, cell='train_everything()'), dict(s=2.0, cell='plot()')]
+    arms = {(a['paper'], a['method']): (a['runs'], a['train_s']) for a in c['arms']}
+    assert arms == {('salt', 'baseline'): (1, 100.0), ('salt', 'salt'): (2, 420.0), ('robust', 'at'): (1, 150.0)}
+    assert c['arms'][0]['method'] == 'salt'  # the costliest arm first
+    t = table(c)
+    assert 'add up to 16.0 minutes' in t and '| mothello (failed) |' in t
+    assert '| salt | world-nli | world-small | salt | 2 | 7.0 | 210 |' in t
+
+
+def test_a_folder_without_a_run_is_a_clear_error(tmp_path):
+    p = subprocess.run([sys.executable, str(ROOT / 'bench' / 'main_job_cost.py'), str(tmp_path)], capture_output=True,
+                       text=True)
+    assert p.returncode == 2 and 'holds no status.json' in p.stderr
