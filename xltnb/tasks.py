@@ -14,7 +14,7 @@ from .world import as_world, languages as world_languages
 
 # %% auto #0
 __all__ = ['NLI_LABELS', 'HUB_REVISIONS', 'TASKS', 'OFFLINE_TASKS', 'SYNONYM_SOURCES', 'task_info', 'task_languages', 'load_task',
-           'load_kw', 'generalized_pairs', 'synonym_table']
+           'load_kw', 'generalized_pairs', 'synonym_table', 'world_corpus']
 
 # %% ../nbs/02_tasks.ipynb #675b668e
 NLI_LABELS = ('entailment', 'neutral', 'contradiction')
@@ -231,3 +231,13 @@ def synonym_table(spec: str = 'world:cpu',  # '<source>:<name>', e.g. 'world:cpu
         allowed = ', '.join(f"'{s}:<name>'" for s in SYNONYM_SOURCES)
         raise ValueError(f"unknown synonym source {spec!r}; allowed: {allowed}")
     return SYNONYM_SOURCES[source](name, lang)
+
+# %% ../nbs/02_tasks.ipynb #wcorp02
+def world_corpus(lang: str,  # a language of the world
+                 world='cpu',  # a World, a preset name or a dict of `make_world` arguments (as `load_task` takes it)
+                ) -> list[str]:
+    "The world's monolingual, unlabelled sentences of `lang`: the text its encoders were pretrained on."
+    w = as_world(world)
+    if lang not in w.languages():
+        raise ValueError(f"language {lang!r} is not in this world; it has: {', '.join(w.languages())}")
+    return list(w.corpus(lang))

@@ -15,8 +15,7 @@ import torch.nn.functional as F
 from ..core import cache_path, config_content, content_hash, weights_digest
 from ..finetune import pad_features  # the harness's padding: one routine
 from ..realtext import unlabelled_texts
-from ..tasks import load_task, task_info, task_languages
-from ..world import as_world
+from ..tasks import load_task, task_info, task_languages, world_corpus
 
 # %% auto #0
 __all__ = ['token_style', 'token_surface', 'starts_word', 'vocab_langs', 'allowed_vocab', 'text_langs', 'usage_texts',
@@ -105,7 +104,7 @@ def usage_texts(task: str,  # a task of `xltnb.tasks` (xnli, pawsx, msg-topic, .
         if lang != source and info['source'] == 'realtext':  # never a dev or test text
             ts = unlabelled_texts(task, lang, seed=load_kw.get('seed', 0))
         elif lang != source and info['source'] == 'world':  # the monolingual corpus the world's encoders learnt from
-            ts = list(as_world(load_kw.get('world', 'cpu')).corpus(lang))
+            ts = world_corpus(lang, load_kw.get('world', 'cpu'))
         else:
             ds = load_task(task, lang, 'train' if lang == source else 'dev', **load_kw)
             ts = [str(r[f]) for r in ds for f in info['text_fields']]
