@@ -15,7 +15,7 @@ import argparse, sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from xltnb.plans import PAPER_TITLES, freeze_plan, grids, paper_claims
+from xltnb.plans import PAPER_TITLES, freeze_plan, paper_claims
 
 
 def main(argv=None):
@@ -26,9 +26,6 @@ def main(argv=None):
     ap.add_argument('--lift', nargs=3, action='append', default=[], metavar=('GRID', 'CLAIM', 'WHY'))
     ap.add_argument('--today', default=None, help='the date to record (default: today)')
     a = ap.parse_args(argv)
-    names = {g.name for g in grids(a.paper)}
-    for grid, *_ in a.chosen_on + a.exploratory + a.lift:
-        if grid not in names: ap.error(f"grid {grid!r} is not one of {a.paper}'s: {', '.join(sorted(names))}")
     texts = {c.text for c in paper_claims(a.paper)} | {'*'}
     for _, claim, *_ in a.chosen_on + a.exploratory + a.lift:
         if claim not in texts: ap.error(f"claim {claim!r} is not one of {a.paper}'s: {', '.join(sorted(texts))}")
