@@ -267,6 +267,29 @@ def test_measured_tool_appends_new_seeds_to_a_reference(tmp_path):
     assert nothing.returncode == 2 and 'other.jsonl (and its .json) must exist to append to' in nothing.stderr
 
 
+def test_measured_tool_ships_only_the_arms_it_is_told(tmp_path):
+    "--methods keeps the named arms' records (a part that adds one arm); an arm the run lacks is a usage error."
+    import json, subprocess, sys
+    from pathlib import Path
+    from xltnb.results import make_records, write_records, measured_records
+    tool = Path(__file__).resolve().parents[1] / 'tools' / 'measured.py'
+    d = tmp_path / 'run'; d.mkdir()
+    write_records(d / 'results.jsonl', [r for m, v in (('old-arm', 0.5), ('new-arm', 0.6)) for r in make_records(
+        {'en': 0.9, 'de': v}, paper='p', method=m, task='t', model='m', preset='cpu', seed=0, split='test')])
+    (d / 'config.json').write_text(json.dumps({'params': {'seeds': [0]}}))
+    ship = lambda *more: subprocess.run([sys.executable, str(tool), str(d), 'ref', '--what', 'W', '--where', 'h',
+                                         '--command', 'C', '--to', str(tmp_path / 'm'), *more],
+                                        capture_output=True, text=True)
+    r = ship('--methods', 'new-arm')
+    assert r.returncode == 0, r.stderr
+    got, meta = measured_records(str(tmp_path / 'm' / 'ref.jsonl'))
+    assert sorted((x['method'], x['lang'], x['value']) for x in got) == [('new-arm', 'de', 0.6), ('new-arm', 'en', 0.9)]
+    assert (meta['methods'], meta['n_records']) == (['new-arm'], 2)
+    bad = ship('--methods', 'no-such-arm')
+    assert bad.returncode == 2 and '--methods: no record of no-such-arm' in bad.stderr
+    assert 'methods there: new-arm, old-arm' in bad.stderr
+
+
 def floor_grid(model='world-small', gains=(0.20, 0.19, 0.21, 0.20, 0.20), shift=0.0, paper='baseline'):
     "The baseline paper's records: `model` and its no-pretraining floor on world-nli, the baseline `gains[s]` above it."
     from xltnb.protocol import floor_of

@@ -80,6 +80,9 @@ def main(argv=None):
     ap.add_argument('--rerun-of', default='', metavar='REFERENCE',
                     help="the shipped reference (e.g. reference-cpu-metapretrain.jsonl) whose seeds this reruns on "
                          "another CPU kind")
+    ap.add_argument('--methods', nargs='+', default=[], metavar='METHOD',
+                    help="ship only the records of these methods (arms): a part that measures one new arm, whose "
+                         "page also ran arms the file holds")
     a = ap.parse_args(argv)
     if a.rerun_of and not (MEASURED_DIR / a.rerun_of).is_file():
         have = ', '.join(sorted(q.name for q in MEASURED_DIR.glob('reference-*.jsonl')))
@@ -101,6 +104,11 @@ def main(argv=None):
             if not (d / extra).is_file(): ap.error(f"--also: {d / extra} is missing")
             rs += read_jsonl(d / extra)
         recs += rs; cfgs[d.name] = json.loads(cfg.read_text())
+    if a.methods:
+        if missing := sorted(set(a.methods) - {r.get('method') for r in recs}):
+            ap.error(f"--methods: no record of {', '.join(missing)} in {', '.join(map(str, dirs))}; methods there: "
+                     f"{', '.join(sorted({str(r.get('method')) for r in recs}))}")
+        recs = [r for r in recs if r.get('method') in a.methods]
     n, c = len(recs), cfgs[dirs[0].name]
     try: world = json.loads(a.world) if a.world else {}
     except json.JSONDecodeError as e: ap.error(f"--world is not JSON ({e}): {a.world!r}")
@@ -110,6 +118,7 @@ def main(argv=None):
     keys = ('versions', 'python', 'platform', 'params', 'protocol', 'departures', 'seconds', 'runs')
     meta = dict(what=a.what, **({'rerun_of': a.rerun_of} if a.rerun_of else {}), measured=a.where,
                 cpu=cpu_description(), command=a.command, n_records=n, **plans_of(recs),
+                **({'methods': a.methods} if a.methods else {}),
                 **({'world': world} if world else {}),
                 **({k: c[k] for k in keys if k in c} if len(dirs) == 1 else
                    {'versions': c.get('versions'), 'python': c.get('python'),
@@ -150,7 +159,7 @@ def main(argv=None):
                     versions=meta.get('versions'), python=meta.get('python'), parts=parts + [part],
                     **{k: v for k, v in old_meta.items() if k in KEPT})  # renames, re-measures and frozen plans stay
         jl.write_text(''.join(json.dumps(r) + '\n' for r in recs))
-    elif len(dirs) == 1 and not a.also: shutil.copyfile(dirs[0] / 'results.jsonl', jl)
+    elif len(dirs) == 1 and not a.also and not a.methods: shutil.copyfile(dirs[0] / 'results.jsonl', jl)
     else: jl.write_text(''.join(json.dumps(r) + '\n' for r in recs))
     js.write_text(json.dumps(meta, indent=1, default=str) + '\n')
     print(f"{len(recs)} records -> {a.to / a.name}.jsonl (+ .json){' (appended)' if a.append else ''}")

@@ -98,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument('--seeds', default='0,1', help='pretraining seeds of the meta-pretrained arms (default 0,1)')
     m.add_argument('--multilingual-only-seeds', '--baseline-seeds', dest='baseline_seeds', default='0,1',
                    help="pretraining seeds of the multilingual-only arm ('' for none; --baseline-seeds: its older name)")
+    m.add_argument('--added-seeds', default='',
+                   help="pretraining seeds of the arm whose monolingual phase (the first --phase1 share) is added on top "
+                        "of the whole multilingual budget (default: none)")
     m.add_argument('--from', dest='src', default=None,
                    help='a folder of finished arms, DIR/p<percent>-ps<seed>: ship them, train none')
     m.add_argument('--assets', default=None, help='where to write them (default: xltnb/assets/metapretrain)')
@@ -114,11 +117,13 @@ def _pretrain_arms(a) -> None:
     except ImportError: raise RuntimeError('xltnb.methods.metapretrain is not built yet in this checkout') from None
     phase1s, seeds = _numbers(a.phase1, float, '--phase1'), _numbers(a.seeds, int, '--seeds')
     base = _numbers(a.baseline_seeds, int, '--multilingual-only-seeds')
+    added = _numbers(a.added_seeds, int, '--added-seeds')
     bad = [p for p in phase1s if not 0 < p < 1]
     if bad: raise ValueError(f"--phase1 shares must be in (0, 1) (phase1=0 is --multilingual-only-seeds); got {bad[0]}")
     cmd = (f"xltnb pretrain-arms --recipe {a.recipe} --phase1 {a.phase1} --seeds {a.seeds or repr('')} "
-           f"--multilingual-only-seeds {a.baseline_seeds or repr('')}")  # what remakes the arms (`--from` only ships them)
-    for d in mp.ship_arms(a.recipe, phase1s, seeds, base, src=a.src, assets=a.assets or mp.ARM_ASSETS,
+           f"--multilingual-only-seeds {a.baseline_seeds or repr('')}"
+           + (f" --added-seeds {a.added_seeds}" if added else ''))  # what remakes the arms (`--from` only ships them)
+    for d in mp.ship_arms(a.recipe, phase1s, seeds, base, added, src=a.src, assets=a.assets or mp.ARM_ASSETS,
                           threads=a.threads, command=cmd): print(d)
 
 @contextmanager

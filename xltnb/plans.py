@@ -206,6 +206,10 @@ def _file_seeds(path) -> list:
     "The seeds a records file holds."
     return sorted({r['seed'] for r in load_records(path)}, key=str)
 
+def _arm_seeds(path, c: Claim) -> list:
+    "The seeds at which the records file holds claim `c`'s arm (`c.a`): all that a new claim's definition can have seen."
+    return sorted({r['seed'] for r in load_records(path) if all(r.get(k) == v for k, v in c.a.items())}, key=str)
+
 def freeze_plan(paper: str,
                 chosen_on: dict | None = None,  # {claim text or '*': {'seeds': [...], 'why': '...'}} to add, per grid name
                 exploratory: dict | None = None,  # {grid name: {claim text: why}}: judged, but never confirmatory
@@ -223,9 +227,14 @@ def freeze_plan(paper: str,
         old = (meta.get('plans') or {}).get(paper, {})
         seeds = _file_seeds(path)
         chosen = dict(old.get('chosen_on', {}))
+        claims = {c.text: c for c in paper_claims(paper)}
         for text, h in p['claims'].items():
-            if old.get('claims') and old['claims'].get(text) != h:  # redefined (or new) after these seeds were seen
+            if not old.get('claims') or old['claims'].get(text) == h: continue
+            if text in old['claims']:  # redefined after these seeds were seen
                 chosen[text] = {'seeds': seeds, 'why': f"defined as it is now on {today}, after seeds {_span(seeds)}"}
+            elif arm := _arm_seeds(path, claims[text]):  # new, on an arm these seeds already measured
+                chosen[text] = {'seeds': arm, 'why': f"registered on {today}, after seeds {_span(arm)} of its arm"}
+            # new, on an arm this file does not hold yet: no seed here saw it
         chosen.update((chosen_on or {}).get(g.name, {}))
         expl = {**old.get('exploratory', {}), **(exploratory or {}).get(g.name, {})}
         lifted = list(old.get('lifted', []))
@@ -252,6 +261,7 @@ def judge(g: Grid, recs: list[dict]) -> pd.DataFrame:
         st = claim_status(c, rec, seeds)
         keep = set(st['seeds'])
         rows = check_claims([r for r in recs if r['seed'] in keep], [c])
+        if rows.empty: continue  # no records of the claim's arms on this grid (yet): no row, and no dtype lost
         out.append(rows.assign(status=st['status'], status_why=st['why'], seeds_judged=_span(keep)))
     rows = pd.concat(out, ignore_index=True) if out else pd.DataFrame()
     if rows.empty: return rows

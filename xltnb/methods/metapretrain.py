@@ -16,12 +16,13 @@ from ..encoders import WORLD_RECIPES
 from ..langs import SOURCE_LANG
 
 # %% auto #0
-__all__ = ['weights_hash', 'ARM_ASSETS', 'COLOURS', 'PHASE_DASH', 'UNIT', 'SOURCE', 'CLAIMS', 'Phase', 'split_budget', 'plan',
-           'compute', 'check_equal_compute', 'vocab_hash', 'PretrainRun', 'one_schedule', 'run_phases', 'shipped_arm',
-           'arm_key', 'pretrain_arm', 'loss_curves', 'mlm_accuracy_curves', 'metapretrain_setup', 'page_arm', 'ArmPlan',
-           'check_metapretrain_params', 'file_corpora', 'hub_corpora', 'pretraining_corpora', 'scratch_arm',
-           'finetune_arms', 'write_metapretrain_run', 'transfer_gate', 'ARM_RECIPES', 'arm_name', 'recipe_arm',
-           'arm_encoder', 'ship_arm', 'ship_world_arm', 'ship_arms']
+__all__ = ['weights_hash', 'ARM_ASSETS', 'COLOURS', 'PHASE_DASH', 'ADDED_ARM', 'UNIT', 'SOURCE', 'CLAIMS', 'Phase',
+           'split_budget', 'plan', 'compute', 'check_equal_compute', 'vocab_hash', 'PretrainRun', 'one_schedule',
+           'run_phases', 'shipped_arm', 'arm_key', 'pretrain_arm', 'loss_curves', 'mlm_accuracy_curves',
+           'metapretrain_setup', 'page_arm', 'added_arm', 'ArmPlan', 'check_metapretrain_params', 'file_corpora',
+           'hub_corpora', 'pretraining_corpora', 'scratch_arm', 'finetune_arms', 'write_metapretrain_run',
+           'transfer_gate', 'ARM_RECIPES', 'arm_name', 'recipe_arm', 'arm_encoder', 'ship_arm', 'ship_world_arm',
+           'ship_arms']
 
 # %% ../../nbs/12_metapretrain.ipynb #209cbc1e
 @dataclass(frozen=True)
@@ -273,12 +274,26 @@ def page_arm(share: float,  # the arm's share of the budget in phase 1
     return ('multilingual-only' if share == 0 else 'metapretrain' if share == phase1 else
             f'metapretrain-{round(100 * share)}')
 
+ADDED_ARM = 'metapretrain-added'  # the arm whose monolingual phase comes on top of a full multilingual phase
+
+def added_arm(total_steps: int,  # the multilingual phase's steps: the whole budget of the arms of equal compute
+              added: float,  # the monolingual phase's steps as a share of `total_steps`, in (0, 1)
+             ) -> tuple[int, float]:
+    "`pretrain_arm`'s (total_steps, phase1) for a monolingual phase of `added` x `total_steps` steps, then all of them."
+    if not 0 < added < 1: raise ValueError(f"added must be in (0, 1) (0: no arm with an added phase); got {added!r}")
+    s1 = round(total_steps * added)
+    steps = total_steps + s1
+    if split_budget(steps, s1 / steps) != (s1, total_steps):  # the share must give back these steps exactly
+        raise AssertionError(f"added={added} of {total_steps} steps does not split into ({s1}, {total_steps})")
+    return steps, s1 / steps
+
 class ArmPlan(NamedTuple):
     "The page's arms and seeds, from its checked parameters."
     langs: list  # the languages of the multilingual phase and of testing
-    arms: dict  # arm -> its share of the budget in phase 1, the multilingual-only arm (0) first
+    arms: dict  # arm -> its share of the budget in phase 1, the multilingual-only arm (0) first (all of equal compute)
     pt_of: dict  # fine-tuning seed -> the pretraining seed whose arms it fine-tunes
     has_arm: Callable  # (arm, pretraining seed) -> is that arm pretrained on that seed (the sweep's other shares may not be)
+    added: dict = {}  # ADDED_ARM -> its (total_steps, phase1) (`added_arm`): more compute than `arms`, by design
 
 def check_metapretrain_params(S,  # the page's `PaperSetup`
                              ) -> ArmPlan:
@@ -300,8 +315,12 @@ def check_metapretrain_params(S,  # the page's `PaperSetup`
     arms = {page_arm(x, p['phase1']): x for x in sorted({0.0, p['phase1'], *map(float, p['sweep'])})}
     n = p['sweep_pretrain_seeds']
     def has_arm(arm, ps):  # the sweep's other shares are pretrained on the first `sweep_pretrain_seeds` pretraining seeds
-        return arm in ('multilingual-only', 'metapretrain') or not n or ps in pts[:n]
-    return ArmPlan(langs, arms, {s: pts[s % len(pts)] for s in S.seeds}, has_arm)
+        return arm in ('multilingual-only', 'metapretrain', ADDED_ARM) or not n or ps in pts[:n]
+    extra = p.get('added', 0)
+    if not (isinstance(extra, (int, float)) and not isinstance(extra, bool) and 0 <= extra < 1):
+        raise ValueError(f"added must be a share in [0, 1) (0: no arm with an added monolingual phase); got {extra!r}")
+    added = {ADDED_ARM: added_arm(p['total_steps'], extra)} if extra else {}
+    return ArmPlan(langs, arms, {s: pts[s % len(pts)] for s in S.seeds}, has_arm, added)
 
 # %% ../../nbs/12_metapretrain.ipynb #bdc6b1f1
 def file_corpora(spec: str,  # 'file:<path with {lang}>'
@@ -364,7 +383,7 @@ def finetune_arms(S,  # the page's `PaperSetup`: protocol, seeds, output folder,
     p, seeds, out, records, t0 = S.params, S.seeds, S.out, list(records), time.time()
     encoder_of = encoder_of or arm_encoder
     task, model = p['task'], f"{p['arch']}-{p['size']}"
-    ft_arms = plan.arms | ({'scratch': 0.0} if p['floor'] else {})
+    ft_arms = plan.arms | {a: share for a, (_, share) in plan.added.items()} | ({'scratch': 0.0} if p['floor'] else {})
     floor_of = seeds[:p['floor_seeds']] if p['floor_seeds'] else seeds  # the fine-tuning seeds the floor is run on
     todo = [(a, s) for a in ft_arms for s in seeds if (a != 'scratch' or s in floor_of) and (a, plan.pt_of[s]) in runs]
     for i, (a, s) in enumerate(todo):
@@ -372,7 +391,8 @@ def finetune_arms(S,  # the page's `PaperSetup`: protocol, seeds, output folder,
         note_progress(out, i, len(todo), f'{a} seed {s} (pretraining seed {ps})')
         enc = encoder_of(runs[a, ps])  # a named encoder (the world encoder, a shipped arm) or the arm's model folder
         arm = run_arm(S.protocol, task, enc, seed=s, label=enc if runs[a, ps].shipped else f'{a}-ps{ps}')
-        kw = dict(encoder=arm.records[0]['model'], phase1=ft_arms[a], pretrain_seed=ps)  # `model`: one label for all
+        kw = dict(encoder=arm.records[0]['model'], phase1=ft_arms[a], pretrain_seed=ps,  # `model`: one label for all
+                  **({'pretrain_steps': plan.added[a][0]} if a in plan.added else {}))  # the added arm's budget
         recs = [dict(r, method=a, model=model, **kw) for r in arm_records(arm, paper, p['preset'])
                 if r['metric'] == 'accuracy']
         acc = {r['lang']: r['value'] for r in recs if r['split'] == 'test' and r.get('lang')}  # not the pair matrix
@@ -442,7 +462,17 @@ CLAIMS = [add_claim(Claim('metapretrain', 'meta-pretraining improves source-lang
                           gate=transfer_gate, unit=UNIT, kind='secondary')),
           add_claim(Claim('metapretrain', 'meta-pretraining narrows the source-target gap', SOURCE,
                           {'method': 'metapretrain'}, {'method': 'multilingual-only'}, metric='gap', op='<',
-                          gate=transfer_gate, unit=UNIT))]
+                          gate=transfer_gate, unit=UNIT)),
+          # the same three claims with the phase *added* (the abstract's "additional" phase): the monolingual phase on
+          # top of a multilingual phase as long as the other arm's, so the arm has more compute than the one it is
+          # compared with (ADDED_ARM, `added_arm`); registered before that arm was pretrained. It tells a loss at equal
+          # compute from a loss of multilingual steps.
+          *[add_claim(Claim('metapretrain', f'meta-pretraining added before a full multilingual phase {what}', SOURCE,
+                            {'method': ADDED_ARM}, {'method': 'multilingual-only'}, unit=UNIT, kind='secondary', **kw))
+            for what, kw in (('improves source-language generalization', dict(stat='en')),
+                             ('improves cross-lingual transfer', dict(gate=transfer_gate)),
+                             ('gives better-aligned representations (bitext retrieval)',
+                              dict(metric='retrieval', gate=transfer_gate)))]]
 
 # %% ../../nbs/12_metapretrain.ipynb #a7e1c0d2
 # the public names that the shipped-arms page (12a_metapretrain_arms) adds to this module: its cells are exported
@@ -454,13 +484,17 @@ _all_ = ['ARM_RECIPES', 'arm_name', 'recipe_arm', 'arm_encoder', 'ship_arm', 'sh
 ARM_RECIPES = {'smoke': WORLD_RECIPES['smoke'],  # the world encoder's recipes, curves every 1,000 steps at cpu
                'cpu': WORLD_RECIPES['cpu'] | dict(eval_every=1000)}
 
-def arm_name(phase1: float, seed: int) -> str:
-    "A shipped arm's folder: 'multilingual-only-ps<seed>' or 'meta<percent>-ps<seed>'."
-    return f"multilingual-only-ps{seed}" if phase1 == 0 else f"meta{round(100 * phase1)}-ps{seed}"
+def arm_name(phase1: float, seed: int,
+             added: bool = False,  # the arm whose monolingual phase (`phase1` x the budget) is added (`added_arm`)
+            ) -> str:
+    "A shipped arm's folder: 'multilingual-only-ps<seed>', 'meta<percent>-ps<seed>' or 'meta<percent>-added-ps<seed>'."
+    if phase1 == 0: return f"multilingual-only-ps{seed}"
+    return f"meta{round(100 * phase1)}{'-added' if added else ''}-ps{seed}"
 
 def recipe_arm(recipe: str,  # a key of ARM_RECIPES
                phase1: float, seed: int,  # the arm's share of phase 1; the seed of its initialization and pretraining
                world=None, tokenizer=None,  # reused across arms (default: made from the recipe)
+               added: bool = False,  # `phase1` x the recipe's steps on English added before all of them (`added_arm`)
               ) -> dict:
     "`pretrain_arm`'s arguments for one arm of a recipe: its initialization, the world's corpora and the settings."
     from xltnb.encoders import build_encoder, world_corpora, world_tokenizer
@@ -468,8 +502,9 @@ def recipe_arm(recipe: str,  # a key of ARM_RECIPES
     r = ARM_RECIPES[recipe]
     w = r['world'] if world is None else world
     tok = tokenizer or world_tokenizer(w, r['vocab_size'], r['arch'])
+    steps, share = added_arm(r['steps'], phase1) if added else (r['steps'], phase1)
     return dict(init=(build_encoder(r['arch'], r['size'], tok, head='mlm', seed=seed), tok), corpora=world_corpora(w),
-                total_steps=r['steps'], phase1=phase1, batch_size=r['batch_size'], seq_len=r['max_length'], seed=seed,
+                total_steps=steps, phase1=share, batch_size=r['batch_size'], seq_len=r['max_length'], seed=seed,
                 lr=r['lr'], alpha=r['alpha'], heldout=r['heldout'], eval_every=r['eval_every'])
 
 def arm_encoder(run: PretrainRun) -> str:
@@ -536,6 +571,7 @@ def ship_world_arm(recipe: str, world_dir, dest, command: str) -> Path | None:
 def ship_arms(recipe: str = 'cpu',  # a key of ARM_RECIPES
               phase1s=(0.5,), seeds=(0, 1),  # meta-pretrained arms: shares of phase 1 x pretraining seeds
               baseline_seeds=(0, 1),  # multilingual-only arms (phase1=0): their pretraining seeds
+              added_seeds=(),  # arms with the phase added (`added_arm`, the first of `phase1s`): their pretraining seeds
               src=None,  # a folder of finished arms, <src>/p<percent>-ps<seed> (their out_dir): ship them, train none
               assets=ARM_ASSETS,  # where the arms are written, one folder each
               world_dir='default',  # the world encoder that is the multilingual-only arm at the recipe's seed (cpu: the shipped)
@@ -546,16 +582,20 @@ def ship_arms(recipe: str = 'cpu',  # a key of ARM_RECIPES
     r = ARM_RECIPES[recipe]
     world_dir = (ASSET_DIR if recipe == 'cpu' else None) if world_dir == 'default' else world_dir
     command = command or (f"xltnb pretrain-arms --recipe {recipe} --phase1 {','.join(map(str, phase1s))} --seeds "
-                          f"{','.join(map(str, seeds))} --multilingual-only-seeds {','.join(map(str, baseline_seeds))}")
+                          f"{','.join(map(str, seeds))} --multilingual-only-seeds {','.join(map(str, baseline_seeds))}"
+                          + (f" --added-seeds {','.join(map(str, added_seeds))}" if added_seeds else ''))
     w = r['world']; tok = world_tokenizer(w, r['vocab_size'], r['arch'])
     shipped = []
-    for p, s in [(float(p), int(s)) for p in phase1s for s in seeds] + [(0.0, int(s)) for s in baseline_seeds]:
-        dest = Path(assets) / arm_name(p, s)
+    if added_seeds and not phase1s: raise ValueError("added_seeds needs a share in phase1s (the added phase's)")
+    todo = ([(float(p), int(s), False) for p in phase1s for s in seeds] + [(0.0, int(s), False) for s in baseline_seeds]
+            + [(float(phase1s[0]), int(s), True) for s in added_seeds])
+    for p, s, added in todo:
+        dest = Path(assets) / arm_name(p, s, added)
         if p == 0 and s == r['seed'] and world_dir and (d := ship_world_arm(recipe, world_dir, dest, command)):
             shipped.append(d); continue
-        args = recipe_arm(recipe, p, s, w, tok)
+        args = recipe_arm(recipe, p, s, w, tok, added=added)
         if src:
-            out = Path(src) / f"p{round(100 * p)}-ps{s}"
+            out = Path(src) / f"p{round(100 * p)}{'-added' if added else ''}-ps{s}"
             run = _load_run(out, _key_of(args))
             if run is None: raise FileNotFoundError(f"no finished arm with the {recipe} recipe's key in {out} "
                                                     f"(phase1={p}, seed {s}): finish it, or ship without `src`")
