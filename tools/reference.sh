@@ -15,8 +15,8 @@
 #     SEEDS=5,6,7,8,9 PARTS=langarith-regime APPEND=1 bash tools/reference.sh   # its second part
 #
 # PARTS picks the parts to run, a comma list of encoders, baseline-paws, mothello, metapretrain, langarith,
-# langarith-regime, langarith-sliver, langarith-sliver-emb, controls, salt-world, realtext
-# (default: the first four; `controls` always appends to reference-cpu: SALT's headline arm with the usage
+# langarith-regime, langarith-sliver, langarith-sliver-emb, controls, salt-world, realtext,
+# metapretrain-added (default: the first four; `controls` always appends to reference-cpu: SALT's headline arm with the usage
 # filter and a substitute table per seed, the compute-matched baseline `baseline-2x`, RS-DA drawn per seed, and the
 # equal-update baseline, whose records must equal the shipped ones: tools/measured.py refuses another value);
 # APPEND=1 adds the new seeds' records to the shipped files instead of replacing them (tools/measured.py --append
@@ -34,16 +34,19 @@ SEEDS=${SEEDS:-0,1,2,3,4}
 PARTS=${PARTS:-encoders,mothello,metapretrain,langarith}
 APPEND=${APPEND:-}
 for p in ${PARTS//,/ }; do
-  [[ $p =~ ^(encoders|baseline-paws|mothello|metapretrain|langarith|langarith-regime|langarith-sliver|langarith-sliver-emb|controls|salt-world|realtext)$ ]] ||
+  [[ $p =~ ^(encoders|baseline-paws|mothello|metapretrain|metapretrain-added|langarith|langarith-regime|langarith-sliver|langarith-sliver-emb|controls|salt-world|realtext)$ ]] ||
     { echo "PARTS: unknown part '$p'; known: encoders, baseline-paws, mothello, metapretrain, langarith," \
-      "langarith-regime, langarith-sliver, langarith-sliver-emb, controls, salt-world, realtext" >&2; exit 2; }
+      "langarith-regime, langarith-sliver, langarith-sliver-emb, controls, salt-world, realtext, metapretrain-added" >&2
+    exit 2; }
 done
 want() { [[ ",$PARTS," == *",$1,"* ]]; }
 unless_append() { [[ -n $APPEND ]] || printf '%s' "$1"; }  # the seeds in a file's `what` (appending adds them itself)
 ship() {  # ship RUN_DIR(s) as measured records NAME: ship NAME WHAT COMMAND DIR [DIR ...] (DIFFERS: --differs keys)
   local name=$1 what=$2 cmd=$3; shift 3
-  # shellcheck disable=SC2086  # DIFFERS: the page parameters a part may change (a space list), word-split on purpose
-  .venv/bin/python tools/measured.py "$name" ${APPEND:+--append} ${DIFFERS:+--differs $DIFFERS} --runs "$@" --what "$what" \
+  # shellcheck disable=SC2086  # DIFFERS, METHODS: space lists (page parameters a part may change; the only arms it
+  # ships), word-split on purpose
+  .venv/bin/python tools/measured.py "$name" ${APPEND:+--append} ${DIFFERS:+--differs $DIFFERS} ${METHODS:+--methods $METHODS} \
+    --runs "$@" --what "$what" \
     --where "$(nproc) cores, $(uname -m), offline, $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD)" \
     --command "$cmd${APPEND:+ (APPEND=1)}" --world '{"order": "mixed", "paws_lexical": 0}'
 }
@@ -171,6 +174,25 @@ if want metapretrain; then
  the shipped arms of pretraining seeds $MP_PRETRAIN (taken in turn; the claims' unit is the pretraining seed); the\
  no-pretraining arm on seed 0; the phase-split sweep (25, 50, 75%) with its 25% and 75% arms on pretraining seed 0" \
     "SEEDS=$SEEDS MP_PRETRAIN=$MP_PRETRAIN PARTS=metapretrain bash tools/reference.sh" "$OUT/metapretrain-run/metapretrain"
+fi
+
+# meta-pretraining's arm with the monolingual phase added (metapretrain-added: 10,000 English steps, then all 20,000
+# multilingual ones, one schedule over the 30,000; about 110 CPU-minutes a pretraining seed on one core), measured in
+# parts over the pretraining seeds MP_ADDED, each fine-tuned on the fine-tuning seed of its own number (seed s on
+# pretraining seed s, as the file's first part pairs them). Its arms must ship first (`xltnb pretrain-arms --phase1
+# 0.5 --seeds '' --multilingual-only-seeds '' --added-seeds S`). The page also fine-tunes the other arms on those
+# seeds; only the added arm's records are appended (METHODS): the others' are the file's own, measured before.
+MP_ADDED=${MP_ADDED:-0,1,2,3,4}
+if want metapretrain-added; then
+  for s in ${MP_ADDED//,/ }; do
+    [[ -f xltnb/assets/metapretrain/meta50-added-ps$s/model.safetensors ]] || { echo "MP_ADDED: no shipped arm meta50-added-ps$s; pretrain it first: .venv/bin/xltnb pretrain-arms --phase1 0.5 --seeds '' --multilingual-only-seeds '' --added-seeds $s" >&2; exit 2; }
+  done
+  .venv/bin/xltnb reproduce metapretrain --preset cpu --seeds "$MP_ADDED" --quiet --out "$OUT/metapretrain-added" \
+    --set added=0.5 --set "added_seeds=[$MP_ADDED]" --set threads=1
+  METHODS=metapretrain-added DIFFERS='added added_seeds sweep threads' APPEND=1 ship reference-cpu-metapretrain \
+    "meta-pretraining's arm with its monolingual phase added (metapretrain-added), fine-tuning seeds $MP_ADDED on its\
+ shipped arms of the pretraining seeds of the same numbers" \
+    "MP_ADDED=$MP_ADDED PARTS=metapretrain-added bash tools/reference.sh" "$OUT/metapretrain-added/metapretrain"
 fi
 
 # language arithmetic: its claims over SEEDS (the main job runs 0-2). The language adapters of seeds 0-2 ship (the

@@ -314,11 +314,14 @@ def check_metapretrain_params(S,  # the page's `PaperSetup`
     check_corpus('corpus', p['corpus'], langs)
     arms = {page_arm(x, p['phase1']): x for x in sorted({0.0, p['phase1'], *map(float, p['sweep'])})}
     n = p['sweep_pretrain_seeds']
-    def has_arm(arm, ps):  # the sweep's other shares are pretrained on the first `sweep_pretrain_seeds` pretraining seeds
-        return arm in ('multilingual-only', 'metapretrain', ADDED_ARM) or not n or ps in pts[:n]
-    extra = p.get('added', 0)
+    extra, on = p.get('added', 0), p.get('added_seeds') or []
     if not (isinstance(extra, (int, float)) and not isinstance(extra, bool) and 0 <= extra < 1):
         raise ValueError(f"added must be a share in [0, 1) (0: no arm with an added monolingual phase); got {extra!r}")
+    if bad := [x for x in on if x not in pts]:
+        raise ValueError(f"added_seeds must be pretraining seeds of pretrain_seeds {pts}; got {bad}")
+    def has_arm(arm, ps):  # the sweep's other shares on the first `sweep_pretrain_seeds` pretraining seeds; the added
+        if arm == ADDED_ARM: return not on or ps in on  # arm on `added_seeds` (all when empty)
+        return arm in ('multilingual-only', 'metapretrain') or not n or ps in pts[:n]
     added = {ADDED_ARM: added_arm(p['total_steps'], extra)} if extra else {}
     return ArmPlan(langs, arms, {s: pts[s % len(pts)] for s in S.seeds}, has_arm, added)
 
