@@ -11,6 +11,10 @@ other processes on shared cores) and in wall time. SALT's one-off substitute tab
 encoder and training set) is not part of an update and is reported apart. RS-DA's update is a plain update on its
 perturbed copies: its cost is in the data (more copies per epoch), not the update.
 
+`--bf16` adds `baseline-bf16`: the baseline update in `torch.autocast('cpu', dtype=torch.bfloat16)`, as
+`Trainer(bf16=True, use_cpu=True)` would train it, to price what the `cpu` protocol's float32 costs on a CPU with
+bfloat16 units (on one without them torch emulates bf16 and it is many times slower; `xltnb.core.cpu_bf16()`).
+
     .venv/bin/python bench/step_cost.py --reps 20 --json _runs/bench/step_cost.json
     # the report's cost column reads the shipped copy: xltnb/assets/measured/bench-step-cost.json
 """
@@ -32,6 +36,13 @@ from xltnb.tasks import load_task
 from xltnb.world import make_world
 
 
+class Autocast(Method):
+    "Plain fine-tuning in bf16 autocast: the same update at lower precision."
+    name = 'baseline-bf16'
+    def loss(self, model, batch):
+        with torch.autocast('cpu', dtype=torch.bfloat16): return super().loss(model, batch)
+
+
 def methods(P, cfg_salt: dict, cfg_robust: dict, world) -> dict:
     "name -> Method, with the papers' `cpu` settings."
     s = dict(mode=cfg_salt.get('mode', 'mlm'), ratio=cfg_salt.get('ratio', 0.3), k=cfg_salt.get('k', 5),
@@ -49,12 +60,19 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--reps', type=int, default=20); ap.add_argument('--warmup', type=int, default=3)
     ap.add_argument('--threads', type=int, default=1); ap.add_argument('--json', default=None)
+    ap.add_argument('--bf16', action='store_true', help='also time the baseline update in bf16 autocast')
+    ap.add_argument('--only', nargs='+', default=None, metavar='METHOD',
+                    help='time these methods only (the baseline is always timed)')
     a = ap.parse_args(argv)
     set_threads(a.threads); seed_everything(0)
     P, task = PROTOCOLS['cpu'], 'world-nli'
     cfg = {p: yaml.safe_load((ROOT / 'configs' / p / 'cpu.yaml').read_text()) for p in ('salt', 'robust')}
     world, train = make_world(P.world), load_task(task, 'en', 'train', world=P.world)
     ms = methods(P, cfg['salt'], cfg['robust'], world)
+    if a.bf16: ms['baseline-bf16'] = Autocast()
+    if a.only:
+        if bad := sorted(set(a.only) - set(ms)): ap.error(f"--only: unknown method(s) {bad}; known: {', '.join(ms)}")
+        ms = {n: m for n, m in ms.items() if n == 'baseline' or n in a.only}
     from transformers import logging as hf_logging
     hf_logging.set_verbosity_error()  # "newly initialized head": expected
     model, tok = load_encoder(P.models[0], head='seq-cls', num_labels=3)
