@@ -178,23 +178,32 @@ fi
 
 # meta-pretraining's arm with the monolingual phase added (metapretrain-added: 10,000 English steps, then all 20,000
 # multilingual ones, one schedule over the 30,000; about 110 CPU-minutes a pretraining seed on one core), measured in
-# parts over the pretraining seeds MP_ADDED, each fine-tuned on the fine-tuning seed of its own number (seed s on
-# pretraining seed s, as the file's first part pairs them). Its arms must ship first (`xltnb pretrain-arms --phase1
-# 0.5 --seeds '' --multilingual-only-seeds '' --added-seeds S`). The page also fine-tunes the other arms on those
-# seeds; only the added arm's records are appended (METHODS): the others' are the file's own, measured before.
+# parts over the pretraining seeds MP_ADDED. Its arms must ship first (`xltnb pretrain-arms --phase1 0.5 --seeds ''
+# --multilingual-only-seeds '' --added-seeds S`). Each pretraining seed s is one page run (fine-tuning seed s on the
+# arms of pretraining seed s, as the file's first part pairs them; no floor: the file has it), two processes of one
+# thread each; only the added arm's records are appended (METHODS): the other arms' are the file's own.
 MP_ADDED=${MP_ADDED:-0,1,2,3,4}
 if want metapretrain-added; then
   for s in ${MP_ADDED//,/ }; do
     [[ -f xltnb/assets/metapretrain/meta50-added-ps$s/model.safetensors ]] || { echo "MP_ADDED: no shipped arm meta50-added-ps$s; pretrain it first: .venv/bin/xltnb pretrain-arms --phase1 0.5 --seeds '' --multilingual-only-seeds '' --added-seeds $s" >&2; exit 2; }
   done
-  .venv/bin/xltnb reproduce metapretrain --preset cpu --seeds "$MP_ADDED" --quiet --out "$OUT/metapretrain-added" \
-    --set added=0.5 --set "added_seeds=[$MP_ADDED]" --set threads=1
-  METHODS=metapretrain-added DIFFERS='added added_seeds sweep threads' APPEND=1 ship reference-cpu-metapretrain \
-    "meta-pretraining's arm with its monolingual phase added (metapretrain-added), fine-tuning seeds $MP_ADDED on its\
- shipped arms of the pretraining seeds of the same numbers" \
-    "MP_ADDED=$MP_ADDED PARTS=metapretrain-added bash tools/reference.sh" "$OUT/metapretrain-added/metapretrain"
+  mp_added() {  # mp_added SEEDS: one page run per pretraining seed, in turn
+    for s in ${1//,/ }; do
+      .venv/bin/xltnb reproduce metapretrain --preset cpu --seeds "$s" --quiet --out "$OUT/metapretrain-added-ps$s" \
+        --set added=0.5 --set "pretrain_seeds=[$s]" --set floor=false --set threads=1
+    done
+  }
+  evens=$(tr , '\n' <<<"$MP_ADDED" | awk 'NR % 2 == 1' | paste -sd,)
+  odds=$(tr , '\n' <<<"$MP_ADDED" | awk 'NR % 2 == 0' | paste -sd,)
+  mp_added "$evens" & a=$!
+  [[ -z $odds ]] || mp_added "$odds"
+  wait $a
+  dirs=(); for s in ${MP_ADDED//,/ }; do dirs+=("$OUT/metapretrain-added-ps$s/metapretrain"); done
+  METHODS=metapretrain-added DIFFERS='added floor pretrain_seeds sweep threads' APPEND=1 ship reference-cpu-metapretrain \
+    "meta-pretraining's arm with its monolingual phase added (metapretrain-added), fine-tuning seed s on its shipped\
+ arm of pretraining seed s, s in $MP_ADDED" \
+    "MP_ADDED=$MP_ADDED PARTS=metapretrain-added bash tools/reference.sh" "${dirs[@]}"
 fi
-
 # language arithmetic: its claims over SEEDS (the main job runs 0-2). The language adapters of seeds 0-2 ship (the
 # others are trained here, about a minute each); the task adapters of seeds 0-4 ship, made by this same run with
 # `--set ta_ship=true` (3,000 updates each, about 5 minutes on one thread)
