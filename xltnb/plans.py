@@ -206,9 +206,10 @@ def _file_seeds(path) -> list:
     "The seeds a records file holds."
     return sorted({r['seed'] for r in load_records(path)}, key=str)
 
-def _arm_seeds(path, c: Claim) -> list:
-    "The seeds at which the records file holds claim `c`'s arm (`c.a`): all that a new claim's definition can have seen."
-    return sorted({r['seed'] for r in load_records(path) if all(r.get(k) == v for k, v in c.a.items())}, key=str)
+def _arm_seeds(path, c: Claim, where=()) -> list:
+    "The seeds at which a records file (its grid's records, `where`) holds claim `c`'s arm: all a new claim can have seen."
+    return sorted({r['seed'] for r in load_records(path) if all(r.get(k) in vs for k, vs in where)
+                   and all(r.get(k) == v for k, v in c.a.items())}, key=str)
 
 def freeze_plan(paper: str,
                 chosen_on: dict | None = None,  # {claim text or '*': {'seeds': [...], 'why': '...'}} to add, per grid name
@@ -232,7 +233,7 @@ def freeze_plan(paper: str,
             if not old.get('claims') or old['claims'].get(text) == h: continue
             if text in old['claims']:  # redefined after these seeds were seen
                 chosen[text] = {'seeds': seeds, 'why': f"defined as it is now on {today}, after seeds {_span(seeds)}"}
-            elif arm := _arm_seeds(path, claims[text]):  # new, on an arm these seeds already measured
+            elif arm := _arm_seeds(path, claims[text], g.where):  # new, on an arm these seeds already measured
                 chosen[text] = {'seeds': arm, 'why': f"registered on {today}, after seeds {_span(arm)} of its arm"}
             # new, on an arm this file does not hold yet: no seed here saw it
         chosen.update((chosen_on or {}).get(g.name, {}))
