@@ -204,3 +204,18 @@ def test_ship_from_finished_runs(shipped, tmp_path):
     (got[0] / 'model.safetensors').write_bytes(b'changed')
     with pytest.raises(ValueError, match='does not hold the weights its run.json names'):
         mp.pretrain_arm(**full, assets=assets)
+
+
+def test_added_arm_ships_with_its_whole_multilingual_phase(tmp_path):
+    "`added_seeds`: English for half the recipe's steps, then all of them multilingual, shipped as meta50-added-ps<s>."
+    torch.set_num_threads(1)
+    src, assets = tmp_path / 'arms', tmp_path / 'assets'
+    args = mp.recipe_arm('smoke', 0.5, 0, added=True)
+    mp.pretrain_arm(**args, out_dir=src / 'p50-added-ps0', assets='')
+    got = mp.ship_arms('smoke', (0.5,), (), (), added_seeds=(0,), src=src, assets=assets)
+    assert got == [assets / 'meta50-added-ps0']
+    meta = json.loads((got[0] / 'run.json').read_text())
+    steps = mp.ARM_RECIPES['smoke']['steps']
+    assert [(p['name'], p['steps']) for p in meta['phases']] == [('monolingual', steps // 2), ('multilingual', steps)]
+    assert meta['compute'] == 3 * steps // 2 * args['batch_size'] * args['seq_len']  # more than an arm of the recipe
+    assert mp.pretrain_arm(**args, assets=assets).model_dir == got[0]  # served by key
