@@ -177,8 +177,8 @@ if want metapretrain; then
 fi
 
 # meta-pretraining's arm with the monolingual phase added (metapretrain-added: 10,000 English steps, then all 20,000
-# multilingual ones, one schedule over the 30,000; about 110 CPU-minutes a pretraining seed on one core), measured in
-# parts over the pretraining seeds MP_ADDED. Its arms must ship first (`xltnb pretrain-arms --phase1 0.5 --seeds ''
+# multilingual ones, one schedule over the 30,000; 8,620 s a pretraining seed on one core, two side by side,
+# 2026-11-27), measured in parts over the pretraining seeds MP_ADDED. Its arms must ship first (`xltnb pretrain-arms --phase1 0.5 --seeds ''
 # --multilingual-only-seeds '' --added-seeds S`). Each pretraining seed s is one page run (fine-tuning seed s on the
 # arms of pretraining seed s, as the file's first part pairs them; no floor: the file has it), two processes of one
 # thread each; only the added arm's records are appended (METHODS): the other arms' are the file's own.
