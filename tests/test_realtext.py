@@ -130,3 +130,17 @@ def test_missing_sources_name_packages(monkeypatch, tmp_path):
     with pytest.raises(ResourceUnavailable, match=r"unicode-cldr-core, unicode-data; "
                                                   r"install: apt-get install -y unicode-cldr-core unicode-data"):
         load_task('emoji-topic', 'sw', 'test')
+
+def test_paraphrase_sources_counts_are_consistent():
+    "The pilot behind msg-para's note (tools/paraphrase_sources.py): its counts nest and its pivot pairs are real."
+    from paraphrase_sources import sources  # tools/ is on the path (conftest)
+    rows, pivots = sources(0)
+    n = dict(rows)
+    assert n['usable distinct English messages'] <= n['catalog messages (all packages, every language)']
+    piv = [n[f'pivot paraphrases: identical translations in >= {k} languages'] for k in (2, 3, 5)]
+    assert piv[0] >= piv[1] >= piv[2] and piv[1] == len(pivots)
+    assert all(a != b for a, b in pivots)  # two different English wordings
+    two = n['  with >= 2 word arguments (a swap keeps every word)']
+    assert two <= n["msg-para's pool (seed 0): messages"]
+    assert all(n[f'    of them in the parallel {s} set ({len(R.PARALLEL_LANGS)} languages)'] <= two
+               for s in ('dev', 'test'))
