@@ -17,9 +17,10 @@ from .results import (CEILING_SOLVED, CEILING_TIE, _majority, check_claims, meas
                            table_stats, unit_name, verdict_text)
 
 # %% auto #0
-__all__ = ['VERDICT_COLOURS', 'FLOOR_TIE', 'NOTES', 'grid_records', 'reference_rows', 'headline', 'verdict_table',
-           'verdict_markdown', 'headline_rows', 'claims_figure', 'testbed_table', 'testbed_figure', 'reference_section',
-           'claim_sentence', 'bottom_lines', 'bottom_line_markdown', 'what_it_means', 'reference_inspector']
+__all__ = ['TASK_ROLES', 'VERDICT_COLOURS', 'FLOOR_TIE', 'NOTES', 'grid_records', 'reference_rows', 'task_label', 'headline',
+           'verdict_table', 'verdict_markdown', 'headline_rows', 'claims_figure', 'testbed_table', 'testbed_figure',
+           'reference_section', 'claim_sentence', 'bottom_lines', 'bottom_line_markdown', 'what_it_means',
+           'reference_inspector']
 
 # %% ../nbs/08b_verdicts.ipynb #61fe0b61
 _register_claims = register_claims  # the grids and each paper's analysis plan live in `xltnb.plans`
@@ -67,6 +68,12 @@ def reference_rows(paper: str | None = None) -> pd.DataFrame:
 # %% ../nbs/08b_verdicts.ipynb #6cc54014
 def _pts(x: float) -> str: return f"{100 * x:+.1f}" if x == x else ''
 
+TASK_ROLES = {'msg-para': 'control: a surface shortcut'}  # tasks kept to show what a testbed's flaw does
+
+def task_label(task: str) -> str:
+    "A task as the tables name it, with its role when it is kept as a control (`TASK_ROLES`)."
+    return f"{task} ({TASK_ROLES[task]})" if task in TASK_ROLES else task
+
 def headline(r) -> str:
     "A row's verdict as a reader sees it first: the Holm verdict of a confirmatory row, else the verdict, exploratory."
     v = r.get('verdict_holm', r['verdict'])
@@ -80,7 +87,8 @@ def verdict_table(rows: pd.DataFrame | None = None) -> pd.DataFrame:
     rows = reference_rows() if rows is None else rows
     several = rows.groupby(['paper', 'testbed'])['task'].transform('nunique') > 1 if 'task' in rows else \
         pd.Series(False, index=rows.index)  # a paper judged on several tasks of a testbed: name the task
-    testbed = [f"{tb}: {t}" if s else tb for tb, t, s in zip(rows['testbed'], rows.get('task', rows['testbed']), several)]
+    testbed = [f"{tb}: {task_label(t)}" if s else tb
+               for tb, t, s in zip(rows['testbed'], rows.get('task', rows['testbed']), several)]
     empty = list(rows['degenerate']) if 'degenerate' in rows else [''] * len(rows)
     return pd.DataFrame(dict(
         paper=[PAPER_TITLES.get(p, p) for p in rows['paper']], claim=rows['claim'], testbed=testbed,
@@ -254,7 +262,7 @@ def bottom_lines(rows: pd.DataFrame | None = None) -> pd.DataFrame:
         g = rows[rows['paper'] == p]
         parts = []
         for (tb, t), h in g.groupby(['testbed', 'task'], sort=False):
-            where = tb + (f", {t}" if g[g['testbed'] == tb]['task'].nunique() > 1 else '')
+            where = tb + (f", {task_label(t)}" if g[g['testbed'] == tb]['task'].nunique() > 1 else '')
             parts.append(f"*{where}*: " + '; '.join(_short(r) for _, r in h.iterrows()))
         conf = g[g['status'] == 'confirmatory']
         tally = (f"{len(conf)} confirmatory verdict{'s' * (len(conf) != 1)} (Holm): {_tally(conf, 'verdict_holm')}"
