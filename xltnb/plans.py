@@ -263,7 +263,10 @@ def judge(g: Grid, recs: list[dict]) -> pd.DataFrame:
         keep = set(st['seeds'])
         rows = check_claims([r for r in recs if r['seed'] in keep], [c])
         if rows.empty: continue  # no records of the claim's arms on this grid (yet): no row, and no dtype lost
-        out.append(rows.assign(status=st['status'], status_why=st['why'], seeds_judged=_span(keep)))
+        arm = {r['seed'] for r in recs if r['seed'] in keep  # the seeds it reads: those that measured its arm (a
+               and all(r.get(k) == v for k, v in {**c.where, **c.a}.items() if not callable(v))}  # claim of a
+        out.append(rows.assign(status=st['status'], status_why=st['why'],  # function of both arms: all it may read)
+                               seeds_judged=_span(arm or keep)))
     rows = pd.concat(out, ignore_index=True) if out else pd.DataFrame()
     if rows.empty: return rows
     conf = rows['status'] == 'confirmatory'
