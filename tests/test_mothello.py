@@ -135,3 +135,17 @@ def test_finetuning_draws_from_its_own_pool(monkeypatch):
     assert (30, 4000) in asked and (40, 1000) in asked
     asked.clear(); mo.run_experiment(small)
     assert (40, 4000) in asked
+
+
+def test_board_pilot_relative_target_and_pilot_seeds():
+    "tools/mothello_board_pilot.py: 'mine / theirs' follows who just moved; reference seeds are refused."
+    import sys
+    from types import SimpleNamespace
+    sys.path.insert(0, str(ROOT / 'tools'))
+    from mothello_board_pilot import main, relative_boards
+    boards = np.array([[[0, 1, 2, 1]], [[0, 1, 2, 1]]], np.int8)  # two moves: the same board (1 black, 2 white)
+    player = np.array([[1], [2]], np.int8)  # black moved, then white
+    rel = relative_boards(SimpleNamespace(boards=boards, player=player))
+    assert rel.tolist() == [[[0, 1, 2, 1]], [[0, 2, 1, 2]]]
+    with pytest.raises(SystemExit) as e: main(['--seed', '3'])
+    assert e.value.code == 2
