@@ -149,3 +149,25 @@ def test_board_pilot_relative_target_and_pilot_seeds():
     assert rel.tolist() == [[[0, 1, 2, 1]], [[0, 2, 1, 2]]]
     with pytest.raises(SystemExit) as e: main(['--seed', '3'])
     assert e.value.code == 2
+
+
+def test_board_pilot_writes_records_a_rerun_replaces(tmp_path):
+    "The pilot's run folder holds valid records of every probe, ready for tools/measured.py; a rerun replaces them."
+    import sys
+    sys.path.insert(0, str(ROOT / 'tools'))
+    from mothello_board_pilot import main
+    from xltnb.results import load_records
+    args = ['--seed', '100', '--layers', '1', '--d', '16', '--steps', '20', '--probe-games', '10',
+            '--model-dir', str(tmp_path / 'models'), '--out', str(tmp_path / 'run')]
+    main(args)
+    recs = load_records(tmp_path / 'run' / 'results.jsonl')
+    probes = [r for r in recs if r['metric'] == 'probe_acc']
+    assert {(r['target'], r['arm'], r['lang_b']) for r in probes} == {
+        (t, a, b) for t in ('absolute', 'relative') for a in ('trained', 'untrained') for b in ('atomic0', 'atomic1')}
+    assert all(0 <= r['value'] <= 1 and r['seed'] == 100 for r in recs) and all(r['layer'] == 1 for r in probes)
+    assert sorted(r['lang'] for r in recs if r['metric'] == 'legal_move_acc') == ['atomic0', 'atomic1']
+    main(args)  # the same setting again: its records are replaced, not doubled
+    again = load_records(tmp_path / 'run' / 'results.jsonl')
+    assert len(again) == len(recs) and [r['value'] for r in again] == [r['value'] for r in recs]
+    cfg = json.loads((tmp_path / 'run' / 'config.json').read_text())
+    assert cfg['runs']['L1-d16-n20-s100-p10']['cpu_s']['train_cpu_s'] >= 0

@@ -11,12 +11,16 @@ untrained model of the same shape, for two probe targets:
   probes that read the board read it: "mine / theirs", whichever colour moved).
 
 Each probe trains on `--probe-games` games of language 0 for as many steps and is read on 500 held-out games in
-language 0 (`same`) and in language 1 (`mixed`, the cross-lingual probe). Pilot seeds are >= 100: no reference seed
-sees a choice made here. One thread; prints one JSON line per measurement and writes them to `--out` if given.
+language 0 (`lang_b` atomic0, in-language) and in language 1 (atomic1, the cross-lingual probe). Pilot seeds are
+>= 100: no reference seed sees a choice made here. One thread; prints a line per measurement. With `--out`, adds its
+records (paper 'pilot', method 'mothello-board'; metric `probe_acc` with `target`, `arm` trained/untrained, `layer`,
+`probe_games`; `legal_move_acc` of the trained model) to OUT/results.jsonl and its settings and CPU seconds to
+OUT/config.json, so that `tools/measured.py OUT NAME ...` ships them:
 
-    python tools/mothello_board_pilot.py --seed 100 --layers 2 --d 64 --steps 80000 --probe-games 2000
+    python tools/mothello_board_pilot.py --seed 100 --layers 2 --d 64 --steps 80000 --probe-games 2000 \
+        --out _runs/pilot/mothello-board
 """
-import argparse, json, os, time
+import argparse, json, os, platform, time
 from pathlib import Path
 
 
@@ -35,43 +39,62 @@ def main(argv=None):
     ap.add_argument('--steps', type=int, default=6000, help="training steps of 16 games (the cpu preset's: 6000)")
     ap.add_argument('--probe-games', type=int, default=500, help="probe training games = probe steps (the page's: 500)")
     ap.add_argument('--model-dir', default='_runs/pilot/mothello-board', help='trained models are kept here by setting')
-    ap.add_argument('--out', default='', help='also append the JSON lines to this file')
+    ap.add_argument('--out', default='', help='a run folder: add the records to OUT/results.jsonl (see above)')
     a = ap.parse_args(argv)
     if a.seed < 100: ap.error(f"--seed {a.seed}: pilots use seeds >= 100 (0-99 are reference seeds)")
     os.environ.setdefault('OMP_NUM_THREADS', '1')
+    import pandas as pd
     import torch
     from xltnb.othello.engine import random_games, replay
-    from xltnb.othello.mothello import (load_experiment_model, make_gpt, move_states, probe_accuracy, run_experiment,
-                                        train_probe)
+    from xltnb.othello.mothello import (legal_move_accuracy, load_experiment_model, make_gpt, move_states,
+                                        probe_accuracy, run_experiment, train_probe)
     torch.set_num_threads(1)
     path = Path(a.model_dir) / f"s{a.seed}-L{a.layers}-d{a.d}-n{a.steps}.pt"
     path.parent.mkdir(parents=True, exist_ok=True)
-    out = open(a.out, 'a') if a.out else None
-
-    def emit(**r):
-        line = json.dumps(dict(seed=a.seed, layers=a.layers, d=a.d, steps=a.steps, probe_games=a.probe_games, **r))
-        print(line, flush=True)
-        if out: out.write(line + '\n'); out.flush()
+    from xltnb.core import atomic_write_text
+    from xltnb.results import load_records, make_records, write_records
+    model_label = f"L{a.layers}-d{a.d}-n{a.steps}"
+    base = dict(paper='pilot', method='mothello-board', task='othello-6x6', model=model_label, preset='cpu',
+                seed=a.seed, split='test', probe_games=a.probe_games)
+    res = Path(a.out) / 'results.jsonl' if a.out else None
+    rows = [r for r in load_records(res) if not all(r.get(k) == v for k, v in base.items())] if res and res.exists() \
+        else []  # a rerun of one setting replaces its records
+    cpu = {}
     if not path.exists():
         r = run_experiment(dict(kinds=['atomic', 'atomic'], n_anchors=0, unified=False, size=6, seed=a.seed,
                                 n_layer=a.layers, n_head=4, d=a.d, steps=a.steps, batch_size=16, lr=2e-3, pool=100000,
                                 probe_steps=10, probe_train=50, probe_test=20, acc_games=200, save=str(path)))
-        legal = [x['value'] for x in r['records'] if x['metric'] == 'legal_move_acc']
-        emit(what='trained', train_cpu_s=round(r['cpu_s']), legal_move_acc=[round(v, 4) for v in legal])
+        print(f"trained {model_label} seed {a.seed}: {r['cpu_s']:.0f} CPU-s", flush=True)
+        atomic_write_text(path.with_suffix('.json'), json.dumps(dict(train_cpu_s=round(r['cpu_s']))))
+    if path.with_suffix('.json').exists(): cpu.update(json.loads(path.with_suffix('.json').read_text()))
     model, langs, _ = load_experiment_model(path)
+    games = random_games(200, seed=2000 + a.seed, size=6)  # the games `run_experiment` reads legal moves on
+    legal = {n: legal_move_accuracy(model, langs, games, i) for i, n in enumerate(('atomic0', 'atomic1'))}
+    rows += make_records(legal, metric='legal_move_acc', **base, arm='trained')
+    print('legal-move accuracy: ' + ', '.join(f'{l} {100 * v:.1f}%' for l, v in legal.items()), flush=True)
     torch.manual_seed(a.seed); untrained = make_gpt(langs, a.layers, 4, a.d, 0.0).eval()
     test = random_games(500, seed=2000 + a.seed, size=6); st_te = replay(test, 6)
     train = random_games(a.probe_games, seed=3000 + a.seed, size=6); st_tr = replay(train, 6)
+    t_probes = time.process_time()
     for target, f in (('absolute', lambda s: s.boards), ('relative', relative_boards)):
         for name, m in (('trained', model), ('untrained', untrained)):
             for layer in range(1, a.layers + 1):
-                t0 = time.process_time()
                 X = move_states(m, langs, train, 0, layer)
                 p = train_probe(X, train, f(st_tr), hidden=128, steps=a.probe_games, seed=a.seed)
-                same = probe_accuracy(p, move_states(m, langs, test, 0, layer), test, f(st_te))
-                mixed = probe_accuracy(p, move_states(m, langs, test, 1, layer), test, f(st_te))
-                emit(what='probe', target=target, model=name, layer=layer, same=round(same, 4), mixed=round(mixed, 4),
-                     cpu_s=round(time.process_time() - t0, 1))
+                acc = {b: probe_accuracy(p, move_states(m, langs, test, i, layer), test, f(st_te))
+                       for i, b in enumerate(('atomic0', 'atomic1'))}
+                rows += make_records(pd.DataFrame({b: {'atomic0': v} for b, v in acc.items()}), metric='probe_acc',
+                                     **base, target=target, arm=name, layer=layer)
+                print(f"{target:8} {name:9} layer {layer}: in-language {100 * acc['atomic0']:.1f}%, "
+                      f"cross-lingual {100 * acc['atomic1']:.1f}%", flush=True)
+    cpu['probes'] = round(time.process_time() - t_probes)
+    if res:
+        res.parent.mkdir(parents=True, exist_ok=True); write_records(res, rows)
+        cfg_path = res.parent / 'config.json'
+        cfg = json.load(open(cfg_path)) if cfg_path.exists() else {'runs': {}}
+        cfg['runs'][f"{model_label}-s{a.seed}-p{a.probe_games}"] = dict(params=vars(a), cpu_s=cpu or None)
+        cfg.update(python=platform.python_version(), platform=platform.platform())
+        atomic_write_text(cfg_path, json.dumps(cfg, indent=1, default=str))
 
 
 if __name__ == '__main__':
