@@ -18,6 +18,11 @@
 #             after the call's BUDGET_S (540) is near; resumable: each finished job's records are in $GRID/jobs, which
 #             comes back in $OUT/rtgrid and is carried into the next call (carry [.gpu/rt, _runs/grid]) to go on
 #   mothello  with time left: mOthello at the gpu preset, stopped at the call's budget
+#   moboard   the mOthello board-probe pilot (tools/mothello_board_pilot.py) at the gpu preset's model (8x8, 4 layers,
+#             8 heads, d 256, dropout 0.1, batch 256, lr 1e-3, 500,000 games) for MO_STEPS (3000 12000) steps on pilot
+#             seeds MO_SEEDS (100 101), every model at once on the GPU, its probes (the gpu page's: 1,000 games, 2,000
+#             steps, width 512) on 4 CPU threads each at layers 3 and 4: $OUT/moboard/{results.jsonl,config.json},
+#             shipped here with tools/measured.py as pilot-gpu-mothello-board
 # Two calls to one warm machine, since wheels and testbed together exceed what one call carries (64 MiB):
 #   carry [.gpu/whl]: bash tools/gpu_run.sh install world bench
 #   carry [.gpu/rt]:  bash tools/gpu_run.sh install rtdata realtext rtprobe    (install: a no-op when still installed)
@@ -130,7 +135,24 @@ EOF
       timeout $(( $(left) - 30 )) bash -c 'xltnb() { python3 -c "import sys; from xltnb.cli import main; sys.exit(main())" "$@"; }
         xltnb reproduce mothello --preset gpu --quiet --resume --out '"$RUNS"'/gpu' > "$OUT/mothello.log" 2>&1
       tail -5 "$OUT/mothello.log" ;;
-    *) echo "unknown step $s; known: install world bench rtdata realtext rtprobe gbench rtgrid mothello"; exit 2 ;;
+    moboard)
+      if [[ -n $SMOKE ]]; then mo=(--device cpu --size 8 --layers 4 --heads 2 --d 16 --dropout 0.1 --batch 8 --lr 1e-3
+          --pool 2000 --probe-games 20 --probe-steps 10 --probe-hidden 32 --probe-layers 3 4 --threads 1)
+        steps=${MO_STEPS:-20 40}
+      else mo=(--device cuda --size 8 --layers 4 --heads 8 --d 256 --dropout 0.1 --batch 256 --lr 1e-3 --pool 500000
+          --probe-games 1000 --probe-steps 2000 --probe-hidden 512 --probe-layers 3 4 --threads 4)
+        steps=${MO_STEPS:-3000 12000}
+      fi
+      pids=(); mkdir -p "$OUT/moboard" "$RUNS/moboard-logs"
+      for n in $steps; do for seed in ${MO_SEEDS:-100 101}; do
+        timeout $(( $(left) > 40 ? $(left) - 20 : 10 )) $PY tools/mothello_board_pilot.py --seed "$seed" --steps "$n" \
+          "${mo[@]}" --model-dir $RUNS/moboard --out $RUNS/moboard-run/s$seed-n$n > "$RUNS/moboard-logs/s$seed-n$n.log" 2>&1 &
+        pids+=($!)
+      done; done
+      for p in "${pids[@]}"; do wait "$p"; ok=$((ok | $?)); done
+      $PY tools/gpu_merge_runs.py "$RUNS/moboard-run" "$OUT/moboard"
+      cat "$RUNS"/moboard-logs/*.log > "$OUT/moboard.log"; grep -v '^$' "$OUT/moboard.log" | tail -40 ;;
+    *) echo "unknown step $s; known: install world bench rtdata realtext rtprobe gbench rtgrid mothello moboard"; exit 2 ;;
   esac
 done
 step done

@@ -3,14 +3,16 @@
 untrained model's)?
 
 Trains one mOthello GPT on two atomic languages with no anchors (the naive arm; `xltnb.othello.mothello.run_experiment`
-at the `cpu` preset's settings, but for `--layers`, `--d` and `--steps`), then probes every layer of it and of an
+at the `cpu` preset's settings by default; `--size`, `--layers`, `--heads`, `--d`, `--dropout`, `--steps`, `--batch`,
+`--lr`, `--pool` and `--device` set the others, e.g. the `gpu` preset's), then probes every layer of it and of an
 untrained model of the same shape, for two probe targets:
 
 - `absolute`: each square black / white / empty (the page's probe today);
 - `relative`: each square the stone of the player who just moved / the other player's / empty (as the Othello-GPT
   probes that read the board read it: "mine / theirs", whichever colour moved).
 
-Each probe trains on `--probe-games` games of language 0 for as many steps and is read on 500 held-out games in
+Each probe (hidden width `--probe-hidden`) trains on `--probe-games` games of language 0 for as many steps (or
+`--probe-steps`) and is read on 500 held-out games in
 language 0 (`lang_b` atomic0, in-language) and in language 1 (atomic1, the cross-lingual probe). Pilot seeds are
 >= 100: no reference seed sees a choice made here. One thread; prints a line per measurement. With `--out`, adds its
 records (paper 'pilot', method 'mothello-board'; metric `probe_acc` with `target`, `arm` trained/untrained, `layer`,
@@ -34,53 +36,75 @@ def relative_boards(states):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--seed', type=int, default=100, help='a pilot seed (>= 100)')
+    ap.add_argument('--size', type=int, default=6, choices=(6, 8), help="the board (the cpu preset's 6, gpu's 8)")
     ap.add_argument('--layers', type=int, default=2)
+    ap.add_argument('--heads', type=int, default=4)
     ap.add_argument('--d', type=int, default=64)
-    ap.add_argument('--steps', type=int, default=6000, help="training steps of 16 games (the cpu preset's: 6000)")
-    ap.add_argument('--probe-games', type=int, default=500, help="probe training games = probe steps (the page's: 500)")
+    ap.add_argument('--dropout', type=float, default=0.0)
+    ap.add_argument('--steps', type=int, default=6000, help="training steps (the cpu preset's: 6000)")
+    ap.add_argument('--batch', type=int, default=16, help="games a step (the cpu preset's: 16)")
+    ap.add_argument('--lr', type=float, default=2e-3)
+    ap.add_argument('--pool', type=int, default=100000, help='training games drawn once, sampled with replacement')
+    ap.add_argument('--device', default='cpu', help="where the model trains: cpu or cuda (probes train on the CPU)")
+    ap.add_argument('--probe-games', type=int, default=500, help="probe training games (the cpu page's: 500)")
+    ap.add_argument('--probe-steps', type=int, default=0, help="probe training steps (0: as many as --probe-games)")
+    ap.add_argument('--probe-hidden', type=int, default=128)
+    ap.add_argument('--probe-layers', type=int, nargs='*', default=None, help='layers to probe (default: every block)')
+    ap.add_argument('--threads', type=int, default=1, help='torch threads (the probes train on the CPU)')
     ap.add_argument('--model-dir', default='_runs/pilot/mothello-board', help='trained models are kept here by setting')
     ap.add_argument('--out', default='', help='a run folder: add the records to OUT/results.jsonl (see above)')
     a = ap.parse_args(argv)
     if a.seed < 100: ap.error(f"--seed {a.seed}: pilots use seeds >= 100 (0-99 are reference seeds)")
-    os.environ.setdefault('OMP_NUM_THREADS', '1')
+    bad = [x for x in a.probe_layers or [] if not 1 <= x <= a.layers]
+    if bad: ap.error(f"--probe-layers {bad[0]}: the blocks are 1-{a.layers}")
+    os.environ.setdefault('OMP_NUM_THREADS', str(a.threads))
     import pandas as pd
     import torch
     from xltnb.othello.engine import random_games, replay
     from xltnb.othello.mothello import (legal_move_accuracy, load_experiment_model, make_gpt, move_states,
                                         probe_accuracy, run_experiment, train_probe)
-    torch.set_num_threads(1)
-    path = Path(a.model_dir) / f"s{a.seed}-L{a.layers}-d{a.d}-n{a.steps}.pt"
+    torch.set_num_threads(a.threads)
+    if a.device.startswith('cuda') and not torch.cuda.is_available():
+        ap.error(f"--device {a.device}: no CUDA device here; --device cpu runs here")
+    model_label = (f"L{a.layers}-d{a.d}-n{a.steps}" if (a.size, a.heads, a.dropout, a.batch, a.lr, a.pool)
+                   == (6, 4, 0.0, 16, 2e-3, 100000) else  # the cpu preset's other settings: the short label
+                   f"{a.size}x{a.size}-L{a.layers}-h{a.heads}-d{a.d}-do{a.dropout:g}-n{a.steps}-b{a.batch}-lr{a.lr:g}"
+                   f"-p{a.pool}")
+    path = Path(a.model_dir) / f"s{a.seed}-{model_label}.pt"
     path.parent.mkdir(parents=True, exist_ok=True)
     from xltnb.core import atomic_write_text
     from xltnb.results import load_records, make_records, write_records
-    model_label = f"L{a.layers}-d{a.d}-n{a.steps}"
-    base = dict(paper='pilot', method='mothello-board', task='othello-6x6', model=model_label, preset='cpu',
-                seed=a.seed, split='test', probe_games=a.probe_games)
+    steps_p = a.probe_steps or a.probe_games
+    base = dict(paper='pilot', method='mothello-board', task=f'othello-{a.size}x{a.size}', model=model_label,
+                preset='gpu' if 'cuda' in a.device else 'cpu', seed=a.seed, split='test', probe_games=a.probe_games,
+                **({'probe_steps': steps_p} if a.probe_steps else {}),
+                **({'probe_hidden': a.probe_hidden} if a.probe_hidden != 128 else {}))
     res = Path(a.out) / 'results.jsonl' if a.out else None
     rows = [r for r in load_records(res) if not all(r.get(k) == v for k, v in base.items())] if res and res.exists() \
         else []  # a rerun of one setting replaces its records
     cpu = {}
     if not path.exists():
-        r = run_experiment(dict(kinds=['atomic', 'atomic'], n_anchors=0, unified=False, size=6, seed=a.seed,
-                                n_layer=a.layers, n_head=4, d=a.d, steps=a.steps, batch_size=16, lr=2e-3, pool=100000,
-                                probe_steps=10, probe_train=50, probe_test=20, acc_games=200, save=str(path)))
+        r = run_experiment(dict(kinds=['atomic', 'atomic'], n_anchors=0, unified=False, size=a.size, seed=a.seed,
+                                n_layer=a.layers, n_head=a.heads, d=a.d, dropout=a.dropout, steps=a.steps,
+                                batch_size=a.batch, lr=a.lr, pool=a.pool, device=a.device, probe_steps=10,
+                                probe_train=50, probe_test=20, acc_games=200, save=str(path)))
         print(f"trained {model_label} seed {a.seed}: {r['cpu_s']:.0f} CPU-s", flush=True)
         atomic_write_text(path.with_suffix('.json'), json.dumps(dict(train_cpu_s=round(r['cpu_s']))))
     if path.with_suffix('.json').exists(): cpu.update(json.loads(path.with_suffix('.json').read_text()))
     model, langs, _ = load_experiment_model(path)
-    games = random_games(200, seed=2000 + a.seed, size=6)  # the games `run_experiment` reads legal moves on
+    games = random_games(200, seed=2000 + a.seed, size=a.size)  # the games `run_experiment` reads legal moves on
     legal = {n: legal_move_accuracy(model, langs, games, i) for i, n in enumerate(('atomic0', 'atomic1'))}
     rows += make_records(legal, metric='legal_move_acc', **base, arm='trained')
     print('legal-move accuracy: ' + ', '.join(f'{l} {100 * v:.1f}%' for l, v in legal.items()), flush=True)
-    torch.manual_seed(a.seed); untrained = make_gpt(langs, a.layers, 4, a.d, 0.0).eval()
-    test = random_games(500, seed=2000 + a.seed, size=6); st_te = replay(test, 6)
-    train = random_games(a.probe_games, seed=3000 + a.seed, size=6); st_tr = replay(train, 6)
+    torch.manual_seed(a.seed); untrained = make_gpt(langs, a.layers, a.heads, a.d, a.dropout).eval()
+    test = random_games(500, seed=2000 + a.seed, size=a.size); st_te = replay(test, a.size)
+    train = random_games(a.probe_games, seed=3000 + a.seed, size=a.size); st_tr = replay(train, a.size)
     t_probes = time.process_time()
     for target, f in (('absolute', lambda s: s.boards), ('relative', relative_boards)):
         for name, m in (('trained', model), ('untrained', untrained)):
-            for layer in range(1, a.layers + 1):
+            for layer in a.probe_layers or range(1, a.layers + 1):
                 X = move_states(m, langs, train, 0, layer)
-                p = train_probe(X, train, f(st_tr), hidden=128, steps=a.probe_games, seed=a.seed)
+                p = train_probe(X, train, f(st_tr), hidden=a.probe_hidden, steps=steps_p, seed=a.seed)
                 acc = {b: probe_accuracy(p, move_states(m, langs, test, i, layer), test, f(st_te))
                        for i, b in enumerate(('atomic0', 'atomic1'))}
                 rows += make_records(pd.DataFrame({b: {'atomic0': v} for b, v in acc.items()}), metric='probe_acc',
@@ -92,7 +116,8 @@ def main(argv=None):
         res.parent.mkdir(parents=True, exist_ok=True); write_records(res, rows)
         cfg_path = res.parent / 'config.json'
         cfg = json.load(open(cfg_path)) if cfg_path.exists() else {'runs': {}}
-        cfg['runs'][f"{model_label}-s{a.seed}-p{a.probe_games}"] = dict(params=vars(a), cpu_s=cpu or None)
+        cfg['runs'][f"{model_label}-s{a.seed}-p{a.probe_games}"] = dict(
+            params=vars(a), cpu_s=cpu or None, **({'gpu': torch.cuda.get_device_name()} if 'cuda' in a.device else {}))
         cfg.update(python=platform.python_version(), platform=platform.platform())
         atomic_write_text(cfg_path, json.dumps(cfg, indent=1, default=str))
 
