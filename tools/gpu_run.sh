@@ -19,10 +19,14 @@
 #             comes back in $OUT/rtgrid and is carried into the next call (carry [.gpu/rt, _runs/grid]) to go on
 #   mothello  with time left: mOthello at the gpu preset, stopped at the call's budget
 #   moboard   the mOthello board-probe pilot (tools/mothello_board_pilot.py) at the gpu preset's model (8x8, 4 layers,
-#             8 heads, d 256, dropout 0.1, batch 256, lr 1e-3, 500,000 games) for MO_STEPS (3000 12000) steps on pilot
+#             8 heads, d 256, dropout 0.1, batch 256, lr 1e-3, 500,000 games) for MO_STEPS (3000) steps on pilot
 #             seeds MO_SEEDS (100 101), every model at once on the GPU, its probes (the gpu page's: 1,000 games, 2,000
-#             steps, width 512) on 4 CPU threads each at layers 3 and 4: $OUT/moboard/{results.jsonl,config.json},
-#             shipped here with tools/measured.py as pilot-gpu-mothello-board
+#             steps, width 512) on MO_THREADS (4) CPU threads each at layers 3 and 4: $OUT/moboard/{results.jsonl,
+#             config.json} (written after every probe, so a call that runs out keeps what is done), shipped here with
+#             tools/measured.py as pilot-gpu-mothello-board. Measured on an H100, four models at once: 3,000 steps took
+#             about 180 s of one CPU core each (the training loop is bound by the CPU, not the GPU) and a probe about
+#             35 s on 4 threads, so a call of 470 s finishes two models of 3,000 steps and not two of 12,000: give a
+#             longer budget its own call (MO_STEPS=12000 MO_SEEDS=100).
 # Two calls to one warm machine, since wheels and testbed together exceed what one call carries (64 MiB):
 #   carry [.gpu/whl]: bash tools/gpu_run.sh install world bench
 #   carry [.gpu/rt]:  bash tools/gpu_run.sh install rtdata realtext rtprobe    (install: a no-op when still installed)
@@ -140,8 +144,8 @@ EOF
           --pool 2000 --probe-games 20 --probe-steps 10 --probe-hidden 32 --probe-layers 3 4 --threads 1)
         steps=${MO_STEPS:-20 40}
       else mo=(--device cuda --size 8 --layers 4 --heads 8 --d 256 --dropout 0.1 --batch 256 --lr 1e-3 --pool 500000
-          --probe-games 1000 --probe-steps 2000 --probe-hidden 512 --probe-layers 3 4 --threads 4)
-        steps=${MO_STEPS:-3000 12000}
+          --probe-games 1000 --probe-steps 2000 --probe-hidden 512 --probe-layers 3 4 --threads ${MO_THREADS:-4})
+        steps=${MO_STEPS:-3000}
       fi
       pids=(); mkdir -p "$OUT/moboard" "$RUNS/moboard-logs"
       for n in $steps; do for seed in ${MO_SEEDS:-100 101}; do

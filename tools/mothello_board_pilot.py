@@ -111,6 +111,7 @@ def main(argv=None):
                                      **base, target=target, arm=name, layer=layer)
                 print(f"{target:8} {name:9} layer {layer}: in-language {100 * acc['atomic0']:.1f}%, "
                       f"cross-lingual {100 * acc['atomic1']:.1f}%", flush=True)
+                if res: res.parent.mkdir(parents=True, exist_ok=True); write_records(res, rows)  # a kill keeps these
     cpu['probes'] = round(time.process_time() - t_probes)
     if res:
         res.parent.mkdir(parents=True, exist_ok=True); write_records(res, rows)
