@@ -150,7 +150,7 @@ def testbed_table(rows: pd.DataFrame | None = None) -> pd.DataFrame:
     for (p, c), g in r.groupby(['paper', 'claim'], sort=False):
         signs = {np.sign(d) for d in g['delta'] if d != 0}
         out.append({'paper': PAPER_TITLES.get(p, p), 'claim': c,
-                    **{f"{tb}: {t}": f"{_pts(d)} ({v})" for tb, t, d, v in zip(g['testbed'], g['task'], g['delta'],
+                    **{f"{tb}: {task_label(t)}": f"{_pts(d)} ({v})" for tb, t, d, v in zip(g['testbed'], g['task'], g['delta'],
                                                                               g['verdict'])},
                     'signs agree': 'yes' if len(signs) <= 1 else 'no'})
     return pd.DataFrame(out).set_index(['paper', 'claim']).fillna('') if out else pd.DataFrame()
@@ -165,7 +165,7 @@ def testbed_figure(rows: pd.DataFrame | None = None, title: str = 'each claim on
         d, lo, hi = 100 * g['delta'].values, 100 * g['lo'].values, 100 * g['hi'].values
         fin = np.isfinite(hi)
         fig.add_scatter(x=d, y=[wrap(f"{PAPER_TITLES.get(p, p)}: {c}") for p, c in zip(g['paper'], g['claim'])],
-                        mode='markers', name=f"{tb}: {t}", marker=dict(size=10),
+                        mode='markers', name=f"{tb}: {task_label(t)}", marker=dict(size=10),
                         error_x=dict(type='data', symmetric=False, array=np.where(fin, hi - d, 0),
                                      arrayminus=np.where(fin, d - lo, 0), visible=True))
     fig.add_vline(x=0, line_dash='dot', line_color='black')
