@@ -21,9 +21,10 @@
 #   moboard   the mOthello board-probe pilot (tools/mothello_board_pilot.py) at the gpu preset's model (8x8, 4 layers,
 #             8 heads, d 256, dropout 0.1, batch 256, lr 1e-3, 500,000 games) for MO_STEPS (3000) steps on pilot
 #             seeds MO_SEEDS (100 101), every model at once on the GPU, its probes (the gpu page's: 1,000 games, 2,000
-#             steps, width 512) on MO_THREADS (4) CPU threads each at layers 3 and 4: $OUT/moboard/{results.jsonl,
-#             config.json} (written after every probe, so a call that runs out keeps what is done), shipped here with
-#             tools/measured.py as pilot-gpu-mothello-board. Measured on an H100, four models at once: 3,000 steps took
+#             steps, width 512) on MO_THREADS (4) CPU threads each at layers 3 and 4: a run folder per model in
+#             $RUNS/moboard-run (records written after every probe, so a call that runs out keeps what is done), back in
+#             $OUT/runs.tar.gz; shipped here with tools/measured.py pilot-gpu-mothello-board --runs
+#             xltnb_runs/moboard-run/* (after untarring). Measured on an H100, four models at once: 3,000 steps took
 #             about 180 s of one CPU core each (the training loop is bound by the CPU, not the GPU) and a probe about
 #             35 s on 4 threads, so a call of 470 s finishes two models of 3,000 steps and not two of 12,000: give a
 #             longer budget its own call (MO_STEPS=12000 MO_SEEDS=100).
@@ -147,14 +148,13 @@ EOF
           --probe-games 1000 --probe-steps 2000 --probe-hidden 512 --probe-layers 3 4 --threads ${MO_THREADS:-4})
         steps=${MO_STEPS:-3000}
       fi
-      pids=(); mkdir -p "$OUT/moboard" "$RUNS/moboard-logs"
+      pids=(); mkdir -p "$RUNS/moboard-logs"
       for n in $steps; do for seed in ${MO_SEEDS:-100 101}; do
         timeout $(( $(left) > 40 ? $(left) - 20 : 10 )) $PY tools/mothello_board_pilot.py --seed "$seed" --steps "$n" \
           "${mo[@]}" --model-dir $RUNS/moboard --out $RUNS/moboard-run/s$seed-n$n > "$RUNS/moboard-logs/s$seed-n$n.log" 2>&1 &
         pids+=($!)
       done; done
       for p in "${pids[@]}"; do wait "$p"; ok=$((ok | $?)); done
-      $PY tools/gpu_merge_runs.py "$RUNS/moboard-run" "$OUT/moboard"
       cat "$RUNS"/moboard-logs/*.log > "$OUT/moboard.log"; grep -v '^$' "$OUT/moboard.log" | tail -40 ;;
     *) echo "unknown step $s; known: install world bench rtdata realtext rtprobe gbench rtgrid mothello moboard"; exit 2 ;;
   esac
