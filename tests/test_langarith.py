@@ -252,3 +252,25 @@ def test_shipped_adapters_are_safetensors():
     pickled = [str(d) for d in folders if any(d.glob('*.bin')) or any(d.glob('*.pt'))]
     assert not pickled, f'pickled adapter weights ship: {pickled}; convert them with adapter_to_safetensors'
     assert all((d / 'adapter.safetensors').is_file() for d in folders)
+
+
+def test_world_close_makes_es_a_dialect_of_fr_for_tasks_and_corpora():
+    "`world_close`: the page's tasks and adapter corpora come from the world where es is a dialect of fr (0: default)."
+    from xltnb.core import ParamError
+    from xltnb.world import as_world, make_world
+    ns = _head(world_close=0.9)
+    w = as_world(ns['TKW']['world'])
+    assert ns['WORLD'] == dict(preset='smoke', close=0.9) and w.specs['es'].dialect and w.key != make_world('smoke').key
+    assert _head()['TKW']['world'] == 'smoke'  # the default world, by its preset name
+    with pytest.raises(ParamError, match="world_close"): _head(world_close=1.5)
+
+
+@pytest.mark.parametrize('env, says', [(dict(SEEDS='5,100'), "'5' is not a pilot seed"),
+                                       (dict(CLOSE='1.5'), "CLOSE: a share in [0, 1]"),
+                                       (dict(BASE='other'), "BASE: 'other' unknown")])
+def test_close_pilot_refuses_reference_seeds_and_bad_settings(env, says):
+    "tools/la_close_pilot.sh stops before any work (exit 2): a reference seed, a share outside [0, 1], an unknown base."
+    import os, subprocess
+    r = subprocess.run(['bash', str(ROOT / 'tools' / 'la_close_pilot.sh')], env={**os.environ, **env},
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and says in r.stderr, (r.returncode, r.stderr)

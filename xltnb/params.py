@@ -118,7 +118,7 @@ RULES = {
     'langarith': dict(choices=dict(task=['world-nli', 'xnli', 'wikiann', 'xquad'], world=['smoke', 'cpu', 'gpu']),
                       ranges=dict(small_frac='(0, 1]', la_steps=_COUNT, la_lr=_POS, la_batch=_COUNT, ta_lr=_POS,
                                   ta_reduction=_POS, ta_epochs=_POS, ta_batch=_COUNT, max_length=_COUNT,
-                                  grid='[0, 1]', ties_k='[0, 1]')),
+                                  grid='[0, 1]', ties_k='[0, 1]', world_close='[0, 1]')),
     'mothello': dict(choices=dict(size=[6, 8], table_pairs=['atomic+atomic', 'atomic+split', 'atomic+compositional'],
                                   ft_variants=['naive', 'anchors', 'unified']),
                      ranges=dict(n_layer=_COUNT, n_head=_COUNT, d=_COUNT, dropout='[0, 1)', steps=_COUNT,

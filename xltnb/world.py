@@ -16,9 +16,9 @@ from .langs import register_languages
 __all__ = ['CONCEPTS', 'EN_IRREGULAR', 'EN_PARTICIPLE', 'NAMES', 'DIGITS', 'FUNCTION', 'THING_VERBS', 'ANIMATE_VERBS',
            'BOTH_VERBS', 'SCRIPTS', 'DEFAULT_LANGS', 'CONTENT', 'FUNCTION_WORDS', 'THINGS', 'PEOPLE', 'ANIMATE',
            'VERBS', 'COLOURS', 'SIZES', 'HYPER', 'HYPO', 'NLI_LABELS', 'NLI_RULES', 'NLI_WEIGHTS', 'PAWS_WEIGHTS',
-           'PAWS_LABELS', 'PAWS_CONJ', 'WORLD_PRESETS', 'WORD_ORDERS', 'ANCHORS', 'LangSpec', 'build_lexicon',
-           'Renderer', 'Semantics', 'edit_nli', 'paws_clause', 'edit_paws', 'World', 'make_world', 'languages',
-           'as_world', 'lexicon_free_features']
+           'PAWS_LABELS', 'PAWS_CONJ', 'WORLD_PRESETS', 'GRAMMAR', 'WORD_ORDERS', 'ANCHORS', 'LangSpec',
+           'build_lexicon', 'Renderer', 'Semantics', 'edit_nli', 'paws_clause', 'edit_paws', 'World', 'make_world',
+           'languages', 'as_world', 'lexicon_free_features']
 
 # %% ../nbs/03_world.ipynb #d6deb99c
 # concept -> (kind, category, English variants); a concept with 2 variants has a synonym pair
@@ -88,6 +88,8 @@ class LangSpec:
     case: str = ''                # object case suffix ('' = none)
     det: bool = True              # has a definite article
     by_pos: str = 'pre'           # agent marker is a preposition ('pre') or postposition ('post')
+    dialect: bool = False         # a dialect of `related`: its function words and `related_share` of all its content
+    #                               words are `related`'s (`make_world(close=...)` also gives it `related`'s grammar)
 
 SCRIPTS = {
     'latin': {},
@@ -133,6 +135,11 @@ def build_lexicon(spec: LangSpec, seed: int, related: dict | None = None, used: 
     rng = _rng(seed, spec.code, 'stems')
     used = set() if used is None else used
     lex = {f: _stem(rng, spec, used, 1) for f in ('det', 'neg', 'conj', 'by', 'aux')}
+    if spec.dialect and related:  # the relative's function words; its content words on a nested dial, the rest own
+        lex.update({f: related[f] for f in FUNCTION})
+        order = list(CONTENT); _rng(seed, spec.code, 'dialect').shuffle(order)
+        n_rel = round(spec.related_share * len(order))
+        return lex | {k: related[k] if i < n_rel else (_stem(rng, spec, used, 2), False) for i, k in enumerate(order)}
     order = list(CONTENT); _rng(seed, spec.code, 'overlap').shuffle(order)  # a fixed order: the dial is nested
     n_shared = round(spec.overlap * len(order))
     n_rel = round(spec.related_share * (len(order) - n_shared)) if related else 0
@@ -479,7 +486,7 @@ class World:
     def info(self) -> list[dict]:
         "One row per language: its configuration and corpus size."
         return [dict(lang=s.code, name=s.name, script=s.script, order=s.order, adj=s.adj, overlap=s.overlap,
-                     related=s.related, related_share=s.related_share,
+                     related=s.related, related_share=s.related_share, dialect=s.dialect,
                      corpus=(self.sizes['source_corpus'] if s.code == 'en'
                              else round(self.sizes['target_corpus'] * s.corpus)))
                 for s in self.specs.values()]
@@ -494,11 +501,17 @@ def _make_job(job, world=None):
 # %% ../nbs/03_world.ipynb #c9de566e
 _WORLDS: dict = {}
 _SIZE_KEYS = ('source_corpus', 'target_corpus', 'n_train', 'n_dev', 'n_test', 'task_mix', 'paws_lexical')
-_OPTIONS = ('overlap', 'langs', 'order')
+_OPTIONS = ('overlap', 'langs', 'order', 'close')
+GRAMMAR = ('script', 'order', 'adj', 'consonants', 'vowels', 'plural', 'verb', 'part', 'case', 'det', 'by_pos')
+# what a dialect (`close`) takes from its relative besides words: script, word order and morphology
 WORD_ORDERS = {'mixed': ('hi',),  # the default: `hi` keeps its own order (SOV, postpositions), the others English order
                'en': (),  # every target in English order
                'own': tuple(s.code for s in DEFAULT_LANGS)}  # each language in its own order
 # targets that keep their own word order under each setting
+
+def _spec_key(s: LangSpec) -> dict:
+    "A language's part of the world key: its fields, `dialect` only when set (the worlds before it keep their keys)."
+    return {k: v for k, v in vars(s).items() if k != 'dialect' or v}
 
 def make_world(preset: str = 'cpu',  # sizes: 'smoke', 'cpu' or 'gpu'
                seed: int = 0,  # everything else comes from the seed
@@ -506,7 +519,9 @@ def make_world(preset: str = 'cpu',  # sizes: 'smoke', 'cpu' or 'gpu'
                              # `order` ('mixed', the default: `hi` in its own order, the other targets in English
                              # order; 'en': every target in English order; 'own': each language in its own),
                              # `paws_lexical` (weight of world-paws' syn/alt items: 0, the default, none; 1 as
-                             # PAWS_WEIGHTS)
+                             # PAWS_WEIGHTS), `close` (a share, or {lang: share}: each language with a relative,
+                             # `es`, becomes a dialect of it: the relative's function words and GRAMMAR, and that
+                             # share of all its content words the relative's; the default world has no dialect)
               ) -> World:
     "The world of a preset and seed, cached in memory by content hash (corpora and tasks are generated on first use)."
     if preset not in WORLD_PRESETS:
@@ -531,10 +546,21 @@ def make_world(preset: str = 'cpu',  # sizes: 'smoke', 'cpu' or 'gpu'
                 raise ValueError(f"overlap for unknown target {l!r}; targets: {', '.join(list(specs)[1:])}")
             if not 0 <= v <= 1: raise ValueError(f"overlap for {l!r} must be in [0, 1], got {v!r}")
         specs = {l: replace(s, overlap=float(ov.get(l, s.overlap))) for l, s in specs.items()}
+    if (cl := overrides.get('close')) is not None:
+        kin = [l for l, s in specs.items() if s.related]
+        cl = {l: cl for l in kin} if isinstance(cl, (int, float)) and not isinstance(cl, bool) else dict(cl)
+        for l, v in cl.items():
+            if l not in kin: raise ValueError(f"close for {l!r}: only a language with a relative can be its dialect "
+                                              f"({', '.join(kin)})")
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+                raise ValueError(f"close for {l!r} must be a share in [0, 1], got {v!r}")
+        specs = {l: replace(s, dialect=True, related_share=float(cl[l]),
+                            **{g: getattr(specs[s.related], g) for g in GRAMMAR}) if l in cl else s
+                 for l, s in specs.items()}
     specs = {l: s if l in WORD_ORDERS[order] else replace(s, order='SVO', adj='pre', by_pos='pre')  # English clause
              for l, s in specs.items()}  # order, adjective place and agent marker; lexicon and morphology kept
     specs = tuple(specs[l] for l in specs if l in langs)
-    key = content_hash(dict(seed=seed, sizes=sizes, specs=[vars(s) for s in specs]))
+    key = content_hash(dict(seed=seed, sizes=sizes, specs=[_spec_key(s) for s in specs]))
     if key not in _WORLDS: _WORLDS[key] = World(seed, specs, **sizes); _WORLDS[key].key = key
     return _WORLDS[key]
 
