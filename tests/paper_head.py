@@ -1,7 +1,7 @@
 """Run a paper notebook's first two code cells as papermill would: the parameters cell, the injected overrides, the
 checks. Cells tagged `reference` (self-contained: the shipped reference's section, wherever it sits) are skipped."""
 from pathlib import Path
-import tempfile
+import atexit, shutil, tempfile
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,6 +17,7 @@ def paper_head(paper: str, **overrides) -> dict:
     # a relative one is the page's or a preset file's default under _runs/, which every call would share
     if not Path(str(overrides.get('out_dir', ''))).is_absolute():
         overrides['out_dir'] = tempfile.mkdtemp(prefix=f'{paper}-head-')
+        atexit.register(shutil.rmtree, overrides['out_dir'], True)  # removed when the test process ends
     ns.update(overrides); ns.pop('__builtins__', None)
     exec(code[1].source, ns)
     return ns
