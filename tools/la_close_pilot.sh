@@ -9,6 +9,13 @@
 # their own input embeddings) run on it on pilot seeds (>= 100: no reference seed sees what the pilot decides),
 # through tools/la_regime_pilot.sh, and ship as the measured records NAME.
 #
+# What the pilot decides, written before its first seed ran: the base becomes language arithmetic's zero-shot testbed
+# if the fr adapter beats the source adapter on es test accuracy over the pilot seeds by the project's rule (`holds`,
+# `adapter_matters(records, where, 'related-adapter')`), and the enhancement gate (the es adapter against the source
+# adapter) still moves. Not decided on three seeds: two more pilot seeds (103, 104), then the same rule. Decided the
+# other way, or not at five: this base is not the testbed, and the pilot's records say so. Its reference then runs on
+# fresh seeds (0-9 on this base), under the paper's plan frozen before them.
+#
 #     CLOSE=0.9 SEEDS=100,101,102 bash tools/la_close_pilot.sh
 #     BASE_ONLY=1 CLOSE=0.9 bash tools/la_close_pilot.sh        # the base alone (one core), e.g. two CLOSE at once
 set -euo pipefail
