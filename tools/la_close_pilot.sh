@@ -18,6 +18,7 @@
 #
 #     CLOSE=0.9 SEEDS=100,101,102 bash tools/la_close_pilot.sh
 #     BASE_ONLY=1 CLOSE=0.9 bash tools/la_close_pilot.sh        # the base alone (one core), e.g. two CLOSE at once
+#     CLOSE=0.9 SEEDS=103,104 APPEND=1 bash tools/la_close_pilot.sh   # more pilot seeds, added to the shipped records
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLOSE=${CLOSE:-0.9}
@@ -42,4 +43,5 @@ if [[ ! -f $base/recipe.json ]]; then
 p('cpu', out='$base', world={'preset': 'cpu', 'close': $CLOSE}, $how, steps=10000)"
 fi
 [[ -n ${BASE_ONLY:-} ]] && exit 0
-MODEL=$base NAME=$NAME SEEDS=$SEEDS SET="world_close=$CLOSE;la_embeddings=[es]" bash tools/la_regime_pilot.sh
+COMMAND=${COMMAND:-"CLOSE=$CLOSE SEEDS=$SEEDS BASE=$BASE${APPEND:+ APPEND=1} bash tools/la_close_pilot.sh"} \
+  MODEL=$base NAME=$NAME SEEDS=$SEEDS SET="world_close=$CLOSE;la_embeddings=[es]" bash tools/la_regime_pilot.sh
