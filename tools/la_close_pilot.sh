@@ -44,4 +44,4 @@ p('cpu', out='$base', world={'preset': 'cpu', 'close': $CLOSE}, $how, steps=1000
 fi
 [[ -n ${BASE_ONLY:-} ]] && exit 0
 COMMAND=${COMMAND:-"CLOSE=$CLOSE SEEDS=$SEEDS BASE=$BASE${APPEND:+ APPEND=1} bash tools/la_close_pilot.sh"} \
-  MODEL=$base NAME=$NAME SEEDS=$SEEDS SET="world_close=$CLOSE;la_embeddings=[es]" bash tools/la_regime_pilot.sh
+  OUT=${OUT:-_runs/reference/cpu/seeds-${SEEDS//,/-}} MODEL=$base NAME=$NAME SEEDS=$SEEDS SET="world_close=$CLOSE;la_embeddings=[es]" bash tools/la_regime_pilot.sh
