@@ -4,10 +4,10 @@
 # there takes 70% of its own words from fr but none of fr's function words or inflections, which carry the NLI labels.
 # Here es is a dialect of fr (make_world's `close`: fr's function words and grammar, CLOSE of all its content words
 # fr's). A world encoder is pretrained on that world, the testbed's recipe (the cpu recipe for 10,000 steps) with es
-# a 1% sliver of its sequences (BASE=sliver) or never seen (BASE=holdout): about 72 CPU-minutes on one core, kept in
-# BASES and reused. Then the testbed's page settings (the cpu preset, target es with related fr, the es adapters with
-# their own input embeddings) run on it on pilot seeds (>= 100: no reference seed sees what the pilot decides),
-# through tools/la_regime_pilot.sh, and ship as the measured records NAME.
+# a 1% sliver of its sequences (BASE=sliver) or never seen (BASE=holdout): 2,361 s on one core for CLOSE=0.9, beside
+# one other job (2026-11-27); kept in BASES and reused. Then the testbed's page settings (the cpu preset, target es
+# with related fr, the es adapters with their own input embeddings) run on it on pilot seeds (>= 100: no reference
+# seed sees what the pilot decides), through tools/la_regime_pilot.sh, and ship as the measured records NAME.
 #
 # What the pilot decides, written before its first seed ran: the base becomes language arithmetic's zero-shot testbed
 # if the fr adapter beats the source adapter on es test accuracy over the pilot seeds by the project's rule (`holds`,
@@ -27,7 +27,8 @@ BASE=${BASE:-sliver}
 BASES=${BASES:-_runs/bases}
 [[ $CLOSE =~ ^(0(\.[0-9]+)?|1(\.0+)?)$ ]] || { echo "CLOSE: a share in [0, 1], got '$CLOSE'" >&2; exit 2; }
 for s in ${SEEDS//,/ }; do
-  [[ $s =~ ^[0-9]+$ ]] && (( s >= 100 )) || { echo "SEEDS: '$s' is not a pilot seed (>= 100; 0-99 are reference seeds)" >&2; exit 2; }
+  [[ $s =~ ^[0-9]+$ ]] && (( s >= 100 )) ||
+    { echo "SEEDS: '$s' is not a pilot seed (>= 100; 0-99 are reference seeds)" >&2; exit 2; }
 done
 case $BASE in
   sliver) how="shares={'es': 0.01}" ;;
@@ -38,10 +39,11 @@ NAME=${NAME:-pilot-cpu-la-close-$CLOSE-$BASE}
 base=$BASES/world-small-$BASE-es-close-$CLOSE
 if [[ ! -f $base/recipe.json ]]; then
   bash tools/setup.sh
-  echo "pretraining the base $base (about 72 CPU-minutes)"
+  echo "pretraining the base $base (about 40 CPU-minutes)"
   .venv/bin/python -c "from xltnb.encoders import pretrain_world_encoder as p
 p('cpu', out='$base', world={'preset': 'cpu', 'close': $CLOSE}, $how, steps=10000)"
 fi
 [[ -n ${BASE_ONLY:-} ]] && exit 0
 COMMAND=${COMMAND:-"CLOSE=$CLOSE SEEDS=$SEEDS BASE=$BASE${APPEND:+ APPEND=1} bash tools/la_close_pilot.sh"} \
-  OUT=${OUT:-_runs/reference/cpu/seeds-${SEEDS//,/-}} MODEL=$base NAME=$NAME SEEDS=$SEEDS SET="world_close=$CLOSE;la_embeddings=[es]" bash tools/la_regime_pilot.sh
+  OUT=${OUT:-_runs/reference/cpu/seeds-${SEEDS//,/-}} MODEL=$base NAME=$NAME SEEDS=$SEEDS \
+  SET="world_close=$CLOSE;la_embeddings=[es]" bash tools/la_regime_pilot.sh
