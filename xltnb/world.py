@@ -547,11 +547,13 @@ def make_world(preset: str = 'cpu',  # sizes: 'smoke', 'cpu' or 'gpu'
             if not 0 <= v <= 1: raise ValueError(f"overlap for {l!r} must be in [0, 1], got {v!r}")
         specs = {l: replace(s, overlap=float(ov.get(l, s.overlap))) for l, s in specs.items()}
     if (cl := overrides.get('close')) is not None:
-        kin = [l for l, s in specs.items() if s.related]
+        kin = [l for l, s in specs.items() if s.related and l in langs]
         cl = {l: cl for l in kin} if isinstance(cl, (int, float)) and not isinstance(cl, bool) else dict(cl)
         for l, v in cl.items():
             if l not in kin: raise ValueError(f"close for {l!r}: only a language with a relative can be its dialect "
                                               f"({', '.join(kin)})")
+            if specs[l].related not in langs:
+                raise ValueError(f"close for {l!r}: its relative {specs[l].related!r} is not among the world's languages")
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
                 raise ValueError(f"close for {l!r} must be a share in [0, 1], got {v!r}")
         specs = {l: replace(s, dialect=True, related_share=float(cl[l]),

@@ -29,7 +29,7 @@ __all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'CURVE_METRIC', 'LA_TASKS', '
            'lambda_curve', 'select_lambda', 'ties_merge', 'check_pairs', 'language_arithmetic', 'curve_records',
            'curve_frame', 'lambda_figure', 'lambda_inspector', 'loss_table', 'curve_figures', 'reference_views',
            'show_reference_views', 'langarith_setup', 'adapter_languages', 'model_adapters', 'pairs_by_model',
-           'check_langarith_params', 'language_texts', 'AdapterTexts', 'adapter_corpora', 'LangarithRun',
+           'check_langarith_params', 'language_texts', 'AdapterTexts', 'adapter_corpora', 'page_world', 'LangarithRun',
            'run_langarith', 'adapter_matters', 'adapter_gate', 'zeroshot_gate', 'both_gates', 'merge_gain']
 
 # %% ../../nbs/13_langarith.ipynb #f54d6c3c
@@ -657,6 +657,13 @@ def adapter_corpora(texts: dict,  # lang -> its whole text (`language_texts`)
         held[lang] = t[-heldout:]
     small = {f'{t}_small': train[t][:max(1, round(small_frac * len(train[t])))] for t in targets}
     return AdapterTexts(train | small, held)
+
+# %% ../../nbs/13_langarith.ipynb #pgworld1
+def page_world(world: str = 'cpu',  # the world preset
+               close: float = 0.0,  # 0: the default world; > 0: es a dialect of fr (`make_world`'s `close`)
+              ) -> tuple:  # (the world behind the page's tasks and corpora, the fields every record of it carries)
+    "The world a run reads and how its records name it: a preset name, or the dialect world and its `world_close`."
+    return (dict(preset=world, close=close), dict(world_close=close)) if close else (world, {})
 
 # %% ../../nbs/13_langarith.ipynb #758f28e7
 @dataclass
