@@ -548,7 +548,9 @@ def make_world(preset: str = 'cpu',  # sizes: 'smoke', 'cpu' or 'gpu'
         specs = {l: replace(s, overlap=float(ov.get(l, s.overlap))) for l, s in specs.items()}
     if (cl := overrides.get('close')) is not None:
         kin = [l for l, s in specs.items() if s.related and l in langs]
-        cl = {l: cl for l in kin} if isinstance(cl, (int, float)) and not isinstance(cl, bool) else dict(cl)
+        if not isinstance(cl, (int, float, dict)) or isinstance(cl, bool):
+            raise ValueError(f"close must be a share in [0, 1] or {{lang: share}}, got {cl!r}")
+        cl = {l: cl for l in kin} if not isinstance(cl, dict) else dict(cl)
         for l, v in cl.items():
             if l not in kin: raise ValueError(f"close for {l!r}: only a language with a relative can be its dialect "
                                               f"({', '.join(kin)})")
