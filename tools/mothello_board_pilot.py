@@ -21,6 +21,13 @@ OUT/config.json, so that `tools/measured.py OUT NAME ...` ships them:
 
     python tools/mothello_board_pilot.py --seed 100 --layers 2 --d 64 --steps 80000 --probe-games 2000 \
         --out _runs/pilot/mothello-board
+
+The rule a setting is judged by, written before its first run: it is a candidate for the testbed if, on both pilot
+seeds 100 and 101, the `relative` probe at the claims' layer (an inner one: layer 1 of a 2-layer model) with 2,000
+probe games reads at least 85% in-language and at least 20 points more than the untrained model's. At 80,000 steps
+on the `cpu` preset's pool of 100,000 games seed 100 met it (85.4%, +20.5) and seed 101 did not (84.8%, +19.2); those
+80,000 steps of 16 games draw each pool game about 13 times, so the next setting (`--pool 1000000`) tests whether the
+model was short of fresh games rather than of steps or size.
 """
 import argparse, json, os, platform, time
 from pathlib import Path
