@@ -11,7 +11,7 @@ the pages whose records carry no `train_s`, mOthello and language arithmetic, th
 (paper, task, encoder, method), the runs and their training seconds. With `--jobs 2` two papers run side by side on
 one thread each, so the papers' wall times add up to about twice the job's wall time; a run's `train_s` is the wall
 time of its training on one thread (the machine should be quiet)."""
-import argparse, json, sys
+import argparse, json, os, platform, subprocess, sys, time
 from collections import defaultdict
 from pathlib import Path
 
@@ -47,7 +47,8 @@ def costs(run_dir: Path) -> dict:
                            train_s=round(sum(t for _, t in own.values()), 1),
                            slowest=[dict(s=round(d, 1), cell=c[:70]) for d, c in
                                     slowest_cells(run_dir / s['paper'] / 'executed.ipynb')]))
-    return dict(run_dir=str(run_dir), papers=papers,
+    presets = {s.get('preset') for s in status}
+    return dict(run_dir=str(run_dir), preset=presets.pop() if len(presets) == 1 else None, papers=papers,
                 arms=[dict(paper=p, task=t, model=m, method=a, runs=v['runs'], train_s=round(v['train_s'], 1))
                       for (p, t, m, a), v in sorted(arms.items(), key=lambda kv: -kv[1]['train_s'])])
 
@@ -75,12 +76,17 @@ def main(argv=None):
     ap.add_argument('run_dir', nargs='?', type=Path, default=Path('_runs/reproduce/cpu'),
                     help='the folder of one `xltnb reproduce` run (default: _runs/reproduce/cpu)')
     ap.add_argument('--json', type=Path, default=None, help='also write the figures to this file')
+    ap.add_argument('--note', default='', help='how the run was made, for the file (e.g. "beside another job")')
     a = ap.parse_args(argv)
     if not (a.run_dir / 'status.json').is_file():
         ap.error(f"{a.run_dir} holds no status.json: give the folder of a finished `xltnb reproduce` run "
                  "(`make reproduce` writes _runs/reproduce/cpu)")
     c = costs(a.run_dir)
     print(table(c))
+    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout
+    c['measured'] = ', '.join(x for x in (f'{os.cpu_count()} cores', platform.machine(), time.strftime('%Y-%m-%d'),
+                                          f'commit {commit.strip()}' if commit.strip() else '', a.note) if x)
+    c['command'] = 'python bench/main_job_cost.py ' + ' '.join(argv if argv is not None else sys.argv[1:])
     if a.json: atomic_write_text(a.json, json.dumps(c, indent=1) + '\n')
 
 

@@ -16,8 +16,9 @@ def rec(paper, method, seed, run, train_s, cached=False, lang='en'):
 
 def make_run(d: Path):
     (d / 'salt').mkdir(parents=True); (d / 'robust').mkdir(); (d / 'mothello').mkdir()
-    status = [dict(paper='salt', ok=True, wall_s=600.0), dict(paper='robust', ok=True, wall_s=300.0),
-              dict(paper='mothello', ok=False, wall_s=60.0)]
+    status = [dict(paper='salt', preset='cpu', ok=True, wall_s=600.0),
+              dict(paper='robust', preset='cpu', ok=True, wall_s=300.0),
+              dict(paper='mothello', preset='cpu', ok=False, wall_s=60.0)]
     (d / 'status.json').write_text(json.dumps(status))
     salt = [rec('salt', 'baseline', 0, 'b0', 100.0, lang=l) for l in ('en', 'de')]  # one run, two records
     salt += [rec('salt', 'salt', 0, 's0', 200.0), rec('salt', 'salt', 1, 's1', 220.0)]
@@ -52,3 +53,14 @@ def test_a_folder_without_a_run_is_a_clear_error(tmp_path):
     p = subprocess.run([sys.executable, str(ROOT / 'bench' / 'main_job_cost.py'), str(tmp_path)], capture_output=True,
                        text=True)
     assert p.returncode == 2 and 'holds no status.json' in p.stderr
+
+
+def test_the_file_names_its_preset_and_how_it_was_measured(tmp_path):
+    make_run(tmp_path / 'run')
+    out = tmp_path / 'cost.json'
+    subprocess.run([sys.executable, str(ROOT / 'bench' / 'main_job_cost.py'), str(tmp_path / 'run'), '--json', str(out),
+                    '--note', 'beside another job'], check=True, capture_output=True)
+    c = json.loads(out.read_text())
+    assert c['preset'] == 'cpu' and c['measured'].endswith('beside another job') and ' cores, ' in c['measured']
+    assert c['command'].startswith('python bench/main_job_cost.py ') and '--note' in c['command']
+    assert [p['paper'] for p in c['papers']] == ['salt', 'robust', 'mothello']

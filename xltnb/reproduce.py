@@ -14,11 +14,11 @@ from .core import (PRESETS, ResourceUnavailable, atomic_write_text, content_hash
 from .params import check_out_dir, notebook_params, preset_lacks, run_params
 
 # %% auto #0
-__all__ = ['PAPERS', 'NO_HUB_PAPERS', 'QUIET_KERNEL', 'KERNEL_ARGS', 'IOPUB_TIMEOUT_S', 'CELL_TIMEOUT_S', 'POLL_S',
-           'project_root', 'paper_notebook', 'available_papers', 'paper_presets', 'load_preset', 'parse_seeds',
-           'parse_overrides', 'default_out', 'plan_axes', 'paper_plan', 'format_plan', 'is_done', 'die_with_parent',
-           'run_paper', 'gpu_ids', 'GpuPool', 'kernel_manager_with', 'resolve_papers', 'preflight', 'read_progress',
-           'reproduce', 'offline_html', 'build_report']
+__all__ = ['PAPERS', 'NO_HUB_PAPERS', 'MAIN_JOB_COST', 'QUIET_KERNEL', 'KERNEL_ARGS', 'IOPUB_TIMEOUT_S', 'CELL_TIMEOUT_S',
+           'POLL_S', 'project_root', 'paper_notebook', 'available_papers', 'paper_presets', 'load_preset',
+           'parse_seeds', 'parse_overrides', 'default_out', 'measured_wall', 'plan_axes', 'paper_plan', 'format_plan',
+           'is_done', 'die_with_parent', 'run_paper', 'gpu_ids', 'GpuPool', 'kernel_manager_with', 'resolve_papers',
+           'preflight', 'start_order', 'read_progress', 'reproduce', 'offline_html', 'build_report']
 
 # %% ../nbs/20_reproduce.ipynb #6e85cde0
 PAPERS = {'baseline': 'plain zero-shot fine-tuning: the harness every encoder paper compares with',
@@ -88,6 +88,23 @@ def default_out(preset: str) -> Path:
     "Where `xltnb reproduce` writes without `--out`: `_runs/reproduce/<preset>`."
     return Path('_runs')/'reproduce'/preset
 
+MAIN_JOB_COST = 'bench-main-job-cost.json'  # the main job's measured cost per paper (bench/main_job_cost.py --json)
+
+def measured_wall(paper: str, preset: str, out: str | Path | None = None) -> tuple[float, str] | None:
+    """The seconds `paper` took at `preset` when last measured, and where the figure comes from: the last finished run
+    in `out` (`done.json`), else the shipped measurement of the main job (`MAIN_JOB_COST`, of its preset only); None
+    where neither has one."""
+    d = Path(out or default_out(preset))/paper
+    try: w = json.loads((d/'done.json').read_text()).get('wall_s')
+    except (OSError, ValueError): w = None
+    if w: return float(w), 'last run'
+    f = Path(__file__).parent/'assets'/'measured'/MAIN_JOB_COST if '__file__' in globals() else \
+        Path('../xltnb/assets/measured')/MAIN_JOB_COST
+    try: c = json.loads(f.read_text())
+    except (OSError, ValueError): return None
+    w = next((p.get('wall_s') for p in c.get('papers', []) if p.get('paper') == paper and p.get('ok')), None)
+    return (float(w), f'the main job measured in {MAIN_JOB_COST}') if w and c.get('preset') == preset else None
+
 def plan_axes(params: dict,  # a paper's checked parameters (`run_params`)
              ) -> dict:
     "The lists a page's training runs are the product of: methods, seeds, tasks, models (its own, else its protocol's)."
@@ -109,13 +126,13 @@ def paper_plan(paper: str, preset: str, seeds: list | None = None, overrides: di
     axes = plan_axes(run_params(paper, preset, {**(overrides or {}), 'out_dir': str(d)}, seeds))
     runs = 1
     for v in axes.values(): runs *= max(1, len(v))
-    est = json.loads((d/'done.json').read_text()).get('wall_s') if (d/'done.json').exists() else None
+    est = measured_wall(paper, preset, out)
     store = runs_root() if runs_root().is_absolute() else kernel_dir(project_root())/runs_root()
     need = dict(PRESETS[preset], hub=PRESETS[preset]['hub'] and paper not in NO_HUB_PAPERS)
     return dict(paper=paper, preset=preset, params=given, training_runs=runs, axes=axes,
                 folders=dict(out=str(d), store=str(store.resolve()/'finetune')),
                 needs=', '.join(n for n in ('gpu', 'hub') if need[n]) or 'nothing beyond this machine',
-                estimate=f'{est/60:.1f} min (last run)' if est else 'unknown (no finished run in this folder)')
+                estimate=f'{est[0]/60:.1f} min ({est[1]})' if est else 'unknown (no finished run in this folder, none shipped)')
 
 def format_plan(plan: dict) -> str:
     "A plan as readable text."
@@ -324,6 +341,14 @@ def _start(paper, preset, out, resume):
     if resume and is_done(out/paper): return dict(json.loads((out/paper/'done.json').read_text()), skipped=True)
     return None
 
+def start_order(papers: list[str], preset: str, out: str | Path | None = None) -> list[str]:
+    """Side by side, the order papers start in: the longest first by their measured wall time (`measured_wall`), those
+    with no measurement before them (they may be the longest), ties as given. The last to start is then a short one, so
+    the job ends close to its total time over the number of jobs (in the order given, two long papers could end up
+    one after the other in one job while the other job sits idle)."""
+    wall = {p: (measured_wall(p, preset, out) or (float('inf'),))[0] for p in papers}
+    return sorted(papers, key=lambda p: -wall[p])
+
 POLL_S = 10  # seconds between looks at the running papers' progress
 
 def read_progress(d: Path) -> str | None:
@@ -358,6 +383,7 @@ def reproduce(papers: list[str], preset: str = 'cpu', out: str | Path | None = N
         else: done(s)
     # one paper at a time shows its cells' progress; side by side, only the overall bar (the bars would interleave)
     cell_bars = progress and jobs == 1
+    if jobs > 1: todo = start_order(todo, preset, out)
     with ThreadPoolExecutor(jobs) as ex:
         futs = {ex.submit(gpus.run, run_paper, p, preset, out, seeds, _job_overrides(p, preset, overrides, jobs),
                           cell_bars): p for p in todo}
