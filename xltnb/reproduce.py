@@ -98,6 +98,7 @@ def measured_wall(paper: str, preset: str, out: str | Path | None = None) -> tup
     try: w = json.loads((d/'done.json').read_text()).get('wall_s')
     except (OSError, ValueError): w = None
     if w: return float(w), 'last run'
+    # xltnb.results.MEASURED_DIR's folder, named here: the runner's checks never wait for pandas
     f = Path(__file__).parent/'assets'/'measured'/MAIN_JOB_COST if '__file__' in globals() else \
         Path('../xltnb/assets/measured')/MAIN_JOB_COST
     try: c = json.loads(f.read_text())
