@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The GPU checks, run on a lent GPU machine by the device tool, in the project's root there. Steps, in the order given:
 #   install   the pinned wheels carried in .gpu/whl (tools/gpu_carry.py whl) into a scratch folder ahead of the machine's
-#             own packages (it has torch with CUDA, but transformers 5 and no Jupyter)
+#             own packages (it has torch with CUDA, but transformers 5 and no Jupyter); WHL names another folder of
+#             wheels, e.g. .gpu/whl-moboard: the five the board pilot needs (transformers, tokenizers, huggingface-hub,
+#             platformdirs, dill), for a call whose tree leaves no room for all of them
 #   world     `xltnb reproduce ... --preset smoke` of every paper with real text off (metapretrain, langarith and
 #             mOthello have none): every world code path on CUDA
 #   bench     bench/gpu_throughput.py: harness vs bare Trainer, tokens/s and MFU
@@ -18,16 +20,15 @@
 #             after the call's BUDGET_S (540) is near; resumable: each finished job's records are in $GRID/jobs, which
 #             comes back in $OUT/rtgrid and is carried into the next call (carry [.gpu/rt, _runs/grid]) to go on
 #   mothello  with time left: mOthello at the gpu preset, stopped at the call's budget
-#   moboard   the mOthello board-probe pilot (tools/mothello_board_pilot.py) at the gpu preset's model (8x8, 4 layers,
-#             8 heads, d 256, dropout 0.1, batch 256, lr 1e-3, 500,000 games) for MO_STEPS (3000) steps on pilot
-#             seeds MO_SEEDS (100 101), every model at once on the GPU, its probes (the gpu page's: 1,000 games, 2,000
-#             steps, width 512) on MO_THREADS (4) CPU threads each at layers 3 and 4: a run folder per model in
-#             $RUNS/moboard-run (records written after every probe, so a call that runs out keeps what is done), back in
-#             $OUT/runs.tar.gz; shipped here with tools/measured.py pilot-gpu-mothello-board --runs
-#             xltnb_runs/moboard-run/* (after untarring). Measured on an H100, four models at once: 3,000 steps took
-#             about 180 s of one CPU core each (the training loop is bound by the CPU, not the GPU) and a probe about
-#             35 s on 4 threads, so a call of 470 s finishes two models of 3,000 steps and not two of 12,000: give a
-#             longer budget its own call (MO_STEPS=12000 MO_SEEDS=100).
+#   moboard   the mOthello board-probe pilot (tools/mothello_board_pilot.py, whose docstring holds the rule it is judged
+#             by) with the gpu preset's model (4 layers, 8 heads, d 256, dropout 0.1, batch 256, lr 1e-3, 500,000
+#             games): phases MO_PLAN ("6:8000 8:6000": board size and steps) one after another, each on pilot seeds
+#             MO_SEEDS (100 101) at once on the GPU, with the mine/theirs probes (2,000 games, 2,000 steps, width 512)
+#             at every layer on the GPU too; a phase starts only with a minute of the budget left. A run folder per
+#             model in $RUNS/moboard-run (records written after every probe, so a call that runs out keeps what is
+#             done), back in $OUT/runs.tar.gz; shipped here with tools/measured.py pilot-gpu-mothello-board --runs
+#             xltnb_runs/moboard-run/* (after untarring). Its first call (H100, four models at once, probes on the
+#             CPU) trained 3,000 steps in about 180 s a model: the GPU, shared by four processes, set the pace.
 # Two calls to one warm machine, since wheels and testbed together exceed what one call carries (64 MiB):
 #   carry [.gpu/whl]: bash tools/gpu_run.sh install world bench
 #   carry [.gpu/rt]:  bash tools/gpu_run.sh install rtdata realtext rtprobe    (install: a no-op when still installed)
@@ -52,7 +53,7 @@ export PYTHONPATH=$SITE:$PWD XLTNB_CACHE=${XLTNB_CACHE:-/tmp/xltnb_cache} PYTHON
        JUPYTER_PATH=/tmp/xltnb_site/share/jupyter  # nbconvert's templates, installed with its wheel
 xltnb() { python3 -c 'import sys; from xltnb.cli import main; sys.exit(main())' "$@"; }
 step() { echo "== $1 $(date -u +%H:%M:%S)"; }
-PY=${PY:-python3} SMOKE=${SMOKE:-} BUDGET_S=${BUDGET_S:-540} WORKERS=${WORKERS:-6} SEEDS=${SEEDS:-0,1,2,3,4,5,6,7,8,9}
+PY=${PY:-python3} SMOKE=${SMOKE:-} BUDGET_S=${BUDGET_S:-540} WHL=${WHL:-.gpu/whl} WORKERS=${WORKERS:-6} SEEDS=${SEEDS:-0,1,2,3,4,5,6,7,8,9}
 GRID=${GRID:-_runs/grid/gpu-realtext}; [[ -n $SMOKE ]] && GRID=$RUNS/grid-smoke
 START=$(date +%s)
 left() { echo $((BUDGET_S - ($(date +%s) - START))); }  # seconds of this call's budget left
@@ -61,13 +62,13 @@ for s in "$@"; do
   step "$s"
   case $s in
     install)
-      if [[ -d .gpu/whl ]] && [[ ! -f $SITE/.done ]]; then
-        python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target $SITE .gpu/whl/*.whl \
+      if [[ -d $WHL ]] && [[ ! -f $SITE/.done ]]; then
+        python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target $SITE $WHL/*.whl \
           && touch $SITE/.done || { echo "install failed"; exit 1; }
       fi
       [[ -f $SITE/.done ]] || { echo "no wheels installed: carry .gpu/whl first"; exit 1; }
       nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
-      python3 -c 'import torch, transformers, adapters, papermill, sys; print(sys.version.split()[0], "torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name(), "transformers", transformers.__version__, "adapters", adapters.__version__)' ;;
+      python3 -c 'import importlib.util, sys, torch; print(sys.version.split()[0], "torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name(), *(m + " " + getattr(importlib.import_module(m), "__version__", "?") for m in ("transformers", "adapters", "papermill") if importlib.util.find_spec(m)))' ;;
     world)
       xltnb reproduce baseline salt robust --preset smoke --jobs 3 --quiet --set realtext=false --out $RUNS/world \
         > "$OUT/world.log" 2>&1; ok=$((ok | $?))
@@ -140,23 +141,30 @@ EOF
       timeout $(( $(left) - 30 )) bash -c 'xltnb() { python3 -c "import sys; from xltnb.cli import main; sys.exit(main())" "$@"; }
         xltnb reproduce mothello --preset gpu --quiet --resume --out '"$RUNS"'/gpu' > "$OUT/mothello.log" 2>&1
       tail -5 "$OUT/mothello.log" ;;
-    moboard)
-      if [[ -n $SMOKE ]]; then mo=(--device cpu --size 8 --layers 4 --heads 2 --d 16 --dropout 0.1 --batch 8 --lr 1e-3
-          --pool 2000 --probe-games 20 --probe-steps 10 --probe-hidden 32 --probe-layers 3 4 --threads 1)
-        steps=${MO_STEPS:-20 40}
-      else mo=(--device cuda --size 8 --layers 4 --heads 8 --d 256 --dropout 0.1 --batch 256 --lr 1e-3 --pool 500000
-          --probe-games 1000 --probe-steps 2000 --probe-hidden 512 --probe-layers 3 4 --threads ${MO_THREADS:-4})
-        steps=${MO_STEPS:-3000}
+    moboard)  # phases (MO_PLAN "SIZE:STEPS ...") one after another, each phase's seeds at once on the GPU
+      if [[ -n $SMOKE ]]; then mo=(--device cpu --layers 4 --heads 2 --d 16 --dropout 0.1 --batch 8 --lr 1e-3
+          --pool 2000 --probe-games 20 --probe-steps 10 --probe-hidden 32 --targets relative --threads 1)
+        plan=${MO_PLAN:-6:20 8:20}
+      else mo=(--device cuda --layers 4 --heads 8 --d 256 --dropout 0.1 --batch 256 --lr 1e-3 --pool 500000
+          --probe-games 2000 --probe-steps 2000 --probe-hidden 512 --targets relative --threads 2)
+        plan=${MO_PLAN:-6:8000 8:6000}
       fi
-      pids=(); mkdir -p "$RUNS/moboard-logs"
-      for n in $steps; do for seed in ${MO_SEEDS:-100 101}; do
-        timeout $(( $(left) > 40 ? $(left) - 20 : 10 )) $PY tools/mothello_board_pilot.py --seed "$seed" --steps "$n" \
-          "${mo[@]}" --model-dir $RUNS/moboard --out $RUNS/moboard-run/s$seed-n$n > "$RUNS/moboard-logs/s$seed-n$n.log" 2>&1 &
-        pids+=($!)
-      done; done
-      for p in "${pids[@]}"; do wait "$p"; ok=$((ok | $?)); done
-      cat "$RUNS"/moboard-logs/*.log > "$OUT/moboard.log"; grep -v '^$' "$OUT/moboard.log" | tail -40 ;;
-    *) echo "unknown step $s; known: install world bench rtdata realtext rtprobe gbench rtgrid mothello moboard"; exit 2 ;;
+      mkdir -p "$RUNS/moboard-logs"
+      for ph in $plan; do
+        size=${ph%%:*} n=${ph##*:} pids=()
+        (( $(left) > 60 )) || { echo "no time left for phase $ph"; break; }
+        for seed in ${MO_SEEDS:-100 101}; do
+          timeout $(( $(left) > 40 ? $(left) - 20 : 10 )) $PY tools/mothello_board_pilot.py --seed "$seed" --size "$size" \
+            --steps "$n" "${mo[@]}" --model-dir $RUNS/moboard --out $RUNS/moboard-run/b$size-s$seed-n$n \
+            > "$RUNS/moboard-logs/b$size-s$seed-n$n.log" 2>&1 &
+          pids+=($!)
+        done
+        for p in "${pids[@]}"; do wait "$p"; ok=$((ok | $?)); done
+        echo "phase $ph done, $(left) s of the budget left"
+      done
+      for f in "$RUNS"/moboard-logs/*.log; do echo "-- $(basename "$f")"; cat "$f"; done > "$OUT/moboard.log"
+      grep -v '^$' "$OUT/moboard.log" | tail -60 ;;
+    *) echo "unknown step $s; known: install world bench rtdata realtext rtprobe gbench gbench-e5 rtgrid mothello moboard"; exit 2 ;;
   esac
 done
 step done

@@ -27,7 +27,15 @@ seeds 100 and 101, the `relative` probe at the claims' layer (an inner one: laye
 probe games reads at least 85% in-language and at least 20 points more than the untrained model's. At 80,000 steps
 on the `cpu` preset's pool of 100,000 games seed 100 met it (85.4%, +20.5) and seed 101 did not (84.8%, +19.2); those
 80,000 steps of 16 games draw each pool game about 13 times, so the next setting (`--pool 1000000`) tests whether the
-model was short of fresh games rather than of steps or size.
+model was short of fresh games rather than of steps or size. It was not (84.3%, +18.7 on seed 101).
+
+The rule for the GPU pilot, written before its call: the `gpu` preset's model (4 layers, 8 heads, d 256, dropout 0.1,
+batch 256, lr 1e-3, pool 500,000), trained on a GPU, on the 6x6 board for 8,000 steps and on the 8x8 board for 6,000
+steps (the preset's 3,000 read 86.3% mine/theirs on 8x8, about 13 points above untrained); probes on the GPU, the
+gpu page's probe (hidden width 512, 2,000 steps) on 2,000 games, every layer. A setting is a candidate if, on both
+pilot seeds 100 and 101, the `relative` probe at one inner layer (1-3 of 4, the same layer on both seeds; the best
+such layer is the claims' layer) reads at least 85% in-language and at least 20 points more than the untrained
+model's at that layer. The smaller board goes first: its untrained probe reads less, so the bar's gap is nearer.
 """
 import argparse, json, os, platform, time
 from pathlib import Path
@@ -52,7 +60,10 @@ def main(argv=None):
     ap.add_argument('--batch', type=int, default=16, help="games a step (the cpu preset's: 16)")
     ap.add_argument('--lr', type=float, default=2e-3)
     ap.add_argument('--pool', type=int, default=100000, help='training games drawn once, sampled with replacement')
-    ap.add_argument('--device', default='cpu', help="where the model trains: cpu or cuda (probes train on the CPU)")
+    ap.add_argument('--device', default='cpu', help="where the model trains: cpu or cuda")
+    ap.add_argument('--probe-device', default='', help="where the probes train (default: --device)")
+    ap.add_argument('--targets', nargs='+', default=['absolute', 'relative'], choices=('absolute', 'relative'),
+                    help='probe targets (see above)')
     ap.add_argument('--probe-games', type=int, default=500, help="probe training games (the cpu page's: 500)")
     ap.add_argument('--probe-steps', type=int, default=0, help="probe training steps (0: as many as --probe-games)")
     ap.add_argument('--probe-hidden', type=int, default=128)
@@ -71,8 +82,10 @@ def main(argv=None):
     from xltnb.othello.mothello import (legal_move_accuracy, load_experiment_model, make_gpt, move_states,
                                         probe_accuracy, run_experiment, train_probe)
     torch.set_num_threads(a.threads)
-    if a.device.startswith('cuda') and not torch.cuda.is_available():
-        ap.error(f"--device {a.device}: no CUDA device here; --device cpu runs here")
+    pdev = a.probe_device or a.device
+    for flag, dev in (('--device', a.device), ('--probe-device', pdev)):
+        if dev.startswith('cuda') and not torch.cuda.is_available():
+            ap.error(f"{flag} {dev}: no CUDA device here; cpu runs here")
     model_label = (f"L{a.layers}-d{a.d}-n{a.steps}" if (a.size, a.heads, a.dropout, a.batch, a.lr, a.pool)
                    == (6, 4, 0.0, 16, 2e-3, 100000) else  # the cpu preset's other settings: the short label
                    f"{a.size}x{a.size}-L{a.layers}-h{a.heads}-d{a.d}-do{a.dropout:g}-n{a.steps}-b{a.batch}-lr{a.lr:g}"
@@ -85,7 +98,8 @@ def main(argv=None):
     base = dict(paper='pilot', method='mothello-board', task=f'othello-{a.size}x{a.size}', model=model_label,
                 preset='gpu' if 'cuda' in a.device else 'cpu', seed=a.seed, split='test', probe_games=a.probe_games,
                 **({'probe_steps': steps_p} if a.probe_steps else {}),
-                **({'probe_hidden': a.probe_hidden} if a.probe_hidden != 128 else {}))
+                **({'probe_hidden': a.probe_hidden} if a.probe_hidden != 128 else {}),
+                **({'probe_device': 'cuda'} if 'cuda' in pdev else {}))
     res = Path(a.out) / 'results.jsonl' if a.out else None
     rows = [r for r in load_records(res) if not all(r.get(k) == v for k, v in base.items())] if res and res.exists() \
         else []  # a rerun of one setting replaces its records
@@ -95,24 +109,27 @@ def main(argv=None):
                                 n_layer=a.layers, n_head=a.heads, d=a.d, dropout=a.dropout, steps=a.steps,
                                 batch_size=a.batch, lr=a.lr, pool=a.pool, device=a.device, probe_steps=10,
                                 probe_train=50, probe_test=20, acc_games=200, save=str(path)))
-        print(f"trained {model_label} seed {a.seed}: {r['cpu_s']:.0f} CPU-s", flush=True)
-        atomic_write_text(path.with_suffix('.json'), json.dumps(dict(train_cpu_s=round(r['cpu_s']))))
+        print(f"trained {model_label} seed {a.seed}: {r['cpu_s']:.0f} CPU-s, {r['train_s']:.0f} s wall "
+              f"({a.steps / r['train_s']:.1f} steps/s)", flush=True)
+        atomic_write_text(path.with_suffix('.json'), json.dumps(dict(train_cpu_s=round(r['cpu_s']),
+                                                                     train_wall_s=round(r['train_s'], 1))))
     if path.with_suffix('.json').exists(): cpu.update(json.loads(path.with_suffix('.json').read_text()))
-    model, langs, _ = load_experiment_model(path)
+    model, langs, _ = load_experiment_model(path); model.to(pdev)
     games = random_games(200, seed=2000 + a.seed, size=a.size)  # the games `run_experiment` reads legal moves on
     legal = {n: legal_move_accuracy(model, langs, games, i) for i, n in enumerate(('atomic0', 'atomic1'))}
     rows += make_records(legal, metric='legal_move_acc', **base, arm='trained')
     print('legal-move accuracy: ' + ', '.join(f'{l} {100 * v:.1f}%' for l, v in legal.items()), flush=True)
-    torch.manual_seed(a.seed); untrained = make_gpt(langs, a.layers, a.heads, a.d, a.dropout).eval()
+    torch.manual_seed(a.seed); untrained = make_gpt(langs, a.layers, a.heads, a.d, a.dropout).eval().to(pdev)
     test = random_games(500, seed=2000 + a.seed, size=a.size); st_te = replay(test, a.size)
     train = random_games(a.probe_games, seed=3000 + a.seed, size=a.size); st_tr = replay(train, a.size)
     t_probes = time.process_time()
-    for target, f in (('absolute', lambda s: s.boards), ('relative', relative_boards)):
+    targets = {'absolute': lambda s: s.boards, 'relative': relative_boards}
+    for target, f in [(t, targets[t]) for t in a.targets]:
         for name, m in (('trained', model), ('untrained', untrained)):
             for layer in a.probe_layers or range(1, a.layers + 1):
-                X = move_states(m, langs, train, 0, layer)
+                X = move_states(m, langs, train, 0, layer).to(pdev)
                 p = train_probe(X, train, f(st_tr), hidden=a.probe_hidden, steps=steps_p, seed=a.seed)
-                acc = {b: probe_accuracy(p, move_states(m, langs, test, i, layer), test, f(st_te))
+                acc = {b: probe_accuracy(p, move_states(m, langs, test, i, layer).to(pdev), test, f(st_te))
                        for i, b in enumerate(('atomic0', 'atomic1'))}
                 rows += make_records(pd.DataFrame({b: {'atomic0': v} for b, v in acc.items()}), metric='probe_acc',
                                      **base, target=target, arm=name, layer=layer)

@@ -251,16 +251,17 @@ class Probe(nn.Module):
     def forward(self, h): return self.net(h).view(*h.shape[:-1], self.n, 3)
 
 def _flat(X, games, boards):
-    keep = torch.from_numpy(np.asarray(games) >= 0)
-    return X[keep], torch.from_numpy(boards.astype(np.int64))[keep]
+    "The positions of `games` (no padding after the end) and their boards, both on X's device."
+    keep = torch.from_numpy(np.asarray(games) >= 0).to(X.device)
+    return X[keep], torch.from_numpy(boards.astype(np.int64)).to(X.device)[keep]
 
 def train_probe(X: torch.Tensor,  # (B, M, d) move states
                 games: np.ndarray, boards: np.ndarray,  # (B, M) and (B, M, size²) from `replay`
                 hidden: int = 128, steps: int = 1000, batch_size: int = 512, lr: float = 1e-3,
                 seed: int = 0) -> Probe:
-    "Fit a board probe on the positions of `games`."
+    "Fit a board probe on the positions of `games`, on X's device (the same start on any device)."
     x, y = _flat(X, games, boards); g = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed); probe = Probe(x.shape[-1], y.shape[-1], hidden)
+    torch.manual_seed(seed); probe = Probe(x.shape[-1], y.shape[-1], hidden).to(x.device)
     opt = torch.optim.Adam(probe.parameters(), lr=lr); perm = torch.randperm(len(x), generator=g); i = 0
     for _ in range(steps):
         if i + batch_size > len(x): perm, i = torch.randperm(len(x), generator=g), 0
