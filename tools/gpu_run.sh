@@ -23,7 +23,7 @@
 #   moboard   the mOthello board-probe pilot (tools/mothello_board_pilot.py, whose docstring holds the rule it is judged
 #             by) with the gpu preset's model (4 layers, 8 heads, d 256, dropout 0.1, batch 256, lr 1e-3, 500,000
 #             games): phases MO_PLAN ("6:8000 8:6000": board size and steps) one after another, each on pilot seeds
-#             MO_SEEDS (100 101) at once on the GPU, with the mine/theirs probes (2,000 games, 2,000 steps, width 512)
+#             MO_SEEDS (100 101) at once on the GPU (MO_EXTRA: more of the pilot's flags, e.g. "--d 64 --heads 4"), with the mine/theirs probes (2,000 games, 2,000 steps, width 512)
 #             at every layer on the GPU too; a phase starts only with a minute of the budget left. A run folder per
 #             model in $RUNS/moboard-run (records written after every probe, so a call that runs out keeps what is
 #             done), back in $OUT/runs.tar.gz; shipped here with tools/measured.py pilot-gpu-mothello-board --runs
@@ -155,7 +155,7 @@ EOF
         (( $(left) > 60 )) || { echo "no time left for phase $ph"; break; }
         for seed in ${MO_SEEDS:-100 101}; do
           timeout $(( $(left) > 40 ? $(left) - 20 : 10 )) $PY tools/mothello_board_pilot.py --seed "$seed" --size "$size" \
-            --steps "$n" "${mo[@]}" --model-dir $RUNS/moboard --out $RUNS/moboard-run/b$size-s$seed-n$n \
+            --steps "$n" "${mo[@]}" ${MO_EXTRA:-} --model-dir $RUNS/moboard --out $RUNS/moboard-run/b$size-s$seed-n$n \
             > "$RUNS/moboard-logs/b$size-s$seed-n$n.log" 2>&1 &
           pids+=($!)
         done

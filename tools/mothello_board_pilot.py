@@ -36,6 +36,11 @@ gpu page's probe (hidden width 512, 2,000 steps) on 2,000 games, every layer. A 
 pilot seeds 100 and 101, the `relative` probe at one inner layer (1-3 of 4, the same layer on both seeds; the best
 such layer is the claims' layer) reads at least 85% in-language and at least 20 points more than the untrained
 model's at that layer. The smaller board goes first: its untrained probe reads less, so the bar's gap is nearer.
+Neither met it (on an H200): 6x6 read 91.1-91.5% at layers 2-4, 13-14 points above an untrained model that reads
+78%; 8x8 read 88.1-88.4%, 15-16 points above 72-73%. The untrained model of width 256 reads far more than the `cpu`
+preset's of width 64 (about 65% on 6x6), so the same call's remaining time goes to one more setting under the same
+rule: the gpu preset's model at the `cpu` preset's width (d 64, 4 heads; 4 layers, dropout 0.1, batch 256, lr 1e-3,
+pool 500,000) on the 6x6 board for 8,000 steps.
 """
 import argparse, json, os, platform, time
 from pathlib import Path
