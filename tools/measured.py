@@ -116,8 +116,11 @@ def main(argv=None):
         ap.error(f"--world takes the world options order and paws_lexical as a JSON object, got {a.world!r}")
     a.to.mkdir(parents=True, exist_ok=True)
     keys = ('versions', 'python', 'platform', 'params', 'protocol', 'departures', 'seconds', 'runs')
+    gpus = sorted({g for v in cfgs.values() for g in [v.get('gpu')] + [r.get('gpu') for r in v.get('runs', {}).values()]
+                   if g})  # a run on a GPU names its card; the CPU that ships it measured nothing
     meta = dict(what=a.what, **({'rerun_of': a.rerun_of} if a.rerun_of else {}), measured=a.where,
-                cpu=cpu_description(), command=a.command, n_records=n, **plans_of(recs),
+                **({'gpu': ', '.join(gpus)} if gpus else {'cpu': cpu_description()}), command=a.command, n_records=n,
+                **plans_of(recs),
                 **({'methods': a.methods} if a.methods else {}),
                 **({'world': world} if world else {}),
                 **({k: c[k] for k in keys if k in c} if len(dirs) == 1 else

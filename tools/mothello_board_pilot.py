@@ -40,7 +40,8 @@ Neither met it (on an H200): 6x6 read 91.1-91.5% at layers 2-4, 13-14 points abo
 78%; 8x8 read 88.1-88.4%, 15-16 points above 72-73%. The untrained model of width 256 reads far more than the `cpu`
 preset's of width 64 (about 65% on 6x6), so the same call's remaining time goes to one more setting under the same
 rule: the gpu preset's model at the `cpu` preset's width (d 64, 4 heads; 4 layers, dropout 0.1, batch 256, lr 1e-3,
-pool 500,000) on the 6x6 board for 8,000 steps.
+pool 500,000) on the 6x6 board for 8,000 steps. It did not meet it either: 85.4-86.4% at layers 2-3, 16.7-17.8 points
+above an untrained model that reads 68.6-69.1%. (All three: measured records pilot-gpu-mothello-board.)
 """
 import argparse, json, os, platform, time
 from pathlib import Path
