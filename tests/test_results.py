@@ -172,6 +172,32 @@ def test_measured_tool_ships_a_run_with_its_provenance(tmp_path):
     assert 'reference-cpu-metapretrain.jsonl' in nope.stderr
 
 
+def test_measured_tool_keeps_a_plan_frozen_before_its_first_seeds_and_names_a_gpu_run_by_its_card(tmp_path):
+    "A plan frozen into a reference's provenance before any record stays when its first part ships; a GPU run's card."
+    import json, subprocess, sys
+    from pathlib import Path
+    from xltnb.results import make_records, write_records, measured_records
+    tool = Path(__file__).resolve().parents[1] / 'tools' / 'measured.py'
+    run = tmp_path / 'run'; run.mkdir(); to = tmp_path / 'm'; to.mkdir()
+    write_records(run / 'results.jsonl', make_records({'en': 0.9}, paper='salt', method='baseline', task='t',
+                                                      model='m', preset='cpu', seed=0, split='test'))
+    (run / 'config.json').write_text(json.dumps({'params': {}}))
+    plan = {'salt': {'hash': 'h', 'frozen': '2026-01-01', 'claims': {}}}
+    (to / 'grid.json').write_text(json.dumps({'plans': plan}))  # what tools/freeze_plan.py writes before the seeds
+    args = [sys.executable, str(tool), str(run), 'grid', '--what', 'W', '--where', 'here', '--command', 'C',
+            '--to', str(to)]
+    r = subprocess.run(args, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    meta = measured_records(str(to / 'grid.jsonl'))[1]
+    assert meta['plans'] == plan and meta['what'] == 'W' and 'cpu' in meta
+    # a run whose config names its GPU (tools/mothello_board_pilot.py on CUDA): the card, not this machine's CPU
+    (run / 'config.json').write_text(json.dumps({'runs': {'a': {'params': {}, 'gpu': 'NVIDIA H200'}}}))
+    r = subprocess.run(args[:3] + ['gpu'] + args[4:], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    meta = measured_records(str(to / 'gpu.jsonl'))[1]
+    assert meta['gpu'] == 'NVIDIA H200' and 'cpu' not in meta and 'plans' not in meta
+
+
 def test_measured_tool_joins_several_paper_runs_into_one_reference(tmp_path):
     "With --runs, the records of several paper runs go into one file, each keeping its paper; each run's parameters."
     import json, subprocess, sys

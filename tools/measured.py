@@ -162,8 +162,11 @@ def main(argv=None):
                     versions=meta.get('versions'), python=meta.get('python'), parts=parts + [part],
                     **{k: v for k, v in old_meta.items() if k in KEPT})  # renames, re-measures and frozen plans stay
         jl.write_text(''.join(json.dumps(r) + '\n' for r in recs))
-    elif len(dirs) == 1 and not a.also and not a.methods: shutil.copyfile(dirs[0] / 'results.jsonl', jl)
-    else: jl.write_text(''.join(json.dumps(r) + '\n' for r in recs))
+    else:
+        if js.is_file() and (frozen := json.loads(js.read_text()).get('plans')):
+            meta['plans'] = frozen  # a plan frozen before these seeds (tools/freeze_plan.py) stays with them
+        if len(dirs) == 1 and not a.also and not a.methods: shutil.copyfile(dirs[0] / 'results.jsonl', jl)
+        else: jl.write_text(''.join(json.dumps(r) + '\n' for r in recs))
     js.write_text(json.dumps(meta, indent=1, default=str) + '\n')
     print(f"{len(recs)} records -> {a.to / a.name}.jsonl (+ .json){' (appended)' if a.append else ''}")
 
