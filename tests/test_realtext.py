@@ -144,3 +144,13 @@ def test_paraphrase_sources_counts_are_consistent():
     assert two <= n["msg-para's pool (seed 0): messages"]
     assert all(n[f'    of them in the parallel {s} set ({len(R.PARALLEL_LANGS)} languages)'] <= two
                for s in ('dev', 'test'))
+
+
+def test_resource_groups_split_emoji_topics_languages():
+    "Every language of emoji-topic is English, high- or low-resource; the low-resource ones are all emoji-topic's."
+    langs = R.realtext_languages('emoji-topic')
+    groups = {l: R.resource_group(l) for l in langs}
+    assert set(R.LOW_RESOURCE) <= set(langs) and {'ha', 'ig', 'so', 'sw', 'yo'} <= set(R.LOW_RESOURCE)
+    assert groups['en'] == 'English' and groups['de'] == 'high-resource' and groups['yo'] == 'low-resource'
+    assert sorted(l for l, g in groups.items() if g == 'low-resource') == sorted(R.LOW_RESOURCE)
+    assert set(groups.values()) == {'English', 'high-resource', 'low-resource'}

@@ -15,7 +15,7 @@
 #     SEEDS=5,6,7,8,9 PARTS=langarith-regime APPEND=1 bash tools/reference.sh   # its second part
 #
 # PARTS picks the parts to run, a comma list of encoders, baseline-paws, mothello, metapretrain, langarith,
-# langarith-regime, langarith-sliver, langarith-sliver-emb, controls, salt-world, realtext,
+# langarith-regime, langarith-sliver, langarith-sliver-emb, controls, salt-world, realtext, realtext-emoji,
 # metapretrain-added (default: the first four; `controls` always appends to reference-cpu: SALT's headline arm with the usage
 # filter and a substitute table per seed, the compute-matched baseline `baseline-2x`, RS-DA drawn per seed, and the
 # equal-update baseline, whose records must equal the shipped ones: tools/measured.py refuses another value);
@@ -34,9 +34,10 @@ SEEDS=${SEEDS:-0,1,2,3,4}
 PARTS=${PARTS:-encoders,mothello,metapretrain,langarith}
 APPEND=${APPEND:-}
 for p in ${PARTS//,/ }; do
-  [[ $p =~ ^(encoders|baseline-paws|mothello|metapretrain|metapretrain-added|langarith|langarith-regime|langarith-sliver|langarith-sliver-emb|controls|salt-world|realtext)$ ]] ||
+  [[ $p =~ ^(encoders|baseline-paws|mothello|metapretrain|metapretrain-added|langarith|langarith-regime|langarith-sliver|langarith-sliver-emb|controls|salt-world|realtext|realtext-emoji)$ ]] ||
     { echo "PARTS: unknown part '$p'; known: encoders, baseline-paws, mothello, metapretrain, langarith," \
-      "langarith-regime, langarith-sliver, langarith-sliver-emb, controls, salt-world, realtext, metapretrain-added" >&2
+      "langarith-regime, langarith-sliver, langarith-sliver-emb, controls, salt-world, realtext, realtext-emoji," \
+      "metapretrain-added" >&2
     exit 2; }
 done
 want() { [[ ",$PARTS," == *",$1,"* ]]; }
@@ -296,4 +297,31 @@ if want realtext; then
  msg-topic and msg-para, baseline, the compute-matched baseline, SALT and its two ablations (usage filter), AT, RS-RP,\
  RS-DA (WordNet synonyms), and the surface floor$(unless_append ", seeds $SEEDS")" \
     "SEEDS=$SEEDS PARTS=realtext bash tools/reference.sh" "$OUT/realtext-salt/salt" "$OUT/realtext-robust/robust"
+fi
+
+# emoji-topic (the real-text protocol's third task: 32 languages, 9 of them low-resource), every SALT and robust arm
+# over SEEDS, shipped as reference-cpu-realtext-emoji; its budget came from a pilot on pilot seeds (the defaults page)
+# and the papers' plans were frozen into its provenance before its first seed (tools/freeze_plan.py). As above: the
+# two pages side by side, one thread each, the shared baselines trained once.
+if want realtext-emoji; then
+  rt_why='the emoji-topic reference trains emoji-topic only; msg-topic and msg-para are reference-cpu-realtext'
+  for paper in salt robust; do
+    arms='[baseline, baseline-2x, salt, salt-cs, salt-mixup]'
+    [[ $paper == robust ]] && arms='[baseline, baseline-2x, at, rs-rp, rs-da]'
+    prefill cpu realtext $paper --set realtext=true --set 'protocol={tasks: []}' --set 'rt_protocol={tasks: [emoji-topic]}' \
+      --set "why=$rt_why" --set "rt_methods=$arms"
+  done
+  .venv/bin/xltnb reproduce salt --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/realtext-emoji-salt" \
+    --set realtext=true --set 'protocol={tasks: []}' --set 'rt_protocol={tasks: [emoji-topic]}' --set "why=$rt_why" \
+    --set threads=1 --set 'rt_methods=[baseline, baseline-2x, salt, salt-cs, salt-mixup]' &
+  salt=$!
+  .venv/bin/xltnb reproduce robust --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/realtext-emoji-robust" \
+    --set realtext=true --set 'protocol={tasks: []}' --set 'rt_protocol={tasks: [emoji-topic]}' --set "why=$rt_why" \
+    --set threads=1 --set 'rt_methods=[baseline, baseline-2x, at, rs-rp, rs-da]'
+  wait $salt
+  ship reference-cpu-realtext-emoji "the emoji-topic reference of the cpu real-text protocol: e5-small (trimmed, word\
+ embeddings frozen), baseline, the compute-matched baseline, SALT and its two ablations (usage filter), AT, RS-RP, RS-DA\
+ (WordNet synonyms), and the surface floor$(unless_append ", seeds $SEEDS")" \
+    "SEEDS=$SEEDS PARTS=realtext-emoji bash tools/reference.sh" "$OUT/realtext-emoji-salt/salt" \
+    "$OUT/realtext-emoji-robust/robust"
 fi

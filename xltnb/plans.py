@@ -9,15 +9,16 @@ import hashlib, inspect, json, types
 import pandas as pd
 from dataclasses import dataclass, fields
 from datetime import date
+from pathlib import Path
 
 from .core import atomic_write_text
-from .results import (MIN_SEEDS, REFERENCES, Claim, ceiling_gate, check_claims, holm, load_records, measured_path,
-                           source_gate, verdict, verdict_gate, with_premises)
+from .results import (MEASURED_DIR, MIN_SEEDS, REFERENCES, Claim, ceiling_gate, check_claims, holm, load_records,
+                           measured_path, source_gate, verdict, verdict_gate, with_premises)
 
 # %% auto #0
 __all__ = ['GRIDS', 'PAPER_TITLES', 'RULE', 'CONFIRM_SEEDS', 'Grid', 'grids', 'register_claims', 'paper_claims', 'sources',
-           'claim_spec', 'claim_hash', 'rule_hash', 'plan', 'plan_hash', 'recorded_plan', 'claim_status', 'freeze_plan',
-           'judge']
+           'claim_spec', 'claim_hash', 'rule_hash', 'plan', 'plan_hash', 'shipped', 'recorded_plan', 'claim_status',
+           'freeze_plan', 'judge']
 
 # %% ../nbs/08d_plans.ipynb #d7dfab70
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Grid:
     where: tuple = ()  # ((record key, allowed values), ...): the records of this paper in a shared file
     designated: bool = True  # a testbed of the paper's headline verdicts (False: shown on its page only)
 
+_EMOJI = 'real text, emoji names in 32 languages, 9 of them low-resource'
 _LA = 'synthetic world, a base that saw the target as a 1% sliver, the target\'s adapters with their own embeddings'
 GRIDS = (
     Grid('baseline', 'reference-cpu.jsonl', 'Zero-shot baseline', 'synthetic world', (('paper', ('baseline',)),)),
@@ -37,6 +39,11 @@ GRIDS = (
     Grid('salt', 'reference-cpu-realtext.jsonl', 'SALT', 'real text', (('paper', ('salt',)),)),
     Grid('robust', 'reference-cpu.jsonl', 'Robust training', 'synthetic world', (('paper', ('robust',)),)),
     Grid('robust', 'reference-cpu-realtext.jsonl', 'Robust training', 'real text', (('paper', ('robust',)),)),
+    # low-resource languages (xltnb.realtext.LOW_RESOURCE): shown on the pages beside the designated testbeds, its own
+    # family; decided before its first seed, so the papers' headline verdicts stay on the testbeds above
+    Grid('salt', 'reference-cpu-realtext-emoji.jsonl', 'SALT', _EMOJI, (('paper', ('salt',)),), designated=False),
+    Grid('robust', 'reference-cpu-realtext-emoji.jsonl', 'Robust training', _EMOJI, (('paper', ('robust',)),),
+         designated=False),
     Grid('metapretrain', 'reference-cpu-metapretrain.jsonl', 'Meta-pretraining', 'synthetic world',
          (('paper', ('metapretrain',)),)),
     Grid('langarith', 'reference-cpu-langarith-sliver-emb.jsonl', 'Language arithmetic', _LA),  # both scenarios move
@@ -151,9 +158,13 @@ def plan_hash(paper: str) -> str:
     "The content hash of `plan(paper)`."
     return _sha(json.dumps(plan(paper), sort_keys=True, default=repr))
 
+def shipped(g: Grid) -> bool:
+    "Whether grid `g`'s records are shipped (a grid is declared, and its plan frozen, before its first seed)."
+    return (MEASURED_DIR / g.name).is_file()
+
 def recorded_plan(g: Grid) -> dict:
-    "The plan grid `g`'s reference file records for its paper (`{}` if none was frozen)."
-    meta_path = measured_path(g.name).with_suffix('.json')
+    "The plan grid `g`'s reference file records for its paper (`{}` if none was frozen), shipped or not yet."
+    meta_path = (MEASURED_DIR / g.name).with_suffix('.json')
     meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
     return (meta.get('plans') or {}).get(g.paper, {})
 
@@ -223,17 +234,18 @@ def freeze_plan(paper: str,
         if bad := sorted(set(arg or {}) - set(names)):
             raise ValueError(f"grid {bad[0]!r} is not one of {paper}'s: {', '.join(names)}")
     for g in grids(paper):
-        path = measured_path(str(folder / g.name) if folder else g.name)
+        try: path = measured_path(str(folder / g.name) if folder else g.name)
+        except FileNotFoundError: path = Path(folder or MEASURED_DIR) / g.name  # no records yet: frozen before its seeds
         meta = json.loads(path.with_suffix('.json').read_text()) if path.with_suffix('.json').is_file() else {}
         old = (meta.get('plans') or {}).get(paper, {})
-        seeds = _file_seeds(path)
+        seeds = _file_seeds(path) if path.is_file() else []
         chosen = dict(old.get('chosen_on', {}))
         claims = {c.text: c for c in paper_claims(paper)}
         for text, h in p['claims'].items():
             if not old.get('claims') or old['claims'].get(text) == h: continue
             if text in old['claims']:  # redefined after these seeds were seen
                 chosen[text] = {'seeds': seeds, 'why': f"defined as it is now on {today}, after seeds {_span(seeds)}"}
-            elif arm := _arm_seeds(path, claims[text], g.where):  # new, on an arm these seeds already measured
+            elif path.is_file() and (arm := _arm_seeds(path, claims[text], g.where)):  # new, on an arm measured
                 chosen[text] = {'seeds': arm, 'why': f"registered on {today}, after seeds {_span(arm)} of its arm"}
             # new, on an arm this file does not hold yet: no seed here saw it
         chosen.update((chosen_on or {}).get(g.name, {}))

@@ -22,11 +22,12 @@ if TYPE_CHECKING: import pandas as pd  # annotations only; imported where used
 # %% auto #0
 __all__ = ['BUILDER_VERSION', 'LOCALE_DIR', 'CLDR_DIR', 'EMOJI_TEST', 'MSG_PROGRAMS', 'MSG_CLASSES', 'MSG_LOCALES',
            'EMOJI_GROUPS', 'PARALLEL_DROP', 'EMOJI_LOCALES', 'EMOJI_PACKAGES', 'LICENCES', 'REALTEXT_TASKS', 'NAMES',
-           'DIRECTIVE', 'PROGRAM_NAMES', 'SPLIT_FRACTIONS', 'MSG_CAP', 'EMOJI_CAP', 'realtext_languages', 'read_mo',
-           'clean_message', 'leak_names', 'msg_sources', 'emoji_sources', 'package_versions', 'item_split',
-           'PARALLEL_LANGS', 'msg_pool', 'msg_id', 'build_msg_topic', 'build_msg_bitext', 'fill_directives',
-           'build_msg_para', 'build_emoji_topic', 'realtext_provenance', 'build_realtext', 'realtext_data',
-           'unlabelled_texts', 'label_names', 'realtext_stats', 'char_grams', 'CharNB']
+           'LOW_RESOURCE', 'DIRECTIVE', 'PROGRAM_NAMES', 'SPLIT_FRACTIONS', 'MSG_CAP', 'EMOJI_CAP',
+           'realtext_languages', 'resource_group', 'read_mo', 'clean_message', 'leak_names', 'msg_sources',
+           'emoji_sources', 'package_versions', 'item_split', 'PARALLEL_LANGS', 'msg_pool', 'msg_id', 'build_msg_topic',
+           'build_msg_bitext', 'fill_directives', 'build_msg_para', 'build_emoji_topic', 'realtext_provenance',
+           'build_realtext', 'realtext_data', 'unlabelled_texts', 'label_names', 'realtext_stats', 'char_grams',
+           'CharNB']
 
 # %% ../nbs/09_realtext.ipynb #51fc867a
 BUILDER_VERSION = 2  # bump when a change alters what the builders produce (it is part of every cache key)
@@ -76,6 +77,14 @@ def _check_task(task):
     if task not in REALTEXT_TASKS:
         raise ValueError(f"unknown real-text task {task!r}; known: {', '.join(REALTEXT_TASKS)}")
     return task
+
+# Reconstructed (no paper fixes the split): emoji-topic's languages of sub-Saharan Africa and Ethiopia, those that
+# web-crawled multilingual pretraining corpora hold least text of; every other language is high-resource here
+LOW_RESOURCE = ('am', 'ha', 'ig', 'so', 'sw', 'wo', 'xh', 'yo', 'zu')
+
+def resource_group(lang: str) -> str:
+    "'low-resource' (`LOW_RESOURCE`), 'English' (the source) or 'high-resource' (every other language)."
+    return 'English' if lang == 'en' else 'low-resource' if lang in LOW_RESOURCE else 'high-resource'
 
 # %% ../nbs/09_realtext.ipynb #319217f1
 def read_mo(path: str | Path) -> dict[str, str]:

@@ -11,7 +11,7 @@ import numpy as np, pandas as pd
 import plotly.graph_objects as go
 from IPython.display import Markdown, display
 
-from .plans import (GRIDS, PAPER_TITLES, Grid, grids, judge, paper_claims, plan_hash, recorded_plan,  # noqa: F401
+from .plans import (GRIDS, PAPER_TITLES, Grid, grids, judge, paper_claims, plan_hash, recorded_plan, shipped,  # noqa: F401
                          register_claims)
 from .results import (CEILING_SOLVED, CEILING_TIE, _majority, check_claims, measured_records, records_frame, table,
                            table_stats, unit_name, verdict_text)
@@ -19,8 +19,8 @@ from .results import (CEILING_SOLVED, CEILING_TIE, _majority, check_claims, meas
 # %% auto #0
 __all__ = ['TASK_ROLES', 'VERDICT_COLOURS', 'FLOOR_TIE', 'NOTES', 'grid_records', 'reference_rows', 'task_label', 'headline',
            'verdict_table', 'verdict_markdown', 'headline_rows', 'claims_figure', 'testbed_table', 'testbed_figure',
-           'reference_section', 'claim_sentence', 'bottom_lines', 'bottom_line_markdown', 'what_it_means',
-           'reference_inspector']
+           'resource_group_table', 'reference_section', 'claim_sentence', 'bottom_lines', 'bottom_line_markdown',
+           'what_it_means', 'reference_inspector']
 
 # %% ../nbs/08b_verdicts.ipynb #61fe0b61
 _register_claims = register_claims  # the grids and each paper's analysis plan live in `xltnb.plans`
@@ -35,7 +35,7 @@ def grid_records(g: Grid) -> list[dict]:
 @lru_cache(maxsize=None)
 def _rows(paper: str) -> pd.DataFrame:
     out = []
-    for g in grids(paper):
+    for g in filter(shipped, grids(paper)):  # a grid not measured yet has no verdict
         _, meta = measured_records(g.name)
         recs = grid_records(g)
         rows = judge(g, recs)  # each claim by the paper's plan: its seeds, status, raw and Holm verdicts
@@ -185,14 +185,43 @@ def _lang_table(g: Grid, recs: list[dict]):
     (task, model), _ = max(acc.groupby(['task', 'model']), key=lambda kv: len(kv[1]))
     return task, model, table(recs, by=('method',), task=task, model=model)
 
+def resource_group_table(recs: list[dict], task: str, model: str) -> pd.DataFrame | None:
+    """Test accuracy (%) per arm and language group (`xltnb.realtext.resource_group`: English, high-, low-resource),
+    mean ± std over seeds of each seed's mean over the group's languages, and each arm's gain over the baseline per
+    group (the mean over seeds of the paired per-seed differences); None where the task has no low-resource language.
+    Descriptive: the claims are judged on the mean over every target language (`verdict_text`)."""
+    from .realtext import resource_group
+    df = records_frame(recs, metric='accuracy', split='test', task=task, model=model)
+    if df.empty or 'lang' not in df: return None
+    df = df[df['lang'].notna()].drop_duplicates(['method', 'seed', 'lang'])
+    df = df.assign(group=df['lang'].map(resource_group))
+    if 'low-resource' not in set(df['group']): return None
+    per = 100 * df.groupby(['method', 'group', 'seed'])['value'].mean().unstack('seed')  # (method, group) x seed
+    st = pd.DataFrame({'mean': per.mean(axis=1), 'std': per.std(axis=1, ddof=1)})
+    out = (st['mean'].map('{:.1f}'.format) + ' ± ' + st['std'].map('{:.1f}'.format)).unstack('group')
+    out = out[[g for g in ('English', 'high-resource', 'low-resource') if g in out.columns]]
+    if 'baseline' in per.index.get_level_values('method'):
+        gain = per.sub(per.xs('baseline', level='method'), level='group').mean(axis=1).unstack('group')
+        for g in ('high-resource', 'low-resource'):
+            out[f'gain over the baseline, {g} (points)'] = gain[g].map('{:+.1f}'.format)
+    first, last = [m for m in out.index if m == 'baseline'], [m for m in out.index if m.startswith('floor')]
+    out = out.reindex(first + [m for m in out.index if m not in first + last] + last).rename_axis(None)
+    out.columns.name = f"{task}, `{Path(model).name}`: accuracy (test), % mean ± std over seeds"
+    return out
+
 def reference_section(paper: str):
     "What the shipped reference says of `paper`: provenance, each claim's verdict, the claims' figure and a table."
     from xltnb.paper import measured_note
     rows = reference_rows(paper)
     for g in grids(paper):
+        rec = recorded_plan(g)
+        if not shipped(g):
+            display(Markdown(f"`{g.name}` ({g.testbed}): {paper}'s plan `{rec.get('hash', 'none')}` was frozen for it "
+                             f"{rec.get('frozen', '(not yet)')}, before its first seed; its records are not shipped "
+                             "yet, so it judges nothing here."))
+            continue
         recs, meta = measured_records(g.name)
         display(measured_note(g.name, meta, f"the shipped reference ({g.testbed}), judged here"))
-        rec = recorded_plan(g)
         display(Markdown(f"Judged under {paper}'s analysis plan `{rec['hash']}`, frozen {rec['frozen']} "
                          f"([how plans work](../08d_plans.ipynb)); the plan now: `{plan_hash(paper)}`." if rec else
                          f"No analysis plan was frozen for `{g.name}`: its verdicts are exploratory."))
@@ -201,13 +230,17 @@ def reference_section(paper: str):
         "the claim's arm (%)": [f"{100 * x:.1f}" for x in rows['a']],
         'the arm it is compared with (%)': [f"{100 * x:.1f}" for x in rows['b']]}))
     claims_figure(rows, f"{PAPER_TITLES[paper]}: each claim on the shipped reference").show()
-    for g in grids(paper):
+    for g in filter(shipped, grids(paper)):
         lt = _lang_table(g, grid_records(g))
         if lt is None: continue
         task, model, tab = lt
         display(Markdown(f"Test accuracy (%) per language on the reference, {task}, `{Path(model).name}` (mean ± std "
                          "over seeds):"))
         display(tab)
+        if (gt := resource_group_table(grid_records(g), task, model)) is not None:
+            display(Markdown("The same per language group (`xltnb.realtext.LOW_RESOURCE`; descriptive, the claims "
+                             "read the mean over every target language):"))
+            display(gt)
 
 # %% ../nbs/08b_verdicts.ipynb #3a40c388
 def _interval(r) -> str:
@@ -424,6 +457,6 @@ def what_it_means(paper: str,  # a paper of `GRIDS`
 def reference_inspector(paper: str):
     "A `ResultsInspector` (JupyterLab widget) over `paper`'s shipped reference records, one testbed per grid."
     from xltnb.viz import ResultsInspector
-    gs = sorted(grids(paper), key=lambda g: not g.designated)  # the designated testbed first: the one it opens on
+    gs = sorted(filter(shipped, grids(paper)), key=lambda g: not g.designated)  # the designated testbed first
     label = lambda g: g.testbed if [x.testbed for x in gs].count(g.testbed) == 1 else f"{g.testbed} ({g.name})"
     return ResultsInspector({label(g): grid_records(g) for g in gs})
