@@ -190,7 +190,7 @@ def resource_group_table(recs: list[dict], task: str, model: str) -> pd.DataFram
     mean ± std over seeds of each seed's mean over the group's languages, and each arm's gain over the baseline per
     group (the mean over seeds of the paired per-seed differences); None where the task has no low-resource language.
     Descriptive: the claims are judged on the mean over every target language (`verdict_text`)."""
-    from .realtext import resource_group
+    from xltnb.realtext import resource_group
     df = records_frame(recs, metric='accuracy', split='test', task=task, model=model)
     if df.empty or 'lang' not in df: return None
     df = df[df['lang'].notna()].drop_duplicates(['method', 'seed', 'lang'])
