@@ -342,9 +342,14 @@ def _salt_notes(rows, recs) -> list[str]:
 def _robust_notes(rows, recs) -> list[str]:
     out, beats = [], rows[rows['claim'].str.contains('beats plain fine-tuning')]
     if len(beats) and not (beats['verdict'] == 'holds').any():
-        out.append("No robust-training method beats plain fine-tuning on this testbed, in standard or in generalized "
-                   "transfer" + (" (one is worse than the compute-matched baseline)."
-                                 if (beats['verdict'] == 'contradicted').any() else "."))
+        worse = list(dict.fromkeys(  # each decided loss, against the arm its claim compares with
+            c.split(' beats ')[0] + (' is worse than the compute-matched baseline' if 'equal forward' in c else
+                                     ' is worse than plain fine-tuning')
+            for c in beats[beats['verdict'] == 'contradicted']['claim']))
+        pairs = rows['claim'].str.contains('mixed-language').any()  # a testbed of pairs: generalized transfer too
+        out.append("No robust-training method beats plain fine-tuning on this testbed"
+                   + (", in standard or in generalized transfer" if pairs else "")
+                   + (f" ({'; '.join(worse)}, before Holm's adjustment)." if worse else "."))
         gap = rows[rows['claim'].str.contains('larger in generalized')]
         if len(gap) and gap['verdict'].iloc[0] == 'holds':
             out.append("The generalized-transfer claim holds only in the relative sense: RS-DA's difference from the "
