@@ -29,6 +29,9 @@
 #             done), back in $OUT/runs.tar.gz; shipped here with tools/measured.py pilot-gpu-mothello-board --runs
 #             xltnb_runs/moboard-run/* (after untarring). Its first call (H100, four models at once, probes on the
 #             CPU) trained 3,000 steps in about 180 s a model: the GPU, shared by four processes, set the pace.
+# The tracked files alone are about 70 MiB since the meta-pretraining and language-arithmetic model assets: a call that
+# needs neither (moboard) takes both folders out of the index for the call (git rm -r -q --cached on them, their paths
+# in .git/info/exclude) and puts them back after (git reset -q HEAD -- on them, the exclude lines removed).
 # Two calls to one warm machine, since wheels and testbed together exceed what one call carries (64 MiB):
 #   carry [.gpu/whl]: bash tools/gpu_run.sh install world bench
 #   carry [.gpu/rt]:  bash tools/gpu_run.sh install rtdata realtext rtprobe    (install: a no-op when still installed)
