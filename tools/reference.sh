@@ -276,23 +276,27 @@ fi
 # world task (the world grid is reference-cpu); the baseline and baseline-2x arms are shared: whichever page reaches
 # one first trains it, the other reads it. Seeds run one after another in each page, so a run cut short leaves whole
 # arms in the store: add seeds to the shipped file with APPEND=1 (`SEEDS=2,3 APPEND=1 PARTS=realtext ...`).
-if want realtext; then
-  # every task and seed of the real-text protocol (rt_protocol {}); it trains in bf16 autocast: a CPU with bfloat16 units
-  rt_why='the real-text reference trains real text only; the world grid is reference-cpu'  # no colon: YAML
+realtext_grid() {  # realtext_grid OUT_PREFIX RT_PROTOCOL WHY: both pages' real-text arms, side by side
+  local dir=$1 rt=$2 why=$3 arms
   for paper in salt robust; do
     arms='[baseline, baseline-2x, salt, salt-cs, salt-mixup]'
     [[ $paper == robust ]] && arms='[baseline, baseline-2x, at, rs-rp, rs-da]'
-    prefill cpu realtext $paper --set realtext=true --set 'protocol={tasks: []}' --set 'rt_protocol={}' \
-      --set "why=$rt_why" --set "rt_methods=$arms"
+    prefill cpu realtext $paper --set realtext=true --set 'protocol={tasks: []}' --set "rt_protocol=$rt" \
+      --set "why=$why" --set "rt_methods=$arms"
   done
-  .venv/bin/xltnb reproduce salt --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/realtext-salt" \
-    --set realtext=true --set 'protocol={tasks: []}' --set 'rt_protocol={}' --set "why=$rt_why" --set threads=1 \
+  .venv/bin/xltnb reproduce salt --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/$dir-salt" \
+    --set realtext=true --set 'protocol={tasks: []}' --set "rt_protocol=$rt" --set "why=$why" --set threads=1 \
     --set 'rt_methods=[baseline, baseline-2x, salt, salt-cs, salt-mixup]' &
-  salt=$!
-  .venv/bin/xltnb reproduce robust --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/realtext-robust" \
-    --set realtext=true --set 'protocol={tasks: []}' --set 'rt_protocol={}' --set "why=$rt_why" --set threads=1 \
+  local salt=$!
+  .venv/bin/xltnb reproduce robust --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/$dir-robust" \
+    --set realtext=true --set 'protocol={tasks: []}' --set "rt_protocol=$rt" --set "why=$why" --set threads=1 \
     --set 'rt_methods=[baseline, baseline-2x, at, rs-rp, rs-da]'
   wait $salt
+}
+if want realtext; then
+  # every task and seed of the real-text protocol (rt_protocol {}); it trains in bf16 autocast: a CPU with bfloat16 units
+  realtext_grid realtext '{}' \
+    'the real-text reference trains real text only; the world grid is reference-cpu'  # no colon: YAML
   ship reference-cpu-realtext "the real-text reference of the cpu protocol: e5-small (trimmed, word embeddings frozen) on\
  msg-topic and msg-para, baseline, the compute-matched baseline, SALT and its two ablations (usage filter), AT, RS-RP,\
  RS-DA (WordNet synonyms), and the surface floor$(unless_append ", seeds $SEEDS")" \
@@ -304,21 +308,8 @@ fi
 # and the papers' plans were frozen into its provenance before its first seed (tools/freeze_plan.py). As above: the
 # two pages side by side, one thread each, the shared baselines trained once.
 if want realtext-emoji; then
-  rt_why='the emoji-topic reference trains emoji-topic only; msg-topic and msg-para are reference-cpu-realtext'
-  for paper in salt robust; do
-    arms='[baseline, baseline-2x, salt, salt-cs, salt-mixup]'
-    [[ $paper == robust ]] && arms='[baseline, baseline-2x, at, rs-rp, rs-da]'
-    prefill cpu realtext $paper --set realtext=true --set 'protocol={tasks: []}' --set 'rt_protocol={tasks: [emoji-topic]}' \
-      --set "why=$rt_why" --set "rt_methods=$arms"
-  done
-  .venv/bin/xltnb reproduce salt --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/realtext-emoji-salt" \
-    --set realtext=true --set 'protocol={tasks: []}' --set 'rt_protocol={tasks: [emoji-topic]}' --set "why=$rt_why" \
-    --set threads=1 --set 'rt_methods=[baseline, baseline-2x, salt, salt-cs, salt-mixup]' &
-  salt=$!
-  .venv/bin/xltnb reproduce robust --preset cpu --seeds "$SEEDS" --quiet --out "$OUT/realtext-emoji-robust" \
-    --set realtext=true --set 'protocol={tasks: []}' --set 'rt_protocol={tasks: [emoji-topic]}' --set "why=$rt_why" \
-    --set threads=1 --set 'rt_methods=[baseline, baseline-2x, at, rs-rp, rs-da]'
-  wait $salt
+  realtext_grid realtext-emoji '{tasks: [emoji-topic]}' \
+    'the emoji-topic reference trains emoji-topic only; msg-topic and msg-para are reference-cpu-realtext'
   ship reference-cpu-realtext-emoji "the emoji-topic reference of the cpu real-text protocol: e5-small (trimmed, word\
  embeddings frozen), baseline, the compute-matched baseline, SALT and its two ablations (usage filter), AT, RS-RP, RS-DA\
  (WordNet synonyms), and the surface floor$(unless_append ", seeds $SEEDS")" \
