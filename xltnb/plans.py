@@ -31,14 +31,22 @@ class Grid:
     where: tuple = ()  # ((record key, allowed values), ...): the records of this paper in a shared file
     designated: bool = True  # a testbed of the paper's headline verdicts (False: shown on its page only)
 
+_FIRST = 'real text, first grid (seeds 0-4, with the leaks since fixed)'
 _EMOJI = 'real text, emoji names in 32 languages, 9 of them low-resource'
 _LA = 'synthetic world, a base that saw the target as a 1% sliver, the target\'s adapters with their own embeddings'
 GRIDS = (
     Grid('baseline', 'reference-cpu.jsonl', 'Zero-shot baseline', 'synthetic world', (('paper', ('baseline',)),)),
     Grid('salt', 'reference-cpu.jsonl', 'SALT', 'synthetic world', (('paper', ('salt',)),)),
-    Grid('salt', 'reference-cpu-realtext.jsonl', 'SALT', 'real text', (('paper', ('salt',)),)),
     Grid('robust', 'reference-cpu.jsonl', 'Robust training', 'synthetic world', (('paper', ('robust',)),)),
-    Grid('robust', 'reference-cpu-realtext.jsonl', 'Robust training', 'real text', (('paper', ('robust',)),)),
+    # msg-topic and msg-para, measured again on fresh seeds (5-9) after the leaks were fixed; the papers' real-text
+    # headline from then on (decided before its first seed). Until it holds enough seeds it decides nothing.
+    Grid('salt', 'reference-cpu-realtext-confirm.jsonl', 'SALT', 'real text', (('paper', ('salt',)),)),
+    Grid('robust', 'reference-cpu-realtext-confirm.jsonl', 'Robust training', 'real text', (('paper', ('robust',)),)),
+    # the first real-text grid (seeds 0-4): measured with the leaks and judged with a gate its seeds 0 and 1 chose, so
+    # exploratory; kept on the pages as what was seen first
+    Grid('salt', 'reference-cpu-realtext.jsonl', 'SALT', _FIRST, (('paper', ('salt',)),), designated=False),
+    Grid('robust', 'reference-cpu-realtext.jsonl', 'Robust training', _FIRST, (('paper', ('robust',)),),
+         designated=False),
     # low-resource languages (xltnb.realtext.LOW_RESOURCE): shown on the pages beside the designated testbeds, its own
     # family; decided before its first seed, so the papers' headline verdicts stay on the testbeds above
     Grid('salt', 'reference-cpu-realtext-emoji.jsonl', 'SALT', _EMOJI, (('paper', ('salt',)),), designated=False),
@@ -198,6 +206,9 @@ def claim_status(c: Claim, rec: dict, seeds: list) -> dict:
         return dict(status='exploratory', why=rec['exploratory'][k], seeds=seeds)
     chosen, why = _chosen(rec, c.text)
     left = [s for s in seeds if s not in chosen]
+    if not chosen & set(seeds) and len(left) < MIN_SEEDS:  # a grid being measured: nothing chose, too few seeds yet
+        return dict(status='exploratory', why=f"only seed{'s' * (len(left) != 1)} {_span(left) or 'none'} measured so "
+                    f"far, {MIN_SEEDS} needed before a verdict can be confirmatory", seeds=seeds)
     if len(left) < (CONFIRM_SEEDS if chosen & set(seeds) else MIN_SEEDS):
         return dict(status='exploratory', why=f"{'; '.join(why)}: chosen on seeds {_span(chosen & set(seeds))}, and "
                     f"{len(left)} other seed{'s' * (len(left) != 1)} left to confirm it", seeds=seeds)

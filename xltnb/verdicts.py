@@ -287,6 +287,16 @@ def _short(r) -> str:
     ci = f" [{_pts(r['lo'])}, {_pts(r['hi'])}]" if np.isfinite(r['hi']) else ''
     return f"{r['claim']}: {_pts(r['delta'])}{ci}, **{headline(r)}**"
 
+def _pending(paper: str) -> list[str]:
+    "Each designated testbed of `paper` whose records are not shipped yet, in words: it is being measured, no verdict yet."
+    out = []
+    for g in grids(paper, designated=True) if paper in PAPER_TITLES else []:
+        if shipped(g): continue
+        rec = recorded_plan(g)
+        out.append(f"*{g.testbed}*: being measured (`{Path(g.name).stem}`, its plan `{rec.get('hash', 'none')}` frozen "
+                   f"{rec.get('frozen', '(not yet)')} before its first seed), no verdict yet")
+    return out
+
 def bottom_lines(rows: pd.DataFrame | None = None) -> pd.DataFrame:
     "One row per paper: its claims on its designated testbeds in one generated sentence, and the confirmatory tally."
     rows = headline_rows(('claim', 'control')) if rows is None else rows
@@ -297,6 +307,7 @@ def bottom_lines(rows: pd.DataFrame | None = None) -> pd.DataFrame:
         for (tb, t), h in g.groupby(['testbed', 'task'], sort=False):
             where = tb + (f", {task_label(t)}" if g[g['testbed'] == tb]['task'].nunique() > 1 else '')
             parts.append(f"*{where}*: " + '; '.join(_short(r) for _, r in h.iterrows()))
+        parts += _pending(p)
         conf = g[g['status'] == 'confirmatory']
         tally = (f"{len(conf)} confirmatory verdict{'s' * (len(conf) != 1)} (Holm): {_tally(conf, 'verdict_holm')}"
                  if len(conf) else 'no confirmatory verdict yet')
