@@ -16,7 +16,15 @@
 # other way, or not at five: this base is not the testbed, and the pilot's records say so. Its reference then runs on
 # fresh seeds (0-9 on this base), under the paper's plan frozen before them.
 #
+# Outcome on the sliver base (CLOSE=0.9, seeds 100-104): not decided at five seeds (the defaults page), so not the
+# testbed. The eighth pilot, written here before its first step ran (2026-11-27): the same dialect, the base that never
+# saw es (BASE=holdout). Why this one: on the default world's holdout base the fr adapter read +1.1 points over the
+# source adapter (3 of 5 pilot seeds positive, inconclusive), and on the dialect's sliver base the fr adapter models es
+# far better (held-out MLM loss) while the encoder already read es from its sliver; an encoder that never saw es leaves
+# the related adapter the most to add. Same seeds, same rule, same two-step extension as above.
+#
 #     CLOSE=0.9 SEEDS=100,101,102 bash tools/la_close_pilot.sh
+#     CLOSE=0.9 BASE=holdout SEEDS=100,101,102 bash tools/la_close_pilot.sh   # the eighth pilot
 #     BASE_ONLY=1 CLOSE=0.9 bash tools/la_close_pilot.sh        # the base alone (one core), e.g. two CLOSE at once
 #     CLOSE=0.9 SEEDS=103,104 APPEND=1 bash tools/la_close_pilot.sh   # more pilot seeds, added to the shipped records
 set -euo pipefail
