@@ -208,7 +208,7 @@ def claim_status(c: Claim, rec: dict, seeds: list) -> dict:
     left = [s for s in seeds if s not in chosen]
     if not chosen & set(seeds) and len(left) < MIN_SEEDS:  # a grid being measured: nothing chose, too few seeds yet
         return dict(status='exploratory', why=f"only seed{'s' * (len(left) != 1)} {_span(left) or 'none'} measured so "
-                    f"far, {MIN_SEEDS} needed before a verdict can be confirmatory", seeds=seeds)
+                    f"far, {MIN_SEEDS} needed before a verdict can be confirmatory", seeds=seeds, measuring=True)
     if len(left) < (CONFIRM_SEEDS if chosen & set(seeds) else MIN_SEEDS):
         return dict(status='exploratory', why=f"{'; '.join(why)}: chosen on seeds {_span(chosen & set(seeds))}, and "
                     f"{len(left)} other seed{'s' * (len(left) != 1)} left to confirm it", seeds=seeds)
@@ -289,7 +289,8 @@ def judge(g: Grid, recs: list[dict]) -> pd.DataFrame:
         arm = {r['seed'] for r in recs if r['seed'] in keep  # the seeds it reads: those that measured its arm (a
                and all(r.get(k) == v for k, v in {**c.where, **c.a}.items() if not callable(v))}  # claim of a
         out.append(rows.assign(status=st['status'], status_why=st['why'],  # function of both arms: all it may read)
-                               seeds_judged=_span(arm or keep)))
+                               seeds_judged=_span(arm or keep),
+                               measuring=st.get('measuring', False)))  # a grid being measured: too few seeds yet
     rows = pd.concat(out, ignore_index=True) if out else pd.DataFrame()
     if rows.empty: return rows
     conf = rows['status'] == 'confirmatory'

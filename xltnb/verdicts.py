@@ -306,7 +306,7 @@ def bottom_lines(rows: pd.DataFrame | None = None) -> pd.DataFrame:
         parts = []
         for (tb, t), h in g.groupby(['testbed', 'task'], sort=False):
             where = tb + (f", {task_label(t)}" if g[g['testbed'] == tb]['task'].nunique() > 1 else '')
-            early = h['status_why'].astype(str).str.startswith('only seed').all() if 'status_why' in h else False
+            early = bool(h['measuring'].fillna(False).all()) if 'measuring' in h else False  # too few seeds yet
             s = str(h['seeds_judged'].iloc[0]) if early else ''
             where += f" (being measured: seed{'s' * (not s.isdigit())} {s} so far)" if early else ''  # decides nothing yet
             parts.append(f"*{where}*: " + '; '.join(_short(r) for _, r in h.iterrows()))
