@@ -22,7 +22,7 @@
 # source adapter (3 of 5 pilot seeds positive, inconclusive), and on the dialect's sliver base the fr adapter models es
 # far better (held-out MLM loss) while the encoder already read es from its sliver; an encoder that never saw es leaves
 # the related adapter the most to add. Same seeds, same rule, same two-step extension as above. Outcome: not decided
-# at five seeds either (+2.0 [-5.3, +9.3]; the defaults page), so not the testbed.
+# at five seeds either (the defaults page computes it from the shipped records), so not the testbed.
 #
 #     CLOSE=0.9 SEEDS=100,101,102 bash tools/la_close_pilot.sh
 #     CLOSE=0.9 BASE=holdout SEEDS=100,101,102 bash tools/la_close_pilot.sh   # the eighth pilot

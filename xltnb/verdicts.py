@@ -288,7 +288,7 @@ def _short(r) -> str:
     return f"{r['claim']}: {_pts(r['delta'])}{ci}, **{headline(r)}**"
 
 def _pending(paper: str) -> list[str]:
-    "Each designated testbed of `paper` whose records are not shipped yet, in words: it is being measured, no verdict yet."
+    "Each designated testbed of `paper` with no records shipped yet, in words: it is being measured, no verdict yet."
     out = []
     for g in grids(paper, designated=True) if paper in PAPER_TITLES else []:
         if shipped(g): continue
@@ -306,9 +306,9 @@ def bottom_lines(rows: pd.DataFrame | None = None) -> pd.DataFrame:
         parts = []
         for (tb, t), h in g.groupby(['testbed', 'task'], sort=False):
             where = tb + (f", {task_label(t)}" if g[g['testbed'] == tb]['task'].nunique() > 1 else '')
-            early = bool(h['measuring'].fillna(False).all()) if 'measuring' in h else False  # too few seeds yet
-            s = str(h['seeds_judged'].iloc[0]) if early else ''
-            where += f" (being measured: seed{'s' * (not s.isdigit())} {s} so far)" if early else ''  # decides nothing yet
+            if 'measuring' in h and h['measuring'].fillna(False).all():  # too few seeds yet: it decides nothing
+                s = str(h['seeds_judged'].iloc[0])
+                where += f" (being measured: seed{'s' * (not s.isdigit())} {s} so far)"
             parts.append(f"*{where}*: " + '; '.join(_short(r) for _, r in h.iterrows()))
         parts += _pending(p)
         conf = g[g['status'] == 'confirmatory']
@@ -357,9 +357,9 @@ def _robust_notes(rows, recs) -> list[str]:
     out, beats = [], rows[rows['claim'].str.contains('beats plain fine-tuning')]
     if len(beats) and not (beats['verdict'] == 'holds').any():
         worse = list(dict.fromkeys(  # each decided loss, against the arm its claim compares with
-            c.split(' beats ')[0] + (' is worse than the compute-matched baseline' if 'equal forward' in c else
+            c.split(' beats ')[0] + (' is worse than the compute-matched baseline' if k == 'control' else
                                      ' is worse than plain fine-tuning')
-            for c in beats[beats['verdict'] == 'contradicted']['claim']))
+            for c, k in beats[beats['verdict'] == 'contradicted'][['claim', 'kind']].itertuples(index=False)))
         pairs = rows['claim'].str.contains('mixed-language').any()  # a testbed of pairs: generalized transfer too
         out.append("No robust-training method beats plain fine-tuning on this testbed"
                    + (", in standard or in generalized transfer" if pairs else "")
