@@ -30,7 +30,9 @@ class Grid:
     testbed: str  # where it was measured, in words
     where: tuple = ()  # ((record key, allowed values), ...): the records of this paper in a shared file
     designated: bool = True  # a testbed of the paper's headline verdicts (False: shown on its page only)
+    seeds: tuple = ()  # the seeds its plan names, for a grid measured in parts: it decides nothing until all are in
 
+_FRESH = (5, 6, 7, 8, 9)  # five fresh seeds: what the first real-text grid's seeds 0 and 1 chose (its gate) needs five
 _FIRST = 'real text, first grid (seeds 0-4, with the leaks since fixed)'
 _EMOJI = 'real text, emoji names in 32 languages, 9 of them low-resource'
 _LA = 'synthetic world, a base that saw the target as a 1% sliver, the target\'s adapters with their own embeddings'
@@ -40,8 +42,9 @@ GRIDS = (
     Grid('robust', 'reference-cpu.jsonl', 'Robust training', 'synthetic world', (('paper', ('robust',)),)),
     # msg-topic and msg-para, measured again on fresh seeds (5-9) after the leaks were fixed; the papers' real-text
     # headline from then on (decided before its first seed). Until it holds enough seeds it decides nothing.
-    Grid('salt', 'reference-cpu-realtext-confirm.jsonl', 'SALT', 'real text', (('paper', ('salt',)),)),
-    Grid('robust', 'reference-cpu-realtext-confirm.jsonl', 'Robust training', 'real text', (('paper', ('robust',)),)),
+    Grid('salt', 'reference-cpu-realtext-confirm.jsonl', 'SALT', 'real text', (('paper', ('salt',)),), seeds=_FRESH),
+    Grid('robust', 'reference-cpu-realtext-confirm.jsonl', 'Robust training', 'real text', (('paper', ('robust',)),),
+         seeds=_FRESH),
     # the first real-text grid (seeds 0-4): measured with the leaks and judged with a gate its seeds 0 and 1 chose, so
     # exploratory; kept on the pages as what was seen first
     Grid('salt', 'reference-cpu-realtext.jsonl', 'SALT', _FIRST, (('paper', ('salt',)),), designated=False),
@@ -159,8 +162,8 @@ def plan(paper: str) -> dict:
     cs = paper_claims(paper)
     return {'paper': paper, 'rule': rule_hash(), 'claims': {c.text: claim_hash(c) for c in cs},
             'kinds': {c.text: c.kind for c in cs},
-            'testbeds': [dict(name=g.name, testbed=g.testbed, where=[list(w) for w in g.where], designated=g.designated)
-                         for g in grids(paper)]}
+            'testbeds': [dict(name=g.name, testbed=g.testbed, where=[list(w) for w in g.where], designated=g.designated,
+                              **({'seeds': list(g.seeds)} if g.seeds else {})) for g in grids(paper)]}
 
 def plan_hash(paper: str) -> str:
     "The content hash of `plan(paper)`."
@@ -191,9 +194,11 @@ def _seed_key(s):
     "Seeds in numeric order (10 after 9), any seed that is not a number after them."
     return (not isinstance(s, int), s if isinstance(s, int) else str(s))
 
-def claim_status(c: Claim, rec: dict, seeds: list) -> dict:
+def claim_status(c: Claim, rec: dict, seeds: list,
+                 planned: tuple = ()) -> dict:  # the seeds the grid's plan names (`Grid.seeds`), if it names them
     """How claim `c` is judged on a grid whose file records plan `rec` and holds `seeds`: `status` (confirmatory or
-    exploratory), `why`, and the `seeds` to judge it on (those no choice about it saw; all, when it is exploratory)."""
+    exploratory), `why`, and the `seeds` to judge it on (those no choice about it saw; all, when it is exploratory).
+    A grid whose plan names its seeds is being measured (`measuring`) until it holds all of them: no interim verdict."""
     seeds = sorted(set(seeds), key=_seed_key)
     if not rec: return dict(status='exploratory', why='no analysis plan was frozen for this reference', seeds=seeds)
     if rec.get('rule') != rule_hash():
@@ -204,6 +209,11 @@ def claim_status(c: Claim, rec: dict, seeds: list) -> dict:
                     f"{claim_hash(c)}, recorded {rec.get('claims', {}).get(c.text, 'none')})", seeds=seeds)
     if (k := next((k for k in (c.text, '*') if k in rec.get('exploratory', {})), None)):
         return dict(status='exploratory', why=rec['exploratory'][k], seeds=seeds)
+    if missing := sorted(set(planned) - set(seeds), key=_seed_key):  # measured in parts, not all in yet
+        have = [s for s in seeds if s in set(planned)]
+        return dict(status='exploratory', why=f"seed{'s' * (len(have) != 1)} {_span(have) or 'none'} of the "
+                    f"{_span(planned)} its plan names measured so far; judged when {_span(missing)} "
+                    f"{'are' if len(missing) > 1 else 'is'} in", seeds=seeds, measuring=True)
     chosen, why = _chosen(rec, c.text)
     left = [s for s in seeds if s not in chosen]
     if not chosen & set(seeds) and len(left) < MIN_SEEDS:  # a grid being measured: nothing chose, too few seeds yet
@@ -282,7 +292,7 @@ def judge(g: Grid, recs: list[dict]) -> pd.DataFrame:
     rec, seeds = recorded_plan(g), [r['seed'] for r in recs]
     out = []
     for c in paper_claims(g.paper):
-        st = claim_status(c, rec, seeds)
+        st = claim_status(c, rec, seeds, g.seeds)
         keep = set(st['seeds'])
         rows = check_claims([r for r in recs if r['seed'] in keep], [c])
         if rows.empty: continue  # no records of the claim's arms on this grid (yet): no row, and no dtype lost
@@ -290,7 +300,8 @@ def judge(g: Grid, recs: list[dict]) -> pd.DataFrame:
                and all(r.get(k) == v for k, v in {**c.where, **c.a}.items() if not callable(v))}  # claim of a
         out.append(rows.assign(status=st['status'], status_why=st['why'],  # function of both arms: all it may read)
                                seeds_judged=_span(arm or keep),
-                               measuring=st.get('measuring', False)))  # a grid being measured: too few seeds yet
+                               measuring=st.get('measuring', False),  # a grid being measured: not all seeds in yet
+                               seeds_planned=_span(g.seeds)))  # the seeds its plan names ('' if it names none)
     rows = pd.concat(out, ignore_index=True) if out else pd.DataFrame()
     if rows.empty: return rows
     conf = rows['status'] == 'confirmatory'
