@@ -41,7 +41,7 @@ GRIDS = (
     Grid('salt', 'reference-cpu.jsonl', 'SALT', 'synthetic world', (('paper', ('salt',)),)),
     Grid('robust', 'reference-cpu.jsonl', 'Robust training', 'synthetic world', (('paper', ('robust',)),)),
     # msg-topic and msg-para, measured again on fresh seeds (5-9) after the leaks were fixed; the papers' real-text
-    # headline from then on (decided before its first seed). Until it holds enough seeds it decides nothing.
+    # headline from then on (decided before its first seed). Until all five seeds are in it decides nothing.
     Grid('salt', 'reference-cpu-realtext-confirm.jsonl', 'SALT', 'real text', (('paper', ('salt',)),), seeds=_FRESH),
     Grid('robust', 'reference-cpu-realtext-confirm.jsonl', 'Robust training', 'real text', (('paper', ('robust',)),),
          seeds=_FRESH),
