@@ -32,7 +32,7 @@ class Grid:
     designated: bool = True  # a testbed of the paper's headline verdicts (False: shown on its page only)
     seeds: tuple = ()  # the seeds its plan names, for a grid measured in parts: it decides nothing until all are in
 
-_FRESH = (5, 6, 7, 8, 9)  # five fresh seeds: what the first real-text grid's seeds 0 and 1 chose (its gate) needs five
+_FRESH = (5, 6, 7, 8, 9)  # five, as a choice made on other seeds needs (CONFIRM_SEEDS): the first grid's gate, seeds 0-1
 _FIRST = 'real text, first grid (seeds 0-4, with the leaks since fixed)'
 _EMOJI = 'real text, emoji names in 32 languages, 9 of them low-resource'
 _LA = 'synthetic world, a base that saw the target as a 1% sliver, the target\'s adapters with their own embeddings'

@@ -307,7 +307,8 @@ def bottom_lines(rows: pd.DataFrame | None = None) -> pd.DataFrame:
         for (tb, t), h in g.groupby(['testbed', 'task'], sort=False):
             where = tb + (f", {task_label(t)}" if g[g['testbed'] == tb]['task'].nunique() > 1 else '')
             if 'measuring' in h and h['measuring'].fillna(False).all():  # not all its seeds in yet: it decides nothing
-                s, of = str(h['seeds_judged'].iloc[0]), str(h.get('seeds_planned', pd.Series([''])).iloc[0] or '')
+                s = str(h['seeds_judged'].iloc[0])
+                of = next((x for x in h.get('seeds_planned', ()) if isinstance(x, str) and x), '')  # none named: ''
                 where += f" (being measured: seed{'s' * (not s.isdigit())} {s}{f' of {of}' * bool(of)} so far)"
             parts.append(f"*{where}*: " + '; '.join(_short(r) for _, r in h.iterrows()))
         parts += _pending(p)
