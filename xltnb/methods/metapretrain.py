@@ -576,13 +576,13 @@ def ship_arms(recipe: str = 'cpu',  # a key of ARM_RECIPES
               baseline_seeds=(0, 1),  # multilingual-only arms (phase1=0): their pretraining seeds
               added_seeds=(),  # arms with the phase added (`added_arm`, the first of `phase1s`): their pretraining seeds
               src=None,  # a folder of finished arms, <src>/p<percent>-ps<seed> (their out_dir): ship them, train none
-              assets=ARM_ASSETS,  # where the arms are written, one folder each
+              assets=None,  # where the arms are written, one folder each (default: ARM_ASSETS, the package's)
               world_dir='default',  # the world encoder that is the multilingual-only arm at the recipe's seed (cpu: the shipped)
               threads: int | None = 1, command: str = '') -> list[Path]:
     "Pretrain (resuming from the cache) or take from `src` every arm asked for, and ship each into `assets`."
     from xltnb.encoders import ASSET_DIR, world_tokenizer
     if recipe not in ARM_RECIPES: raise ValueError(f"unknown recipe {recipe!r}; known: {', '.join(ARM_RECIPES)}")
-    r = ARM_RECIPES[recipe]
+    r, assets = ARM_RECIPES[recipe], ARM_ASSETS if assets is None else assets  # no machine's path in the signature
     world_dir = (ASSET_DIR if recipe == 'cpu' else None) if world_dir == 'default' else world_dir
     command = command or (f"xltnb pretrain-arms --recipe {recipe} --phase1 {','.join(map(str, phase1s))} --seeds "
                           f"{','.join(map(str, seeds))} --multilingual-only-seeds {','.join(map(str, baseline_seeds))}"
