@@ -210,10 +210,11 @@ def claim_status(c: Claim, rec: dict, seeds: list,
     if (k := next((k for k in (c.text, '*') if k in rec.get('exploratory', {})), None)):
         return dict(status='exploratory', why=rec['exploratory'][k], seeds=seeds)
     if missing := sorted(set(planned) - set(seeds), key=_seed_key):  # measured in parts, not all in yet
-        have = [s for s in seeds if s in set(planned)]
+        have = sorted(set(seeds) & set(planned), key=_seed_key)
         return dict(status='exploratory', why=f"seed{'s' * (len(have) != 1)} {_span(have) or 'none'} of the "
                     f"{_span(planned)} its plan names measured so far; judged when {_span(missing)} "
                     f"{'are' if len(missing) > 1 else 'is'} in", seeds=seeds, measuring=True)
+    if planned: seeds = [s for s in seeds if s in set(planned)]  # all in: judged on the seeds its plan names, no other
     chosen, why = _chosen(rec, c.text)
     left = [s for s in seeds if s not in chosen]
     if not chosen & set(seeds) and len(left) < MIN_SEEDS:  # a grid being measured: nothing chose, too few seeds yet
