@@ -42,6 +42,14 @@ preset's of width 64 (about 65% on 6x6), so the same call's remaining time goes 
 rule: the gpu preset's model at the `cpu` preset's width (d 64, 4 heads; 4 layers, dropout 0.1, batch 256, lr 1e-3,
 pool 500,000) on the 6x6 board for 8,000 steps. It did not meet it either: 85.4-86.4% at layers 2-3, 16.7-17.8 points
 above an untrained model that reads 68.6-69.1%. (All three: measured records pilot-gpu-mothello-board.)
+
+The rule for the fourth GPU setting, written before its call: the same narrow model (4 layers, 4 heads, d 64, dropout
+0.1, batch 256, lr 1e-3, pool 500,000) on the 6x6 board, trained longer: 28,000 steps (3.5 times the 8,000 above, whose
+gap grew with training on the CPU pilots; what fits one call of the device time left for both seeds at once). The
+same probe (hidden width 512, 2,000 steps, 2,000 games, every layer, on the GPU) and the same bar: a candidate if, on
+both pilot seeds 100 and 101, the `relative` probe at one inner layer (1-3 of 4, the same layer on both seeds; the
+best such layer is the claims' layer) reads at least 85% in-language and at least 20 points more than the untrained
+model's at that layer.
 """
 import argparse, json, os, platform, time
 from pathlib import Path
