@@ -52,6 +52,12 @@ best such layer is the claims' layer) reads at least 85% in-language and at leas
 model's at that layer. It did not meet it (on an H200, 68 steps/s a model, two at once; legal moves 96.2-96.7%): the
 best inner layer, 3, read 88.6% and 88.0%, 19.5 and 18.9 points above an untrained model that reads 69.1% (8,000
 steps: 86.1% and 85.9%, 17.0 and 16.8 points). Training 3.5 times as long gained about 2.3 points of gap.
+
+The rule for a fifth GPU setting, written before its call (the device time left fits one call of about 15,000 steps
+for both seeds): the same narrow model without dropout and at twice the rate (4 layers, 4 heads, d 64, dropout 0, lr
+2e-3, batch 256, pool 500,000; the `cpu` preset's dropout and rate) on 6x6 for 15,000 steps. Why: the 2-layer model of
+the `cpu` pilot, trained without dropout at 2e-3, reached a 20-point gap, and a model of width 64 may be held back by
+dropout more than it is regularised by it. The same probe and the same bar as the fourth setting.
 """
 import argparse, json, os, platform, time
 from pathlib import Path
