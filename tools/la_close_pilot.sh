@@ -32,7 +32,10 @@
 # teaches the base to read it. The same page settings, pilot seeds 100-102 then 103-104 if those do not decide, and
 # the same rule: the fr adapter beats the source adapter on es by the project's rule (`holds`), and the enhancement
 # gate (the es adapter against the source adapter) still moves; not decided at five seeds, or decided the other way:
-# not the testbed.
+# not the testbed. Outcome: not decided at three seeds (+0.4 points), nor at five (-1.3, 95% interval [-5.7, +3.2]),
+# though the fr adapter cut Spanish's held-out MLM loss from 3.28 nats (source adapter) to 1.48: not the testbed (the
+# defaults page computes it from the shipped records, pilot-cpu-la-close-0.9-fr-sliver; the base took 2,444 s on one
+# thread beside other jobs, each seed about 10 CPU-minutes).
 #
 #     CLOSE=0.9 SEEDS=100,101,102 bash tools/la_close_pilot.sh
 #     CLOSE=0.9 BASE=holdout SEEDS=100,101,102 bash tools/la_close_pilot.sh   # the eighth pilot
