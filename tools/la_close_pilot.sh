@@ -37,9 +37,18 @@
 # defaults page computes it from the shipped records, pilot-cpu-la-close-0.9-fr-sliver; the base took 2,444 s on one
 # thread beside other jobs, each seed about 10 CPU-minutes).
 #
+# The tenth pilot, written here before its first seed ran (2026-11-28, 07:10 UTC): the ninth pilot's base and page
+# settings with the language adapters at the paper's rate, 1e-4 (LA_LR=1e-4: `la_lr`; the task adapter unchanged).
+# Why this one: on all three dialect bases the fr adapter reads Spanish text far better than the source adapter
+# (held-out loss) and Spanish accuracy does not follow; adapters trained at 1e-3 move the representation far (they
+# raise the other languages' held-out losses), which a task adapter trained over the source adapter may not follow
+# when the fr adapter replaces it. The same pilot seeds 100-102, then 103-104 if those do not decide, and the same
+# rule (the fr adapter beats the source adapter on es by the project's rule, and the enhancement gate still moves).
+#
 #     CLOSE=0.9 SEEDS=100,101,102 bash tools/la_close_pilot.sh
 #     CLOSE=0.9 BASE=holdout SEEDS=100,101,102 bash tools/la_close_pilot.sh   # the eighth pilot
 #     CLOSE=0.9 BASE=fr-sliver SEEDS=100,101,102 bash tools/la_close_pilot.sh   # the ninth pilot
+#     CLOSE=0.9 BASE=fr-sliver LA_LR=1e-4 SEEDS=100,101,102 bash tools/la_close_pilot.sh   # the tenth pilot
 #     BASE_ONLY=1 CLOSE=0.9 bash tools/la_close_pilot.sh        # the base alone (one core), e.g. two CLOSE at once
 #     CLOSE=0.9 SEEDS=103,104 APPEND=1 bash tools/la_close_pilot.sh   # more pilot seeds, added to the shipped records
 set -euo pipefail
@@ -59,7 +68,9 @@ case $BASE in
   fr-sliver) how="holdout=('es',), shares={'fr': 0.01}" ;;
   *) echo "BASE: '$BASE' unknown; known: sliver, holdout, fr-sliver" >&2; exit 2 ;;
 esac
-NAME=${NAME:-pilot-cpu-la-close-$CLOSE-$BASE}
+LA_LR=${LA_LR:-}  # the language adapters' rate when not the page's (e.g. 1e-4, the paper's)
+[[ -z $LA_LR || $LA_LR =~ ^[0-9.]+(e-?[0-9]+)?$ ]] || { echo "LA_LR: a learning rate such as 1e-4, got '$LA_LR'" >&2; exit 2; }
+NAME=${NAME:-pilot-cpu-la-close-$CLOSE-$BASE${LA_LR:+-lr$LA_LR}}
 base=$BASES/world-small-$BASE-es-close-$CLOSE
 if [[ ! -f $base/recipe.json ]]; then
   bash tools/setup.sh
@@ -68,6 +79,6 @@ if [[ ! -f $base/recipe.json ]]; then
 p('cpu', out='$base', world={'preset': 'cpu', 'close': $CLOSE}, $how, steps=10000)"
 fi
 [[ -n ${BASE_ONLY:-} ]] && exit 0
-COMMAND=${COMMAND:-"CLOSE=$CLOSE SEEDS=$SEEDS BASE=$BASE${APPEND:+ APPEND=1} bash tools/la_close_pilot.sh"} \
+COMMAND=${COMMAND:-"CLOSE=$CLOSE SEEDS=$SEEDS BASE=$BASE${LA_LR:+ LA_LR=$LA_LR}${APPEND:+ APPEND=1} bash tools/la_close_pilot.sh"} \
   OUT=${OUT:-_runs/reference/cpu/seeds-${SEEDS//,/-}} MODEL=$base NAME=$NAME SEEDS=$SEEDS \
-  SET="world_close=$CLOSE;la_embeddings=[es]" bash tools/la_regime_pilot.sh
+  SET="world_close=$CLOSE;la_embeddings=[es]${LA_LR:+;la_lr=$LA_LR}" bash tools/la_regime_pilot.sh
