@@ -37,13 +37,16 @@
 # defaults page computes it from the shipped records, pilot-cpu-la-close-0.9-fr-sliver; the base took 2,444 s on one
 # thread beside other jobs, each seed about 10 CPU-minutes).
 #
-# The tenth pilot, written here before its first seed ran (2026-11-28, 07:10 UTC): the ninth pilot's base and page
+# The tenth pilot, written here before its first seed ran (2026-11-28, 07:05 UTC): the ninth pilot's base and page
 # settings with the language adapters at the paper's rate, 1e-4 (LA_LR=1e-4: `la_lr`; the task adapter unchanged).
 # Why this one: on all three dialect bases the fr adapter reads Spanish text far better than the source adapter
 # (held-out loss) and Spanish accuracy does not follow; adapters trained at 1e-3 move the representation far (they
 # raise the other languages' held-out losses), which a task adapter trained over the source adapter may not follow
 # when the fr adapter replaces it. The same pilot seeds 100-102, then 103-104 if those do not decide, and the same
-# rule (the fr adapter beats the source adapter on es by the project's rule, and the enhancement gate still moves).
+# rule (the fr adapter beats the source adapter on es by the project's rule, and the enhancement gate still moves). Outcome:
+# not decided at three seeds (-1.9 points) nor at five (-1.6, 95% interval [-4.2, +1.0]), and the enhancement gate does
+# not move either (-1.3, [-3.3, +0.6]): not the testbed (records pilot-cpu-la-close-0.9-fr-sliver-lr1e-4; 26 minutes
+# of wall for the five seeds on 2 cores).
 #
 #     CLOSE=0.9 SEEDS=100,101,102 bash tools/la_close_pilot.sh
 #     CLOSE=0.9 BASE=holdout SEEDS=100,101,102 bash tools/la_close_pilot.sh   # the eighth pilot
