@@ -43,10 +43,10 @@
 # (held-out loss) and Spanish accuracy does not follow; adapters trained at 1e-3 move the representation far (they
 # raise the other languages' held-out losses), which a task adapter trained over the source adapter may not follow
 # when the fr adapter replaces it. The same pilot seeds 100-102, then 103-104 if those do not decide, and the same
-# rule (the fr adapter beats the source adapter on es by the project's rule, and the enhancement gate still moves). Outcome:
-# not decided at three seeds (-1.9 points) nor at five (-1.6, 95% interval [-4.2, +1.0]), and the enhancement gate does
-# not move either (-1.3, [-3.3, +0.6]): not the testbed (records pilot-cpu-la-close-0.9-fr-sliver-lr1e-4; 26 minutes
-# of wall for the five seeds on 2 cores).
+# rule (the fr adapter beats the source adapter on es by the project's rule, and the enhancement gate still moves).
+# Outcome: not decided at three seeds (-1.9 points) nor at five (-1.6, 95% interval [-4.2, +1.0]), and the
+# enhancement gate does not move either (-1.3, [-3.3, +0.6]): not the testbed (records
+# pilot-cpu-la-close-0.9-fr-sliver-lr1e-4; 26 minutes of wall for the five seeds on 2 cores).
 #
 #     CLOSE=0.9 SEEDS=100,101,102 bash tools/la_close_pilot.sh
 #     CLOSE=0.9 BASE=holdout SEEDS=100,101,102 bash tools/la_close_pilot.sh   # the eighth pilot
@@ -72,7 +72,8 @@ case $BASE in
   *) echo "BASE: '$BASE' unknown; known: sliver, holdout, fr-sliver" >&2; exit 2 ;;
 esac
 LA_LR=${LA_LR:-}  # the language adapters' rate when not the page's (e.g. 1e-4, the paper's)
-[[ -z $LA_LR || $LA_LR =~ ^[0-9.]+(e-?[0-9]+)?$ ]] || { echo "LA_LR: a learning rate such as 1e-4, got '$LA_LR'" >&2; exit 2; }
+[[ -z $LA_LR || $LA_LR =~ ^[0-9.]+(e-?[0-9]+)?$ ]] ||
+  { echo "LA_LR: a learning rate such as 1e-4, got '$LA_LR'" >&2; exit 2; }
 NAME=${NAME:-pilot-cpu-la-close-$CLOSE-$BASE${LA_LR:+-lr$LA_LR}}
 base=$BASES/world-small-$BASE-es-close-$CLOSE
 if [[ ! -f $base/recipe.json ]]; then
@@ -82,6 +83,7 @@ if [[ ! -f $base/recipe.json ]]; then
 p('cpu', out='$base', world={'preset': 'cpu', 'close': $CLOSE}, $how, steps=10000)"
 fi
 [[ -n ${BASE_ONLY:-} ]] && exit 0
-COMMAND=${COMMAND:-"CLOSE=$CLOSE SEEDS=$SEEDS BASE=$BASE${LA_LR:+ LA_LR=$LA_LR}${APPEND:+ APPEND=1} bash tools/la_close_pilot.sh"} \
+COMMAND=${COMMAND:-"CLOSE=$CLOSE SEEDS=$SEEDS BASE=$BASE${LA_LR:+ LA_LR=$LA_LR}${APPEND:+ APPEND=1} bash\
+ tools/la_close_pilot.sh"} \
   OUT=${OUT:-_runs/reference/cpu/seeds-${SEEDS//,/-}} MODEL=$base NAME=$NAME SEEDS=$SEEDS \
   SET="world_close=$CLOSE;la_embeddings=[es]${LA_LR:+;la_lr=$LA_LR}" bash tools/la_regime_pilot.sh
