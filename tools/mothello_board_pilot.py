@@ -64,6 +64,20 @@ the best inner layer, 2, read 88.5% and 88.7%, 19.89 and 19.99 points above the 
 the untrained model is the one the earlier settings probed, whose layer 3 read 69.1%), and its run folders' config
 files were written after, from the command. Next, under a rule to be written before its call: the same setting for
 28,000 steps (about 450 s for both seeds at once on an H200).
+
+The rule for a sixth setting, on the CPU (no GPU was lent for it), written before its runs (2026-11-28, 09:30 UTC):
+the fifth setting's model (6x6, 4 layers, 4 heads, d 64, dropout 0, lr 2e-3, pool 500,000) at 64 games a step, the
+batch that trains most games per CPU-second here (about 900 a second on one thread, against about 740 at 256 and 630
+at 16; 400-step timings on a 20,000-game pool), for 50,000 steps: 3.2 million games, against the fifth setting's 3.84
+million in 15,000 steps of 256, so more updates from fewer games (about an hour a seed on one thread). The probe is
+the GPU settings' (hidden width 512, 2,000 steps, 2,000 games), on the CPU, at the inner layers 1-3 only (the rule
+reads no other), mine/theirs only. The same bar: a candidate if, on both pilot seeds 100 and 101, the `relative` probe
+at one inner layer (the same on both seeds; the best such layer is the claims' layer) reads at least 85% in-language
+and at least 20 points more than the untrained model's at that layer.
+
+    python tools/mothello_board_pilot.py --seed 100 --layers 4 --heads 4 --d 64 --dropout 0 --lr 2e-3 --batch 64 \
+        --steps 50000 --pool 500000 --probe-games 2000 --probe-steps 2000 --probe-hidden 512 --targets relative \
+        --probe-layers 1 2 3 --out _runs/pilot/mothello-board-cpu6
 """
 import argparse, json, os, platform, time
 from pathlib import Path
