@@ -58,7 +58,12 @@
 # is no candidate: es would be fr.) The same page settings (la_embeddings [es]), pilot seeds 100-102, then 103-104 if
 # those do not decide, and the same rule: the fr adapter beats the source adapter on es by the project's rule
 # (`holds`), and the enhancement gate (the es adapter against the source adapter) still moves; not decided at five
-# seeds, or decided the other way: not the testbed.
+# seeds, or decided the other way: not the testbed. Outcome: not decided at three seeds (+1.9 points) nor at five
+# (+2.7, 95% interval [-3.0, +8.5]; seeds 103-104 ran beside the first three), while the enhancement gate holds
+# (+15.3, [+5.7, +24.8]): not the testbed (records pilot-cpu-la-close-0.97-holdout; the base 2,970 s on one thread
+# beside other jobs). Its reason did not hold either: the fr adapter now models Spanish nearly as well as the es adapter
+# (1.02 against 0.88 nats; 1.37 against 0.96 at CLOSE=0.9), and the es adapter's lead on Spanish accuracy grew (12.5
+# points against 7.8), so what the target's own adapter adds here is not its own words.
 #
 #     CLOSE=0.9 SEEDS=100,101,102 bash tools/la_close_pilot.sh
 #     CLOSE=0.9 BASE=holdout SEEDS=100,101,102 bash tools/la_close_pilot.sh   # the eighth pilot
