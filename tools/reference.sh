@@ -16,7 +16,7 @@
 #
 # PARTS picks the parts to run, a comma list of encoders, baseline-paws, mothello, metapretrain, langarith,
 # langarith-regime, langarith-sliver, langarith-sliver-emb, controls, salt-world, realtext, realtext-confirm,
-# realtext-emoji, metapretrain-added (default: the first four; `controls` always appends to reference-cpu: SALT's headline arm with the usage
+# realtext-emoji, metapretrain-added, mothello-board (default: the first four; `controls` always appends to reference-cpu: SALT's headline arm with the usage
 # filter and a substitute table per seed, the compute-matched baseline `baseline-2x`, RS-DA drawn per seed, and the
 # equal-update baseline, whose records must equal the shipped ones: tools/measured.py refuses another value);
 # APPEND=1 adds the new seeds' records to the shipped files instead of replacing them (tools/measured.py --append
@@ -34,10 +34,10 @@ SEEDS=${SEEDS:-0,1,2,3,4}
 PARTS=${PARTS:-encoders,mothello,metapretrain,langarith}
 APPEND=${APPEND:-}
 for p in ${PARTS//,/ }; do
-  [[ $p =~ ^(encoders|baseline-paws|mothello|metapretrain|metapretrain-added|langarith|langarith-regime|langarith-sliver|langarith-sliver-emb|controls|salt-world|realtext|realtext-confirm|realtext-emoji)$ ]] ||
+  [[ $p =~ ^(encoders|baseline-paws|mothello|mothello-board|metapretrain|metapretrain-added|langarith|langarith-regime|langarith-sliver|langarith-sliver-emb|controls|salt-world|realtext|realtext-confirm|realtext-emoji)$ ]] ||
     { echo "PARTS: unknown part '$p'; known: encoders, baseline-paws, mothello, metapretrain, langarith," \
       "langarith-regime, langarith-sliver, langarith-sliver-emb, controls, salt-world, realtext, realtext-confirm," \
-      "realtext-emoji," \
+      "realtext-emoji, mothello-board," \
       "metapretrain-added" >&2
     exit 2; }
 done
@@ -151,6 +151,23 @@ if want mothello; then
   ship reference-cpu-mothello "mOthello's claims at the cpu preset$(unless_append " over seeds $MO_SEEDS"): atomic+atomic at 0 and 4\
  anchors, fine-tuning naive / anchors / unified, the untrained model; probes at every layer, the claims' at layer 1" \
     "MO_SEEDS=$MO_SEEDS MO_WORKERS=$MO_WORKERS PARTS=mothello bash tools/reference.sh" "$OUT/mothello-run/mothello"
+fi
+
+# mOthello's Table 1 on a model whose probe reads the board: the gpu preset (its configs/mothello/gpu.yaml), on the
+# device DEVICE (default: cuda when torch sees one, else the CPU, which XLTNB_ALLOW_CPU=1 allows: about 4,000
+# CPU-seconds of training a model, two side by side). Its plan names seeds 0-4 and was frozen before the first; it is
+# shipped seed by seed (MO_SEEDS=0, then MO_SEEDS=1 APPEND=1, ...) and decides nothing until all five are in. A run
+# cut short keeps its finished models in the store (OUT/mothello-board-run/mothello/experiments): rerun the same
+# command to train only what is missing.
+if want mothello-board; then
+  DEVICE=${DEVICE:-$(.venv/bin/python -c 'import torch; print("cuda" if torch.cuda.is_available() else "cpu")')}
+  XLTNB_ALLOW_CPU=1 .venv/bin/xltnb reproduce mothello --preset gpu --seeds "$MO_SEEDS" --quiet \
+    --out "$OUT/mothello-board-run" --set "device=$DEVICE" --set "workers=$MO_WORKERS"
+  ship reference-gpu-mothello "mOthello's Table 1 at the gpu preset (6x6, 4 layers, d 64, 50,000 steps of 64 games;\
+ mine / theirs probes of width 512 at every layer, the claims' at layer 2)$(unless_append " over seeds $MO_SEEDS"):\
+ atomic+atomic at 0 and 4 anchors and the untrained model, trained on $DEVICE" \
+    "MO_SEEDS=$MO_SEEDS MO_WORKERS=$MO_WORKERS PARTS=mothello-board bash tools/reference.sh" \
+    "$OUT/mothello-board-run/mothello"
 fi
 
 # meta-pretraining: its claims over the pretraining seeds MP_PRETRAIN (the claims' unit: each pretraining seed's

@@ -120,7 +120,7 @@ RULES = {
                                   ta_reduction=_POS, ta_epochs=_POS, ta_batch=_COUNT, max_length=_COUNT,
                                   grid='[0, 1]', ties_k='[0, 1]', world_close='[0, 1]')),
     'mothello': dict(choices=dict(size=[6, 8], table_pairs=['atomic+atomic', 'atomic+split', 'atomic+compositional'],
-                                  ft_variants=['naive', 'anchors', 'unified']),
+                                  ft_variants=['naive', 'anchors', 'unified'], probe_target=['absolute', 'relative']),
                      ranges=dict(n_layer=_COUNT, n_head=_COUNT, d=_COUNT, dropout='[0, 1)', steps=_COUNT,
                                  batch_size=_COUNT, lr=_POS, pool=_COUNT, ft_lr=_POS, probe_hidden=_COUNT,
                                  probe_steps=_COUNT, probe_train=_COUNT, probe_test=_COUNT, acc_games=_COUNT)),

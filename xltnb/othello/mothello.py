@@ -19,12 +19,13 @@ from ..core import atomic_write_text, content_hash, seed_everything
 from .engine import default_prefix, n_moves, playable, random_games, replay
 
 # %% auto #0
-__all__ = ['KINDS', 'PAD', 'EXPERIMENT_DEFAULTS', 'TRAINER_VERSION', 'SOURCE', 'LEGAL_BAR', 'PROBE_GAIN', 'ALIGNED_GAP',
-           'ABOVE_UNTRAINED', 'CLAIMS', 'Languages', 'make_languages', 'Encoded', 'encode', 'lm_batch', 'Block', 'GPT',
-           'make_gpt', 'lr_schedule', 'make_optimizer', 'train_gpt', 'predict_moves', 'legal_move_accuracy',
-           'move_states', 'Probe', 'train_probe', 'probe_accuracy', 'alignment_matrix', 'probe_by_layer',
-           'transfer_curve', 'lang_names', 'run_experiment', 'load_experiment_model', 'run_experiments', 'probe_acc',
-           'target_acc', 'Learned', 'aligned_claim', 'Aligned', 'Gates']
+__all__ = ['KINDS', 'PAD', 'PROBE_TARGETS', 'EXPERIMENT_DEFAULTS', 'TRAINER_VERSION', 'SOURCE', 'LEGAL_BAR', 'PROBE_GAIN',
+           'ALIGNED_GAP', 'ABOVE_UNTRAINED', 'CLAIMS', 'Languages', 'make_languages', 'Encoded', 'encode', 'lm_batch',
+           'Block', 'GPT', 'make_gpt', 'lr_schedule', 'make_optimizer', 'train_gpt', 'predict_moves',
+           'legal_move_accuracy', 'move_states', 'board_targets', 'Probe', 'train_probe', 'probe_accuracy',
+           'alignment_matrix', 'probe_by_layer', 'transfer_curve', 'lang_names', 'run_experiment',
+           'load_experiment_model', 'run_experiments', 'probe_acc', 'target_acc', 'Learned', 'aligned_claim', 'Aligned',
+           'Gates']
 
 # %% ../../nbs/15_mothello.ipynb #9032ab59
 KINDS = ('atomic', 'split', 'compositional')
@@ -243,8 +244,19 @@ def move_states(model: GPT, langs: Languages, games: np.ndarray, lang: int, laye
     out[b, enc.move[b, t]] = h[b, t]
     return out
 
+PROBE_TARGETS = ('absolute', 'relative')
+
+def board_targets(states, target: str = 'absolute') -> np.ndarray:
+    """What a probe reads from `replay`'s `states`, (B, M, size²) int8: `absolute` each square empty (0), black (1) or
+    white (2); `relative` empty (0), the stone of the player who just moved (1) or the other player's (2), whichever
+    colour moved (the "mine / theirs" board that the Othello-GPT probes read best)."""
+    if target not in PROBE_TARGETS: raise ValueError(f"unknown probe target {target!r}; known: {', '.join(PROBE_TARGETS)}")
+    if target == 'absolute': return states.boards
+    b, p = states.boards.astype(np.int64), states.player.astype(np.int64)[..., None]
+    return np.where(b == 0, 0, np.where(b == p, 1, 2)).astype(np.int8)
+
 class Probe(nn.Module):
-    "Two-layer MLP from a d-dimensional state to size² squares × 3 classes (empty, black, white)."
+    "Two-layer MLP from a d-dimensional state to size² squares × 3 classes (`board_targets`: empty and two stones)."
     def __init__(self, d: int, n_squares: int, hidden: int = 128):
         super().__init__(); self.n = n_squares
         self.net = nn.Sequential(nn.Linear(d, hidden), nn.ReLU(), nn.Linear(hidden, 3 * n_squares))
@@ -278,9 +290,10 @@ def probe_accuracy(probe: Probe, X: torch.Tensor, games: np.ndarray, boards: np.
 
 # %% ../../nbs/15_mothello.ipynb #0e801f5a
 def alignment_matrix(model: GPT, langs: Languages, train_games: np.ndarray, test_games: np.ndarray,
-                     layer: int, **probe_kw) -> np.ndarray:
+                     layer: int, target: str = 'absolute',  # what the probe reads (`board_targets`)
+                     **probe_kw) -> np.ndarray:
     "Probe accuracy for every (train language, test language) pair: (K, K)."
-    tr, te = replay(train_games, langs.size).boards, replay(test_games, langs.size).boards
+    tr, te = (board_targets(replay(g, langs.size), target) for g in (train_games, test_games))
     K = len(langs); out = np.zeros((K, K))
     Xte = [move_states(model, langs, test_games, b, layer) for b in range(K)]
     for a in range(K):
@@ -300,9 +313,11 @@ def transfer_curve(model: GPT, langs: Languages,
                    ft_games: np.ndarray, test_games: np.ndarray, probe_games: np.ndarray,
                    ft_lang: int = 0, steps: int = 100, evals: int = 4, layer: int = 1,
                    batch_size: int = 128, lr: float = 1e-3, seed: int = 0, probe_kw: dict | None = None,
-                   progress: bool = False) -> list[dict]:
+                   progress: bool = False, target: str = 'absolute',  # what the probe reads (`board_targets`)
+                  ) -> list[dict]:
     "Fine-tune on `ft_lang`; at step 0, every `steps // evals` steps and the last: accuracy per language and alignment."
-    states, probe_boards, rows = replay(test_games, langs.size), replay(probe_games, langs.size).boards, []
+    states, rows = replay(test_games, langs.size), []
+    probe_boards, test_boards = board_targets(replay(probe_games, langs.size), target), board_targets(states, target)
     def measure(step):
         at = dict(step=step, checkpoint='start' if step == 0 else 'end' if step == steps else 'during')
         for b in range(len(langs)):
@@ -311,7 +326,7 @@ def transfer_curve(model: GPT, langs: Languages,
         X = move_states(model, langs, probe_games, ft_lang, layer)
         probe = train_probe(X, probe_games, probe_boards, **(probe_kw or {}))
         for b in range(len(langs)):
-            acc = probe_accuracy(probe, move_states(model, langs, test_games, b, layer), test_games, states.boards)
+            acc = probe_accuracy(probe, move_states(model, langs, test_games, b, layer), test_games, test_boards)
             rows.append(dict(at, lang_a=ft_lang, lang_b=b, layer=layer, metric='probe_acc', value=acc))
     measure(0); every = max(1, steps // evals)
     train_gpt(model, langs, ft_games, steps, batch_size, lr, lang_ids=[ft_lang], seed=seed,
@@ -327,6 +342,7 @@ EXPERIMENT_DEFAULTS = dict(
     prefix=False,  # pretrain on prefix games only (the transfer protocol)
     layer=1,  # the layer the fine-tuning curve probes (after pretraining every layer is probed)
     probe_hidden=128, probe_steps=500, probe_train=500, probe_test=100, acc_games=200,
+    probe_target='absolute',  # what the probes read (`board_targets`); a probe record names it when not 'absolute'
     ft_steps=0, ft_evals=4, ft_lr=1e-3, ft_lang=0,  # fine-tuning (0 steps: none)
     ft_pool=0,  # games in the fine-tuning pool (0: `pool`; the paper: 102,400, about 4 epochs)
     threads=1, save=None, device='cpu')  # torch threads; a path to save the model; torch device
@@ -345,7 +361,7 @@ def _pretrained_records(model, langs, c, names, test, probe_tr, pk) -> list[dict
         st = replay(g, s)
         recs += [dict(metric='legal_move_acc', lang=nb, step=-1, games=kind,
                       value=legal_move_accuracy(model, langs, g, b, st)) for b, nb in enumerate(names)]
-    A = probe_by_layer(model, langs, probe_tr, test[:c['probe_test']], None, **pk)
+    A = probe_by_layer(model, langs, probe_tr, test[:c['probe_test']], None, target=c['probe_target'], **pk)
     return recs + [dict(metric='probe_acc', lang_a=na, lang_b=nb, pair='same' if a == b else 'mixed', layer=l, step=-1,
                         value=float(A[l, a, b])) for l in range(len(A)) for a, na in enumerate(names)
                    for b, nb in enumerate(names)]
@@ -354,7 +370,10 @@ def run_experiment(cfg: dict) -> dict:
     "Train and measure one configuration; returns records and timings."
     bad = sorted(set(cfg) - set(EXPERIMENT_DEFAULTS) - {'name'})
     if bad: raise ValueError(f"unknown experiment key {bad[0]!r}; known: {', '.join(EXPERIMENT_DEFAULTS)}")
-    c = {**EXPERIMENT_DEFAULTS, **cfg}; torch.set_num_threads(int(c['threads'])); seed_everything(c['seed'])
+    c = {**EXPERIMENT_DEFAULTS, **cfg}
+    if c['probe_target'] not in PROBE_TARGETS:
+        raise ValueError(f"unknown probe_target {c['probe_target']!r}; known: {', '.join(PROBE_TARGETS)}")
+    torch.set_num_threads(int(c['threads'])); seed_everything(c['seed'])
     t0, cpu0, s, names = time.time(), time.process_time(), c['size'], lang_names(c['kinds'])
     langs = make_languages(c['kinds'], c['n_anchors'], c['seed'], s, c['unified'])
     model = make_gpt(langs, c['n_layer'], c['n_head'], c['d'], c['dropout']).to(c['device'])
@@ -368,13 +387,16 @@ def run_experiment(cfg: dict) -> dict:
     if c['ft_steps']:
         ft = random_games(c['ft_pool'] or c['pool'], seed=4000 + c['seed'], size=s)
         rows = transfer_curve(model, langs, ft, test[:c['acc_games']], probe_tr, c['ft_lang'], c['ft_steps'],
-                              c['ft_evals'], c['layer'], c['batch_size'], c['ft_lr'], c['seed'], pk)
+                              c['ft_evals'], c['layer'], c['batch_size'], c['ft_lr'], c['seed'], pk,
+                              target=c['probe_target'])
         for r in rows:
             r = {**r, 'phase': 'finetune', 'ft_lang': names[c['ft_lang']]}
             if 'lang' in r: r.update(lang=names[r['lang']], games='random')
             else: r.update(lang_a=names[r['lang_a']], lang_b=names[r['lang_b']],
                            pair='same' if r['lang_a'] == r['lang_b'] else 'mixed')
             recs.append(r)
+    if c['probe_target'] != 'absolute':  # the records of the page's cpu grid predate the choice: absolute, unnamed
+        recs = [{**r, 'probe_target': c['probe_target']} if r['metric'] == 'probe_acc' else r for r in recs]
     if c['save']: torch.save(dict(cfg=c, state={k: v.cpu() for k, v in model.state_dict().items()}), c['save'])
     return dict(name=cfg.get('name', ''), cfg=c, records=recs,
                 final_loss=float(np.mean(losses[-20:])) if losses else float('nan'),
