@@ -84,7 +84,8 @@ It meets the rule (records pilot-cpu-mothello-board-l4; about 4,000 CPU-s of tra
 two seeds side by side beside other jobs; legal moves 96.9% on both seeds): at layer 2 the probe reads 89.1% on both
 seeds, 20.43 and 20.45 points above the untrained model; layers 1 and 3 meet the bar on seed 100 only (seed 101: 19.1
 and 19.9 points). Layer 2 is the claims' layer of this setting. At about an hour of one thread a model it is a `gpu`
-preset setting: next, its layer and budget are frozen in mOthello's plan before fresh seeds confirm Table 1 on it.
+preset setting: it became the gpu preset's (configs/mothello/gpu.yaml, 2026-11-28), its layer and budget frozen in
+mOthello's plan before the seeds of its reference grid (reference-gpu-mothello, seeds 0-4) ran.
 """
 import argparse, json, os, platform, time
 from pathlib import Path
