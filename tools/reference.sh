@@ -16,7 +16,7 @@
 #
 # PARTS picks the parts to run, a comma list of encoders, baseline-paws, mothello, metapretrain, langarith,
 # langarith-regime, langarith-sliver, langarith-sliver-emb, controls, salt-world, realtext, realtext-confirm,
-# realtext-emoji, metapretrain-added, mothello-board (default: the first four; `controls` always appends to reference-cpu: SALT's headline arm with the usage
+# realtext-emoji, metapretrain-added, mothello-board, langarith-close (default: the first four; `controls` always appends to reference-cpu: SALT's headline arm with the usage
 # filter and a substitute table per seed, the compute-matched baseline `baseline-2x`, RS-DA drawn per seed, and the
 # equal-update baseline, whose records must equal the shipped ones: tools/measured.py refuses another value);
 # APPEND=1 adds the new seeds' records to the shipped files instead of replacing them (tools/measured.py --append
@@ -34,10 +34,10 @@ SEEDS=${SEEDS:-0,1,2,3,4}
 PARTS=${PARTS:-encoders,mothello,metapretrain,langarith}
 APPEND=${APPEND:-}
 for p in ${PARTS//,/ }; do
-  [[ $p =~ ^(encoders|baseline-paws|mothello|mothello-board|metapretrain|metapretrain-added|langarith|langarith-regime|langarith-sliver|langarith-sliver-emb|controls|salt-world|realtext|realtext-confirm|realtext-emoji)$ ]] ||
+  [[ $p =~ ^(encoders|baseline-paws|mothello|mothello-board|metapretrain|metapretrain-added|langarith|langarith-regime|langarith-sliver|langarith-sliver-emb|langarith-close|controls|salt-world|realtext|realtext-confirm|realtext-emoji)$ ]] ||
     { echo "PARTS: unknown part '$p'; known: encoders, baseline-paws, mothello, metapretrain, langarith," \
       "langarith-regime, langarith-sliver, langarith-sliver-emb, controls, salt-world, realtext, realtext-confirm," \
-      "realtext-emoji, mothello-board," \
+      "realtext-emoji, mothello-board, langarith-close," \
       "metapretrain-added" >&2
     exit 2; }
 done
@@ -151,6 +151,23 @@ if want mothello; then
   ship reference-cpu-mothello "mOthello's claims at the cpu preset$(unless_append " over seeds $MO_SEEDS"): atomic+atomic at 0 and 4\
  anchors, fine-tuning naive / anchors / unified, the untrained model; probes at every layer, the claims' at layer 1" \
     "MO_SEEDS=$MO_SEEDS MO_WORKERS=$MO_WORKERS PARTS=mothello bash tools/reference.sh" "$OUT/mothello-run/mothello"
+fi
+
+# language arithmetic where its zero-shot premise holds (reference-cpu-langarith-close): es a dialect of fr (the world's
+# `close` 0.97: fr's grammar and function words, 97% of its content words fr's) on a base pretrained without es
+# (xltnb/assets/world_encoder_holdout_es_close97, tools/la_close_pilot.sh's base: its recipe.json holds the command, about
+# 50 minutes of one thread), the es and fr adapters carrying their own input embeddings. Chosen on pilot seeds 100-104
+# (the twelfth related-language pilot, the defaults page); its plan names seeds 0-9, frozen before the first; it
+# decides nothing until all ten are in. About 12 CPU-minutes a seed, two processes of one thread.
+if want langarith-close; then
+  SEEDS=$SEEDS MODEL=xltnb/assets/world_encoder_holdout_es_close97 NAME=reference-cpu-langarith-close OUT=$OUT \
+    APPEND=$APPEND SET='world_close=0.97;la_embeddings=[es, fr]' \
+    COMMAND="SEEDS=$SEEDS PARTS=langarith-close bash tools/reference.sh${APPEND:+ (APPEND=1)}" \
+    WHAT="language arithmetic's claims where the related language helps: es a dialect of fr (world_close 0.97) on a base\
+ that never saw es (xltnb/assets/world_encoder_holdout_es_close97), target es with its relative fr, the es and fr\
+ adapters carrying their own input embeddings (la_embeddings [es, fr]): language adapters en, fr, es and es on 200\
+ sentences, the task adapter on English, test accuracy per adapter, merge and TIES, the lambda curves on dev and test,\
+ held-out MLM loss adapter x language$(unless_append ", seeds $SEEDS")" bash tools/la_regime_pilot.sh
 fi
 
 # mOthello's Table 1 on a model whose probe reads the board: the gpu preset (its configs/mothello/gpu.yaml), on the
