@@ -75,6 +75,12 @@
 # The same page settings otherwise, pilot seeds 100-102, then 103-104 if those do not decide, and the same rule: the
 # fr adapter beats the source adapter on es by the project's rule (`holds`), and the enhancement gate (the es adapter
 # against the source adapter) still moves; not decided at five seeds, or decided the other way: not the testbed.
+# Outcome: not decided at three seeds (+10.6 points), decided at five (+14.0, 95% interval [+3.2, +24.8]; seeds 103-104
+# ran beside the first three), and the enhancement gate holds (+15.3, [+5.7, +24.8]): the testbed (records
+# pilot-cpu-la-close-0.97-holdout-emb-es-fr; its base ships as xltnb/assets/world_encoder_holdout_es_close97 and its
+# reference runs on fresh seeds 0-9: PARTS=langarith-close of tools/reference.sh). Its own embeddings left the fr
+# adapter's held-out loss on Spanish where it was (1.02 and 1.01 nats) and raised its Spanish accuracy from 52.9% to
+# 64.1% (the defaults page computes both from the records).
 #
 #     CLOSE=0.9 SEEDS=100,101,102 bash tools/la_close_pilot.sh
 #     CLOSE=0.9 BASE=holdout SEEDS=100,101,102 bash tools/la_close_pilot.sh   # the eighth pilot
