@@ -62,8 +62,7 @@ GRIDS = (
          (('paper', ('metapretrain',)),)),
     Grid('langarith', 'reference-cpu-langarith-sliver-emb.jsonl', 'Language arithmetic', _LA),  # both scenarios move
     # the zero-shot premise's testbed: the related language's adapter beats the source adapter on the target there
-    # (decided on pilot seeds 100-104); decided before its first seed, measured in parts; until all ten are in it
-    # decides nothing
+    # (decided on pilot seeds 100-104); declared, and its plan frozen, before its first seed
     Grid('langarith', 'reference-cpu-langarith-close.jsonl', 'Language arithmetic', _CLOSE, seeds=tuple(range(10))),
     Grid('langarith', 'reference-cpu-langarith-regime.jsonl', 'Language arithmetic',
          'synthetic world, a base that never saw the target', designated=False),  # only enhancement moves
