@@ -138,14 +138,15 @@ def test_finetuning_draws_from_its_own_pool(monkeypatch):
 
 
 def test_board_pilot_relative_target_and_pilot_seeds():
-    "tools/mothello_board_pilot.py: 'mine / theirs' follows who just moved; reference seeds are refused."
+    "The pilot's 'mine / theirs' board (the library's) follows who just moved; the pilot refuses reference seeds."
     import sys
     from types import SimpleNamespace
     sys.path.insert(0, str(ROOT / 'tools'))
-    from mothello_board_pilot import main, relative_boards
+    from mothello_board_pilot import main
+    from xltnb.othello.mothello import board_targets
     boards = np.array([[[0, 1, 2, 1]], [[0, 1, 2, 1]]], np.int8)  # two moves: the same board (1 black, 2 white)
     player = np.array([[1], [2]], np.int8)  # black moved, then white
-    rel = relative_boards(SimpleNamespace(boards=boards, player=player))
+    rel = board_targets(SimpleNamespace(boards=boards, player=player), 'relative')
     assert rel.tolist() == [[[0, 1, 2, 1]], [[0, 2, 1, 2]]]
     with pytest.raises(SystemExit) as e: main(['--seed', '3'])
     assert e.value.code == 2

@@ -91,13 +91,6 @@ import argparse, json, os, platform, time
 from pathlib import Path
 
 
-def relative_boards(states):
-    "Boards as the player who just moved sees them: 0 empty, 1 that player's stone, 2 the other player's."
-    import numpy as np
-    b, p = states.boards.astype(np.int64), states.player.astype(np.int64)[..., None]
-    return np.where(b == 0, 0, np.where(b == p, 1, 2)).astype(np.int8)
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--seed', type=int, default=100, help='a pilot seed (>= 100)')
@@ -129,8 +122,8 @@ def main(argv=None):
     import pandas as pd
     import torch
     from xltnb.othello.engine import random_games, replay
-    from xltnb.othello.mothello import (legal_move_accuracy, load_experiment_model, make_gpt, move_states,
-                                        probe_accuracy, run_experiment, train_probe)
+    from xltnb.othello.mothello import (board_targets, legal_move_accuracy, load_experiment_model, make_gpt,
+                                        move_states, probe_accuracy, run_experiment, train_probe)
     torch.set_num_threads(a.threads)
     pdev = a.probe_device or a.device
     for flag, dev in (('--device', a.device), ('--probe-device', pdev)):
@@ -173,13 +166,14 @@ def main(argv=None):
     test = random_games(500, seed=2000 + a.seed, size=a.size); st_te = replay(test, a.size)
     train = random_games(a.probe_games, seed=3000 + a.seed, size=a.size); st_tr = replay(train, a.size)
     t_probes = time.process_time()
-    targets = {'absolute': lambda s: s.boards, 'relative': relative_boards}
-    for target, f in [(t, targets[t]) for t in a.targets]:
+    for target in a.targets:
         for name, m in (('trained', model), ('untrained', untrained)):
             for layer in a.probe_layers or range(1, a.layers + 1):
                 X = move_states(m, langs, train, 0, layer).to(pdev)
-                p = train_probe(X, train, f(st_tr), hidden=a.probe_hidden, steps=steps_p, seed=a.seed)
-                acc = {b: probe_accuracy(p, move_states(m, langs, test, i, layer).to(pdev), test, f(st_te))
+                p = train_probe(X, train, board_targets(st_tr, target), hidden=a.probe_hidden, steps=steps_p,
+                                seed=a.seed)
+                acc = {b: probe_accuracy(p, move_states(m, langs, test, i, layer).to(pdev), test,
+                                         board_targets(st_te, target))
                        for i, b in enumerate(('atomic0', 'atomic1'))}
                 rows += make_records(pd.DataFrame({b: {'atomic0': v} for b, v in acc.items()}), metric='probe_acc',
                                      **base, target=target, arm=name, layer=layer)
