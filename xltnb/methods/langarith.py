@@ -21,16 +21,17 @@ from ..core import atomic_write_text, content_hash, weights_digest
 from ..viz import show
 
 # %% auto #0
-__all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'CURVE_METRIC', 'LA_TASKS', 'SOURCE', 'TIES_SOURCE', 'CLAIMS',
-           'lang_adapter_config', 'task_adapter_config', 'madx_model', 'quiet_logs', 'adapter_state', 'follow_model',
-           'add_language_adapter', 'carries_embeddings', 'use_embeddings', 'adapter_embeddings', 'set_embeddings',
-           'adapter_mlm_loss', 'train_language_adapter', 'encoder_digest', 'ship_language_adapter',
+__all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'CURVE_METRIC', 'MERGE_VS_SINGLE', 'LA_TASKS', 'SOURCE', 'TIES_SOURCE',
+           'CLAIMS', 'lang_adapter_config', 'task_adapter_config', 'madx_model', 'quiet_logs', 'adapter_state',
+           'follow_model', 'add_language_adapter', 'carries_embeddings', 'use_embeddings', 'adapter_embeddings',
+           'set_embeddings', 'adapter_mlm_loss', 'train_language_adapter', 'encoder_digest', 'ship_language_adapter',
            'adapter_to_safetensors', 'add_task_adapter', 'use_language', 'train_task_adapter', 'merge_adapters',
            'lambda_curve', 'select_lambda', 'ties_merge', 'check_pairs', 'language_arithmetic', 'curve_records',
            'curve_frame', 'lambda_figure', 'lambda_inspector', 'loss_table', 'curve_figures', 'reference_views',
-           'show_reference_views', 'langarith_setup', 'adapter_languages', 'model_adapters', 'pairs_by_model',
-           'check_langarith_params', 'language_texts', 'AdapterTexts', 'adapter_corpora', 'page_world', 'LangarithRun',
-           'run_langarith', 'adapter_matters', 'adapter_gate', 'zeroshot_gate', 'both_gates', 'merge_gain']
+           'show_reference_views', 'lambda_choices', 'langarith_setup', 'adapter_languages', 'model_adapters',
+           'pairs_by_model', 'check_langarith_params', 'language_texts', 'AdapterTexts', 'adapter_corpora',
+           'page_world', 'LangarithRun', 'run_langarith', 'adapter_matters', 'adapter_gate', 'zeroshot_gate',
+           'both_gates', 'merge_gain']
 
 # %% ../../nbs/13_langarith.ipynb #f54d6c3c
 def lang_adapter_config(reduction: float = 2,  # bottleneck reduction factor (paper: 2)
@@ -553,6 +554,35 @@ def show_reference_views(name: str,  # a shipped measured file, as for `referenc
         display(Markdown(f"**Held-out MLM loss** on the shipped reference `{name}`, adapter × language, `{m}`"))
         display(tab)
     for fig in figs: fig.show()
+
+# %% ../../nbs/13_langarith.ipynb #lamch001
+MERGE_VS_SINGLE = {'langarith': 'single-adapter', 'langarith-enh-small': 'single-adapter-enh-small',
+                   'langarith-enh': 'single-adapter-enh'}  # each scenario's merge -> the better single adapter beside it
+
+def lambda_choices(records,  # a run's or a shipped reference's records (`measured_records`)
+                  ) -> pd.DataFrame:
+    """Per model, scenario and target: the λ each seed's dev curve chose (in seed order), how many seeds chose an
+    endpoint (λ = 0 or 1: a single adapter alone) or a λ between, on how many seeds the merge's test accuracy equals the
+    better single adapter's (the claim's paired difference is then exactly 0), and the mean difference in points."""
+    import itertools
+    rs = [r for r in records if r.get('metric') == 'accuracy' and r.get('split', 'test') == 'test']
+    acc = {(r['model'], r['lang'], r['seed'], r['method']): r['value'] for r in rs}
+    rows = []
+    for merge, single in MERGE_VS_SINGLE.items():
+        got = sorted((r for r in rs if r['method'] == merge and 'lam' in r),
+                     key=lambda r: (r['model'], r['lang'], _seed_order(r['seed'])))
+        for (m, lang), grp in itertools.groupby(got, key=lambda r: (r['model'], r['lang'])):
+            grp = list(grp)
+            lam = [float(r['lam']) for r in grp]
+            d = [100 * (r['value'] - acc[m, lang, r['seed'], single]) for r in grp if (m, lang, r['seed'], single) in acc]
+            rows.append({'model': m, 'scenario': grp[0].get('scenario', merge), 'lang': lang, 'seeds': len(grp),
+                         'λ per seed': ', '.join(f'{x:g}' for x in lam), 'λ = 0': sum(x == 0 for x in lam),
+                         '0 < λ < 1': sum(0 < x < 1 for x in lam), 'λ = 1': sum(x == 1 for x in lam),
+                         'merge = better single': sum(abs(x) < 1e-9 for x in d),
+                         'Δ (points)': round(sum(d) / len(d), 2) if d else float('nan')})
+    return pd.DataFrame(rows)
+
+def _seed_order(s): return (0, s, '') if isinstance(s, int) else (1, 0, str(s))
 
 # %% ../../nbs/13_langarith.ipynb #0d40ef55
 LA_TASKS = ['world-nli', 'xnli', 'wikiann', 'xquad']  # the page's `task` (the last two: the paper's, not in the harness)
