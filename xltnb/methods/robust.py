@@ -410,7 +410,7 @@ def check_robust_params(S,  # the page's `PaperSetup`
 
 @functools.lru_cache(maxsize=8)
 def _wordnet_table(task: str, load_kw: str) -> dict:
-    "WordNet 3.0 synonyms of every token of the task's English training texts (`xltnb.methods.wordnet`), once a task."
+    "WordNet 3.0 synonyms of every token of the task's English training texts (`xltnb.lexicon`), once a task."
     from xltnb.lexicon import text_tokens, wordnet_synonyms
     from xltnb.tasks import load_task, task_info
     tr = load_task(task, 'en', 'train', **json.loads(load_kw))
