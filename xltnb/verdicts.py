@@ -17,10 +17,10 @@ from .results import (CEILING_SOLVED, CEILING_TIE, _majority, check_claims, meas
                            table_stats, unit_name, verdict_text)
 
 # %% auto #0
-__all__ = ['TASK_ROLES', 'VERDICT_COLOURS', 'FLOOR_TIE', 'NOTES', 'grid_records', 'reference_rows', 'task_label', 'headline',
-           'verdict_table', 'verdict_markdown', 'headline_rows', 'claims_figure', 'testbed_table', 'testbed_figure',
-           'resource_group_table', 'reference_section', 'claim_sentence', 'bottom_lines', 'bottom_line_markdown',
-           'what_it_means', 'reference_inspector']
+__all__ = ['TASK_ROLES', 'VERDICT_COLOURS', 'FLOOR_TIE', 'NOTES', 'grid_records', 'reference_rows', 'task_label', 'measuring',
+           'headline', 'verdict_table', 'verdict_markdown', 'headline_rows', 'claims_figure', 'testbed_table',
+           'testbed_figure', 'resource_group_table', 'reference_section', 'claim_sentence', 'bottom_lines',
+           'bottom_line_markdown', 'what_it_means', 'reference_inspector']
 
 # %% ../nbs/08b_verdicts.ipynb #61fe0b61
 _register_claims = register_claims  # the grids and each paper's analysis plan live in `xltnb.plans`
@@ -74,8 +74,15 @@ def task_label(task: str) -> str:
     "A task as the tables name it, with its role when it is kept as a control (`TASK_ROLES`)."
     return f"{task} ({TASK_ROLES[task]})" if task in TASK_ROLES else task
 
+def measuring(r) -> bool:
+    "Whether row `r` is on a grid still being measured (not all the seeds its plan names are in): it has no verdict yet."
+    m = r.get('measuring')
+    return isinstance(m, (bool, np.bool_)) and bool(m)
+
 def headline(r) -> str:
-    "A row's verdict as a reader sees it first: the Holm verdict of a confirmatory row, else the verdict, exploratory."
+    """A row's verdict as a reader sees it first: the Holm verdict of a confirmatory row, else the verdict, exploratory;
+    a row of a grid still being measured has none yet (its Δ so far is descriptive)."""
+    if measuring(r): return 'being measured'
     v = r.get('verdict_holm', r['verdict'])
     v = r['verdict'] if v != v or v is None else v
     return v if r.get('status', 'confirmatory') == 'confirmatory' else f"{v} (exploratory)"
@@ -97,7 +104,8 @@ def verdict_table(rows: pd.DataFrame | None = None) -> pd.DataFrame:
                             for lo, hi, e in zip(rows['lo'], rows['hi'], empty)],
            'n': [f"{n} {unit_name(u, n)}" for n, u in zip(rows['n'], rows['unit'])]},
         verdict=[headline(r) for _, r in rows.iterrows()],
-        **({'raw verdict': rows['verdict']} if 'verdict_holm' in rows else {})))
+        **({'raw verdict': [headline(r) if measuring(r) else r['verdict'] for _, r in rows.iterrows()]}
+           if 'verdict_holm' in rows else {})))
 
 def verdict_markdown(rows: pd.DataFrame | None = None) -> Markdown:
     "`verdict_table` as a markdown table (the index page and README show it)."
@@ -119,6 +127,7 @@ VERDICT_COLOURS = {'holds': '#1a9850', 'contradicted': '#d73027', 'inconclusive'
 def claims_figure(rows: pd.DataFrame, title: str = 'claims on the shipped reference') -> go.Figure:
     "Each claim's Δ with its 95% interval (points), coloured by verdict; a claim with a margin shows it."
     fig = go.Figure()
+    rows = rows[[not measuring(r) for _, r in rows.iterrows()]] if len(rows) else rows  # no verdict yet: not drawn
     labels = [f"{c} ({t})" if (rows['claim'] == c).sum() > 1 else c for c, t in zip(rows['claim'], rows['task'])]
     wrap = lambda s: '<br>'.join(s[i:i + 60] for i in range(0, len(s), 60))
     for v, col in VERDICT_COLOURS.items():
@@ -225,7 +234,8 @@ def reference_section(paper: str):
         display(Markdown(f"Judged under {paper}'s analysis plan `{rec['hash']}`, frozen {rec['frozen']} "
                          f"([how plans work](../08d_plans.ipynb)); the plan now: `{plan_hash(paper)}`." if rec else
                          f"No analysis plan was frozen for `{g.name}`: its verdicts are exploratory."))
-    display(Markdown('\n'.join('- ' + verdict_text(r) + _status(r) for _, r in rows.iterrows()) or f'(no claim of {paper})'))
+    display(Markdown('\n'.join('- ' + (claim_sentence(r) if measuring(r) else verdict_text(r) + _status(r))
+                                for _, r in rows.iterrows()) or f'(no claim of {paper})'))
     display(verdict_table(rows).drop(columns=['paper']).assign(**{
         "the claim's arm (%)": [f"{100 * x:.1f}" for x in rows['a']],
         'the arm it is compared with (%)': [f"{100 * x:.1f}" for x in rows['b']]}))
@@ -257,7 +267,9 @@ def _status(r) -> str:
     return ''
 
 def claim_sentence(r) -> str:
-    "One `check_claims` row in plain words: is the paper's claim borne out here, how sure is the rule, is it confirmatory."
+    """One `check_claims` row in plain words: is the paper's claim borne out here, how sure is the rule, is it
+    confirmatory; a row of a grid still being measured gives its Δ so far and no verdict."""
+    if measuring(r): return f"**{r['claim']}**: being measured, no verdict yet ({_interval(r)} so far): {r['status_why']}."
     return _sentence(r) + _status(r)
 
 def _sentence(r) -> str:
@@ -282,9 +294,11 @@ def _tally(rows: pd.DataFrame, col: str = 'verdict') -> str:
 
 # %% ../nbs/08b_verdicts.ipynb #bottom002
 def _short(r) -> str:
-    "One row in a few words: its claim, Δ and interval (or why the comparison is empty) and headline verdict."
+    """One row in a few words: its claim, Δ and interval (or why the comparison is empty) and headline verdict; a row
+    of a grid still being measured gives its Δ so far and no verdict."""
     if r.get('degenerate'): return f"{r['claim']}: {r['degenerate']}"
     ci = f" [{_pts(r['lo'])}, {_pts(r['hi'])}]" if np.isfinite(r['hi']) else ''
+    if measuring(r): return f"{r['claim']}: {_pts(r['delta'])}{ci} so far"
     return f"{r['claim']}: {_pts(r['delta'])}{ci}, **{headline(r)}**"
 
 def _pending(paper: str) -> list[str]:
@@ -315,9 +329,11 @@ def bottom_lines(rows: pd.DataFrame | None = None) -> pd.DataFrame:
         conf = g[g['status'] == 'confirmatory']
         tally = (f"{len(conf)} confirmatory verdict{'s' * (len(conf) != 1)} (Holm): {_tally(conf, 'verdict_holm')}"
                  if len(conf) else 'no confirmatory verdict yet')
-        n_exp = len(g) - len(conf)
+        n_meas = sum(measuring(r) for _, r in g.iterrows())  # no verdict yet: counted apart
+        n_exp = len(g) - len(conf) - n_meas
         out.append({'paper': PAPER_TITLES.get(p, p), 'bottom line': '. '.join(parts) + f". {tally}" +
-                    (f"; {n_exp} exploratory." if n_exp else '.')})
+                    (f"; {n_exp} exploratory" if n_exp else '') +
+                    (f"; {n_meas} claim{'s' * (n_meas != 1)} being measured" if n_meas else '') + '.'})
     return pd.DataFrame(out)
 
 def bottom_line_markdown(rows: pd.DataFrame | None = None) -> Markdown:
@@ -455,8 +471,10 @@ def what_it_means(paper: str,  # a paper of `GRIDS`
         what = (f"{gr['claim'].nunique()} registered claim{'s' if gr['claim'].nunique() > 1 else ''} judged on "
                 f"{' and '.join(tasks)}, {len(gr)} verdicts" if len(tasks) > 1 else
                 f"{len(gr)} registered claim{'s' if len(gr) > 1 else ''}")
-        lines.append(f"On {'the ' * g.testbed.startswith('synthetic')}{g.testbed} (`cpu` preset, the shipped reference "
-                     f"`{g.name}`), {PAPER_TITLES[paper]}: {what}, {_tally(gr)}.")
+        preset = ', '.join(f"`{p}`" for p in sorted({str(r.get('preset')) for r in grid_records(g)}))  # as measured
+        tally = ('being measured, no verdict yet' if all(measuring(r) for _, r in gr.iterrows()) else _tally(gr))
+        lines.append(f"On {'the ' * g.testbed.startswith('synthetic')}{g.testbed} ({preset} preset, the shipped "
+                     f"reference `{g.name}`), {PAPER_TITLES[paper]}: {what}, {tally}.")
         lines += ['- ' + (f"{r['task']}: " if len(tasks) > 1 else '') + claim_sentence(r) for _, r in gr.iterrows()]
         lines += NOTES.get(paper, lambda *_: [])(gr, grid_records(g)) + _floor_notes(gr, grid_records(g))
     if run is not None and len(run):
