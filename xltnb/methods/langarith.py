@@ -27,8 +27,8 @@ __all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'CURVE_METRIC', 'MERGE_VS_SIN
            'set_embeddings', 'adapter_mlm_loss', 'train_language_adapter', 'encoder_digest', 'ship_language_adapter',
            'adapter_to_safetensors', 'add_task_adapter', 'use_language', 'train_task_adapter', 'merge_adapters',
            'lambda_curve', 'select_lambda', 'ties_merge', 'check_pairs', 'language_arithmetic', 'curve_records',
-           'curve_frame', 'lambda_figure', 'lambda_inspector', 'loss_table', 'curve_figures', 'reference_views',
-           'show_reference_views', 'lambda_choices', 'langarith_setup', 'adapter_languages', 'model_adapters',
+           'curve_frame', 'lambda_figure', 'lambda_inspector', 'loss_table', 'curve_figures', 'lambda_choices',
+           'reference_views', 'show_reference_views', 'langarith_setup', 'adapter_languages', 'model_adapters',
            'pairs_by_model', 'check_langarith_params', 'language_texts', 'AdapterTexts', 'adapter_corpora',
            'page_world', 'LangarithRun', 'run_langarith', 'adapter_matters', 'adapter_gate', 'zeroshot_gate',
            'both_gates', 'merge_gain']
@@ -535,26 +535,6 @@ def curve_figures(curves: pd.DataFrame,  # λ-curve rows (`curve_frame`): model,
         figs.append(fig.update_layout(title=f"{m}, {sc}, target {t} ({n} seeds): " + fig.layout.title.text.split(': ', 1)[1]))
     return figs
 
-# %% ../../nbs/13_langarith.ipynb #f1g0a1b5
-def reference_views(name: str,  # a shipped measured file (`xltnb/assets/measured/`), e.g. the regime's reference
-                   ) -> tuple[dict, list]:
-    "A shipped reference's held-out loss tables (model -> adapter × language) and λ-curve figures, from its records."
-    from xltnb.results import measured_records
-    recs, _ = measured_records(name)
-    cv = curve_frame(recs)
-    models = dict.fromkeys(r['model'] for r in recs if r.get('metric') == 'mlm_loss')
-    return {m: loss_table(recs, m) for m in models}, (curve_figures(cv) if len(cv) else [])
-
-def show_reference_views(name: str,  # a shipped measured file, as for `reference_views`
-                        ) -> None:
-    "Display `reference_views`: each model's held-out loss table under a heading that names the file, then the λ curves."
-    from IPython.display import display, Markdown
-    tabs, figs = reference_views(name)
-    for m, tab in tabs.items():
-        display(Markdown(f"**Held-out MLM loss** on the shipped reference `{name}`, adapter × language, `{m}`"))
-        display(tab)
-    for fig in figs: fig.show()
-
 # %% ../../nbs/13_langarith.ipynb #lamch001
 MERGE_VS_SINGLE = {'langarith': 'single-adapter', 'langarith-enh-small': 'single-adapter-enh-small',
                    'langarith-enh': 'single-adapter-enh'}  # each scenario's merge -> the better single adapter beside it
@@ -583,6 +563,31 @@ def lambda_choices(records,  # a run's or a shipped reference's records (`measur
     return pd.DataFrame(rows)
 
 def _seed_order(s): return (0, s, '') if isinstance(s, int) else (1, 0, str(s))
+
+# %% ../../nbs/13_langarith.ipynb #f1g0a1b5
+def reference_views(name: str,  # a shipped measured file (`xltnb/assets/measured/`), e.g. the regime's reference
+                   ) -> tuple[dict, list]:
+    "A shipped reference's held-out loss tables (model -> adapter × language) and λ-curve figures, from its records."
+    from xltnb.results import measured_records
+    recs, _ = measured_records(name)
+    cv = curve_frame(recs)
+    models = dict.fromkeys(r['model'] for r in recs if r.get('metric') == 'mlm_loss')
+    return {m: loss_table(recs, m) for m in models}, (curve_figures(cv) if len(cv) else [])
+
+def show_reference_views(name: str,  # a shipped measured file, as for `reference_views`
+                        ) -> None:
+    """Display `reference_views`: each model's held-out loss table under a heading that names the file, the λ each seed
+    chose (`lambda_choices`, where the records name it), then the λ curves."""
+    from IPython.display import display, Markdown
+    from xltnb.results import measured_records
+    tabs, figs = reference_views(name)
+    for m, tab in tabs.items():
+        display(Markdown(f"**Held-out MLM loss** on the shipped reference `{name}`, adapter × language, `{m}`"))
+        display(tab)
+    if len(lam := lambda_choices(measured_records(name)[0])):
+        display(Markdown(f"**The λ each seed chose** on `{name}` (`lambda_choices`)"))
+        with pd.option_context('display.max_colwidth', None): display(lam)  # every seed's λ, not cut short
+    for fig in figs: fig.show()
 
 # %% ../../nbs/13_langarith.ipynb #0d40ef55
 LA_TASKS = ['world-nli', 'xnli', 'wikiann', 'xquad']  # the page's `task` (the last two: the paper's, not in the harness)
