@@ -544,25 +544,18 @@ def lambda_choices(records,  # a run's or a shipped reference's records (`measur
     """Per model, scenario and target: the λ each seed's dev curve chose (in seed order), how many seeds chose an
     endpoint (λ = 0 or 1: a single adapter alone) or a λ between, on how many seeds the merge's test accuracy equals the
     better single adapter's (the claim's paired difference is then exactly 0), and the mean difference in points."""
-    import itertools
-    rs = [r for r in records if r.get('metric') == 'accuracy' and r.get('split', 'test') == 'test']
-    acc = {(r['model'], r['lang'], r['seed'], r['method']): r['value'] for r in rs}
-    rows = []
-    for merge, single in MERGE_VS_SINGLE.items():
-        got = sorted((r for r in rs if r['method'] == merge and 'lam' in r),
-                     key=lambda r: (r['model'], r['lang'], _seed_order(r['seed'])))
-        for (m, lang), grp in itertools.groupby(got, key=lambda r: (r['model'], r['lang'])):
-            grp = list(grp)
-            lam = [float(r['lam']) for r in grp]
-            d = [100 * (r['value'] - acc[m, lang, r['seed'], single]) for r in grp if (m, lang, r['seed'], single) in acc]
-            rows.append({'model': m, 'scenario': grp[0].get('scenario', merge), 'lang': lang, 'seeds': len(grp),
-                         'λ per seed': ', '.join(f'{x:g}' for x in lam), 'λ = 0': sum(x == 0 for x in lam),
-                         '0 < λ < 1': sum(0 < x < 1 for x in lam), 'λ = 1': sum(x == 1 for x in lam),
-                         'merge = better single': sum(abs(x) < 1e-9 for x in d),
-                         'Δ (points)': round(sum(d) / len(d), 2) if d else float('nan')})
+    from xltnb.results import records_frame
+    df, key, rows = records_frame(records, metric='accuracy', split='test'), ['model', 'lang', 'seed'], []
+    for merge, single in MERGE_VS_SINGLE.items() if 'lam' in df else ():
+        mg = df[(df['method'] == merge) & df['lam'].notna()].sort_values(key)
+        mg = mg.merge(df[df['method'] == single][key + ['value']], on=key, how='left', suffixes=('', '_single'))
+        for (m, lang), g in mg.groupby(['model', 'lang'], sort=False):
+            lam, d = g['lam'].astype(float), 100 * (g['value'] - g['value_single'])
+            rows.append({'model': m, 'scenario': g['scenario'].iloc[0] if 'scenario' in g else merge, 'lang': lang,
+                         'seeds': len(g), 'λ per seed': ', '.join(f'{x:g}' for x in lam), 'λ = 0': int((lam == 0).sum()),
+                         '0 < λ < 1': int(((lam > 0) & (lam < 1)).sum()), 'λ = 1': int((lam == 1).sum()),
+                         'merge = better single': int((d.abs() < 1e-9).sum()), 'Δ (points)': round(d.mean(), 2)})
     return pd.DataFrame(rows)
-
-def _seed_order(s): return (0, s, '') if isinstance(s, int) else (1, 0, str(s))
 
 # %% ../../nbs/13_langarith.ipynb #f1g0a1b5
 def reference_views(name: str,  # a shipped measured file (`xltnb/assets/measured/`), e.g. the regime's reference
