@@ -15,9 +15,9 @@ import platformdirs, yaml
 # %% auto #0
 __all__ = ['DEVICES', 'HUB_HOST', 'PRESETS', 'seed_everything', 'available_devices', 'get_device', 'keep_freed_memory',
            'set_threads', 'runs_root', 'run_dir', 'atomic_write_text', 'write_jsonl', 'read_jsonl', 'project_files',
-           'kernel_dir', 'cache_dir', 'config_content', 'content_hash', 'cache_path', 'hub_reachable', 'ParamError',
-           'validate_params', 'ResourceUnavailable', 'cpu_bf16', 'cpu_description', 'bf16_emulated', 'runnable_presets',
-           'require_resources', 'weights_digest']
+           'kernel_dir', 'cache_dir', 'config_content', 'content_hash', 'cache_path', 'package_hash', 'hub_reachable',
+           'ParamError', 'validate_params', 'ResourceUnavailable', 'cpu_bf16', 'cpu_description', 'bf16_emulated',
+           'runnable_presets', 'require_resources', 'weights_digest']
 
 # %% ../nbs/00_core.ipynb #8a02afd1
 def seed_everything(seed: int,  # the seed for python, numpy and torch
@@ -189,6 +189,13 @@ def cache_path(kind: str,  # artefact kind, e.g. 'world', 'encoder'
     "The cache folder for an artefact of `kind` determined by `key` (not created)."
     if not kind.replace('-', '').replace('_', '').isalnum(): raise ValueError(f"bad cache kind {kind!r}")
     return cache_dir() / kind / content_hash(key)
+
+def package_hash() -> str:
+    "A hash of the package's code (each module's path and bytes): in a cache key, any change to the code is a new key."
+    pkg = Path(importlib.util.find_spec('xltnb').origin).parent
+    h = hashlib.sha256()
+    for p in sorted(pkg.rglob('*.py')): h.update(str(p.relative_to(pkg)).encode() + b'\0' + p.read_bytes() + b'\0')
+    return h.hexdigest()[:16]
 
 # %% ../nbs/00_core.ipynb #4298f460
 HUB_HOST = 'huggingface.co'

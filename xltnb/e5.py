@@ -4,7 +4,7 @@
 
 # %% ../nbs/04b_e5.ipynb #bd1cb8af
 from __future__ import annotations
-import ctypes, importlib.util, json, logging, os, shutil, struct, subprocess
+import ctypes, hashlib, importlib.util, json, logging, os, shutil, struct, subprocess
 from pathlib import Path
 
 import numpy as np
@@ -337,15 +337,29 @@ def _remap_specials(d: dict, remap: dict):
     for a in d['added_tokens']: a['id'] = remap[a['id']]
     for s in (d['post_processor'] or {}).get('special_tokens', {}).values(): s['ids'] = [remap[i] for i in s['ids']]
 
+def _used_pieces(tokenizer, spec: str, texts: list[str]) -> set[int]:
+    """The piece ids `tokenizer` (its serialized form `spec`) segments `texts` into. Kept in the cache folder under
+    the tokenizer and the texts: segmenting every text of a task takes seconds, and every arm trims to the same."""
+    h = hashlib.sha256(spec.encode())
+    for t in texts: h.update(t.encode() + b'\0')
+    path = cache_path('e5-pieces', h.hexdigest()) / 'pieces.json'
+    if path.is_file(): return set(json.loads(path.read_text()))
+    used = {i for ids in tokenizer(texts, add_special_tokens=False)['input_ids'] for i in ids}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'{path.name}.tmp{os.getpid()}')
+    tmp.write_text(json.dumps(sorted(used))); tmp.replace(path)
+    return used
+
 def trim_vocab(model, tokenizer, texts: list[str]):
     "Keep only the pieces `texts` use (+ specials): same segmentation and outputs on them, a far smaller embedding."
     import torch
     from tokenizers import Tokenizer
     if model.get_output_embeddings() is not None:
         raise ValueError("trim_vocab handles encoders without an output vocabulary (no MLM head)")
-    d = json.loads(tokenizer.backend_tokenizer.to_str())
+    spec = tokenizer.backend_tokenizer.to_str()
+    d = json.loads(spec)
     scores = [s for _, s in d['model']['vocab']]
-    used = {i for ids in tokenizer(list(texts), add_special_tokens=False)['input_ids'] for i in ids}
+    used = _used_pieces(tokenizer, spec, list(texts))
     keep = sorted(used | set(tokenizer.all_special_ids) | {int(np.argmin(scores))})  # argmin: keeps the <unk> penalty
     remap = {o: n for n, o in enumerate(keep)}
     d['model']['vocab'] = [d['model']['vocab'][i] for i in keep]; d['model']['unk_id'] = remap[d['model']['unk_id']]

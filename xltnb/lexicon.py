@@ -4,12 +4,12 @@
 
 # %% ../nbs/09c_lexicon.ipynb #25cc7946
 from __future__ import annotations
-import gzip, re, warnings
+import gzip, hashlib, json, os, re, warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from .core import cache_dir
+from .core import cache_dir, cache_path, package_hash
 
 # the English function words RS-DA neither replaces nor introduces (robust training's drop list; 25 of the most
 # frequent: articles, prepositions, conjunctions, auxiliaries), here so that both modules read one list
@@ -67,11 +67,26 @@ def wordnet_synonyms(words: Iterable[str],  # the tokens to give synonyms (e.g. 
                      drop: Iterable[str] = FUNCTION_WORDS,  # words neither replaced nor introduced
                      root: str | Path = WORDNET_DIR,
                     ) -> dict[str, list[str]]:
-    "An RS-DA synonym table {token: [synonym, ...]} from WordNet, for the tokens that have any."
+    """An RS-DA synonym table {token: [synonym, ...]} from WordNet, for the tokens that have any. Kept in the cache
+    folder under the tokens, the settings, WordNet's files and the package's code (loading WordNet takes seconds)."""
     if max_per_word < 1: raise ValueError(f"max_per_word must be >= 1, got {max_per_word!r}")
     if max_senses is not None and max_senses < 1: raise ValueError(f"max_senses must be >= 1 or None, got {max_senses!r}")
-    wn, drop, out = wordnet(root), set(drop), {}
-    for tok in dict.fromkeys(words):
+    words, drop = list(dict.fromkeys(words)), sorted(set(drop))
+    folder = Path(root)
+    key = dict(words=hashlib.sha256('\0'.join(words).encode()).hexdigest(), max_per_word=max_per_word,
+               max_senses=max_senses, drop=drop, code=package_hash(),
+               wordnet=sorted(folder.glob('*')) if folder.is_dir() else str(folder))  # files: hashed by their bytes
+    path = cache_path('synonyms', key) / 'synonyms.json'
+    if path.is_file(): return json.loads(path.read_text())
+    out = _synonyms(words, max_per_word, max_senses, set(drop), root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'{path.name}.tmp{os.getpid()}')
+    tmp.write_text(json.dumps(out, ensure_ascii=False)); tmp.replace(path)
+    return out
+
+def _synonyms(words: list, max_per_word: int, max_senses: int | None, drop: set, root) -> dict[str, list[str]]:
+    wn, out = wordnet(root), {}
+    for tok in words:
         w = tok.lower()
         if not tok.isalpha() or w in drop: continue
         syns = wn.synsets(w)[:max_senses]

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_realtext.ipynb #9c45cd0a
 from __future__ import annotations
-import gzip, hashlib, json, re, struct, subprocess
+import gzip, hashlib, json, os, re, struct, subprocess
 import xml.etree.ElementTree as ET
 from collections import Counter
 from itertools import groupby
@@ -219,14 +219,36 @@ def _words(s): return re.findall(r'[^\W\d_]{2,}', s)
 
 def _usable_en(s): return 3 <= len(_words(s)) <= 40 and len(s) <= 200
 
+def _file_hashes(files) -> list[str]:
+    "Each source file's bytes, hashed: what a cached build depends on besides the builders (`BUILDER_VERSION`)."
+    return [hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in files]
+
+def _cached_json(name: str,  # the file's name in the cache folder
+                 key: dict,  # everything the result depends on (the builder version, the source files' hashes)
+                 build,  # called when the cache lacks it; returns JSON-able data
+                ):
+    "`build()`, read from the cache (`cache_path('realtext', key)`) when a process has built it before."
+    path = cache_path('realtext', key) / f'{name}.json.gz'
+    if path.is_file(): return json.loads(gzip.decompress(path.read_bytes()))
+    data = build()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'{path.name}.tmp{os.getpid()}')  # two processes building at once each write their own
+    tmp.write_bytes(gzip.compress(json.dumps(data, ensure_ascii=False).encode(), mtime=0))
+    tmp.replace(path)
+    return data
+
 _POOLS: dict = {}
 
 def msg_pool(seed: int = 0, locale_dir=None, progress: bool = False) -> list[dict]:
-    "The capped message pool: dicts with cls, key, en, raw (msgid), tr (lang -> raw), clean (lang -> text), split."
+    """The capped message pool: dicts with cls, key, en, raw (msgid), tr (lang -> raw), clean (lang -> text), split.
+    Built once per machine (cleaning every catalog's messages takes seconds), then read from the cache."""
     src = msg_sources(locale_dir)
     files = [p for v in src.values() for ps in v.values() for p in ps]
     stamp = (seed, tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
-    if stamp not in _POOLS: _POOLS.clear(); _POOLS[stamp] = _msg_pool(src, seed, progress)
+    if stamp not in _POOLS:
+        _POOLS.clear()
+        key = dict(pool='msg', seed=seed, version=BUILDER_VERSION, files=_file_hashes(files))
+        _POOLS[stamp] = _cached_json('msg-pool', key, lambda: _msg_pool(src, seed, progress))
     return _POOLS[stamp]
 
 def _msg_pool(src, seed, progress):
@@ -404,17 +426,8 @@ def realtext_data(task: str, seed: int = 0, progress: bool = False, **paths) -> 
     files = _source_files(_check_task(task), paths)
     stamp = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
     if (task, seed, stamp) in _MEMO: return _MEMO[task, seed, stamp]
-    key = dict(task=task, seed=seed, version=BUILDER_VERSION,
-               files=[hashlib.sha256(p.read_bytes()).hexdigest() for p in files])
-    path = cache_path('realtext', key) / f'{task}.json.gz'
-    if path.is_file(): data = json.loads(gzip.decompress(path.read_bytes()))
-    else:
-        data = build_realtext(task, seed, progress, **paths)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix('.tmp')
-        tmp.write_bytes(gzip.compress(json.dumps(data, ensure_ascii=False).encode(), mtime=0))
-        tmp.replace(path)
-    _MEMO[task, seed, stamp] = data
+    key = dict(task=task, seed=seed, version=BUILDER_VERSION, files=_file_hashes(files))
+    data = _MEMO[task, seed, stamp] = _cached_json(task, key, lambda: build_realtext(task, seed, progress, **paths))
     return data
 
 # %% ../nbs/09a_realtext_tasks.ipynb #e0340da6

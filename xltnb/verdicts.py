@@ -4,12 +4,15 @@
 
 # %% ../nbs/08b_verdicts.ipynb #056114fc
 from __future__ import annotations
+import hashlib, os, platform
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np, pandas as pd
 import plotly.graph_objects as go
 from IPython.display import Markdown, display
+
+from .core import cache_path, package_hash
 
 from .plans import (GRIDS, PAPER_TITLES, Grid, grids, judge, paper_claims, plan_hash, recorded_plan, shipped,  # noqa: F401
                          register_claims)
@@ -32,8 +35,41 @@ def grid_records(g: Grid) -> list[dict]:
     recs, _ = measured_records(g.name)
     return [r for r in recs if all(r.get(k) in v for k, v in g.where)]
 
+def _digest(paths, root: Path) -> str:
+    "One hash of the files' names (relative to `root`) and bytes."
+    h = hashlib.sha256()
+    for p in paths: h.update(str(p.relative_to(root)).encode() + b'\0' + hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+def _rows_key(paper: str) -> dict:
+    """Everything `paper`'s verdict rows are computed from: the package's code, the shipped records and their plans,
+    the paper's grids, its claims and the rule (as hashes, so that a claim registered at run time counts too), and the
+    numerical libraries' versions."""
+    import scipy
+    from xltnb import results
+    from xltnb.plans import claim_hash, rule_hash
+    measured = Path(results.MEASURED_DIR)
+    return dict(paper=paper, code=package_hash(),
+                measured=_digest(sorted(p for p in measured.iterdir() if p.is_file()), measured),
+                grids=[repr(g) for g in grids(paper)], claims=[claim_hash(c) for c in paper_claims(paper)],
+                rule=rule_hash(), versions=[platform.python_version(), np.__version__, pd.__version__, scipy.__version__])
+
 @lru_cache(maxsize=None)
 def _rows(paper: str) -> pd.DataFrame:
+    """`_judged_rows(paper)`, kept in the cache folder under `_rows_key(paper)`: judging every grid takes seconds to a
+    minute, and every page, the report, the docs and the tests read the same rows. Any change to what they are computed
+    from (the code, a shipped file, a claim) is another key, so the rows are judged again."""
+    path = cache_path('verdicts', _rows_key(paper)) / f'{paper}.pkl'
+    if path.is_file():
+        try: return pd.read_pickle(path)
+        except Exception: pass  # a file cut short: judged again below
+    rows = _judged_rows(paper)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'{path.name}.tmp{os.getpid()}')
+    rows.to_pickle(tmp); tmp.replace(path)
+    return rows
+
+def _judged_rows(paper: str) -> pd.DataFrame:
     out = []
     for g in filter(shipped, grids(paper)):  # a grid not measured yet has no verdict
         _, meta = measured_records(g.name)
