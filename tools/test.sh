@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The tests, in two tiers (CI runs both, `.ci/run`):
 #   bash tools/test.sh        (`make test`)       ruff -> notebooks and modules in sync -> nbdev_test -> pytest's fast
-#                                                   tier (every test not marked `slow`): about 10 minutes on 2 cores
+#                                                   tier (every test not marked `slow`): about 14 minutes on 2 cores
 #   bash tools/test.sh slow   (`make test-slow`)  the docs build -> pytest's slow tier: every paper end to end through
 #                                                   `xltnb reproduce`, kill and resume, the stand-ins, the docs pages
 # Which tests are slow and why: the `slow` marker in pyproject.toml and tests/conftest.py.
