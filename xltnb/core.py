@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #01bd6fcc
 from __future__ import annotations
-import ctypes, hashlib, importlib.util, json, os, random, socket, sys, tempfile
+import ctypes, gzip, hashlib, importlib.util, json, os, random, socket, sys, tempfile
 from concurrent.futures import ThreadPoolExecutor, TimeoutError as FTimeout
 from pathlib import Path
 from typing import Any, Iterable
@@ -14,10 +14,10 @@ import platformdirs, yaml
 
 # %% auto #0
 __all__ = ['DEVICES', 'HUB_HOST', 'PRESETS', 'seed_everything', 'available_devices', 'get_device', 'keep_freed_memory',
-           'set_threads', 'runs_root', 'run_dir', 'atomic_write_text', 'write_jsonl', 'read_jsonl', 'project_files',
-           'kernel_dir', 'cache_dir', 'config_content', 'content_hash', 'cache_path', 'package_hash', 'hub_reachable',
-           'ParamError', 'validate_params', 'ResourceUnavailable', 'cpu_bf16', 'cpu_description', 'bf16_emulated',
-           'runnable_presets', 'require_resources', 'weights_digest']
+           'set_threads', 'runs_root', 'run_dir', 'atomic_write_bytes', 'atomic_write_text', 'write_jsonl',
+           'read_jsonl', 'project_files', 'kernel_dir', 'cache_dir', 'config_content', 'content_hash', 'cache_path',
+           'cached_json', 'package_hash', 'hub_reachable', 'ParamError', 'validate_params', 'ResourceUnavailable',
+           'cpu_bf16', 'cpu_description', 'bf16_emulated', 'runnable_presets', 'require_resources', 'weights_digest']
 
 # %% ../nbs/00_core.ipynb #8a02afd1
 def seed_everything(seed: int,  # the seed for python, numpy and torch
@@ -93,17 +93,21 @@ def run_dir(*parts: str,  # sub-folders, e.g. ('salt', 'cpu')
     p.mkdir(parents=True, exist_ok=True)
     return p
 
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    "Write `text` to `path` atomically (temp file + fsync + rename)."
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    "Write `data` to `path` atomically (temp file + fsync + rename): a reader sees the old file or the whole new one."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            f.write(text); f.flush(); os.fsync(f.fileno())
+        with os.fdopen(fd, 'wb') as f:
+            f.write(data); f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
     return path
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    "Write `text` to `path` atomically (UTF-8; `atomic_write_bytes`)."
+    return atomic_write_bytes(path, text.encode('utf-8'))
 
 def write_jsonl(path: str | Path, records: Iterable[dict]) -> Path:
     "Write records as JSON Lines, atomically."
@@ -189,6 +193,19 @@ def cache_path(kind: str,  # artefact kind, e.g. 'world', 'encoder'
     "The cache folder for an artefact of `kind` determined by `key` (not created)."
     if not kind.replace('-', '').replace('_', '').isalnum(): raise ValueError(f"bad cache kind {kind!r}")
     return cache_dir() / kind / content_hash(key)
+
+def cached_json(kind: str,  # the artefact kind (`cache_path`)
+                key: Any,  # everything the result depends on
+                build,  # called when the cache lacks it: returns JSON-able data
+                name: str = 'data.json.gz',  # the file's name in its cache folder
+               ):
+    """`build()`, kept in the cache folder (`cache_path(kind, key) / name`, gzip'd JSON): a later call with the same
+    key, in any process, reads it back instead of building it again. The key must name everything `build` reads."""
+    path = cache_path(kind, key) / name
+    if path.is_file(): return json.loads(gzip.decompress(path.read_bytes()))
+    data = build()
+    atomic_write_bytes(path, gzip.compress(json.dumps(data, ensure_ascii=False).encode(), mtime=0))
+    return data
 
 def package_hash() -> str:
     "A hash of the package's code (each module's path and bytes): in a cache key, any change to the code is a new key."

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .core import ResourceUnavailable, atomic_write_text, cache_path, content_hash
+from .core import ResourceUnavailable, atomic_write_text, cache_path, cached_json, content_hash
 from .folders import load_folder
 from .lexicon import text_tokens, wordnet_synonyms
 from .realtext import unlabelled_texts
@@ -342,13 +342,8 @@ def _used_pieces(tokenizer, spec: str, texts: list[str]) -> set[int]:
     the tokenizer and the texts: segmenting every text of a task takes seconds, and every arm trims to the same."""
     h = hashlib.sha256(spec.encode())
     for t in texts: h.update(t.encode() + b'\0')
-    path = cache_path('e5-pieces', h.hexdigest()) / 'pieces.json'
-    if path.is_file(): return set(json.loads(path.read_text()))
-    used = {i for ids in tokenizer(texts, add_special_tokens=False)['input_ids'] for i in ids}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'{path.name}.tmp{os.getpid()}')
-    tmp.write_text(json.dumps(sorted(used))); tmp.replace(path)
-    return used
+    return set(cached_json('e5-pieces', h.hexdigest(), lambda: sorted(
+        {i for ids in tokenizer(texts, add_special_tokens=False)['input_ids'] for i in ids})))
 
 def trim_vocab(model, tokenizer, texts: list[str]):
     "Keep only the pieces `texts` use (+ specials): same segmentation and outputs on them, a far smaller embedding."

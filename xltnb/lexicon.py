@@ -4,12 +4,12 @@
 
 # %% ../nbs/09c_lexicon.ipynb #25cc7946
 from __future__ import annotations
-import gzip, hashlib, json, os, re, warnings
+import gzip, hashlib, re, warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from .core import cache_dir, cache_path, package_hash
+from .core import cache_dir, cached_json, package_hash
 
 # the English function words RS-DA neither replaces nor introduces (robust training's drop list; 25 of the most
 # frequent: articles, prepositions, conjunctions, auxiliaries), here so that both modules read one list
@@ -76,13 +76,7 @@ def wordnet_synonyms(words: Iterable[str],  # the tokens to give synonyms (e.g. 
     key = dict(words=hashlib.sha256('\0'.join(words).encode()).hexdigest(), max_per_word=max_per_word,
                max_senses=max_senses, drop=drop, code=package_hash(),
                wordnet=sorted(folder.glob('*')) if folder.is_dir() else str(folder))  # files: hashed by their bytes
-    path = cache_path('synonyms', key) / 'synonyms.json'
-    if path.is_file(): return json.loads(path.read_text())
-    out = _synonyms(words, max_per_word, max_senses, set(drop), root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'{path.name}.tmp{os.getpid()}')
-    tmp.write_text(json.dumps(out, ensure_ascii=False)); tmp.replace(path)
-    return out
+    return cached_json('synonyms', key, lambda: _synonyms(words, max_per_word, max_senses, set(drop), root))
 
 def _synonyms(words: list, max_per_word: int, max_senses: int | None, drop: set, root) -> dict[str, list[str]]:
     wn, out = wordnet(root), {}

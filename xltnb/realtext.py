@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_realtext.ipynb #9c45cd0a
 from __future__ import annotations
-import gzip, hashlib, json, os, re, struct, subprocess
+import hashlib, re, struct, subprocess
 import xml.etree.ElementTree as ET
 from collections import Counter
 from itertools import groupby
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from tqdm.auto import tqdm
 
-from .core import ResourceUnavailable, cache_path
+from .core import ResourceUnavailable, cached_json
 from .langs import canonical_order, register_languages
 
 if TYPE_CHECKING: import pandas as pd  # annotations only; imported where used
@@ -223,20 +223,6 @@ def _file_hashes(files) -> list[str]:
     "Each source file's bytes, hashed: what a cached build depends on besides the builders (`BUILDER_VERSION`)."
     return [hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in files]
 
-def _cached_json(name: str,  # the file's name in the cache folder
-                 key: dict,  # everything the result depends on (the builder version, the source files' hashes)
-                 build,  # called when the cache lacks it; returns JSON-able data
-                ):
-    "`build()`, read from the cache (`cache_path('realtext', key)`) when a process has built it before."
-    path = cache_path('realtext', key) / f'{name}.json.gz'
-    if path.is_file(): return json.loads(gzip.decompress(path.read_bytes()))
-    data = build()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'{path.name}.tmp{os.getpid()}')  # two processes building at once each write their own
-    tmp.write_bytes(gzip.compress(json.dumps(data, ensure_ascii=False).encode(), mtime=0))
-    tmp.replace(path)
-    return data
-
 _POOLS: dict = {}
 
 def msg_pool(seed: int = 0, locale_dir=None, progress: bool = False) -> list[dict]:
@@ -248,7 +234,7 @@ def msg_pool(seed: int = 0, locale_dir=None, progress: bool = False) -> list[dic
     if stamp not in _POOLS:
         _POOLS.clear()
         key = dict(pool='msg', seed=seed, version=BUILDER_VERSION, files=_file_hashes(files))
-        _POOLS[stamp] = _cached_json('msg-pool', key, lambda: _msg_pool(src, seed, progress))
+        _POOLS[stamp] = cached_json('realtext', key, lambda: _msg_pool(src, seed, progress), 'msg-pool.json.gz')
     return _POOLS[stamp]
 
 def _msg_pool(src, seed, progress):
@@ -427,7 +413,8 @@ def realtext_data(task: str, seed: int = 0, progress: bool = False, **paths) -> 
     stamp = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
     if (task, seed, stamp) in _MEMO: return _MEMO[task, seed, stamp]
     key = dict(task=task, seed=seed, version=BUILDER_VERSION, files=_file_hashes(files))
-    data = _MEMO[task, seed, stamp] = _cached_json(task, key, lambda: build_realtext(task, seed, progress, **paths))
+    data = _MEMO[task, seed, stamp] = cached_json('realtext', key, lambda: build_realtext(task, seed, progress, **paths),
+                                                   f'{task}.json.gz')
     return data
 
 # %% ../nbs/09a_realtext_tasks.ipynb #e0340da6

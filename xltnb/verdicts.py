@@ -4,7 +4,7 @@
 
 # %% ../nbs/08b_verdicts.ipynb #056114fc
 from __future__ import annotations
-import hashlib, os, platform
+import hashlib, pickle, platform
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,7 +12,7 @@ import numpy as np, pandas as pd
 import plotly.graph_objects as go
 from IPython.display import Markdown, display
 
-from .core import cache_path, package_hash
+from .core import atomic_write_bytes, cache_path, package_hash
 
 from .plans import (GRIDS, PAPER_TITLES, Grid, grids, judge, paper_claims, plan_hash, recorded_plan, shipped,  # noqa: F401
                          register_claims)
@@ -64,9 +64,7 @@ def _rows(paper: str) -> pd.DataFrame:
         try: return pd.read_pickle(path)
         except Exception: pass  # a file cut short: judged again below
     rows = _judged_rows(paper)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'{path.name}.tmp{os.getpid()}')
-    rows.to_pickle(tmp); tmp.replace(path)
+    atomic_write_bytes(path, pickle.dumps(rows))
     return rows
 
 def _judged_rows(paper: str) -> pd.DataFrame:
