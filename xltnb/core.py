@@ -210,9 +210,7 @@ def cached_json(kind: str,  # the artefact kind (`cache_path`)
 def package_hash() -> str:
     "A hash of the package's code (each module's path and bytes): in a cache key, any change to the code is a new key."
     pkg = Path(importlib.util.find_spec('xltnb').origin).parent
-    h = hashlib.sha256()
-    for p in sorted(pkg.rglob('*.py')): h.update(str(p.relative_to(pkg)).encode() + b'\0' + p.read_bytes() + b'\0')
-    return h.hexdigest()[:16]
+    return content_hash({str(p.relative_to(pkg)): p for p in pkg.rglob('*.py')})  # a file: hashed by its bytes
 
 # %% ../nbs/00_core.ipynb #4298f460
 HUB_HOST = 'huggingface.co'

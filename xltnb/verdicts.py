@@ -4,7 +4,7 @@
 
 # %% ../nbs/08b_verdicts.ipynb #056114fc
 from __future__ import annotations
-import hashlib, pickle, platform
+import pickle, platform
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,7 +12,7 @@ import numpy as np, pandas as pd
 import plotly.graph_objects as go
 from IPython.display import Markdown, display
 
-from .core import atomic_write_bytes, cache_path, package_hash
+from .core import atomic_write_bytes, cache_path, content_hash, package_hash
 
 from .plans import (GRIDS, PAPER_TITLES, Grid, grids, judge, paper_claims, plan_hash, recorded_plan, shipped,  # noqa: F401
                          register_claims)
@@ -35,12 +35,6 @@ def grid_records(g: Grid) -> list[dict]:
     recs, _ = measured_records(g.name)
     return [r for r in recs if all(r.get(k) in v for k, v in g.where)]
 
-def _digest(paths, root: Path) -> str:
-    "One hash of the files' names (relative to `root`) and bytes."
-    h = hashlib.sha256()
-    for p in paths: h.update(str(p.relative_to(root)).encode() + b'\0' + hashlib.sha256(p.read_bytes()).digest())
-    return h.hexdigest()
-
 def _rows_key(paper: str) -> dict:
     """Everything `paper`'s verdict rows are computed from: the package's code, the shipped records and their plans,
     the paper's grids, its claims and the rule (as hashes, so that a claim registered at run time counts too), and the
@@ -50,7 +44,7 @@ def _rows_key(paper: str) -> dict:
     from xltnb.plans import claim_hash, rule_hash
     measured = Path(results.MEASURED_DIR)
     return dict(paper=paper, code=package_hash(),
-                measured=_digest(sorted(p for p in measured.iterdir() if p.is_file()), measured),
+                measured=content_hash({p.name: p for p in measured.iterdir() if p.is_file()}),  # by bytes
                 grids=[repr(g) for g in grids(paper)], claims=[claim_hash(c) for c in paper_claims(paper)],
                 rule=rule_hash(), versions=[platform.python_version(), np.__version__, pd.__version__, scipy.__version__])
 
