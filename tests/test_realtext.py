@@ -4,6 +4,7 @@ import os
 import pytest
 
 os.environ['HF_HUB_OFFLINE'] = '1'
+from xltnb import core
 from xltnb import realtext as R
 from xltnb.core import ResourceUnavailable
 from xltnb.tasks import generalized_pairs, load_task, task_info, task_languages
@@ -76,9 +77,13 @@ def test_bitext_parallel():
     assert not set(sets['en']['sentence']) & set(load_task('msg-topic', 'en', 'train')['sentence'])
 
 def test_deterministic_rebuild_and_cache_hit(monkeypatch):
-    folders, real_cache_path = [], R.cache_path
+    folders, real_cache_path = [], core.cache_path  # `cached_json` finds its folder with `core.cache_path`
     with monkeypatch.context() as m:
-        m.setattr(R, 'cache_path', lambda kind, key: folders.append(real_cache_path(kind, key)) or folders[-1])
+        def spy(kind, key):  # notes the folder of each task looked up (the message pool has its own, unnoted)
+            path = real_cache_path(kind, key)
+            if 'task' in key: folders.append(path)
+            return path
+        m.setattr(core, 'cache_path', spy)
         R._MEMO.clear(); first = R.realtext_data('msg-topic')  # built, or read from an earlier run's cache
         f = folders[-1] / 'msg-topic.json.gz'
         mtime = f.stat().st_mtime_ns
