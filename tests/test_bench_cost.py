@@ -64,3 +64,17 @@ def test_the_file_names_its_preset_and_how_it_was_measured(tmp_path):
     assert c['preset'] == 'cpu' and c['measured'].endswith('beside another job') and ' cores, ' in c['measured']
     assert c['command'].startswith('python bench/main_job_cost.py ') and '--note' in c['command']
     assert [p['paper'] for p in c['papers']] == ['salt', 'robust', 'mothello']
+
+
+def test_reference_cost_counts_each_run_once_per_encoder(tmp_path):
+    "bench/reference_cost.py: a run's evaluations count once; the same run id under two encoders is two runs."
+    from reference_cost import reference_cost, table as cost_table
+    recs = [rec('metapretrain', 'metapretrain', 0, 'seed0-x', 60.0, lang=l) for l in ('en', 'de')]
+    recs[1]['encoder'] = recs[0]['encoder'] = 'meta50-ps0'
+    recs.append(dict(rec('metapretrain', 'metapretrain', 0, 'seed0-x', 90.0), encoder='meta50-ps1'))
+    recs.append(dict(paper='mothello', seed=3, metric='probe_acc', value=0.9))  # no train_s: seeds only
+    f = tmp_path / 'reference-x.jsonl'; f.write_text(''.join(json.dumps(r) + '\n' for r in recs))
+    c = reference_cost(f)
+    assert (c['runs'], c['train_s'], c['seeds']) == (2, 150.0, [0, 3])
+    t = cost_table([c], 0.5).splitlines()
+    assert t[2] == '| reference-x.jsonl | 0-3 (2) | 2 | 2 | 1 |' and t[-1] == '| all | | 2 | 2 | 1 |'
