@@ -126,7 +126,7 @@ def overrides(paper: str, s: dict) -> dict:
 def cli(xltnb_bin, out, papers, over: dict, seeds='0', timeout=900):
     """`xltnb reproduce PAPERS --preset paper` with `over` as --set overrides; runs and caches stay under `out`.
     `timeout` only guards against a hang: with an empty cache (the verdict rows judged, the real-text artefacts built)
-    one paper takes 3-5 minutes on a quiet 2-core machine and twice that beside other work."""
+    one paper took 3-5 minutes on a quiet 2-core machine, and over 5 beside other work."""
     env = {**os.environ, 'XLTNB_ALLOW_CPU': '1', 'HF_HUB_OFFLINE': '1', 'XLTNB_RUNS': str(out / '_runs'),
            'XLTNB_CACHE': str(out / '_cache')}
     sets = [x for k, v in over.items() for x in ('--set', f'{k}={json.dumps(v)}')]
