@@ -172,3 +172,54 @@ def test_board_pilot_writes_records_a_rerun_replaces(tmp_path):
     assert len(again) == len(recs) and [r['value'] for r in again] == [r['value'] for r in recs]
     cfg = json.loads((tmp_path / 'run' / 'config.json').read_text())
     assert cfg['runs']['L1-d16-n20-s100-p10']['cpu_s']['train_cpu_s'] >= 0
+
+
+def test_training_cut_short_continues_from_its_checkpoint_as_if_never_cut(tmp_path):
+    "A run stopped after its checkpoint and started again ends with the same weights and losses as one never stopped."
+    L = make_languages(['atomic', 'atomic'], size=6)
+    pool = random_games(60, seed=1, size=6)
+
+    def model():
+        torch.manual_seed(0)
+        return make_gpt(L, d=16, n_head=2, dropout=0.1)  # dropout: the torch random state must come back too
+
+    whole = model()
+    losses = train_gpt(whole, L, pool, steps=7, batch_size=8, seed=3)
+
+    def cut(step):
+        if step == 5: raise KeyboardInterrupt
+    ck = tmp_path / 'train.pt'
+    with pytest.raises(KeyboardInterrupt):
+        train_gpt(model(), L, pool, steps=7, batch_size=8, seed=3, checkpoint=ck, checkpoint_every=3,
+                  callback=cut, every=1)
+    assert torch.load(ck, weights_only=False)['step'] == 3
+    torch.manual_seed(123)  # another global random state: the checkpoint's must win
+    again = model()
+    assert train_gpt(again, L, pool, steps=7, batch_size=8, seed=3, checkpoint=ck, checkpoint_every=3) == losses
+    assert all(torch.equal(a, b) for a, b in zip(whole.state_dict().values(), again.state_dict().values()))
+    assert torch.load(ck, weights_only=False)['step'] == 7
+
+
+def test_experiments_cut_short_resume_and_drop_their_checkpoint(tmp_path, monkeypatch):
+    "`run_experiments` with a cache keeps a model's training state until its result is written, then removes it."
+    import functools
+
+    import xltnb.othello.mothello as mo
+    cfg = dict(kinds=['atomic', 'atomic'], steps=5, batch_size=8, pool=40, d=16, n_head=2, probe_train=5,
+               probe_test=5, acc_games=5, probe_steps=1)
+    whole = run_experiments([cfg], workers=1, progress=False, cache_dir=tmp_path / 'whole')[0]
+    monkeypatch.setattr(mo, 'train_gpt', functools.partial(mo.train_gpt, checkpoint_every=2))
+    calls, real = [], mo._training_state
+    def state_then_cut(*a):
+        calls.append(a[5])
+        if len(calls) == 2: raise KeyboardInterrupt  # the second checkpoint (step 4) is never written
+        return real(*a)
+    monkeypatch.setattr(mo, '_training_state', state_then_cut)
+    cache = tmp_path / 'cut'
+    with pytest.raises(KeyboardInterrupt): run_experiments([cfg], workers=1, progress=False, cache_dir=cache)
+    [ck] = cache.glob('*.train.pt')
+    assert torch.load(ck, weights_only=False)['step'] == 2
+    monkeypatch.setattr(mo, '_training_state', real)
+    resumed = run_experiments([cfg], workers=1, progress=False, cache_dir=cache)[0]
+    assert resumed['records'] == whole['records'] and resumed['final_loss'] == whole['final_loss']
+    assert not list(cache.glob('*.train.pt')) and len(list(cache.glob('*.json'))) == 1

@@ -174,8 +174,9 @@ fi
 # device DEVICE (default: cuda when torch sees one, else the CPU, which XLTNB_ALLOW_CPU=1 allows: about 4,000
 # CPU-seconds of training a model, two side by side). Its plan names seeds 0-4 and was frozen before the first; it is
 # shipped seed by seed (MO_SEEDS=0, then MO_SEEDS=1 APPEND=1, ...) and decides nothing until all five are in. A run
-# cut short keeps its finished models in the store (OUT/mothello-board-run/mothello/experiments): rerun the same
-# command to train only what is missing.
+# cut short keeps its finished models in the store (OUT/mothello-board-run/mothello/experiments), and each model in
+# training its state every 1,000 steps (a `.train.pt` beside the results): rerun the same command to train only what
+# is missing, from where it stopped (the same weights as a run never stopped: tests/test_mothello.py).
 if want mothello-board; then
   DEVICE=${DEVICE:-$(.venv/bin/python -c 'import torch; print("cuda" if torch.cuda.is_available() else "cpu")')}
   XLTNB_ALLOW_CPU=1 .venv/bin/xltnb reproduce mothello --preset gpu --seeds "$MO_SEEDS" --quiet \

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/15_mothello.ipynb #c01553cc
 from __future__ import annotations
-import json, multiprocessing as mp, time
+import io, json, multiprocessing as mp, random, time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -15,15 +15,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from ..core import atomic_write_text, content_hash, seed_everything
+from ..core import atomic_write_bytes, atomic_write_text, content_hash, seed_everything
 from .engine import default_prefix, n_moves, playable, random_games, replay
 
 # %% auto #0
 __all__ = ['KINDS', 'PAD', 'PROBE_TARGETS', 'EXPERIMENT_DEFAULTS', 'TRAINER_VERSION', 'SOURCE', 'LEGAL_BAR', 'PROBE_GAIN',
            'ALIGNED_GAP', 'ABOVE_UNTRAINED', 'CLAIMS', 'Languages', 'make_languages', 'Encoded', 'encode', 'lm_batch',
-           'Block', 'GPT', 'make_gpt', 'lr_schedule', 'make_optimizer', 'train_gpt', 'predict_moves',
-           'legal_move_accuracy', 'move_states', 'board_targets', 'Probe', 'train_probe', 'probe_accuracy',
-           'alignment_matrix', 'probe_by_layer', 'transfer_curve', 'lang_names', 'run_experiment',
+           'Block', 'GPT', 'make_gpt', 'lr_schedule', 'make_optimizer', 'checkpoint_spent', 'train_gpt',
+           'predict_moves', 'legal_move_accuracy', 'move_states', 'board_targets', 'Probe', 'train_probe',
+           'probe_accuracy', 'alignment_matrix', 'probe_by_layer', 'transfer_curve', 'lang_names', 'run_experiment',
            'load_experiment_model', 'run_experiments', 'probe_acc', 'target_acc', 'Learned', 'aligned_claim', 'Aligned',
            'Gates']
 
@@ -167,18 +167,45 @@ def make_optimizer(model: nn.Module, lr: float, wd: float = 0.1):
     return torch.optim.AdamW([dict(params=decay, weight_decay=wd), dict(params=rest, weight_decay=0.0)],
                              lr=lr, betas=(0.9, 0.95))
 
+def _training_state(model, opt, sched, rng, losses, step, spent) -> dict:
+    "Everything a training run continues from: weights, optimiser, schedule, every random state, losses so far."
+    return dict(step=step, losses=list(losses), spent=spent, model=model.state_dict(), opt=opt.state_dict(),
+                sched=sched.state_dict(), rng=rng.bit_generator.state, torch=torch.get_rng_state(),
+                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+                numpy=np.random.get_state(), python=random.getstate())
+
+def _restore_training(ck: dict, model, opt, sched, rng) -> None:
+    "Put the state `_training_state` saved back in place."
+    model.load_state_dict(ck['model']); opt.load_state_dict(ck['opt']); sched.load_state_dict(ck['sched'])
+    rng.bit_generator.state = ck['rng']; torch.set_rng_state(ck['torch']); np.random.set_state(ck['numpy'])
+    random.setstate(ck['python'])
+    if ck['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(ck['cuda'])
+
+def checkpoint_spent(path) -> dict:
+    "Wall and CPU seconds of training the checkpoint at `path` holds (zeros when there is none)."
+    if path is None or not Path(path).exists(): return dict(wall_s=0.0, cpu_s=0.0)
+    return torch.load(path, map_location='cpu', weights_only=False)['spent']
+
 def train_gpt(model: GPT, langs: Languages,
               games: np.ndarray,  # the pool of games to draw from
               steps: int, batch_size: int = 128, lr: float = 3e-3,
               lang_ids: list | None = None,  # languages to draw from (default: all)
               seed: int = 0, warmup: float = 0.02, clip: float = 1.0,
               callback=None, every: int = 0,  # call callback(step) every `every` steps
-              progress: bool = False) -> list[float]:
-    "Train on games in random languages; returns the loss per step."
+              progress: bool = False,
+              checkpoint=None,  # a file: continue from it if it exists, and save the training state there
+              checkpoint_every: int = 1000,  # ... every this many steps and at the last
+             ) -> list[float]:
+    "Train on games in random languages; returns the loss per step. With `checkpoint`, a run cut short continues."
     rng = np.random.default_rng(seed); lang_ids = list(range(len(langs))) if lang_ids is None else list(lang_ids)
     opt, losses, dev = make_optimizer(model, lr), [], next(model.parameters()).device
-    sched = lr_schedule(opt, steps, warmup)
-    for step in tqdm(range(steps), disable=not progress, desc='train', leave=False):
+    sched, start, spent = lr_schedule(opt, steps, warmup), 0, dict(wall_s=0.0, cpu_s=0.0)
+    if checkpoint is not None and Path(checkpoint).exists():
+        ck = torch.load(checkpoint, map_location='cpu', weights_only=False)  # the optimiser moves its state over
+        if ck['step'] > steps: raise ValueError(f"checkpoint {checkpoint} is at step {ck['step']}, past {steps} steps")
+        _restore_training(ck, model, opt, sched, rng); start, losses, spent = ck['step'], ck['losses'], ck['spent']
+    t0, cpu0 = time.time(), time.process_time()
+    for step in tqdm(range(start, steps), disable=not progress, desc='train', leave=False, initial=start, total=steps):
         idx = rng.integers(len(games), size=batch_size)
         x, y = lm_batch(langs, encode(langs, games[idx], rng.choice(lang_ids, size=batch_size)))
         model.train(); x, y = x.to(dev), y.to(dev)
@@ -186,6 +213,10 @@ def train_gpt(model: GPT, langs: Languages,
         opt.zero_grad(set_to_none=True); loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), clip); opt.step(); sched.step()
         losses.append(loss.item())
+        if checkpoint is not None and ((step + 1) % checkpoint_every == 0 or step + 1 == steps):
+            now = dict(wall_s=spent['wall_s'] + time.time() - t0, cpu_s=spent['cpu_s'] + time.process_time() - cpu0)
+            buf = io.BytesIO(); torch.save(_training_state(model, opt, sched, rng, losses, step + 1, now), buf)
+            atomic_write_bytes(checkpoint, buf.getvalue())
         if callback and every and (step + 1) % every == 0: callback(step + 1)
     return losses
 
@@ -366,8 +397,10 @@ def _pretrained_records(model, langs, c, names, test, probe_tr, pk) -> list[dict
                         value=float(A[l, a, b])) for l in range(len(A)) for a, na in enumerate(names)
                    for b, nb in enumerate(names)]
 
-def run_experiment(cfg: dict) -> dict:
-    "Train and measure one configuration; returns records and timings."
+def run_experiment(cfg: dict,
+                   checkpoint=None,  # a file the pretraining continues from and saves to (`train_gpt`)
+                  ) -> dict:
+    "Train and measure one configuration; returns records and timings (training's across the runs a checkpoint joins)."
     bad = sorted(set(cfg) - set(EXPERIMENT_DEFAULTS) - {'name'})
     if bad: raise ValueError(f"unknown experiment key {bad[0]!r}; known: {', '.join(EXPERIMENT_DEFAULTS)}")
     c = {**EXPERIMENT_DEFAULTS, **cfg}
@@ -375,11 +408,12 @@ def run_experiment(cfg: dict) -> dict:
         raise ValueError(f"unknown probe_target {c['probe_target']!r}; known: {', '.join(PROBE_TARGETS)}")
     torch.set_num_threads(int(c['threads'])); seed_everything(c['seed'])
     t0, cpu0, s, names = time.time(), time.process_time(), c['size'], lang_names(c['kinds'])
+    before = checkpoint_spent(checkpoint)  # training an earlier run did (0 without a checkpoint to continue from)
     langs = make_languages(c['kinds'], c['n_anchors'], c['seed'], s, c['unified'])
     model = make_gpt(langs, c['n_layer'], c['n_head'], c['d'], c['dropout']).to(c['device'])
     pool = random_games(c['pool'], seed=1000 + c['seed'], prefix=default_prefix(s) if c['prefix'] else None, size=s)
-    losses = train_gpt(model, langs, pool, c['steps'], c['batch_size'], c['lr'], seed=c['seed'])
-    t_train = time.time() - t0
+    losses = train_gpt(model, langs, pool, c['steps'], c['batch_size'], c['lr'], seed=c['seed'], checkpoint=checkpoint)
+    t_train = time.time() - t0 + before['wall_s']
     test = random_games(max(c['acc_games'], c['probe_test']), seed=2000 + c['seed'], size=s)
     probe_tr = random_games(c['probe_train'], seed=3000 + c['seed'], size=s)
     pk = dict(hidden=c['probe_hidden'], steps=c['probe_steps'], seed=c['seed'])
@@ -400,7 +434,8 @@ def run_experiment(cfg: dict) -> dict:
     if c['save']: torch.save(dict(cfg=c, state={k: v.cpu() for k, v in model.state_dict().items()}), c['save'])
     return dict(name=cfg.get('name', ''), cfg=c, records=recs,
                 final_loss=float(np.mean(losses[-20:])) if losses else float('nan'),
-                train_s=t_train, total_s=time.time() - t0, cpu_s=time.process_time() - cpu0)
+                train_s=t_train, total_s=time.time() - t0 + before['wall_s'],
+                cpu_s=time.process_time() - cpu0 + before['cpu_s'])
 
 def load_experiment_model(path) -> tuple[GPT, Languages, dict]:
     "The model, languages and config saved by `run_experiment(save=path)`."
@@ -411,14 +446,16 @@ def load_experiment_model(path) -> tuple[GPT, Languages, dict]:
 
 TRAINER_VERSION = 3  # bump when training or measuring changes what a configuration produces (part of the cache key)
 
-def _cached(c, cache_dir):
+def _cached(c, cache_dir, suffix='.json'):
     key = {k: v for k, v in c.items() if k != 'threads'} | {'trainer': TRAINER_VERSION}
-    return Path(cache_dir) / f"{content_hash(key)}.json"
+    return Path(cache_dir) / f"{content_hash(key)}{suffix}"
 
 def run_experiments(cfgs: list[dict], workers: int = 2, progress: bool = True,
                     cache_dir=None,  # keep each result here as JSON; a rerun trains only what is missing
                    ) -> list[dict]:
-    "Run configurations side by side in `workers` processes (one thread each); results in input order."
+    """Run configurations side by side in `workers` processes (one thread each); results in input order. With
+    `cache_dir`, a model's pretraining keeps a checkpoint there until its result is written, so a run cut short
+    continues from its last thousand steps."""
     out = [None] * len(cfgs)
     if cache_dir is not None:
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
@@ -426,14 +463,16 @@ def run_experiments(cfgs: list[dict], workers: int = 2, progress: bool = True,
             f = _cached(c, cache_dir)
             if f.exists() and (not c.get('save') or Path(c['save']).exists()): out[i] = json.loads(f.read_text())
     todo = [i for i, r in enumerate(out) if r is None]
+    ck = [None if cache_dir is None else _cached(c, cache_dir, '.train.pt') for c in cfgs]
     def done(i, r):
         out[i] = r
-        if cache_dir is not None: atomic_write_text(_cached(cfgs[i], cache_dir), json.dumps(r))
+        if cache_dir is not None:
+            atomic_write_text(_cached(cfgs[i], cache_dir), json.dumps(r)); ck[i].unlink(missing_ok=True)
     if workers <= 1:
-        for i in tqdm(todo, disable=not progress, desc='experiments'): done(i, run_experiment(cfgs[i]))
+        for i in tqdm(todo, disable=not progress, desc='experiments'): done(i, run_experiment(cfgs[i], ck[i]))
         return out
     with ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn')) as ex:
-        futs = {i: ex.submit(run_experiment, {**cfgs[i], 'threads': 1}) for i in todo}
+        futs = {i: ex.submit(run_experiment, {**cfgs[i], 'threads': 1}, ck[i]) for i in todo}
         for i in tqdm(todo, disable=not progress, desc='experiments'): done(i, futs[i].result())
     return out
 
