@@ -1,4 +1,5 @@
-"""bench/main_job_cost.py reads a run folder right: each run counted once, by the paper that trained it."""
+"""bench/: main_job_cost.py reads a run folder right (each run counted once, by the paper that trained it);
+reference_cost.py counts runs once per encoder; eval_pairs.py finds the earlier evaluation and the library's equal."""
 import json
 import subprocess
 import sys
@@ -78,3 +79,13 @@ def test_reference_cost_counts_each_run_once_per_encoder(tmp_path):
     assert (c['runs'], c['train_s'], c['seeds']) == (2, 150.0, [0, 3])
     t = cost_table([c], 0.5).splitlines()
     assert t[2] == '| reference-x.jsonl | 0-3 (2) | 2 | 2 | 1 |' and t[-1] == '| all | | 2 | 2 | 1 |'
+
+
+def test_eval_pairs_bench_finds_the_two_evaluations_equal(tmp_path):
+    "bench/eval_pairs.py: the earlier per-pair evaluation and the library's agree on every row and cell (smoke world)."
+    out = tmp_path / 'eval.json'
+    r = subprocess.run([sys.executable, str(ROOT / 'bench' / 'eval_pairs.py'), '--task', 'world-paws',
+                        '--json', str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    res = json.loads(out.read_text())
+    assert res['rows_equal'] and res['cells_equal'] and res['varied'] and res['pairs'] == 64

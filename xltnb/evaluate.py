@@ -11,15 +11,16 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .finetune import Collator, encode, text_fields
+from .finetune import Collator, text_fields
 from .langs import SOURCE_LANG, canonical_order
 from .tasks import generalized_pairs, load_task, task_info, task_languages
 from .world import as_world, lexicon_free_features
 
 # %% auto #0
-__all__ = ['task_langs', 'get_split', 'predict', 'predictions', 'accuracy_by', 'summarize', 'zero_shot', 'pair_split',
-           'generalized_matrix', 'embed_layers', 'alignment', 'bitext_retrieval', 'parallel_cosine_by_layer',
-           'pair_features', 'HeuristicFloor', 'heuristic_predictions', 'fit_lexicon_free', 'fit_naive_bayes', 'floors']
+__all__ = ['task_langs', 'get_split', 'labelled_rows', 'features', 'predict_features', 'predict', 'predictions', 'accuracy_by',
+           'summarize', 'zero_shot', 'pair_split', 'generalized_matrix', 'embed_layers', 'alignment',
+           'bitext_retrieval', 'parallel_cosine_by_layer', 'pair_features', 'HeuristicFloor', 'heuristic_predictions',
+           'fit_lexicon_free', 'fit_naive_bayes', 'floors']
 
 # %% ../nbs/06_evaluate.ipynb #0d2f7105
 def task_langs(task, langs=None) -> list[str]:
@@ -40,21 +41,38 @@ def get_split(task, lang: str, split: str = 'test', **kw):
 # %% ../nbs/06_evaluate.ipynb #c3cb45fe
 def _device(model): return next(model.parameters()).device
 
+def labelled_rows(labels: list | None) -> list[int]:
+    "The rows `finetune.encode` keeps: those labelled (>= 0; PAWS-X marks unlabelled rows -1), or all without labels."
+    return [i for i, y in enumerate(labels) if y >= 0] if labels is not None else None
+
+def features(tokenizer, texts: list,  # the text columns, one list of strings each (one for single sentences)
+             max_length: int = 128) -> list[dict]:
+    "Each row tokenized (truncated, no padding): the ids `finetune.encode` gives, without a datasets map."
+    enc = tokenizer(*texts, truncation=True, max_length=max_length) if texts and len(texts[0]) else {}
+    keys = [k for k in ('input_ids', 'attention_mask', 'token_type_ids') if k in enc]
+    return [{k: enc[k][i] for k in keys} for i in range(len(enc['input_ids']) if enc else 0)]
+
 @torch.no_grad()
-def predict(model, tokenizer, ds,  # a labelled or unlabelled dataset in a known schema
-            batch_size: int = 64, max_length: int = 128,
-           ) -> np.ndarray:
-    "The predicted class of every row of `ds`, in order (one clean forward pass, length-sorted batches)."
-    enc = encode(ds, tokenizer, text_fields(ds), max_length)
-    enc = enc.select_columns([c for c in ('input_ids', 'attention_mask', 'token_type_ids') if c in enc.column_names])
-    order = np.argsort([len(x) for x in enc['input_ids']], kind='stable')
-    model.eval(); dev, out = _device(model), np.empty(len(enc), dtype=np.int64)
+def predict_features(model, tokenizer, feats: list[dict], batch_size: int = 64) -> np.ndarray:
+    "The predicted class of every tokenized row, in order (one clean forward pass, length-sorted batches)."
+    order = np.argsort([len(f['input_ids']) for f in feats], kind='stable')
+    model.eval(); dev, out = _device(model), np.empty(len(feats), dtype=np.int64)
     collate = Collator(tokenizer)
     for i in range(0, len(order), batch_size):
         idx = order[i:i + batch_size]
-        batch = {k: v.to(dev) for k, v in collate([enc[int(j)] for j in idx]).items()}
+        batch = {k: v.to(dev) for k, v in collate([feats[j] for j in idx]).items()}
         out[idx] = model(**batch).logits.argmax(-1).cpu().numpy()
     return out
+
+def predict(model, tokenizer, ds,  # a labelled or unlabelled dataset in a known schema
+            batch_size: int = 64, max_length: int = 128,
+           ) -> np.ndarray:
+    "The predicted class of every (labelled) row of `ds`, in order (one clean forward pass, length-sorted batches)."
+    fields = text_fields(ds)
+    cols = ds.select_columns([*fields, *(['label'] if 'label' in ds.column_names else [])]).to_dict()
+    keep = labelled_rows(cols.get('label'))
+    texts = [cols[f] if keep is None else [cols[f][i] for i in keep] for f in fields]
+    return predict_features(model, tokenizer, features(tokenizer, texts, max_length), batch_size)
 
 # %% ../nbs/06_evaluate.ipynb #16a5893f
 def predictions(model, tokenizer, task, langs=None, split: str = 'test', batch_size: int = 64, max_length: int = 128,
@@ -101,10 +119,24 @@ def generalized_matrix(model, tokenizer, task, langs=None, split: str = 'test', 
     "Accuracy (0-1) for every ordered language pair: rows = language of sentence 1, columns = sentence 2."
     langs = task_langs(task, langs)
     load_kw = {k: kw.pop(k) for k in ('data_dir', 'world') if k in kw}
+    batch_size, max_length = kw.pop('batch_size', 64), kw.pop('max_length', 128)
+    if kw: raise TypeError(f"generalized_matrix got unexpected keyword(s) {sorted(kw)}")
     mat = pd.DataFrame(np.nan, index=pd.Index(langs, name='lang_a'), columns=pd.Index(langs, name='lang_b'))
+    if langs: pair_split(task, langs[0], langs[-1], split, **load_kw)  # the checks: a pair task, parallel sets
+    cols = {}
+    def columns(l):  # a language's two text fields and labels, read once (`pair_split` on every pair is slow)
+        if l not in cols:
+            d = get_split(task, l, split, **load_kw)
+            f = tuple(task_info(task)['text_fields']) if isinstance(task, str) else text_fields(d)
+            cols[l] = (d.select_columns([*f, 'label']).to_dict(), f)
+        return cols[l]
     for l1, l2 in tqdm([(a, b) for a in langs for b in langs], desc='pairs', disable=not progress):
-        ds = pair_split(task, l1, l2, split, **load_kw)
-        mat.loc[l1, l2] = float(np.mean(predict(model, tokenizer, ds, **kw) == np.array(ds['label'])))
+        (a, (f1, _)), (b, (_, f2)) = columns(l1), columns(l2)
+        if a['label'] != b['label']: raise ValueError(f"{l1!r} and {l2!r} sets are not parallel")
+        keep = labelled_rows(a['label'])  # sentence 1 in l1, sentence 2 in l2: `pair_split`'s rows
+        pred = predict_features(model, tokenizer, features(tokenizer, [[a[f1][i] for i in keep], [b[f2][i] for i in keep]],
+                                                           max_length), batch_size)
+        mat.loc[l1, l2] = float(np.mean(pred == np.array([a['label'][i] for i in keep])))
     return mat
 
 # %% ../nbs/06_evaluate.ipynb #e2681025
