@@ -41,7 +41,7 @@ def get_split(task, lang: str, split: str = 'test', **kw):
 # %% ../nbs/06_evaluate.ipynb #c3cb45fe
 def _device(model): return next(model.parameters()).device
 
-def labelled_rows(labels: list | None) -> list[int]:
+def labelled_rows(labels: list | None) -> list[int] | None:
     "The rows `finetune.encode` keeps: those labelled (>= 0; PAWS-X marks unlabelled rows -1), or all without labels."
     return [i for i, y in enumerate(labels) if y >= 0] if labels is not None else None
 
