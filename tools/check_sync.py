@@ -70,13 +70,14 @@ def docs_run_problems(nb: Path) -> list[str]:
         if fm is not None and re.search(r'^skip_showdoc:\s*true', fm.source, re.M | re.I): return []
         if not any(_want_doc(c) or (c.cell_type == 'code' and _show_docs(c.parsed_() or [])) for c in cells): return []
         known, out = set(dir(builtins)) | _IPYTHON, []
+        where = nb.relative_to(ROOT) if nb.is_relative_to(ROOT) else nb
         for i, c in enumerate(cells):
             if c.cell_type != 'code' or not c.source or not _do_eval(c): continue
             for tree in c.parsed_():
                 known |= _bound(tree)
                 missing = sorted({name for name, _ in _read(tree) if name not in known})
                 if missing:
-                    out.append(f"{nb.relative_to(ROOT)} cell {i} ({c.get('id', '?')}): the docs build runs it (it has "
+                    out.append(f"{where} cell {i} ({c.get('id', '?')}): the docs build runs it (it has "
                                f"an import, an export or show_doc) without the cells that define {', '.join(missing)}; "
                                "move its imports to a cell of their own")
     return out
