@@ -10,9 +10,9 @@ And fails on a cell that the docs build cannot run: nbdev's processing runs only
 (its exported cells, `show_doc` calls, and every cell with an import in it, even one that also does other work) in
 one kernel, in order, skipping the rest. A cell it runs that reads a name only a skipped cell defines (an example's
 `L = ...` two cells up) passes `nbdev_test` and breaks the docs build, which the test command only reaches in its slow
-tier; this check reads the names statically, in about ten seconds.
+tier; this check reads the names statically, without running a cell.
 """
-import ast, builtins, importlib, re, shutil, subprocess, sys, tempfile, warnings
+import ast, builtins, functools, importlib, re, shutil, subprocess, sys, tempfile, warnings
 from pathlib import Path
 import nbformat
 
@@ -26,11 +26,11 @@ def notebook_of(module: Path) -> str:
 # `'__file__' in globals()` (the module's own file; the notebook has none)
 _IPYTHON = {'get_ipython', 'display', 'In', 'Out', 'show_doc', '__file__'}
 
-def _star_names(module: str, _cache: dict = {}) -> set:
-    if module not in _cache:
-        m = importlib.import_module(module)
-        _cache[module] = set(getattr(m, '__all__', None) or (n for n in vars(m) if not n.startswith('_')))
-    return _cache[module]
+@functools.cache
+def _star_names(module: str) -> set:
+    "The names `from module import *` binds."
+    m = importlib.import_module(module)
+    return set(getattr(m, '__all__', None) or (n for n in vars(m) if not n.startswith('_')))
 
 def _bound(tree) -> set:
     "Every name a cell binds (imports, assignments, loop and `with` targets, defs, arguments), loosely: anywhere in it."
@@ -44,16 +44,16 @@ def _bound(tree) -> set:
         elif isinstance(n, ast.arg): out.add(n.arg)
     return out
 
-def _read(tree) -> list:
-    "(name, line) of every name a cell reads when it runs: outside function and class bodies, which run later."
-    out = []
+def _read(tree) -> set:
+    "Every name a cell reads when it runs: outside function and class bodies, which run later."
+    out = set()
     def visit(n):
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             late = [*n.decorator_list]
             if not isinstance(n, ast.ClassDef): late += [*n.args.defaults, *n.args.kw_defaults]
             for d in filter(None, late): visit(d)
             return
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load): out.append((n.id, n.lineno))
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load): out.add(n.id)
         for c in ast.iter_child_nodes(n): visit(c)
     visit(tree)
     return out
@@ -75,7 +75,7 @@ def docs_run_problems(nb: Path) -> list[str]:
             if c.cell_type != 'code' or not c.source or not _do_eval(c): continue
             for tree in c.parsed_():
                 known |= _bound(tree)
-                missing = sorted({name for name, _ in _read(tree) if name not in known})
+                missing = sorted(_read(tree) - known)
                 if missing:
                     out.append(f"{where} cell {i} ({c.get('id', '?')}): the docs build runs it (it has "
                                f"an import, an export or show_doc) without the cells that define {', '.join(missing)}; "
