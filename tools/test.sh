@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The tests, in two tiers (CI runs both, `.ci/run`):
-#   bash tools/test.sh        (`make test`)       ruff -> notebooks and modules in sync -> nbdev_test -> pytest's fast
-#                                                   tier (every test not marked `slow`): about 14 minutes on 2 cores
+#   bash tools/test.sh        (`make test`)       ruff -> notebooks and modules in sync -> nbdev_test beside pytest's
+#                                                   fast tier (every test not marked `slow`)
 #   bash tools/test.sh slow   (`make test-slow`)  the docs build -> pytest's slow tier: every paper end to end through
 #                                                   `xltnb reproduce`, kill and resume, the stand-ins, the docs pages
 # Which tests are slow and why: the `slow` marker in pyproject.toml and tests/conftest.py.
@@ -20,15 +20,24 @@ WORKERS=${XLTNB_TEST_WORKERS:-2}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
 t0=$SECONDS
 # pytest-xdist: each test file runs on one worker, so a module-scoped fixture (a smoke reproduction, a run store) is
-# set up once (tests/conftest.py)
-pytest_tier() { .venv/bin/python -m pytest tests/ -q -p no:cacheprovider --durations=25 -n "$WORKERS" --dist loadfile "$@"; }
+# set up once (tests/conftest.py); files are handed out longest first (`--no-loadscope-reorder` keeps the order
+# tests/conftest.py gives them), so the smoke reproduction does not start last and run alone
+pytest_tier() { .venv/bin/python -m pytest tests/ -q -p no:cacheprovider --durations=25 -n "$WORKERS" --dist loadfile \
+    --no-loadscope-reorder "$@"; }
 if [ "$tier" = fast ]; then
     echo "== 0/3 ruff"; .venv/bin/ruff check xltnb tools bench tests
     echo "== 1/3 notebooks and modules in sync"; .venv/bin/python tools/check_sync.py
-    # paper notebooks (nbs/papers) are run end to end through `xltnb reproduce --preset smoke` in the slow tier
-    echo "== 2/3 nbdev_test (library notebooks)"
-    .venv/bin/nbdev_test --n_workers "$WORKERS" --timing --skip_folder_re '^(papers|[_.].*)$'
-    echo "== 3/3 pytest tests/, fast tier"; pytest_tier -m 'not slow'
+    # nbdev_test beside pytest, not before it: each ends on a tail that keeps one core (nbdev_test's longest notebooks,
+    # pytest's smoke reproduction), and side by side the tails overlap; nbdev_test's output is shown when pytest is
+    # done. Paper notebooks (nbs/papers) run end to end through `xltnb reproduce --preset smoke`.
+    echo "== 2/3 nbdev_test (library notebooks), beside pytest"
+    nblog=$(mktemp)
+    .venv/bin/nbdev_test --n_workers "$WORKERS" --timing --skip_folder_re '^(papers|[_.].*)$' > "$nblog" 2>&1 &
+    nb=$!; trap 'kill "$nb" 2>/dev/null || true; rm -f "$nblog"' EXIT
+    echo "== 3/3 pytest tests/, fast tier"; pytest_rc=0; pytest_tier -m 'not slow' || pytest_rc=$?
+    nb_rc=0; wait "$nb" || nb_rc=$?
+    echo "== nbdev_test (library notebooks): exit $nb_rc"; grep -v '^$' "$nblog" || true
+    (( pytest_rc == 0 && nb_rc == 0 )) || { echo "test command failed: pytest exit $pytest_rc, nbdev_test exit $nb_rc"; exit 1; }
 else
     # the docs before the tests that read them (tests/test_docs.py, tests/test_compare.py)
     echo "== 1/2 docs"; bash tools/docs.sh
