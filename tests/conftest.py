@@ -43,9 +43,11 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: LONGEST_FIRST.get(item.path.name, len(LONGEST_FIRST)))  # stable: files keep their order
 
 # The test files that take longest, longest first (the fast tier's per-file wall on 2 busy cores, summed from
-# `pytest tests/ -m 'not slow' -n 2 --dist loadfile --durations=0`): tools/test.sh runs pytest with
-# `--no-loadscope-reorder`, so xdist hands files to its workers in this order and the smoke reproduction (about five
-# minutes) starts first instead of last, while the other worker runs the rest. Order only: every test still runs.
+# `pytest tests/ -m 'not slow' -n 2 --dist loadfile --durations=0`; the slow tier's two longest files, the stand-ins
+# and the two-hash-seed builds, after the first): tools/test.sh runs pytest with `--no-loadscope-reorder`, so xdist
+# hands files to its workers in this order and the smoke reproduction (about four minutes) starts first instead of
+# last, while the other worker runs the rest. Order only: every test still runs.
 LONGEST_FIRST = {name: i for i, name in enumerate((
-    'test_reproduce.py', 'test_results.py', 'test_othello.py', 'test_sync.py', 'test_realtext.py',
-    'test_metapretrain.py', 'test_mothello.py', 'test_bench_cost.py', 'test_cli.py', 'test_e5.py'))}
+    'test_reproduce.py', 'test_standin.py', 'test_determinism.py', 'test_results.py', 'test_othello.py',
+    'test_sync.py', 'test_realtext.py', 'test_metapretrain.py', 'test_mothello.py', 'test_bench_cost.py',
+    'test_cli.py', 'test_e5.py'))}
