@@ -26,6 +26,9 @@ pytest_tier() { .venv/bin/python -m pytest tests/ -q -p no:cacheprovider --durat
     --no-loadscope-reorder "$@"; }
 if [ "$tier" = fast ]; then
     echo "== 0/3 ruff"; .venv/bin/ruff check xltnb tools bench tests
+    # a paper page reads only names it defines or imports: an undefined one fails here, not in the one preset that
+    # reaches its cell (the tiers run the pages at smoke; a cpu-only cell once read a name an edit had removed)
+    .venv/bin/ruff check --select F821 nbs/papers
     echo "== 1/3 notebooks and modules in sync"; .venv/bin/python tools/check_sync.py
     # nbdev_test beside pytest, not before it: each ends on a tail that keeps one core (nbdev_test's longest notebooks,
     # pytest's smoke reproduction), and side by side the tails overlap; nbdev_test's output is shown when pytest is

@@ -31,7 +31,7 @@ __all__ = ['MLM_HEAD', 'LA_ASSETS', 'LAMBDA_GRID', 'CURVE_METRIC', 'MERGE_VS_SIN
            'reference_views', 'show_reference_views', 'langarith_setup', 'adapter_languages', 'model_adapters',
            'pairs_by_model', 'check_langarith_params', 'language_texts', 'AdapterTexts', 'adapter_corpora',
            'page_world', 'LangarithRun', 'run_langarith', 'adapter_matters', 'adapter_gate', 'zeroshot_gate',
-           'both_gates', 'merge_gain']
+           'both_gates', 'merge_gain', 'reference_gates']
 
 # %% ../../nbs/13_langarith.ipynb #f54d6c3c
 def lang_adapter_config(reduction: float = 2,  # bottleneck reduction factor (paper: 2)
@@ -820,3 +820,18 @@ CLAIMS = [add_claim(Claim('langarith', 'language arithmetic beats the single-ada
           add_claim(Claim('langarith', 'language arithmetic gains more in zero-shot than in enhancement', SOURCE,
                           {'method': ['langarith', 'single-adapter']}, {'method': ['langarith-enh', 'single-adapter-enh']},
                           stat=merge_gain, gate=both_gates))]
+
+# %% ../../nbs/13_langarith.ipynb #rg0a1b2d
+def reference_gates(models: list,  # the run's encoders (the page's `models`)
+                    la_embeddings: list,  # the languages whose adapters carry their own input embeddings (the page's)
+                   ) -> pd.DataFrame:
+    """Each scenario's gate (`adapter_matters`: the own, and the related, language's adapter against the source
+    adapter) on every shipped language-arithmetic reference, over its records of `models` whose adapters carry the
+    embeddings of `la_embeddings`; a `reference` column names the file. No such records: no rows."""
+    from xltnb.results import MEASURED_DIR, measured_records
+    emb, rows = ','.join(map(str, la_embeddings)), []
+    for p in sorted(MEASURED_DIR.glob('reference-*langarith*.jsonl')):
+        recs = [r for r in measured_records(p.name)[0] if r.get('model') in models and r.get('la_embeddings', '') == emb]
+        rows += [adapter_matters(recs, {'model': m}, a).assign(reference=p.name)
+                 for m in dict.fromkeys(r['model'] for r in recs) for a in ('own-adapter', 'related-adapter')]
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
