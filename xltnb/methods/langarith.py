@@ -828,6 +828,8 @@ def reference_gates(models: list,  # the run's encoders (the page's `models`)
     """Each scenario's gate (`adapter_matters`: the own, and the related, language's adapter against the source
     adapter) on every shipped language-arithmetic reference, over its records of `models` whose adapters carry the
     embeddings of `la_embeddings`; a `reference` column names the file. No such records: no rows."""
+    for name, v in (('models', models), ('la_embeddings', la_embeddings)):  # a string would match substrings
+        if not isinstance(v, (list, tuple)): raise TypeError(f"{name} must be a list, like the page's; got {v!r}")
     from xltnb.results import MEASURED_DIR, measured_records
     emb, rows = ','.join(map(str, la_embeddings)), []
     for p in sorted(MEASURED_DIR.glob('reference-*langarith*.jsonl')):
